@@ -1,0 +1,74 @@
+//! SQLite functions whose bodies live somewhere else.
+//!
+//! A [`Bridge`] installs `sqlite3_create_function_v2` / `sqlite3_create_window_function` /
+//! `sqlite3_create_collation_v2` trampolines on every connection it is attached to. Each
+//! trampoline converts the `sqlite3_value`s to [`ValueRef`]s (borrowed, no copies), hands
+//! them to a [`Dispatcher`] together with the extension's handle and the function's id, and
+//! turns the answer into the SQL result or a SQL error.
+//!
+//! Inside the wasm runtime the dispatcher is the imported `sqlink:wasm/dispatch` interface;
+//! natively it calls the extension component directly. Either way this crate is the one
+//! place that speaks SQLite's C API for extension functions.
+
+mod registry;
+mod trampolines;
+
+pub use registry::{Bridge, BridgeError};
+
+use std::borrow::Cow;
+
+/// An argument as SQLite holds it, borrowed for the duration of one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    /// SQLite text is meant to be UTF-8; invalid bytes become U+FFFD.
+    Text(Cow<'a, str>),
+    Blob(&'a [u8]),
+}
+
+/// A result to hand back to SQLite.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    /// NaN becomes NULL, as everywhere in SQLite.
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// An error raised by an extension function: SQLite result code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl DispatchError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        DispatchError { code, message: message.into() }
+    }
+}
+
+/// Flags of a registered function, as the extension's metadata gives them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FunctionFlags {
+    pub deterministic: bool,
+    pub direct_only: bool,
+    pub innocuous: bool,
+}
+
+/// Where the calls go. `ext` is the extension's handle given at registration, `id` the
+/// function's id in that extension's metadata, `context` names one aggregation: it is
+/// unique while the aggregation is alive and `aggregate_finalize` ends it.
+pub trait Dispatcher {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, DispatchError>;
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError>;
+    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<Value, DispatchError>;
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError>;
+    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, DispatchError>;
+    /// Negative, zero or positive, as `memcmp`.
+    fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32;
+}

@@ -1,0 +1,217 @@
+//! The bridge against real SQLite (native build), with a dispatcher written in the test.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Connection;
+use sqlink_dispatch_bridge::{Bridge, DispatchError, Dispatcher, FunctionFlags, Value, ValueRef};
+
+const EXT: u32 = 7;
+
+#[derive(Default)]
+struct TestDispatcher {
+    /// Live aggregation states: context → (sum, count).
+    sums: RefCell<HashMap<u64, (i64, i64)>>,
+    finalized: RefCell<Vec<u64>>,
+}
+
+fn owned(v: &ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(*i),
+        ValueRef::Real(r) => Value::Real(*r),
+        ValueRef::Text(t) => Value::Text(t.to_string()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+impl Dispatcher for TestDispatcher {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, DispatchError> {
+        let _ = ext;
+        match id {
+            // echo(x)
+            0 => Ok(owned(&args[0])),
+            // fail(msg): an error with SQLITE_TOOBIG's code
+            1 => Err(DispatchError::new(18, format!("failed: {:?}", args[0]))),
+            // argc(...)
+            2 => Ok(Value::Integer(args.len() as i64)),
+            _ => unreachable!(),
+        }
+    }
+
+    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+        let ValueRef::Integer(x) = args[0] else {
+            return Err(DispatchError::new(20, "sum_i: integers only"));
+        };
+        let _ = id;
+        let mut sums = self.sums.borrow_mut();
+        let entry = sums.entry(context).or_default();
+        entry.0 += x;
+        entry.1 += 1;
+        Ok(())
+    }
+
+    fn aggregate_value(&self, _: u32, _: u32, context: u64) -> Result<Value, DispatchError> {
+        Ok(Value::Integer(self.sums.borrow().get(&context).map_or(0, |s| s.0)))
+    }
+
+    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+        let ValueRef::Integer(x) = args[0] else { unreachable!() };
+        let mut sums = self.sums.borrow_mut();
+        let entry = sums.entry(context).or_default();
+        entry.0 -= x;
+        entry.1 -= 1;
+        Ok(())
+    }
+
+    fn aggregate_finalize(&self, _: u32, _: u32, context: u64) -> Result<Value, DispatchError> {
+        self.finalized.borrow_mut().push(context);
+        Ok(match self.sums.borrow_mut().remove(&context) {
+            Some((sum, _)) => Value::Integer(sum),
+            None => Value::Null,
+        })
+    }
+
+    fn collation_compare(&self, _: u32, _: u32, a: &str, b: &str) -> i32 {
+        // Reverse order, ignoring case.
+        b.to_lowercase().cmp(&a.to_lowercase()) as i32
+    }
+}
+
+fn setup() -> (Connection, Bridge<TestDispatcher>) {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut bridge = Bridge::new(TestDispatcher::default());
+    let det = FunctionFlags { deterministic: true, ..Default::default() };
+    bridge.register_scalar(EXT, "echo", 1, det, 0).unwrap();
+    bridge.register_scalar(EXT, "fail", 1, FunctionFlags::default(), 1).unwrap();
+    bridge.register_scalar(EXT, "argc", -1, FunctionFlags::default(), 2).unwrap();
+    bridge.register_aggregate(EXT, "sum_i", 1, det, 0, true).unwrap();
+    bridge.register_collation(EXT, "rev", 0).unwrap();
+    unsafe { bridge.attach(conn.handle()) }.unwrap();
+    (conn, bridge)
+}
+
+fn one(conn: &Connection, sql: &str) -> SqlValue {
+    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+#[test]
+fn values_cross_exactly() {
+    let (conn, _bridge) = setup();
+    assert_eq!(one(&conn, "SELECT echo(9223372036854775807)"), SqlValue::Integer(i64::MAX));
+    assert_eq!(one(&conn, "SELECT echo(-9223372036854775808)"), SqlValue::Integer(i64::MIN));
+    assert_eq!(one(&conn, "SELECT echo(1e308 * 10)"), SqlValue::Real(f64::INFINITY));
+    assert_eq!(one(&conn, "SELECT echo(-1e308 * 10)"), SqlValue::Real(f64::NEG_INFINITY));
+    assert_eq!(one(&conn, "SELECT echo(0.1)"), SqlValue::Real(0.1));
+    assert_eq!(one(&conn, "SELECT echo('')"), SqlValue::Text(String::new()));
+    assert_eq!(one(&conn, "SELECT echo('a' || char(0) || 'b')"), SqlValue::Text("a\0b".into()));
+    assert_eq!(one(&conn, "SELECT echo('héllo ✓')"), SqlValue::Text("héllo ✓".into()));
+    assert_eq!(one(&conn, "SELECT typeof(echo(x''))"), SqlValue::Text("blob".into()));
+    assert_eq!(one(&conn, "SELECT length(echo(zeroblob(1000000)))"), SqlValue::Integer(1_000_000));
+    assert_eq!(one(&conn, "SELECT echo(NULL)"), SqlValue::Null);
+    let blob: Vec<u8> = (0..=255).collect();
+    let back: Vec<u8> = conn.query_row("SELECT echo(?1)", [&blob], |r| r.get(0)).unwrap();
+    assert_eq!(back, blob);
+}
+
+#[test]
+fn errors_keep_message_and_code() {
+    let (conn, _bridge) = setup();
+    let err = conn.query_row("SELECT fail('x')", [], |r| r.get::<_, SqlValue>(0)).unwrap_err();
+    let rusqlite::Error::SqliteFailure(code, Some(message)) = err else { panic!("{err:?}") };
+    assert_eq!(code.code, rusqlite::ErrorCode::TooBig);
+    assert!(message.contains("failed: Text(\"x\")"), "{message}");
+}
+
+#[test]
+fn variadic_functions_see_every_argument() {
+    let (conn, _bridge) = setup();
+    assert_eq!(one(&conn, "SELECT argc()"), SqlValue::Integer(0));
+    assert_eq!(one(&conn, "SELECT argc(1, 'a', x'00', NULL, 2.5)"), SqlValue::Integer(5));
+}
+
+#[test]
+fn aggregates_keep_groups_apart_and_always_finalize() {
+    let (conn, bridge) = setup();
+    conn.execute_batch(
+        "CREATE TABLE t(g, x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300)
+         INSERT INTO t SELECT i % 30, i FROM n;",
+    )
+    .unwrap();
+    let mut stmt = conn.prepare("SELECT g, sum_i(x), sum(x) FROM t GROUP BY g").unwrap();
+    let rows: Vec<(i64, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 30);
+    for (_, ours, sqlites) in rows {
+        assert_eq!(ours, sqlites);
+    }
+    // Two aggregations in one query, and an empty one.
+    assert_eq!(
+        conn.query_row("SELECT sum_i(x), sum_i(x * 2) FROM t", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).unwrap(),
+        (45150, 90300)
+    );
+    assert_eq!(one(&conn, "SELECT sum_i(x) FROM t WHERE 0"), SqlValue::Null);
+    // An error mid-aggregation still finalizes, so no state is left behind.
+    assert!(conn.query_row("SELECT sum_i(CASE WHEN x = 50 THEN 'bad' ELSE x END) FROM t", [], |r| r.get::<_, i64>(0)).is_err());
+    assert!(bridge.dispatcher().sums.borrow().is_empty(), "leaked aggregation states");
+    let finalized = bridge.dispatcher().finalized.borrow();
+    let unique: std::collections::HashSet<_> = finalized.iter().collect();
+    assert_eq!(unique.len(), finalized.len(), "a context was reused");
+}
+
+#[test]
+fn window_functions_use_value_and_inverse() {
+    let (conn, _bridge) = setup();
+    conn.execute_batch("CREATE TABLE w(x); INSERT INTO w VALUES (1),(2),(3),(4),(5);").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT sum_i(x) OVER (ORDER BY x ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM w")
+        .unwrap();
+    let got: Vec<i64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(got, vec![1, 3, 6, 9, 12]);
+}
+
+#[test]
+fn collations_order_and_constrain() {
+    let (conn, _bridge) = setup();
+    conn.execute_batch("CREATE TABLE c(s TEXT COLLATE rev UNIQUE); INSERT INTO c VALUES ('b'),('a'),('C');").unwrap();
+    let mut stmt = conn.prepare("SELECT s FROM c ORDER BY s").unwrap();
+    let got: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(got, vec!["C", "b", "a"]);
+    assert!(conn.execute("INSERT INTO c VALUES ('B')", []).is_err(), "UNIQUE under the collation");
+}
+
+#[test]
+fn registrations_reach_later_connections_and_unregister_removes_them() {
+    let (conn, mut bridge) = setup();
+    let later = Connection::open_in_memory().unwrap();
+    unsafe { bridge.attach(later.handle()) }.unwrap();
+    assert_eq!(one(&later, "SELECT echo(5)"), SqlValue::Integer(5));
+
+    bridge.register_scalar(EXT + 1, "other", 0, FunctionFlags::default(), 2).unwrap();
+    bridge.unregister_extension(EXT);
+    for c in [&conn, &later] {
+        let err = c.query_row("SELECT echo(1)", [], |r| r.get::<_, SqlValue>(0)).unwrap_err();
+        assert!(err.to_string().contains("no such function: echo"), "{err}");
+        let err = c.query_row("SELECT 'a' < 'b' COLLATE rev", [], |r| r.get::<_, SqlValue>(0)).unwrap_err();
+        assert!(err.to_string().contains("no such collation sequence: rev"), "{err}");
+    }
+    assert_eq!(one(&conn, "SELECT other()"), SqlValue::Integer(0));
+    bridge.detach(unsafe { later.handle() });
+}
+
+#[test]
+fn flags_reach_sqlite() {
+    let (conn, _bridge) = setup();
+    // Only deterministic functions may appear in an index expression.
+    conn.execute_batch("CREATE TABLE f(x)").unwrap();
+    conn.execute_batch("CREATE INDEX f_echo ON f(echo(x))").unwrap();
+    let err = conn.execute_batch("CREATE INDEX f_argc ON f(argc(x))").unwrap_err();
+    assert!(err.to_string().contains("non-deterministic"), "{err}");
+}
+
+#[test]
+fn bad_registrations_are_refused() {
+    let (_conn, mut bridge) = setup();
+    assert!(bridge.register_scalar(EXT, "bad\0name", 1, FunctionFlags::default(), 0).is_err());
+    assert!(bridge.register_scalar(EXT, "wide", 200, FunctionFlags::default(), 0).is_err());
+}

@@ -1,0 +1,80 @@
+//! Case conversion with `heck`: `to_snake_case('HelloWorld')` is 'hello_world'.
+
+use heck::{
+    ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToTitleCase, ToTrainCase,
+    ToUpperCamelCase,
+};
+use sqlink_sdk::{export_extension, sqlite_scalar};
+
+/// 'HelloWorld' → 'hello_world'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_snake_case(x: Option<&str>) -> Option<String> {
+    x.map(ToSnakeCase::to_snake_case)
+}
+
+/// 'HelloWorld' → 'hello-world'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_kebab_case(x: Option<&str>) -> Option<String> {
+    x.map(ToKebabCase::to_kebab_case)
+}
+
+/// 'hello_world' → 'helloWorld'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_lower_camel_case(x: Option<&str>) -> Option<String> {
+    x.map(ToLowerCamelCase::to_lower_camel_case)
+}
+
+/// 'hello_world' → 'HelloWorld'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_upper_camel_case(x: Option<&str>) -> Option<String> {
+    x.map(ToUpperCamelCase::to_upper_camel_case)
+}
+
+/// 'HelloWorld' → 'HELLO_WORLD'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_shouty_snake_case(x: Option<&str>) -> Option<String> {
+    x.map(ToShoutySnakeCase::to_shouty_snake_case)
+}
+
+/// 'hello_world' → 'Hello World'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_title_case(x: Option<&str>) -> Option<String> {
+    x.map(ToTitleCase::to_title_case)
+}
+
+/// 'hello_world' → 'Hello-World'.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn to_train_case(x: Option<&str>) -> Option<String> {
+    x.map(ToTrainCase::to_train_case)
+}
+
+export_extension! {
+    name: "snake",
+    scalars: [
+        to_snake_case,
+        to_kebab_case,
+        to_lower_camel_case,
+        to_upper_camel_case,
+        to_shouty_snake_case,
+        to_title_case,
+        to_train_case,
+    ],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_style() {
+        let s = Some("HelloWorld");
+        assert_eq!(to_snake_case(s).as_deref(), Some("hello_world"));
+        assert_eq!(to_kebab_case(s).as_deref(), Some("hello-world"));
+        assert_eq!(to_lower_camel_case(Some("hello_world")).as_deref(), Some("helloWorld"));
+        assert_eq!(to_upper_camel_case(Some("hello_world")).as_deref(), Some("HelloWorld"));
+        assert_eq!(to_shouty_snake_case(s).as_deref(), Some("HELLO_WORLD"));
+        assert_eq!(to_title_case(Some("hello_world")).as_deref(), Some("Hello World"));
+        assert_eq!(to_train_case(Some("hello_world")).as_deref(), Some("Hello-World"));
+        assert_eq!(to_snake_case(None), None);
+    }
+}

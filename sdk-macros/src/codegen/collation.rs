@@ -1,0 +1,65 @@
+//! `#[sqlite_collation]`: `fn(&str, &str) -> Ordering` becomes a collating sequence.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
+
+use super::options::Options;
+use super::params::{check_generics, classify, Params};
+use super::{collation_def_ident, doc_line};
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let options = Options::parse(attr, false)?;
+    let function: syn::ItemFn = syn::parse2(item).map_err(|e| {
+        syn::Error::new(e.span(), "#[sqlite_collation] goes on a function")
+    })?;
+    let sig = &function.sig;
+    check_generics(&sig.generics, "a collation")?;
+    let wrong_shape = || {
+        syn::Error::new(
+            sig.span(),
+            "a collation is `fn(a: &str, b: &str) -> std::cmp::Ordering`",
+        )
+    };
+    if sig.asyncness.is_some() {
+        return Err(wrong_shape());
+    }
+    match classify(&sig.inputs, "a collation", false)? {
+        Params::Fixed(types) if types.len() == 2 => {}
+        _ => return Err(wrong_shape()),
+    }
+    if matches!(sig.output, syn::ReturnType::Default) {
+        return Err(wrong_shape());
+    }
+
+    let ident = &sig.ident;
+    let sql_name = options.sql_name(ident.to_string());
+    let doc = doc_line(&function.attrs);
+    let def_ident = collation_def_ident(ident);
+    let vis = &function.vis;
+    Ok(quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #vis const #def_ident: ::sqlink_sdk::CollationDef = ::sqlink_sdk::CollationDef {
+            name: #sql_name,
+            doc: #doc,
+            compare: #ident,
+        };
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_two_strs_to_ordering_only() {
+        let ok = expand(quote!(), quote!(fn snake(a: &str, b: &str) -> std::cmp::Ordering { a.cmp(b) }));
+        assert!(ok.unwrap().to_string().contains("__sqlink_collation_snake"));
+        assert!(expand(quote!(), quote!(fn c(a: &str) -> Ordering { todo!() })).is_err());
+        assert!(expand(quote!(), quote!(fn c(a: &str, b: &str) {})).is_err());
+        assert!(expand(quote!(deterministic), quote!(fn c(a: &str, b: &str) -> Ordering { todo!() })).is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! Code generation for the SDK's attributes, over `proc_macro2` tokens.
+
+mod aggregate;
+mod collation;
+mod export;
+mod options;
+mod params;
+mod scalar;
+
+use proc_macro2::TokenStream;
+
+pub fn scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
+    scalar::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+pub fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
+    aggregate::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+pub fn collation(attr: TokenStream, item: TokenStream) -> TokenStream {
+    collation::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+pub fn export_extension(input: TokenStream) -> TokenStream {
+    export::expand(input).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// The hidden constant `#[sqlite_scalar] fn f` defines next to `f`, and
+/// `export_extension!` refers to. A distinct name keeps the function's own name free
+/// (an extension may call its function `uuid` and still use the `uuid` crate).
+fn scalar_def_ident(function: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__sqlink_scalar_{}", function)
+}
+
+fn collation_def_ident(function: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__sqlink_collation_{}", function)
+}
+
+/// The doc comment as one line: the first paragraph, lines joined by spaces.
+fn doc_line(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+                let line = s.value();
+                let line = line.trim();
+                if line.is_empty() && !lines.is_empty() {
+                    break;
+                }
+                if !line.is_empty() {
+                    lines.push(line.to_owned());
+                }
+            }
+        }
+    }
+    lines.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn doc_line_keeps_the_first_paragraph() {
+        let item: syn::ItemFn = syn::parse2(quote! {
+            /// Hash a value
+            /// with md5.
+            ///
+            /// Details nobody reads.
+            fn f() {}
+        })
+        .unwrap();
+        assert_eq!(doc_line(&item.attrs), "Hash a value with md5.");
+    }
+}

@@ -1,0 +1,52 @@
+//! Attribute macros of `sqlink-sdk`. The code generation lives in [`codegen`], which works on
+//! `proc_macro2` tokens so it can be unit-tested; these entry points only convert tokens.
+
+use proc_macro::TokenStream;
+
+mod codegen;
+
+/// Turn a plain Rust function into a SQL scalar function.
+///
+/// Options: `name = "sql_name"`, `deterministic`, `direct_only`, `innocuous`.
+/// The arity is the number of parameters; a single `&[Value]` parameter takes any number.
+/// The doc comment becomes the function's documentation in the extension's metadata.
+#[proc_macro_attribute]
+pub fn sqlite_scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
+    codegen::scalar(attr.into(), item.into()).into()
+}
+
+/// Turn an `impl` block of a `Default` state type into a SQL aggregate function.
+///
+/// The block defines `fn step(&mut self, args…)` and `fn finalize(self) -> T`; with
+/// `fn value(&self) -> T` and `fn inverse(&mut self, args…)` as well it is a window
+/// function. Options as for `sqlite_scalar`; the default name is the type's name in
+/// snake_case.
+#[proc_macro_attribute]
+pub fn sqlite_aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
+    codegen::aggregate(attr.into(), item.into()).into()
+}
+
+/// Turn `fn(a: &str, b: &str) -> std::cmp::Ordering` into a SQL collating sequence.
+///
+/// Option: `name = "sql_name"`.
+#[proc_macro_attribute]
+pub fn sqlite_collation(attr: TokenStream, item: TokenStream) -> TokenStream {
+    codegen::collation(attr.into(), item.into()).into()
+}
+
+/// Export an extension: its name and the functions it provides. This is the only glue an
+/// author writes; it implements every interface of the `sqlite:extension/extension` world.
+///
+/// ```ignore
+/// sqlink_sdk::export_extension! {
+///     name: "md5",
+///     version: "1.0.0",         // optional; defaults to the crate's version
+///     scalars: [md5],           // functions marked #[sqlite_scalar]
+///     aggregates: [Md5Agg],     // state types marked #[sqlite_aggregate]
+///     collations: [snake],      // functions marked #[sqlite_collation]
+/// }
+/// ```
+#[proc_macro]
+pub fn export_extension(input: TokenStream) -> TokenStream {
+    codegen::export_extension(input.into()).into()
+}

@@ -1,0 +1,67 @@
+//! Write SQLite extensions in plain Rust; ship them as WebAssembly components.
+//!
+//! ```ignore
+//! use sqlink_sdk::sqlite_scalar;
+//!
+//! /// Reverse a string.
+//! #[sqlite_scalar(deterministic)]
+//! fn reverse(s: Option<&str>) -> Option<String> {
+//!     s.map(|s| s.chars().rev().collect())
+//! }
+//!
+//! sqlink_sdk::export_extension! {
+//!     name: "strings",
+//!     scalars: [reverse],
+//! }
+//! ```
+//!
+//! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
+//! a component that `sqlink` loads with `.load path/to/strings.wasm`.
+
+mod error;
+mod extension;
+mod value;
+
+pub use error::Error;
+pub use extension::{
+    AggregateDef, AggregateFunction, CollationDef, CollationFunction, ExtensionDef, FunctionFlags,
+    ScalarDef, ScalarFunction,
+};
+pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar};
+pub use value::{ArgError, FromValue, IntoValue, Value};
+
+/// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
+/// they are public so that `export_extension!` can name them from another crate.
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/extension",
+        world: "sqlite:extension/extension",
+        pub_export_macro: true,
+        export_macro_name: "__export_extension_world",
+        default_bindings_module: "::sqlink_sdk::bindings",
+        generate_unused_types: true,
+        additional_derives: [PartialEq],
+    });
+}
+
+/// SQLite primary result codes an extension may raise.
+pub mod codes {
+    pub const ERROR: i32 = 1;
+    pub const NOMEM: i32 = 7;
+    pub const TOOBIG: i32 = 18;
+    pub const CONSTRAINT: i32 = 19;
+    pub const MISMATCH: i32 = 20;
+    pub const MISUSE: i32 = 21;
+    pub const RANGE: i32 = 25;
+}
+
+/// Support code for the macros. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extension::{
+        aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value, collation_compare,
+        describe, scalar_call, AggregateStates, IntoSqlResult, IntoStepResult,
+    };
+    pub use wit_bindgen;
+}
