@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::bindings::exports::sqlite::extension::metadata;
 use crate::bindings::sqlite::extension::types;
 use crate::codes;
 use crate::error::Error;
@@ -169,15 +168,15 @@ impl<T: Default> Default for AggregateStates<T> {
     }
 }
 
-pub fn describe(ext: &ExtensionDef) -> metadata::ExtensionInfo {
-    metadata::ExtensionInfo {
+pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
+    types::ExtensionInfo {
         name: ext.name.to_owned(),
         version: ext.version.to_owned(),
         scalars: ext
             .scalars
             .iter()
             .zip(0u32..)
-            .map(|(def, id)| metadata::ScalarInfo {
+            .map(|(def, id)| types::ScalarInfo {
                 id,
                 name: def.name.to_owned(),
                 arity: def.arity,
@@ -189,7 +188,7 @@ pub fn describe(ext: &ExtensionDef) -> metadata::ExtensionInfo {
             .aggregates
             .iter()
             .zip(0u32..)
-            .map(|(def, id)| metadata::AggregateInfo {
+            .map(|(def, id)| types::AggregateInfo {
                 id,
                 name: def.name.to_owned(),
                 arity: def.arity,
@@ -202,7 +201,7 @@ pub fn describe(ext: &ExtensionDef) -> metadata::ExtensionInfo {
             .collations
             .iter()
             .zip(0u32..)
-            .map(|(def, id)| metadata::CollationInfo {
+            .map(|(def, id)| types::CollationInfo {
                 id,
                 name: def.name.to_owned(),
                 doc: def.doc.to_owned(),

@@ -90,7 +90,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             struct Extension;
 
             impl exports::metadata::Guest for Extension {
-                fn describe() -> exports::metadata::ExtensionInfo {
+                fn describe() -> types::ExtensionInfo {
                     sdk::describe(&EXTENSION)
                 }
             }

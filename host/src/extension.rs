@@ -1,0 +1,414 @@
+//! Extension components: load, describe, call, in a sandbox.
+//!
+//! Each extension gets its own `Store`, so its memory cap, its deadline and its failures
+//! are its own. One instance serves every call; after a trap (a panic, a runaway loop
+//! stopped by the deadline, memory over the cap) wasmtime refuses further calls into that
+//! instance, so it is dropped and the next call instantiates afresh.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::FsPerms;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::bindings::{aggregate_function, collation, metadata, scalar_function, Error, ExtensionInfo, Value};
+use crate::cache::ComponentCache;
+
+/// SQLITE_ERROR: an extension failed.
+const SQLITE_ERROR: i32 = 1;
+/// SQLITE_TOOBIG: a result longer than SQLite accepts.
+const SQLITE_TOOBIG: i32 = 18;
+/// SQLITE_MAX_LENGTH's default: the longest text or blob SQLite accepts.
+pub const MAX_RESULT_BYTES: usize = 1_000_000_000;
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+const TICK: Duration = Duration::from_millis(10);
+
+/// What an extension may touch. Everything is denied unless granted.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    /// Pass the host's environment variables.
+    pub allow_env: bool,
+    /// Directories the extension may read and write, visible at the same paths.
+    pub allowed_dirs: Vec<PathBuf>,
+    /// Cap on each extension instance's memory.
+    pub memory_limit: usize,
+    /// How long one call may run before it is stopped.
+    pub call_timeout: Duration,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox {
+            allow_env: false,
+            allowed_dirs: Vec::new(),
+            memory_limit: 256 << 20,
+            call_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The engine every component of one host shares, with the ticker that enforces
+/// deadlines. The ticker stops when the engine is dropped.
+#[derive(Clone)]
+pub struct ExtensionEngine {
+    engine: Engine,
+    cache: ComponentCache,
+}
+
+impl ExtensionEngine {
+    pub fn new(cache: ComponentCache) -> Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        let weak = engine.weak();
+        std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(TICK);
+            }
+        })?;
+        Ok(ExtensionEngine { engine, cache })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn cache(&self) -> &ComponentCache {
+        &self.cache
+    }
+
+    /// Compile (or load from the cache) a component.
+    pub fn component(&self, bytes: &[u8]) -> Result<Component> {
+        self.cache.load(&self.engine, bytes)
+    }
+}
+
+/// What an extension's store holds: its WASI view and its limits.
+pub struct ExtensionState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasiView for ExtensionState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+struct Exports {
+    metadata: metadata::GuestIndices,
+    scalar: scalar_function::GuestIndices,
+    aggregate: Option<aggregate_function::GuestIndices>,
+    collation: Option<collation::GuestIndices>,
+}
+
+struct Live {
+    store: Store<ExtensionState>,
+    scalar: scalar_function::Guest,
+    aggregate: Option<aggregate_function::Guest>,
+    collation: Option<collation::Guest>,
+}
+
+/// A loaded extension: its metadata and its one live instance.
+pub struct Extension {
+    info: ExtensionInfo,
+    engine: Engine,
+    pre: InstancePre<ExtensionState>,
+    exports: Exports,
+    sandbox: Sandbox,
+    live: Option<Live>,
+}
+
+/// Why a call failed inside the extension (not a SQL error it returned itself).
+fn trap_error(ext: &str, function: &str, trap: wasmtime::Error, stderr: &[u8], sandbox: &Sandbox) -> Error {
+    let trap = &anyhow::Error::from(trap);
+    let message = if let Some(panic) = panic_message(stderr) {
+        format!("{ext}: {function}() panicked: {panic}")
+    } else if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+        format!("{ext}: {function}() was stopped after {:?} (time limit)", sandbox.call_timeout)
+    } else if is_memory_limit(trap) {
+        format!("{ext}: {function}() ran out of memory (limit {} MiB)", sandbox.memory_limit >> 20)
+    } else {
+        format!("{ext}: {function}() failed: {}", root_cause(trap))
+    };
+    Error { code: SQLITE_ERROR, message }
+}
+
+fn root_cause(error: &anyhow::Error) -> String {
+    match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => error.root_cause().to_string(),
+    }
+}
+
+fn is_memory_limit(trap: &anyhow::Error) -> bool {
+    // Growth past the limiter's cap fails inside the guest allocator, which then aborts.
+    let text = format!("{trap:?}");
+    text.contains("memory allocation") || text.contains("forcing a memory growth failure") || text.contains("out of memory")
+}
+
+/// The Rust panic message an extension printed before trapping, if any.
+fn panic_message(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
+    let first = lines.next()?;
+    // "thread 'main' panicked at src/lib.rs:3:5:" then the message on the next line.
+    let message = lines.next().filter(|l| !l.starts_with("note:")).unwrap_or(first);
+    Some(message.trim().to_owned())
+}
+
+fn check_result_size(ext: &str, function: &str, value: &Value) -> Result<(), Error> {
+    let len = match value {
+        Value::Text(s) => s.len(),
+        Value::Blob(b) => b.len(),
+        _ => 0,
+    };
+    if len > MAX_RESULT_BYTES {
+        return Err(Error {
+            code: SQLITE_TOOBIG,
+            message: format!("{ext}: {function}() returned {len} bytes, more than SQLite's limit of {MAX_RESULT_BYTES}"),
+        });
+    }
+    Ok(())
+}
+
+/// Which kind of function an id belongs to, for messages.
+#[derive(Clone, Copy)]
+enum Kind {
+    Scalar,
+    Aggregate,
+    Collation,
+}
+
+impl Extension {
+    /// Compile, instantiate and describe an extension. The error is one line for a user.
+    pub fn load(engine: &ExtensionEngine, bytes: &[u8], sandbox: Sandbox) -> Result<Extension> {
+        let component = engine.component(bytes)?;
+        let mut linker = Linker::<ExtensionState>::new(engine.engine());
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
+        let missing = |what: &'static str| move |_| anyhow!("not a sqlite extension: it does not export {what}");
+        let exports = Exports {
+            metadata: metadata::GuestIndices::new(&pre).map_err(missing("sqlite:extension/metadata"))?,
+            scalar: scalar_function::GuestIndices::new(&pre).map_err(missing("sqlite:extension/scalar-function"))?,
+            aggregate: aggregate_function::GuestIndices::new(&pre).ok(),
+            collation: collation::GuestIndices::new(&pre).ok(),
+        };
+        let empty = ExtensionInfo {
+            name: String::new(),
+            version: String::new(),
+            scalars: Vec::new(),
+            aggregates: Vec::new(),
+            collations: Vec::new(),
+        };
+        let mut extension =
+            Extension { info: empty, engine: engine.engine().clone(), pre, exports, sandbox, live: None };
+        let (mut live, instance) = extension.instantiate().context("instantiating the extension")?;
+        let describe = extension.exports.metadata.load(&mut live.store, &instance)?;
+        let info = describe.call_describe(&mut live.store).map_err(|trap| {
+            let stderr = live.store.data().stderr.contents();
+            anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
+        })?;
+        validate(&info)?;
+        extension.info = info;
+        extension.live = Some(live);
+        Ok(extension)
+    }
+
+    pub fn info(&self) -> &ExtensionInfo {
+        &self.info
+    }
+
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    fn deadline_ticks(&self) -> u64 {
+        (self.sandbox.call_timeout.as_millis() / TICK.as_millis()).max(1) as u64
+    }
+
+    fn new_store(&self) -> Result<Store<ExtensionState>> {
+        let stderr = MemoryOutputPipe::new(64 * 1024);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        if self.sandbox.allow_env {
+            wasi.inherit_env();
+        }
+        for dir in &self.sandbox.allowed_dirs {
+            let guest = dir.to_string_lossy().into_owned();
+            wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("granting {}", dir.display()))?;
+        }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.sandbox.memory_limit)
+            .trap_on_grow_failure(true)
+            .build();
+        let state = ExtensionState { wasi: wasi.build(), table: ResourceTable::new(), limits, stderr };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Interrupt));
+        Ok(store)
+    }
+
+    fn instantiate(&self) -> Result<(Live, wasmtime::component::Instance)> {
+        let mut store = self.new_store()?;
+        let instance = self.pre.instantiate(&mut store)?;
+        let scalar = self.exports.scalar.load(&mut store, &instance)?;
+        let aggregate = match &self.exports.aggregate {
+            Some(indices) => Some(indices.load(&mut store, &instance)?),
+            None => None,
+        };
+        let collation = match &self.exports.collation {
+            Some(indices) => Some(indices.load(&mut store, &instance)?),
+            None => None,
+        };
+        Ok((Live { store, scalar, aggregate, collation }, instance))
+    }
+
+    fn function_name(&self, kind: Kind, id: u32) -> String {
+        let name = match kind {
+            Kind::Scalar => self.info.scalars.iter().find(|f| f.id == id).map(|f| &f.name),
+            Kind::Aggregate => self.info.aggregates.iter().find(|f| f.id == id).map(|f| &f.name),
+            Kind::Collation => self.info.collations.iter().find(|f| f.id == id).map(|f| &f.name),
+        };
+        name.cloned().unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Run one call on the live instance (instantiating it first if the last one
+    /// trapped). A trap drops the instance and becomes a SQL error naming the function.
+    fn invoke<R>(
+        &mut self,
+        kind: Kind,
+        id: u32,
+        call: impl FnOnce(&mut Live) -> wasmtime::Result<Result<R, Error>>,
+    ) -> Result<R, Error> {
+        let ext = self.info.name.clone();
+        if self.live.is_none() {
+            match self.instantiate() {
+                Ok((live, _)) => self.live = Some(live),
+                Err(e) => {
+                    let message = format!("{ext}: cannot restart the extension: {}", root_message(&e));
+                    return Err(Error { code: SQLITE_ERROR, message });
+                }
+            }
+        }
+        let ticks = self.deadline_ticks();
+        let Some(live) = self.live.as_mut() else {
+            return Err(Error { code: SQLITE_ERROR, message: format!("{ext}: no instance") });
+        };
+        live.store.set_epoch_deadline(ticks);
+        match call(live) {
+            Ok(result) => result,
+            Err(trap) => {
+                let stderr = live.store.data().stderr.contents();
+                self.live = None;
+                Err(trap_error(&ext, &self.function_name(kind, id), trap, &stderr, &self.sandbox))
+            }
+        }
+    }
+
+    fn no_aggregates(&self) -> Error {
+        Error { code: SQLITE_ERROR, message: format!("{} exports no aggregate functions", self.info.name) }
+    }
+
+    pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
+        let value = self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))?;
+        check_result_size(&self.info.name, &self.function_name(Kind::Scalar, id), &value)?;
+        Ok(value)
+    }
+
+    pub fn aggregate_step(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
+        let missing = self.no_aggregates();
+        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+            Some(agg) => agg.call_step(&mut live.store, id, context, args),
+            None => Ok(Err(missing)),
+        })
+    }
+
+    pub fn aggregate_inverse(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
+        let missing = self.no_aggregates();
+        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+            Some(agg) => agg.call_inverse(&mut live.store, id, context, args),
+            None => Ok(Err(missing)),
+        })
+    }
+
+    pub fn aggregate_value(&mut self, id: u32, context: u64) -> Result<Value, Error> {
+        let missing = self.no_aggregates();
+        let value = self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+            Some(agg) => agg.call_value(&mut live.store, id, context),
+            None => Ok(Err(missing)),
+        })?;
+        check_result_size(&self.info.name, &self.function_name(Kind::Aggregate, id), &value)?;
+        Ok(value)
+    }
+
+    pub fn aggregate_finalize(&mut self, id: u32, context: u64) -> Result<Value, Error> {
+        let missing = self.no_aggregates();
+        let value = self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+            Some(agg) => agg.call_finalize(&mut live.store, id, context),
+            None => Ok(Err(missing)),
+        })?;
+        check_result_size(&self.info.name, &self.function_name(Kind::Aggregate, id), &value)?;
+        Ok(value)
+    }
+
+    /// Collations cannot fail in SQLite: a failed comparison counts as equal.
+    pub fn collation_compare(&mut self, id: u32, a: &str, b: &str) -> i32 {
+        self.invoke(Kind::Collation, id, |live| match &live.collation {
+            Some(c) => c.call_compare(&mut live.store, id, a, b).map(Ok),
+            None => Ok(Ok(0)),
+        })
+        .unwrap_or(0)
+    }
+}
+
+fn root_message(error: &anyhow::Error) -> String {
+    error.root_cause().to_string()
+}
+
+/// Metadata a host can rely on: names SQLite accepts, ids unique per kind.
+fn validate(info: &ExtensionInfo) -> Result<()> {
+    let valid_name = |n: &str| {
+        let mut chars = n.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !valid_name(&info.name) {
+        anyhow::bail!("the extension's name {:?} is not a valid identifier", info.name);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let functions = info.scalars.iter().map(|f| (&f.name, f.arity, f.id, "scalar"))
+        .chain(info.aggregates.iter().map(|f| (&f.name, f.arity, f.id, "aggregate")))
+        .chain(info.collations.iter().map(|f| (&f.name, 0, f.id, "collation")));
+    let mut ids = std::collections::HashSet::new();
+    for (name, arity, id, kind) in functions {
+        if !valid_name(name) {
+            anyhow::bail!("{}: function name {name:?} is not a valid identifier", info.name);
+        }
+        if !(-1..=127).contains(&arity) {
+            anyhow::bail!("{}: {name} has arity {arity}, outside -1..=127", info.name);
+        }
+        let key = if kind == "collation" { format!("collation {name}") } else { format!("{}/{arity}", name.to_ascii_lowercase()) };
+        if !seen.insert(key) {
+            anyhow::bail!("{}: {name} is declared twice", info.name);
+        }
+        if !ids.insert((kind, id)) {
+            anyhow::bail!("{}: {kind} id {id} is used twice", info.name);
+        }
+    }
+    Ok(())
+}

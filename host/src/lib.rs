@@ -1,0 +1,31 @@
+//! The native sqlink host.
+//!
+//! - [`extension`]: load an extension component, read its metadata, call its functions in
+//!   a sandbox (one instance per extension, reused for every row).
+//! - [`runtime`]: run the composed runtime (REPL + SQLite in wasm) and serve its
+//!   `spi-loader` and `dispatch` imports.
+//! - [`cache`]: compiled components cached on disk, so a second start is fast.
+
+pub mod bindings;
+pub mod cache;
+pub mod extension;
+pub mod loader;
+pub mod runtime;
+
+/// The components built into this binary by `cargo xtask build`.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+    /// The bundled example extensions, loadable by name.
+    pub fn extension(name: &str) -> Option<&'static [u8]> {
+        match name {
+            "uuid" => UUID,
+            "md5" => MD5,
+            "snake" => SNAKE,
+            _ => None,
+        }
+    }
+
+    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake"];
+}
+pub mod terminal;

@@ -1,0 +1,120 @@
+//! `sqlink [HOST OPTIONS] [REPL OPTIONS] [DB_FILE [SQL]]`: the REPL on wasmtime.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use sqlink_host::cache::ComponentCache;
+use sqlink_host::embedded;
+use sqlink_host::extension::{ExtensionEngine, Sandbox};
+use sqlink_host::runtime::{self, RuntimeOptions};
+
+const HELP: &str = "sqlink: SQLite with WebAssembly extensions
+
+usage: sqlink [HOST OPTIONS] [OPTIONS] [DB_FILE [SQL]]
+
+Host options (what loaded extensions may use; everything is denied by default):
+  --allow-env            let extensions read environment variables
+  --allow-dir PATH       let extensions read and write PATH
+  --timeout SECONDS      stop an extension call after this long (default 5)
+  --memory MIB           cap each extension's memory (default 256)
+  --version              print the version
+
+REPL options (as sqlite3): -bail -header -noheader -list -csv -json -line -box -table
+  -nullvalue TEXT
+
+Extensions: `.load uuid` (bundled: uuid, md5, snake), `.load NAME` searches SQLINK_PATH
+for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
+SQLINK_CACHE_DIR (default ~/.cache/sqlink; empty to disable).";
+
+fn main() {
+    match run() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("sqlink: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run() -> Result<i32> {
+    let mut sandbox = Sandbox::default();
+    let mut repl_args = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--help" | "-h" | "-help" => {
+                println!("{HELP}");
+                return Ok(0);
+            }
+            "--version" | "-version" => {
+                println!("sqlink {}", env!("CARGO_PKG_VERSION"));
+                return Ok(0);
+            }
+            "--allow-env" => sandbox.allow_env = true,
+            "--allow-dir" => {
+                let dir = PathBuf::from(value("--allow-dir")?);
+                let dir = dir.canonicalize().with_context(|| format!("--allow-dir {}", dir.display()))?;
+                sandbox.allowed_dirs.push(dir);
+            }
+            "--timeout" => {
+                let secs: f64 = value("--timeout")?.parse().context("--timeout takes seconds")?;
+                if !(secs > 0.0 && secs.is_finite()) {
+                    bail!("--timeout must be a positive number of seconds");
+                }
+                sandbox.call_timeout = Duration::from_secs_f64(secs);
+            }
+            "--memory" => {
+                let mib: usize = value("--memory")?.parse().context("--memory takes MiB")?;
+                sandbox.memory_limit = mib.checked_mul(1 << 20).context("--memory is too large")?;
+            }
+            _ => repl_args.push(arg),
+        }
+    }
+
+    let runtime = embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?;
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let mut dirs = vec![cwd.clone()];
+    if let Some(db) = database_argument(&repl_args) {
+        let db = cwd.join(db);
+        if let Some(parent) = db.parent().filter(|p| p.is_dir()) {
+            dirs.push(parent.canonicalize()?);
+        }
+    }
+    let interactive = std::io::stdin().is_terminal() && !has_sql_argument(&repl_args);
+    let engine = ExtensionEngine::new(ComponentCache::from_env())?;
+    let options = RuntimeOptions { args: repl_args, dirs, cwd, sandbox, interactive };
+    if interactive {
+        sqlink_host::terminal::run(&engine, runtime, options)
+    } else {
+        runtime::run(&engine, runtime, options, |wasi| {
+            wasi.inherit_stdio();
+        })
+    }
+}
+
+/// The first argument that is not an option (nor an option's value) names the database.
+fn positional(args: &[String]) -> Vec<&String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for arg in args {
+        if skip {
+            skip = false;
+        } else if arg == "-nullvalue" || arg == "--nullvalue" {
+            skip = true;
+        } else if !arg.starts_with('-') {
+            out.push(arg);
+        }
+    }
+    out
+}
+
+fn database_argument(args: &[String]) -> Option<&Path> {
+    positional(args).first().filter(|db| db.as_str() != ":memory:").map(|db| Path::new(db.as_str()))
+}
+
+fn has_sql_argument(args: &[String]) -> bool {
+    positional(args).len() > 1
+}

@@ -1,0 +1,221 @@
+//! The composed runtime on wasmtime: WASI, plus the `spi-loader` and `dispatch` imports.
+//!
+//! `.load` reaches [`RuntimeState::load`] through `spi-loader`: the extension is compiled,
+//! instantiated in its own store and described; the REPL then registers its functions
+//! with SQLite itself, inside the composition. During a query, SQLite's trampolines call
+//! `dispatch`, which routes to the extension's live instance. The host never calls into
+//! the runtime while the runtime is calling out, as the component model requires.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::FsPerms;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::bindings::{dispatch, spi_loader, sqlite, Error, ExtensionInfo, Value};
+use crate::extension::{Extension, ExtensionEngine, Sandbox};
+use crate::loader;
+
+/// SQLITE_ERROR.
+const SQLITE_ERROR: i32 = 1;
+
+pub struct Loaded {
+    pub handle: u32,
+    pub source: String,
+    pub extension: Extension,
+}
+
+/// The host's side of one runtime: WASI, and the loaded extensions.
+pub struct RuntimeState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    engine: ExtensionEngine,
+    sandbox: Sandbox,
+    search_path: Vec<PathBuf>,
+    extensions: BTreeMap<u32, Loaded>,
+    next_handle: u32,
+}
+
+impl WasiView for RuntimeState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// How to run the REPL.
+pub struct RuntimeOptions {
+    /// Arguments for the REPL (sqlite3-style: options, database, SQL).
+    pub args: Vec<String>,
+    /// Directories the runtime (SQLite and the REPL, not extensions) may use, each at
+    /// its own absolute path.
+    pub dirs: Vec<PathBuf>,
+    /// The host's working directory, against which the REPL resolves relative paths.
+    pub cwd: PathBuf,
+    pub sandbox: Sandbox,
+    /// Whether stdin is a terminal: prompts, banner, line editing.
+    pub interactive: bool,
+}
+
+/// Each SQL function name/arity pair and collation name, for conflict checks.
+fn provided(info: &ExtensionInfo) -> Vec<(String, String)> {
+    let sig = |name: &str, arity: i32| {
+        let shown = if arity < 0 { String::from("...") } else { arity.to_string() };
+        (format!("{}/{arity}", name.to_ascii_lowercase()), format!("{name}({shown})"))
+    };
+    info.scalars
+        .iter()
+        .map(|f| sig(&f.name, f.arity))
+        .chain(info.aggregates.iter().map(|f| sig(&f.name, f.arity)))
+        .chain(info.collations.iter().map(|c| (format!("collate {}", c.name.to_ascii_lowercase()), format!("collation {}", c.name))))
+        .collect()
+}
+
+impl RuntimeState {
+    pub fn new(wasi: WasiCtx, engine: ExtensionEngine, sandbox: Sandbox, search_path: Vec<PathBuf>) -> Self {
+        RuntimeState {
+            wasi,
+            table: ResourceTable::new(),
+            engine,
+            sandbox,
+            search_path,
+            extensions: BTreeMap::new(),
+            next_handle: 1,
+        }
+    }
+
+    /// Find, compile, instantiate and describe an extension; refuse one whose name or
+    /// functions are already taken.
+    pub fn load(&mut self, target: &str) -> Result<&Loaded> {
+        let found = loader::find(target, &self.search_path)?;
+        let extension = Extension::load(&self.engine, &found.bytes, self.sandbox.clone())
+            .with_context(|| format!("cannot load {target}"))?;
+        let name = extension.name().to_owned();
+        if self.extensions.values().any(|l| l.extension.name() == name) {
+            bail!("{name} is already loaded");
+        }
+        let new = provided(extension.info());
+        for other in self.extensions.values() {
+            let taken = provided(other.extension.info());
+            if let Some((_, shown)) = new.iter().find(|(key, _)| taken.iter().any(|(k, _)| k == key)) {
+                bail!("cannot load {name}: {shown} is already provided by {}", other.extension.name());
+            }
+        }
+        let handle = self.next_handle;
+        self.next_handle += 1;
+        self.extensions.insert(handle, Loaded { handle, source: found.source, extension });
+        Ok(&self.extensions[&handle])
+    }
+
+    fn extension(&mut self, handle: u32) -> Result<&mut Extension, Error> {
+        self.extensions.get_mut(&handle).map(|l| &mut l.extension).ok_or_else(|| Error {
+            code: SQLITE_ERROR,
+            message: format!("extension #{handle} is not loaded"),
+        })
+    }
+
+    fn describe(loaded: &Loaded) -> spi_loader::LoadedExtension {
+        spi_loader::LoadedExtension {
+            handle: loaded.handle,
+            source: loaded.source.clone(),
+            info: loaded.extension.info().clone(),
+        }
+    }
+}
+
+impl spi_loader::Host for RuntimeState {
+    fn load(&mut self, name_or_path: String) -> Result<spi_loader::LoadedExtension, String> {
+        match RuntimeState::load(self, &name_or_path) {
+            Ok(loaded) => Ok(Self::describe(loaded)),
+            Err(e) => Err(format!("{e:#}")),
+        }
+    }
+
+    fn unload(&mut self, handle: u32) -> Result<(), String> {
+        self.extensions.remove(&handle).map(drop).ok_or_else(|| format!("extension #{handle} is not loaded"))
+    }
+
+    fn list(&mut self) -> Vec<spi_loader::LoadedExtension> {
+        self.extensions.values().map(Self::describe).collect()
+    }
+}
+
+impl dispatch::Host for RuntimeState {
+    fn scalar_call(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
+        self.extension(ext)?.call_scalar(id, &args)
+    }
+
+    fn aggregate_step(&mut self, ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        self.extension(ext)?.aggregate_step(id, context, &args)
+    }
+
+    fn aggregate_value(&mut self, ext: u32, id: u32, context: u64) -> Result<Value, Error> {
+        self.extension(ext)?.aggregate_value(id, context)
+    }
+
+    fn aggregate_inverse(&mut self, ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        self.extension(ext)?.aggregate_inverse(id, context, &args)
+    }
+
+    fn aggregate_finalize(&mut self, ext: u32, id: u32, context: u64) -> Result<Value, Error> {
+        self.extension(ext)?.aggregate_finalize(id, context)
+    }
+
+    fn collation_compare(&mut self, ext: u32, id: u32, a: String, b: String) -> i32 {
+        match self.extension(ext) {
+            Ok(extension) => extension.collation_compare(id, &a, &b),
+            Err(_) => 0,
+        }
+    }
+}
+
+impl sqlite::extension::types::Host for RuntimeState {}
+
+/// A linker with WASI and the runtime's imports.
+pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    sqlite::extension::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    spi_loader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+/// Run the REPL to completion; returns its exit status.
+pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, stdio: impl FnOnce(&mut WasiCtxBuilder)) -> Result<i32> {
+    let component = engine.component(runtime).context("compiling the runtime")?;
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.args(&std::iter::once("sqlink".to_owned()).chain(options.args).collect::<Vec<_>>());
+    wasi.env("SQLINK_CWD", options.cwd.to_string_lossy());
+    if options.interactive {
+        wasi.env("SQLINK_INTERACTIVE", "1");
+    }
+    for dir in &options.dirs {
+        let guest = dir.to_string_lossy().into_owned();
+        wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("opening {}", dir.display()))?;
+    }
+    stdio(&mut wasi);
+    let state = RuntimeState::new(wasi.build(), engine.clone(), options.sandbox, loader::search_path());
+    let mut store = Store::new(engine.engine(), state);
+    // The runtime itself has no deadline: a long query is the user's to run.
+    store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(u64::MAX / 2)));
+    store.set_epoch_deadline(u64::MAX / 2);
+
+    let linker = linker(engine.engine())?;
+    let command = Command::instantiate(&mut store, &component, &linker)
+        .map_err(anyhow::Error::from)
+        .context("instantiating the runtime")?;
+    match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Ok(0),
+        Ok(Err(())) => Ok(1),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(exit.0),
+            None => Err(anyhow!(e).context("the runtime failed")),
+        },
+    }
+}

@@ -1,0 +1,111 @@
+//! `sqlink:wasm/dispatch-bridge`, and the dispatcher that sends calls to the host through
+//! the imported `sqlink:wasm/dispatch`.
+
+use std::cell::RefCell;
+
+use sqlink_dispatch_bridge::{self as bridge, Bridge, DispatchError, Dispatcher, FunctionFlags, ValueRef};
+
+use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
+use crate::bindings::sqlink::wasm::dispatch;
+use crate::bindings::sqlite::extension::types;
+use crate::SqliteLib;
+
+thread_local! {
+    /// One bridge for the component: every connection `spi` opens is attached to it.
+    pub static BRIDGE: RefCell<Bridge<HostDispatcher>> = RefCell::new(Bridge::new(HostDispatcher));
+}
+
+pub struct HostDispatcher;
+
+fn param<'a>(value: &'a ValueRef<'_>) -> types::ValueParam<'a> {
+    match value {
+        ValueRef::Null => types::ValueParam::Null,
+        ValueRef::Integer(i) => types::ValueParam::Integer(*i),
+        ValueRef::Real(r) => types::ValueParam::Real(*r),
+        ValueRef::Text(t) => types::ValueParam::Text(t),
+        ValueRef::Blob(b) => types::ValueParam::Blob(b),
+    }
+}
+
+fn params<'a>(args: &'a [ValueRef<'_>]) -> Vec<types::ValueParam<'a>> {
+    args.iter().map(param).collect()
+}
+
+fn result(value: types::ValueResult) -> bridge::Value {
+    match value {
+        types::ValueResult::Null => bridge::Value::Null,
+        types::ValueResult::Integer(i) => bridge::Value::Integer(i),
+        types::ValueResult::Real(r) => bridge::Value::Real(r),
+        types::ValueResult::Text(t) => bridge::Value::Text(t),
+        types::ValueResult::Blob(b) => bridge::Value::Blob(b),
+    }
+}
+
+fn error(e: types::Error) -> DispatchError {
+    DispatchError { code: e.code, message: e.message }
+}
+
+impl Dispatcher for HostDispatcher {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, DispatchError> {
+        dispatch::scalar_call(ext, id, &params(args)).map(result).map_err(error)
+    }
+
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+        dispatch::aggregate_step(ext, id, context, &params(args)).map_err(error)
+    }
+
+    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, DispatchError> {
+        dispatch::aggregate_value(ext, id, context).map(result).map_err(error)
+    }
+
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+        dispatch::aggregate_inverse(ext, id, context, &params(args)).map_err(error)
+    }
+
+    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, DispatchError> {
+        dispatch::aggregate_finalize(ext, id, context).map(result).map_err(error)
+    }
+
+    fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
+        dispatch::collation_compare(ext, id, a, b)
+    }
+}
+
+fn flags(flags: types::FunctionFlags) -> FunctionFlags {
+    FunctionFlags {
+        deterministic: flags.bits() & types::FunctionFlags::DETERMINISTIC.bits() != 0,
+        direct_only: flags.bits() & types::FunctionFlags::DIRECT_ONLY.bits() != 0,
+        innocuous: flags.bits() & types::FunctionFlags::INNOCUOUS.bits() != 0,
+    }
+}
+
+fn wit_error(e: bridge::BridgeError) -> types::Error {
+    types::Error { code: e.code, message: e.message }
+}
+
+impl dispatch_bridge::Guest for SqliteLib {
+    fn register_host_scalar(ext: u32, name: String, arity: i32, f: types::FunctionFlags, func_id: u32) -> Result<(), types::Error> {
+        BRIDGE.with(|b| b.borrow_mut().register_scalar(ext, &name, arity, flags(f), func_id)).map_err(wit_error)
+    }
+
+    fn register_host_aggregate(
+        ext: u32,
+        name: String,
+        arity: i32,
+        f: types::FunctionFlags,
+        func_id: u32,
+        window: bool,
+    ) -> Result<(), types::Error> {
+        BRIDGE
+            .with(|b| b.borrow_mut().register_aggregate(ext, &name, arity, flags(f), func_id, window))
+            .map_err(wit_error)
+    }
+
+    fn register_host_collation(ext: u32, name: String, func_id: u32) -> Result<(), types::Error> {
+        BRIDGE.with(|b| b.borrow_mut().register_collation(ext, &name, func_id)).map_err(wit_error)
+    }
+
+    fn unregister_extension(ext: u32) {
+        BRIDGE.with(|b| b.borrow_mut().unregister_extension(ext));
+    }
+}

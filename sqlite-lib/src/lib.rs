@@ -1,0 +1,23 @@
+//! SQLite (the amalgamation bundled by `libsqlite3-sys`) as a wasm32-wasip2 component.
+//!
+//! Exports `sqlink:wasm/spi` (connections, statements, typed rows a page at a time) and
+//! `sqlink:wasm/dispatch-bridge` (install extension functions whose calls go out through
+//! the imported `sqlink:wasm/dispatch`).
+
+mod bridge;
+mod spi;
+mod vfs;
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: ["../wit/extension", "../wit/runtime"],
+        world: "sqlink:wasm/sqlite-lib",
+        // Import arguments borrow SQLite's own buffers: no copy per call.
+        ownership: Borrowing { duplicate_if_necessary: true },
+        generate_all,
+    });
+}
+
+struct SqliteLib;
+
+bindings::export!(SqliteLib with_types_in bindings);

@@ -1,0 +1,192 @@
+//! `sqlink:wasm/spi`: connections and statements over the C API.
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, CStr, CString};
+
+use libsqlite3_sys as ffi;
+
+use crate::bindings::exports::sqlink::wasm::spi::{self, Page, Prepared};
+use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
+use crate::bridge::BRIDGE;
+use crate::SqliteLib;
+
+impl spi::Guest for SqliteLib {
+    type Connection = Connection;
+    type Statement = Statement;
+
+    fn is_complete(sql: String) -> bool {
+        // SQL cannot contain NUL; what comes before one decides.
+        let sql = sql.split('\0').next().unwrap_or_default();
+        let Ok(sql) = CString::new(sql) else { return false };
+        unsafe { ffi::sqlite3_complete(sql.as_ptr()) != 0 }
+    }
+
+    fn sqlite_version() -> String {
+        unsafe { CStr::from_ptr(ffi::sqlite3_libversion()) }.to_string_lossy().into_owned()
+    }
+}
+
+pub struct Connection {
+    db: *mut ffi::sqlite3,
+}
+
+pub struct Statement {
+    stmt: *mut ffi::sqlite3_stmt,
+    db: *mut ffi::sqlite3,
+    done: Cell<bool>,
+}
+
+// In the amalgamation, but missing from libsqlite3-sys's pregenerated wasm bindings.
+unsafe extern "C" {
+    fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
+}
+
+fn error(code: c_int, message: impl Into<String>) -> Error {
+    Error { code, message: message.into() }
+}
+
+unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
+    unsafe {
+        let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
+        error(ffi::sqlite3_extended_errcode(db), message)
+    }
+}
+
+impl spi::GuestConnection for Connection {
+    fn open(path: String) -> Result<spi::Connection, Error> {
+        crate::vfs::install();
+        let path = if path.is_empty() { ":memory:".to_owned() } else { path };
+        let c_path = CString::new(path).map_err(|_| error(ffi::SQLITE_CANTOPEN, "path contains a NUL byte"))?;
+        let mut db = std::ptr::null_mut();
+        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_URI;
+        let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, std::ptr::null()) };
+        if rc != ffi::SQLITE_OK {
+            let err = if db.is_null() { error(rc, "out of memory") } else { unsafe { db_error(db) } };
+            unsafe { sqlite3_close_v2(db) };
+            return Err(err);
+        }
+        unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
+        if let Err(e) = BRIDGE.with(|bridge| unsafe { bridge.borrow_mut().attach(db) }) {
+            unsafe { sqlite3_close_v2(db) };
+            return Err(error(e.code, e.message));
+        }
+        Ok(spi::Connection::new(Connection { db }))
+    }
+
+    fn prepare(&self, sql: String) -> Result<Prepared, Error> {
+        let mut stmt = std::ptr::null_mut();
+        let mut tail: *const c_char = std::ptr::null();
+        let start = sql.as_ptr().cast::<c_char>();
+        let len = c_int::try_from(sql.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "SQL text too long"))?;
+        let rc = unsafe { ffi::sqlite3_prepare_v2(self.db, start, len, &mut stmt, &mut tail) };
+        if rc != ffi::SQLITE_OK {
+            return Err(unsafe { db_error(self.db) });
+        }
+        let tail = if tail.is_null() { sql.len() } else { tail as usize - start as usize };
+        let statement = (!stmt.is_null())
+            .then(|| spi::Statement::new(Statement { stmt, db: self.db, done: Cell::new(false) }));
+        Ok(Prepared { statement, tail: tail as u32 })
+    }
+
+    fn changes(&self) -> i64 {
+        unsafe { ffi::sqlite3_changes64(self.db) }
+    }
+
+    fn total_changes(&self) -> i64 {
+        unsafe { ffi::sqlite3_total_changes64(self.db) }
+    }
+
+    fn last_insert_rowid(&self) -> i64 {
+        unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+    }
+
+    fn is_autocommit(&self) -> bool {
+        unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        BRIDGE.with(|bridge| bridge.borrow_mut().detach(self.db));
+        // close_v2: statements still alive keep the connection until they are finalized.
+        unsafe { sqlite3_close_v2(self.db) };
+    }
+}
+
+unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Value {
+    unsafe {
+        match ffi::sqlite3_column_type(stmt, i) {
+            ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(stmt, i)),
+            ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(stmt, i)),
+            ffi::SQLITE_TEXT => {
+                let ptr = ffi::sqlite3_column_text(stmt, i);
+                let len = ffi::sqlite3_column_bytes(stmt, i) as usize;
+                let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
+                Value::Text(String::from_utf8_lossy(bytes).into_owned())
+            }
+            ffi::SQLITE_BLOB => {
+                let ptr = ffi::sqlite3_column_blob(stmt, i).cast::<u8>();
+                let len = ffi::sqlite3_column_bytes(stmt, i) as usize;
+                let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
+                Value::Blob(bytes.to_vec())
+            }
+            _ => Value::Null,
+        }
+    }
+}
+
+impl spi::GuestStatement for Statement {
+    fn column_names(&self) -> Vec<String> {
+        let count = unsafe { ffi::sqlite3_column_count(self.stmt) };
+        (0..count)
+            .map(|i| {
+                let name = unsafe { ffi::sqlite3_column_name(self.stmt, i) };
+                if name.is_null() {
+                    String::new()
+                } else {
+                    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+                }
+            })
+            .collect()
+    }
+
+    fn sql(&self) -> String {
+        let sql = unsafe { ffi::sqlite3_sql(self.stmt) };
+        if sql.is_null() {
+            return String::new();
+        }
+        unsafe { CStr::from_ptr(sql) }.to_string_lossy().into_owned()
+    }
+
+    fn fetch(&self, max_rows: u32) -> Result<Page, Error> {
+        let mut rows = Vec::new();
+        if self.done.get() {
+            return Ok(Page { rows, done: true });
+        }
+        let columns = unsafe { ffi::sqlite3_column_count(self.stmt) };
+        while rows.len() < max_rows as usize {
+            match unsafe { ffi::sqlite3_step(self.stmt) } {
+                ffi::SQLITE_ROW => {
+                    rows.push((0..columns).map(|i| unsafe { column_value(self.stmt, i) }).collect());
+                }
+                ffi::SQLITE_DONE => {
+                    self.done.set(true);
+                    break;
+                }
+                _ => {
+                    self.done.set(true);
+                    // reset() returns the statement's error and leaves it reusable.
+                    unsafe { ffi::sqlite3_reset(self.stmt) };
+                    return Err(unsafe { db_error(self.db) });
+                }
+            }
+        }
+        Ok(Page { rows, done: self.done.get() })
+    }
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        unsafe { ffi::sqlite3_finalize(self.stmt) };
+    }
+}

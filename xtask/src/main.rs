@@ -1,0 +1,98 @@
+//! `cargo xtask build | run | test`: builds the wasm components, composes the runtime with
+//! wac, builds the native host, and runs things.
+
+mod compose;
+mod toolchain;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "usage: cargo xtask <command>
+  build          build every component into target/wasm/ and the sqlink binary
+  run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
+  test           build, then run every test";
+
+/// The example extensions: (cargo package, output name).
+pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake")];
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+    match command.as_str() {
+        "build" => build(&root),
+        "run" => {
+            build(&root)?;
+            let status = Command::new(root.join("target/release/sqlink")).args(&rest).status()?;
+            std::process::exit(status.code().unwrap_or(1));
+        }
+        "test" => {
+            build(&root)?;
+            test(&root)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
+    let status = Command::new(&cargo)
+        .current_dir(root)
+        .args(args)
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Everything `run` and `test` need: components in target/wasm/, then the host binary,
+/// which embeds the runtime and the example extensions.
+fn build(root: &Path) -> Result<()> {
+    toolchain::ensure()?;
+    let mut args = vec!["build", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
+    for (package, _) in EXTENSIONS {
+        args.extend(["-p", package]);
+    }
+    cargo(root, &args)?;
+
+    let built = root.join("target/wasm32-wasip2/release");
+    let out = root.join("target/wasm");
+    std::fs::create_dir_all(&out)?;
+    for (package, name) in EXTENSIONS {
+        copy_if_changed(&built.join(format!("{}.wasm", package.replace('-', "_"))), &out.join(format!("{name}.wasm")))?;
+    }
+    copy_if_changed(&built.join("sqlite_lib.wasm"), &out.join("sqlite-lib.wasm"))?;
+    let runtime = compose::runtime(&built.join("sqlink-cli.wasm"), &built.join("sqlite_lib.wasm"))?;
+    write_if_changed(&out.join("sqlink-runtime.wasm"), &runtime)?;
+
+    cargo(root, &["build", "--release", "-p", "sqlink-host"])
+}
+
+fn test(root: &Path) -> Result<()> {
+    cargo(root, &["test", "--release", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-cli"])
+}
+
+/// Keep timestamps when nothing changed, so cargo does not rebuild the host needlessly.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn copy_if_changed(from: &Path, to: &Path) -> Result<()> {
+    let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    write_if_changed(to, &bytes)
+}
