@@ -5,13 +5,14 @@
 //! aggregations (GROUP BY, two aggregates in one query) never share one.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::spanned::Spanned;
 use syn::{ImplItem, ImplItemFn, ItemImpl};
 
 use super::doc_line;
 use super::options::Options;
 use super::params::{check_generics, classify};
+use super::returns::{sql_result, step_result};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options = Options::parse(attr, true)?;
@@ -19,21 +20,21 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type")
     })?;
     if let Some((_, trait_path, _)) = &block.trait_ {
-        return Err(syn::Error::new(
-            trait_path.span(),
+        return Err(syn::Error::new_spanned(
+            trait_path,
             "#[sqlite_aggregate] goes on an inherent `impl State { … }` block, not a trait impl",
         ));
     }
     check_generics(&block.generics, "an aggregate")?;
     if !block.generics.params.is_empty() {
-        return Err(syn::Error::new(block.generics.span(), "an aggregate's state type cannot have parameters"));
+        return Err(syn::Error::new_spanned(&block.generics, "an aggregate's state type cannot have parameters"));
     }
     let self_ty = &*block.self_ty;
     let type_name = match self_ty {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
-    .ok_or_else(|| syn::Error::new(self_ty.span(), "the state must be a named type"))?;
+    .ok_or_else(|| syn::Error::new_spanned(self_ty, "the state must be a named type"))?;
 
     let method = |name: &str| {
         block.items.iter().find_map(|item| match item {
@@ -42,7 +43,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         })
     };
     let missing = |name: &str, shape: &str| {
-        syn::Error::new(block.self_ty.span(), format!("an aggregate needs `{shape}`; `{name}` is missing"))
+        syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"))
     };
     let step = method("step").ok_or_else(|| missing("step", "fn step(&mut self, …)"))?;
     let finalize = method("finalize").ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))?;
@@ -64,7 +65,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         let inverse_params = classify(&inverse.sig.inputs, "an aggregate", true)?;
         if inverse_params.arity() != params.arity() {
             return Err(syn::Error::new(
-                inverse.sig.inputs.span(),
+                inverse.sig.paren_token.span.join(),
                 "`inverse` must take the same arguments as `step`",
             ));
         }
@@ -78,17 +79,21 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let doc = doc_line(&block.attrs);
     let (bindings, passed) = params.conversions(&sql_name);
 
-    let step_result = result_path(step, "IntoStepResult", "into_step_result");
-    let finalize_result = result_path(finalize, "IntoSqlResult", "into_sql_result");
+    let step_call = step_result(&step.sig.ident, &step.sig.output, quote!(state.step(#(#passed),*)))?;
+    let finalize_call = sql_result(&finalize.sig.output, quote!(state.finalize()));
     let window_fns = match (value, inverse) {
         (Some(value), Some(inverse)) => {
-            let value_result = result_path(value, "IntoSqlResult", "into_sql_result");
-            let inverse_result = result_path(inverse, "IntoStepResult", "into_step_result");
+            let value_call = sql_result(&value.sig.output, quote!(state.value()));
             let (inverse_bindings, inverse_passed) =
                 classify(&inverse.sig.inputs, "an aggregate", true)?.conversions(&sql_name);
+            let inverse_call = step_result(
+                &inverse.sig.ident,
+                &inverse.sig.output,
+                quote!(state.inverse(#(#inverse_passed),*)),
+            )?;
             quote! {
                 fn value(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
-                    STATES.with(|states| states.inspect(context, |state| #value_result(state.value())))
+                    STATES.with(|states| states.inspect(context, |state| #value_call))
                 }
                 fn inverse(
                     context: u64,
@@ -96,7 +101,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
                     #inverse_bindings
                     STATES.with(|states| {
-                        states.update(context, |state| #inverse_result(state.inverse(#(#inverse_passed),*)))
+                        states.update(context, |state| #inverse_call)
                     })
                 }
                 (::core::option::Option::Some(value as _), ::core::option::Option::Some(inverse as _))
@@ -119,11 +124,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     args: &[::sqlink_sdk::Value],
                 ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
                     #bindings
-                    STATES.with(|states| states.update(context, |state| #step_result(state.step(#(#passed),*))))
+                    STATES.with(|states| states.update(context, |state| #step_call))
                 }
                 fn finalize(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
                     let state = STATES.with(|states| states.take(context));
-                    #finalize_result(state.finalize())
+                    #finalize_call
                 }
                 let (value, inverse) = { #window_fns };
                 ::sqlink_sdk::AggregateDef {
@@ -163,22 +168,12 @@ fn expect_receiver(method: &ImplItemFn, expected: Receiver) -> syn::Result<()> {
         Receiver::Shared => "&self",
         Receiver::Mut => "&mut self",
     };
-    Err(syn::Error::new(
-        method.sig.span(),
-        format!("`{}` must take `{shape}`", method.sig.ident),
-    ))
-}
-
-/// `::sqlink_sdk::__private::Trait::method`, spanned on the method's return type so an
-/// unsupported type is what a compile error points at.
-fn result_path(method: &ImplItemFn, trait_name: &str, function: &str) -> TokenStream {
-    let span = match &method.sig.output {
-        syn::ReturnType::Default => method.sig.ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
-    let trait_ident = syn::Ident::new(trait_name, span);
-    let function = syn::Ident::new(function, span);
-    quote_spanned! {span=> ::sqlink_sdk::__private::#trait_ident::#function }
+    // Point at the receiver that is wrong, or at the parameter list that lacks one.
+    let message = format!("`{}` must take `{shape}`", method.sig.ident);
+    Err(match receiver {
+        Some(receiver) => syn::Error::new_spanned(receiver, message),
+        None => syn::Error::new(method.sig.paren_token.span.join(), message),
+    })
 }
 
 /// `Md5Agg` → `md5_agg`, `HTTPCount` → `http_count`.

@@ -15,21 +15,23 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     })?;
     let sig = &function.sig;
     check_generics(&sig.generics, "a collation")?;
-    let wrong_shape = || {
-        syn::Error::new(
-            sig.span(),
-            "a collation is `fn(a: &str, b: &str) -> std::cmp::Ordering`",
-        )
+    // Point at the part that is wrong: `async`, the parameter list, or the whole signature
+    // when the return type is missing.
+    let wrong_shape = |span: proc_macro2::Span| {
+        syn::Error::new(span, "a collation is `fn(a: &str, b: &str) -> std::cmp::Ordering`")
     };
-    if sig.asyncness.is_some() {
-        return Err(wrong_shape());
+    if let Some(asyncness) = &sig.asyncness {
+        return Err(wrong_shape(asyncness.span()));
     }
     match classify(&sig.inputs, "a collation", false)? {
         Params::Fixed(types) if types.len() == 2 => {}
-        _ => return Err(wrong_shape()),
+        _ => return Err(wrong_shape(sig.paren_token.span.join())),
     }
     if matches!(sig.output, syn::ReturnType::Default) {
-        return Err(wrong_shape());
+        return Err(syn::Error::new_spanned(
+            sig,
+            "a collation is `fn(a: &str, b: &str) -> std::cmp::Ordering`; add the return type",
+        ));
     }
 
     let ident = &sig.ident;

@@ -42,7 +42,12 @@ impl Parse for ExportInput {
                 input.parse::<Token![,]>()?;
             }
         }
-        let name = name.ok_or_else(|| input.error("missing `name: \"…\"`"))?;
+        let name = name.ok_or_else(|| {
+            syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "export_extension! needs the extension's name: `name: \"…\",`",
+            )
+        })?;
         Ok(ExportInput { name, version, scalars, aggregates, collations })
     }
 }
@@ -130,6 +135,11 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 }
             }
 
+            // The component's exports exist only in the WebAssembly build. Their symbol names
+            // (`cabi_post_sqlite:extension/…#finalize`) cannot appear in the linker version
+            // script of a native cdylib, so exporting them there would break the host build
+            // of an extension crate's `["cdylib", "rlib"]` (and so its unit tests).
+            #[cfg(target_family = "wasm")]
             ::sqlink_sdk::bindings::__export_extension_world!(Extension with_types_in ::sqlink_sdk::bindings);
         };
     })

@@ -5,20 +5,31 @@ mod collation;
 mod export;
 mod options;
 mod params;
+mod returns;
 mod scalar;
 
 use proc_macro2::TokenStream;
 
 pub fn scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
-    scalar::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+    or_error(scalar::expand(attr, item.clone()), item)
 }
 
 pub fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
-    aggregate::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+    or_error(aggregate::expand(attr, item.clone()), item)
 }
 
 pub fn collation(attr: TokenStream, item: TokenStream) -> TokenStream {
-    collation::expand(attr, item).unwrap_or_else(syn::Error::into_compile_error)
+    or_error(collation::expand(attr, item.clone()), item)
+}
+
+/// On an error, the item is kept as written beside it: the author's mistake is then the
+/// error reported, not every use of an item that has disappeared.
+fn or_error(expanded: syn::Result<TokenStream>, item: TokenStream) -> TokenStream {
+    expanded.unwrap_or_else(|error| {
+        let mut tokens = error.into_compile_error();
+        tokens.extend(item);
+        tokens
+    })
 }
 
 pub fn export_extension(input: TokenStream) -> TokenStream {

@@ -67,16 +67,16 @@ pub fn classify<'a>(
         match input {
             FnArg::Receiver(receiver) => {
                 if !skip_receiver {
-                    return Err(syn::Error::new(
-                        receiver.span(),
+                    return Err(syn::Error::new_spanned(
+                        receiver,
                         format!("{what} cannot take `self`; write a free function"),
                     ));
                 }
             }
             FnArg::Typed(typed) => {
                 if !matches!(&*typed.pat, Pat::Ident(_) | Pat::Wild(_)) {
-                    return Err(syn::Error::new(
-                        typed.pat.span(),
+                    return Err(syn::Error::new_spanned(
+                        &typed.pat,
                         "SQL function parameters must be plain names, not patterns",
                     ));
                 }
@@ -88,8 +88,8 @@ pub fn classify<'a>(
     let variadic_at = types.iter().position(is_value_slice);
     match variadic_at {
         Some(_) if types.len() == 1 => Ok(Params::Variadic),
-        Some(at) => Err(syn::Error::new(
-            types[at].span(),
+        Some(at) => Err(syn::Error::new_spanned(
+            &types[at],
             "`&[Value]` takes all the arguments, so it must be the only parameter",
         )),
         None => Ok(Params::Fixed(types)),
@@ -99,12 +99,12 @@ pub fn classify<'a>(
 /// Errors the trait system would report less clearly.
 fn check_type(ty: &Type) -> syn::Result<()> {
     match ty {
-        Type::Reference(reference) if reference.mutability.is_some() => Err(syn::Error::new(
-            ty.span(),
+        Type::Reference(reference) if reference.mutability.is_some() => Err(syn::Error::new_spanned(
+            ty,
             "SQL arguments are read-only; take `&str`, `&[u8]` or an owned type instead of `&mut`",
         )),
-        Type::ImplTrait(_) => Err(syn::Error::new(
-            ty.span(),
+        Type::ImplTrait(_) => Err(syn::Error::new_spanned(
+            ty,
             "`impl Trait` cannot be a SQL argument; name a concrete type",
         )),
         _ => Ok(()),
@@ -119,7 +119,7 @@ fn is_value_slice(ty: &Type) -> bool {
 }
 
 /// `&'a str` → `&'_ str`: the conversion code has no `'a` in scope.
-fn elide_lifetimes(mut ty: Type) -> Type {
+pub fn elide_lifetimes(mut ty: Type) -> Type {
     struct Elide;
     impl VisitMut for Elide {
         fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
@@ -134,8 +134,8 @@ fn elide_lifetimes(mut ty: Type) -> Type {
 pub fn check_generics(generics: &syn::Generics, what: &str) -> syn::Result<()> {
     for param in &generics.params {
         if !matches!(param, syn::GenericParam::Lifetime(_)) {
-            return Err(syn::Error::new(
-                param.span(),
+            return Err(syn::Error::new_spanned(
+                param,
                 format!("{what} cannot be generic: SQL has no way to pick a type"),
             ));
         }

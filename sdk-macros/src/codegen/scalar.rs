@@ -1,11 +1,12 @@
 //! `#[sqlite_scalar]`: keeps the function as written and adds a `ScalarDef` beside it.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::spanned::Spanned;
 
 use super::options::Options;
 use super::params::{check_generics, classify};
+use super::returns::sql_result;
 use super::{doc_line, scalar_def_ident};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -29,13 +30,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let flags = options.flags_tokens();
     let doc = doc_line(&function.attrs);
     let (bindings, passed) = params.conversions(&sql_name);
-    let result_span = match &sig.output {
-        syn::ReturnType::Default => sig.ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
-    let into_result = quote_spanned! {result_span=>
-        ::sqlink_sdk::__private::IntoSqlResult::into_sql_result
-    };
+    let result = sql_result(&sig.output, quote!(#ident(#(#passed),*)));
     let def_ident = scalar_def_ident(ident);
     let vis = &function.vis;
 
@@ -49,7 +44,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 args: &[::sqlink_sdk::Value],
             ) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
                 #bindings
-                #into_result(#ident(#(#passed),*))
+                #result
             }
             ::sqlink_sdk::ScalarDef {
                 name: #sql_name,

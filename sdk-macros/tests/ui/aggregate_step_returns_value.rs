@@ -1,0 +1,18 @@
+use sqlink_sdk::sqlite_aggregate;
+
+#[derive(Default)]
+struct Total(i64);
+
+#[sqlite_aggregate]
+impl Total {
+    fn step(&mut self, x: i64) -> i64 {
+        self.0 += x;
+        self.0
+    }
+
+    fn finalize(self) -> i64 {
+        self.0
+    }
+}
+
+fn main() {}

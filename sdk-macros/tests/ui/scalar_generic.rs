@@ -1,0 +1,8 @@
+use sqlink_sdk::sqlite_scalar;
+
+#[sqlite_scalar]
+fn identity<T>(x: T) -> T {
+    x
+}
+
+fn main() {}
