@@ -8,7 +8,7 @@ use crate::format::Mode;
 use crate::shell::{Flow, Shell};
 
 const HELP: &str = "\
-.load NAME|PATH      Load an extension: a bundled name (uuid, md5, snake), a name
+.load NAME|PATH      Load an extension: a bundled name (uuid, md5, snake, stats), a name
                      on SQLINK_PATH, or a path to a .wasm component
 .unload NAME         Unload an extension and remove its functions
 .extensions          List loaded extensions with their functions

@@ -37,37 +37,9 @@ pub struct Settings {
     pub null_value: String,
 }
 
-/// A REAL as SQLite prints it: 15 significant digits, always with a decimal point or an
-/// exponent, so it never reads back as an integer.
+/// A REAL as SQLite prints it (SQLite's own formatting, so output matches sqlite3).
 pub fn real(r: f64) -> String {
-    if r.is_nan() {
-        return String::from("NaN");
-    }
-    if r.is_infinite() {
-        return String::from(if r > 0.0 { "Inf" } else { "-Inf" });
-    }
-    let abs = r.abs();
-    if abs != 0.0 && !(1e-4..1e15).contains(&abs) {
-        // 1e20 → 1.0e+20, 1.5e-7 → 1.5e-07
-        let sci = format!("{:.14e}", r);
-        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let mantissa = trim_fraction(mantissa);
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let digits_before = if abs < 1.0 { 1 } else { abs.log10().floor() as usize + 1 };
-    let decimals = 15usize.saturating_sub(digits_before);
-    trim_fraction(&format!("{:.*}", decimals, r))
-}
-
-/// Drop trailing zeros of a fraction but keep at least one digit: 1.500 → 1.5, 2.000 → 2.0.
-fn trim_fraction(s: &str) -> String {
-    if !s.contains('.') {
-        return format!("{s}.0");
-    }
-    let trimmed = s.trim_end_matches('0');
-    if trimmed.ends_with('.') { format!("{trimmed}0") } else { trimmed.to_owned() }
+    crate::bindings::sqlink::wasm::spi::format_real(r)
 }
 
 /// The text a value shows as in list, line, box and table modes.
@@ -239,18 +211,6 @@ fn grid(out: &mut String, unicode: bool, columns: &[String], rows: &[Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reals_print_like_sqlite() {
-        assert_eq!(real(1.0), "1.0");
-        assert_eq!(real(0.1), "0.1");
-        assert_eq!(real(2.5), "2.5");
-        assert_eq!(real(-3.25), "-3.25");
-        assert_eq!(real(1e20), "1.0e+20");
-        assert_eq!(real(1.5e-7), "1.5e-07");
-        assert_eq!(real(1.0 / 3.0), "0.333333333333333");
-        assert_eq!(real(f64::INFINITY), "Inf");
-    }
 
     #[test]
     fn csv_quotes_only_when_needed() {

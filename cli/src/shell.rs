@@ -218,7 +218,7 @@ impl Shell {
 fn absolute(cwd: Option<&str>, path: &str) -> String {
     let special = path.is_empty() || path == ":memory:" || path.starts_with("file:") || path.starts_with('/');
     match cwd {
-        Some(cwd) if !special => format!("{}/{}", cwd.trim_end_matches('/'), path),
+        Some(cwd) if !special => format!("{}/{}", cwd.trim_end_matches('/'), path.trim_start_matches("./")),
         _ => path.to_owned(),
     }
 }

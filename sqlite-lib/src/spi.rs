@@ -21,6 +21,19 @@ impl spi::Guest for SqliteLib {
         unsafe { ffi::sqlite3_complete(sql.as_ptr()) != 0 }
     }
 
+    fn format_real(r: f64) -> String {
+        // The same format SQLite uses to turn a REAL into TEXT (vdbeMemRenderNum).
+        unsafe {
+            let text = ffi::sqlite3_mprintf(c"%!.*g".as_ptr(), 17 as c_int, r);
+            if text.is_null() {
+                return r.to_string();
+            }
+            let out = CStr::from_ptr(text).to_string_lossy().into_owned();
+            ffi::sqlite3_free(text.cast());
+            out
+        }
+    }
+
     fn sqlite_version() -> String {
         unsafe { CStr::from_ptr(ffi::sqlite3_libversion()) }.to_string_lossy().into_owned()
     }
