@@ -9,6 +9,7 @@ const ARTIFACTS: &[(&str, &str)] = &[
     ("UUID", "uuid.wasm"),
     ("MD5", "md5.wasm"),
     ("SNAKE", "snake.wasm"),
+    ("STATS", "stats.wasm"),
 ];
 
 fn main() {

@@ -5,6 +5,7 @@
 wasmtime::component::bindgen!({
     path: ["../wit/extension", "../wit/runtime"],
     world: "sqlink:wasm/host",
+    additional_derives: [PartialEq],
 });
 
 pub use exports::sqlite::extension::{aggregate_function, collation, metadata, scalar_function};

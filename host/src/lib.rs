@@ -22,10 +22,11 @@ pub mod embedded {
             "uuid" => UUID,
             "md5" => MD5,
             "snake" => SNAKE,
+            "stats" => STATS,
             _ => None,
         }
     }
 
-    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake"];
+    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake", "stats"];
 }
 pub mod terminal;

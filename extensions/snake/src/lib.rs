@@ -1,10 +1,13 @@
-//! Case conversion with `heck`: `to_snake_case('HelloWorld')` is 'hello_world'.
+//! Case conversion with `heck`: `to_snake_case('HelloWorld')` is 'hello_world'; the `snake`
+//! collation orders strings by that form.
+
+use std::cmp::Ordering;
 
 use heck::{
     ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToTitleCase, ToTrainCase,
     ToUpperCamelCase,
 };
-use sqlink_sdk::{export_extension, sqlite_scalar};
+use sqlink_sdk::{export_extension, sqlite_collation, sqlite_scalar};
 
 /// 'HelloWorld' → 'hello_world'.
 #[sqlite_scalar(deterministic, innocuous)]
@@ -48,6 +51,12 @@ pub fn to_train_case(x: Option<&str>) -> Option<String> {
     x.map(ToTrainCase::to_train_case)
 }
 
+/// Compares strings by their snake_case form, so 'HelloWorld' = 'hello_world'.
+#[sqlite_collation(name = "snake")]
+pub fn snake(a: &str, b: &str) -> Ordering {
+    a.to_snake_case().cmp(&b.to_snake_case())
+}
+
 export_extension! {
     name: "snake",
     scalars: [
@@ -59,6 +68,7 @@ export_extension! {
         to_title_case,
         to_train_case,
     ],
+    collations: [snake],
 }
 
 #[cfg(test)]
@@ -76,5 +86,27 @@ mod tests {
         assert_eq!(to_title_case(Some("hello_world")).as_deref(), Some("Hello World"));
         assert_eq!(to_train_case(Some("hello_world")).as_deref(), Some("Hello-World"));
         assert_eq!(to_snake_case(None), None);
+    }
+
+    #[test]
+    fn snake_collation_equates_spellings_of_one_name() {
+        assert_eq!(snake("HelloWorld", "hello_world"), Ordering::Equal);
+        assert_eq!(snake("helloWorld", "hello-world"), Ordering::Equal);
+        assert_eq!(snake("HELLO_WORLD", "Hello World"), Ordering::Equal);
+        assert_eq!(snake("", ""), Ordering::Equal);
+        // No tie-break on the original spelling.
+        assert_eq!(snake("HelloWorld", "helloWorld"), Ordering::Equal);
+    }
+
+    #[test]
+    fn snake_collation_orders_by_the_snake_case_form() {
+        // Plain byte order would put 'Zebra' first; snake_case lowercases it.
+        assert_eq!(snake("Zebra", "apple"), Ordering::Greater);
+        assert_eq!(snake("apple", "Zebra"), Ordering::Less);
+        // 'HelloWorld' is 'hello_world', which sorts before 'hello_world_again'
+        // and after its prefix 'hello'.
+        assert_eq!(snake("HelloWorld", "hello_world_again"), Ordering::Less);
+        assert_eq!(snake("HelloWorld", "Hello"), Ordering::Greater);
+        assert_eq!(snake("", "a"), Ordering::Less);
     }
 }
