@@ -1,0 +1,341 @@
+//! The `sqlink` binary end to end, as a user drives it: stdin scripts, a pty, files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+/// A compile cache shared by the tests, so the runtime is compiled once.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlink-test-cache")
+}
+
+fn command(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqlink"));
+    cmd.args(args).current_dir(cwd).env("SQLINK_CACHE_DIR", cache_dir()).env_remove("SQLINK_PATH");
+    cmd
+}
+
+fn finish(output: Output) -> Run {
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    }
+}
+
+fn sqlink_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = command(cwd, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sqlink binary");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    finish(child.wait_with_output().unwrap())
+}
+
+fn sqlink(stdin: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    sqlink_in(dir.path(), &[], stdin)
+}
+
+/// Output of a script that must succeed with nothing on stderr.
+fn ok(stdin: &str) -> String {
+    let run = sqlink(stdin);
+    assert_eq!(run.stderr, "", "stderr for {stdin:?}");
+    assert_eq!(run.code, 0);
+    run.stdout
+}
+
+#[test]
+fn load_uuid_and_md5_as_in_the_readme() {
+    let run = sqlink(".load uuid\nSELECT length(uuid());\n.load md5\nSELECT md5('abc');\n");
+    assert_eq!(run.stdout, "36\n900150983cd24fb0d6963f7d28e17f72\n");
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn uuid_is_not_folded_into_one_value() {
+    let out = ok(".load uuid
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+SELECT count(DISTINCT uuid()), count(DISTINCT uuid7()) FROM n;\n");
+    assert_eq!(out, "100|100\n");
+}
+
+#[test]
+fn snake_and_uuid_helpers() {
+    let out = ok(".load snake\n.load uuid
+SELECT to_snake_case('HelloWorld'), to_kebab_case('HelloWorld'), to_title_case('hello_world');
+SELECT uuid_str(uuid_blob('{018F6D2A-7C2E-7B1A-9C3D-4E5F60718293}')), uuid7_timestamp_ms('018f6d2a-7c2e-7b1a-9c3d-4e5f60718293');
+SELECT uuid_str('nonsense') IS NULL;\n");
+    assert_eq!(out, "hello_world|hello-world|Hello World\n018f6d2a-7c2e-7b1a-9c3d-4e5f60718293|1715523451950\n1\n");
+}
+
+#[test]
+fn a_file_database_persists_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = sqlink_in(dir.path(), &["my.db"], "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes(body) VALUES ('first'), ('second');\n");
+    assert_eq!((first.stdout.as_str(), first.stderr.as_str(), first.code), ("", "", 0));
+    assert!(dir.path().join("my.db").exists());
+    let second = sqlink_in(dir.path(), &["my.db"], "SELECT id, body FROM notes ORDER BY id;\n");
+    assert_eq!(second.stdout, "1|first\n2|second\n");
+    // A database in another directory, named by an absolute path.
+    let other = tempfile::tempdir().unwrap();
+    let path = other.path().join("abs.db");
+    let path = path.to_str().unwrap();
+    sqlink_in(dir.path(), &[path], "CREATE TABLE t(x); INSERT INTO t VALUES (7);\n");
+    assert_eq!(sqlink_in(dir.path(), &[path], "SELECT x FROM t;\n").stdout, "7\n");
+}
+
+#[test]
+fn output_modes() {
+    let setup = "CREATE TABLE t(n INTEGER, r REAL, s TEXT, z);
+INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
+    let q = "SELECT * FROM t;\n";
+    assert_eq!(ok(&format!("{setup}{q}")), "1|2.5|plain|\n-7|1.0e+20|a,\"b\"|x\n");
+    assert_eq!(ok(&format!("{setup}.headers on\n{q}")), "n|r|s|z\n1|2.5|plain|\n-7|1.0e+20|a,\"b\"|x\n");
+    assert_eq!(ok(&format!("{setup}.nullvalue NULL\n{q}")), "1|2.5|plain|NULL\n-7|1.0e+20|a,\"b\"|x\n");
+    assert_eq!(
+        ok(&format!("{setup}.mode csv\n.headers on\n{q}")),
+        "n,r,s,z\r\n1,2.5,plain,\r\n-7,1.0e+20,\"a,\"\"b\"\"\",x\r\n"
+    );
+    assert_eq!(
+        ok(&format!("{setup}.mode json\n{q}")),
+        "[{\"n\":1,\"r\":2.5,\"s\":\"plain\",\"z\":null},\n{\"n\":-7,\"r\":1.0e+20,\"s\":\"a,\\\"b\\\"\",\"z\":\"x\"}]\n"
+    );
+    assert_eq!(
+        ok(&format!("{setup}.mode line\n{q}")),
+        "n = 1\nr = 2.5\ns = plain\nz = \n\nn = -7\nr = 1.0e+20\ns = a,\"b\"\nz = x\n"
+    );
+    assert_eq!(
+        ok(&format!("{setup}.mode box\n{q}")),
+        "┌────┬─────────┬───────┬───┐
+│ n  │ r       │ s     │ z │
+├────┼─────────┼───────┼───┤
+│ 1  │ 2.5     │ plain │   │
+│ -7 │ 1.0e+20 │ a,\"b\" │ x │
+└────┴─────────┴───────┴───┘
+"
+    );
+    assert_eq!(
+        ok(&format!("{setup}.mode table\n{q}")),
+        "+----+---------+-------+---+
+| n  | r       | s     | z |
++----+---------+-------+---+
+| 1  | 2.5     | plain |   |
+| -7 | 1.0e+20 | a,\"b\" | x |
++----+---------+-------+---+
+"
+    );
+}
+
+#[test]
+fn reals_print_as_sqlite_prints_them() {
+    assert_eq!(ok("SELECT 1.0 / 3, 0.1 + 0.2, 100.0, 1e15, 2.0 / 3 * 1e10;\n"), "0.33333333333333332|0.30000000000000004|100.0|1000000000000000.0|6666666666.666666\n");
+}
+
+#[test]
+fn statements_span_lines_and_share_lines() {
+    assert_eq!(ok("SELECT\n  1 +\n  2;\nSELECT 'a'; SELECT 'b';\n"), "3\na\nb\n");
+}
+
+#[test]
+fn tables_schema_open_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("setup.sql"), "CREATE TABLE beta(x);\nCREATE VIEW alpha AS SELECT 1;\n.mode csv\n").unwrap();
+    let run = sqlink_in(
+        dir.path(),
+        &[],
+        ".read setup.sql\n.tables\n.schema beta\nSELECT 1, 2;\n.open other.db\n.tables\nCREATE TABLE gamma(y);\n.tables\n.tables g%\n",
+    );
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, "alpha  beta\nCREATE TABLE beta(x);\n1,2\r\ngamma\ngamma\n");
+    assert!(dir.path().join("other.db").exists());
+}
+
+#[test]
+fn timer_help_and_quit() {
+    let out = ok(".timer on\nSELECT 1;\n.timer off\nSELECT 2;\n");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1");
+    assert!(lines[1].starts_with("Run Time: real ") && lines[1].len() == "Run Time: real 0.000".len(), "{out}");
+    assert_eq!(lines[2], "2");
+
+    let help = ok(".help\n");
+    for command in [".load", ".unload", ".extensions", ".open", ".tables", ".schema", ".mode", ".headers", ".nullvalue", ".timer", ".read", ".help", ".quit"] {
+        assert!(help.contains(command), "{command} missing from .help");
+    }
+    assert_eq!(ok("SELECT 1;\n.quit\nSELECT 2;\n"), "1\n");
+}
+
+#[test]
+fn extensions_and_unload() {
+    let run = sqlink(".extensions\n.load md5\n.extensions\n.unload md5\nSELECT md5('x');\n.extensions\n");
+    assert_eq!(
+        run.stdout,
+        "no extensions loaded; try .load uuid
+md5 0.1.0 (bundled)
+  scalar    md5(x)      The MD5 digest of text or a blob as 32 lowercase hex digits; NULL gives NULL.
+  aggregate md5_agg(x)  The MD5 digest (lowercase hex) of the concatenation of the non-NULL text or blob values, in the order they are aggregated; NULL if there are none.
+no extensions loaded; try .load uuid
+"
+    );
+    assert_eq!(run.stderr, "Error: no such function: md5\n");
+}
+
+#[test]
+fn errors_are_one_line_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notwasm.wasm"), "hello").unwrap();
+    let run = sqlink_in(
+        dir.path(),
+        &[],
+        ".load nosuch\nSELECT 1;\n.load ./notwasm.wasm\nSELECT 2;\nSELEC 3;\nSELECT 4;\nSELECT nofunc(5);\nSELECT 6;\n.load md5\nSELECT md5(7);\n.load md5\n.bogus\nSELECT 8;\n",
+    );
+    assert_eq!(run.stdout, "1\n2\n4\n6\n8\n");
+    let errors: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        errors,
+        [
+            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set",
+            &format!("Error: cannot load {}/notwasm.wasm: not a WebAssembly file", dir.path().display()),
+            "Error: near \"SELEC\": syntax error",
+            "Error: no such function: nofunc",
+            "Error: md5(): argument 1 must be a blob or text, got integer",
+            "Error: md5 is already loaded",
+            "Error: unknown command: .bogus; enter \".help\" for the list",
+        ]
+    );
+    assert_eq!(run.code, 1, "errors in a script give exit status 1, as sqlite3");
+}
+
+#[test]
+fn bail_stops_at_the_first_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = sqlink_in(dir.path(), &["-bail"], "SELECT 1;\nSELECT nofunc();\nSELECT 2;\n");
+    assert_eq!(run.stdout, "1\n");
+    assert_eq!(run.stderr, "Error: no such function: nofunc\n");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn sql_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = sqlink_in(dir.path(), &["-header", ":memory:", "SELECT 6 * 7 AS answer"], "");
+    assert_eq!(run.stdout, "answer\n42\n");
+}
+
+#[test]
+fn interactive_session_in_a_pty() {
+    // util-linux `script` runs sqlink on a pseudo-terminal: prompts and line editing on.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("script")
+        .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
+        .current_dir(dir.path())
+        .env("SQLINK_CACHE_DIR", cache_dir())
+        .env("HOME", dir.path())
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b".load md5\nSELECT md5('abc')\n;\n.quit\n").unwrap();
+    let run = finish(child.wait_with_output().unwrap());
+    assert!(run.stdout.contains("sqlink> "), "prompt missing: {:?}", run.stdout);
+    assert!(run.stdout.contains("   ...> "), "continuation prompt missing: {:?}", run.stdout);
+    assert!(run.stdout.contains("900150983cd24fb0d6963f7d28e17f72"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("Enter \".help\""), "banner missing: {:?}", run.stdout);
+    assert_eq!(run.code, 0, "{run:?}", run = run.stderr);
+    let history = std::fs::read_to_string(dir.path().join(".sqlink_history")).unwrap_or_default();
+    assert!(history.contains("SELECT md5('abc')"), "history: {history:?}");
+}
+
+#[test]
+fn an_extension_built_outside_the_repo_loads_by_path_and_by_name() {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk").canonicalize().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("greet");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"greet\"\nversion = \"1.2.3\"\nedition = \"2024\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\nsqlink-sdk = {{ path = {:?} }}\n\n[workspace]\n",
+            sdk.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("src/lib.rs"),
+        r#"use sqlink_sdk::{export_extension, sqlite_scalar};
+
+/// Greet someone.
+#[sqlite_scalar(deterministic)]
+fn greet(name: &str) -> String {
+    format!("hello, {name}")
+}
+
+export_extension! { name: "greet", scalars: [greet] }
+"#,
+    )
+    .unwrap();
+    // A target dir that outlives the test keeps reruns fast.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("external-extension");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--quiet"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let wasm = target.join("wasm32-wasip2/release/greet.wasm");
+    let wasm_str = wasm.to_str().unwrap();
+
+    let run = sqlink_in(dir.path(), &[], &format!(".load {wasm_str}\nSELECT greet('world');\n.extensions\n"));
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        format!("hello, world\ngreet 1.2.3 ({wasm_str})\n  scalar    greet(x)  Greet someone.\n")
+    );
+
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(&wasm, lib.join("greet.wasm")).unwrap();
+    let mut cmd = command(dir.path(), &[]);
+    cmd.env("SQLINK_PATH", &lib).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b".load greet\nSELECT greet('path');\n").unwrap();
+    let run = finish(child.wait_with_output().unwrap());
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("hello, path\n", ""));
+}
+
+#[test]
+fn a_second_start_uses_the_compile_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let run = |_: ()| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sqlink"))
+            .current_dir(work.path())
+            .env("SQLINK_CACHE_DIR", cache.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b".load md5\nSELECT md5('');\n").unwrap();
+        finish(child.wait_with_output().unwrap()).stdout
+    };
+    assert_eq!(run(()), "d41d8cd98f00b204e9800998ecf8427e\n");
+    let entries = std::fs::read_dir(cache.path()).unwrap().count();
+    assert_eq!(entries, 2, "the runtime and md5 are cached");
+    assert_eq!(run(()), "d41d8cd98f00b204e9800998ecf8427e\n");
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 2, "nothing recompiled");
+}

@@ -1,0 +1,333 @@
+//! sqlite-lib.wasm on its own, in a wasmtime harness whose `dispatch` is written here:
+//! file databases through WASI preopens, typed rows, paging, and the dispatch bridge.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+mod lib_bindings {
+    wasmtime::component::bindgen!({
+        path: ["../wit/extension", "../wit/runtime"],
+        world: "sqlink:wasm/sqlite-lib",
+        additional_derives: [PartialEq],
+    });
+}
+
+use lib_bindings::sqlink::wasm::dispatch;
+use lib_bindings::sqlite::extension::types::{Error, FunctionFlags, Value};
+use lib_bindings::SqliteLib;
+
+const EXT: u32 = 3;
+
+#[derive(Default)]
+struct Calls {
+    /// context → running sum, for the `total` aggregate.
+    sums: HashMap<u64, i64>,
+    finalized: Vec<u64>,
+}
+
+struct Harness {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    calls: Calls,
+}
+
+impl WasiView for Harness {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl lib_bindings::sqlite::extension::types::Host for Harness {}
+
+impl dispatch::Host for Harness {
+    fn scalar_call(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
+        assert_eq!(ext, EXT);
+        match id {
+            // echo(x)
+            0 => Ok(args.into_iter().next().unwrap_or(Value::Null)),
+            // fail(): an error with its own code
+            1 => Err(Error { code: 19, message: "constraint said no".into() }),
+            // nargs(...)
+            2 => Ok(Value::Integer(args.len() as i64)),
+            _ => Err(Error { code: 1, message: format!("unknown id {id}") }),
+        }
+    }
+
+    fn aggregate_step(&mut self, _: u32, _: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        match args.first() {
+            Some(Value::Integer(x)) => {
+                *self.calls.sums.entry(context).or_default() += x;
+                Ok(())
+            }
+            _ => Err(Error { code: 20, message: "total: integers only".into() }),
+        }
+    }
+
+    fn aggregate_value(&mut self, _: u32, _: u32, context: u64) -> Result<Value, Error> {
+        Ok(Value::Integer(self.calls.sums.get(&context).copied().unwrap_or(0)))
+    }
+
+    fn aggregate_inverse(&mut self, _: u32, _: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        if let Some(Value::Integer(x)) = args.first() {
+            *self.calls.sums.entry(context).or_default() -= x;
+        }
+        Ok(())
+    }
+
+    fn aggregate_finalize(&mut self, _: u32, _: u32, context: u64) -> Result<Value, Error> {
+        self.calls.finalized.push(context);
+        Ok(self.calls.sums.remove(&context).map_or(Value::Null, Value::Integer))
+    }
+
+    fn collation_compare(&mut self, _: u32, _: u32, a: String, b: String) -> i32 {
+        // Case-insensitive, reversed.
+        b.to_lowercase().cmp(&a.to_lowercase()) as i32
+    }
+}
+
+struct Lib {
+    store: Store<Harness>,
+    lib: SqliteLib,
+}
+
+type Rows = Vec<Vec<Value>>;
+
+impl Lib {
+    fn new(dir: Option<&Path>) -> Lib {
+        let engine = Engine::default();
+        let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/sqlite-lib.wasm"))
+            .expect("target/wasm/sqlite-lib.wasm: run `cargo xtask build`");
+        let component = Component::new(&engine, bytes).unwrap();
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+        SqliteLib::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
+        let mut wasi = WasiCtxBuilder::new();
+        if let Some(dir) = dir {
+            wasi.preopened_dir(dir, dir.to_str().unwrap(), FsPerms::ReadWrite).unwrap();
+        }
+        let harness = Harness { wasi: wasi.build(), table: ResourceTable::new(), calls: Calls::default() };
+        let mut store = Store::new(&engine, harness);
+        let lib = SqliteLib::instantiate(&mut store, &component, &linker).unwrap();
+        Lib { store, lib }
+    }
+
+    fn open(&mut self, path: &str) -> Result<ResourceAny, Error> {
+        let spi = self.lib.sqlink_wasm_spi();
+        spi.connection().call_open(&mut self.store, path).unwrap()
+    }
+
+    /// Run every statement of `sql`; each statement's column names and rows.
+    fn exec_paged(&mut self, conn: ResourceAny, sql: &str, page: u32) -> Result<Vec<(Vec<String>, Rows, usize)>, Error> {
+        let spi = self.lib.sqlink_wasm_spi();
+        let mut results = Vec::new();
+        let mut rest = sql.to_owned();
+        while !rest.trim().is_empty() {
+            let prepared = spi.connection().call_prepare(&mut self.store, conn, &rest).unwrap()?;
+            if let Some(stmt) = prepared.statement {
+                let columns = spi.statement().call_column_names(&mut self.store, stmt).unwrap();
+                let mut rows = Vec::new();
+                let mut pages = 0;
+                let outcome = loop {
+                    match spi.statement().call_fetch(&mut self.store, stmt, page).unwrap() {
+                        Ok(p) => {
+                            pages += 1;
+                            assert!(p.rows.len() <= page as usize);
+                            rows.extend(p.rows);
+                            if p.done {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) => break Err(e),
+                    }
+                };
+                stmt.resource_drop(&mut self.store).unwrap();
+                outcome?;
+                results.push((columns, rows, pages));
+            }
+            rest = rest[prepared.tail as usize..].to_owned();
+        }
+        Ok(results)
+    }
+
+    fn exec(&mut self, conn: ResourceAny, sql: &str) -> Result<Vec<(Vec<String>, Rows)>, Error> {
+        Ok(self.exec_paged(conn, sql, 100)?.into_iter().map(|(c, r, _)| (c, r)).collect())
+    }
+
+    fn one(&mut self, conn: ResourceAny, sql: &str) -> Result<Value, Error> {
+        let mut results = self.exec(conn, sql)?;
+        let (_, rows) = results.pop().expect("a statement");
+        Ok(rows.into_iter().next().expect("a row").into_iter().next().expect("a column"))
+    }
+
+    fn register_test_functions(&mut self) {
+        let bridge = self.lib.sqlink_wasm_dispatch_bridge();
+        let det = FunctionFlags::DETERMINISTIC;
+        let none = FunctionFlags::empty();
+        bridge.call_register_host_scalar(&mut self.store, EXT, "echo", 1, det, 0).unwrap().unwrap();
+        bridge.call_register_host_scalar(&mut self.store, EXT, "fail", 0, none, 1).unwrap().unwrap();
+        bridge.call_register_host_scalar(&mut self.store, EXT, "nargs", -1, none, 2).unwrap().unwrap();
+        bridge.call_register_host_aggregate(&mut self.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
+        bridge.call_register_host_collation(&mut self.store, EXT, "rev", 0).unwrap().unwrap();
+    }
+}
+
+#[test]
+fn file_database_survives_a_new_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = dir.path().canonicalize().unwrap();
+    let db = dir_path.join("data.db");
+    let db = db.to_str().unwrap();
+    {
+        let mut lib = Lib::new(Some(&dir_path));
+        let conn = lib.open(db).unwrap();
+        lib.exec(
+            conn,
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL);
+             BEGIN; INSERT INTO t(name, score) VALUES ('ada', 1.5), ('bob', NULL); COMMIT;
+             BEGIN; INSERT INTO t(name) VALUES ('rolled back'); ROLLBACK;",
+        )
+        .unwrap();
+        conn.resource_drop(&mut lib.store).unwrap();
+    }
+    assert!(Path::new(db).exists());
+    assert!(!Path::new(&format!("{db}-journal")).exists(), "journal left behind");
+
+    let mut lib = Lib::new(Some(&dir_path));
+    let conn = lib.open(db).unwrap();
+    let results = lib.exec(conn, "SELECT id, name, score FROM t ORDER BY id").unwrap();
+    let (columns, rows) = &results[0];
+    assert_eq!(columns, &["id", "name", "score"]);
+    assert_eq!(
+        rows,
+        &vec![
+            vec![Value::Integer(1), Value::Text("ada".into()), Value::Real(1.5)],
+            vec![Value::Integer(2), Value::Text("bob".into()), Value::Null],
+        ]
+    );
+}
+
+#[test]
+fn opening_outside_the_preopens_fails_cleanly() {
+    let mut lib = Lib::new(None);
+    let err = lib.open("/definitely/not/granted.db").unwrap_err();
+    assert_eq!(err.code & 0xff, 14, "SQLITE_CANTOPEN: {}", err.message);
+}
+
+#[test]
+fn statements_rows_and_pages() {
+    let mut lib = Lib::new(None);
+    let conn = lib.open(":memory:").unwrap();
+    let results = lib
+        .exec_paged(
+            conn,
+            "CREATE TABLE n(x); -- a comment
+             WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 25) INSERT INTO n SELECT i FROM c;
+             SELECT x, x * 0.5 AS half, 'r' || x AS label, x'00ff' AS b FROM n;",
+            10,
+        )
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    let (columns, rows, pages) = &results[2];
+    assert_eq!(columns, &["x", "half", "label", "b"]);
+    assert_eq!(rows.len(), 25);
+    assert_eq!(*pages, 3, "25 rows in pages of 10");
+    assert_eq!(rows[24], vec![Value::Integer(25), Value::Real(12.5), Value::Text("r25".into()), Value::Blob(vec![0, 255])]);
+
+    lib.exec(conn, "DELETE FROM n WHERE x > 20").unwrap();
+    let spi = lib.lib.sqlink_wasm_spi();
+    assert_eq!(spi.connection().call_changes(&mut lib.store, conn).unwrap(), 5);
+    assert!(spi.call_is_complete(&mut lib.store, "SELECT 1;").unwrap());
+    assert!(!spi.call_is_complete(&mut lib.store, "SELECT 1").unwrap());
+    assert!(spi.call_sqlite_version(&mut lib.store).unwrap().starts_with("3."));
+}
+
+#[test]
+fn errors_carry_code_and_message() {
+    let mut lib = Lib::new(None);
+    let conn = lib.open(":memory:").unwrap();
+    let err = lib.exec(conn, "SELEC 1").unwrap_err();
+    assert_eq!(err.code, 1);
+    assert_eq!(err.message, "near \"SELEC\": syntax error");
+    lib.exec(conn, "CREATE TABLE u(x UNIQUE); INSERT INTO u VALUES (1)").unwrap();
+    let err = lib.exec(conn, "INSERT INTO u VALUES (1)").unwrap_err();
+    assert_eq!(err.code & 0xff, 19, "SQLITE_CONSTRAINT");
+    assert!(err.message.contains("UNIQUE constraint failed"), "{}", err.message);
+    // The connection keeps working.
+    assert_eq!(lib.one(conn, "SELECT count(*) FROM u").unwrap(), Value::Integer(1));
+}
+
+#[test]
+fn host_functions_through_the_bridge() {
+    let mut lib = Lib::new(None);
+    let before = lib.open(":memory:").unwrap();
+    lib.register_test_functions();
+    let after = lib.open(":memory:").unwrap();
+    for conn in [before, after] {
+        assert_eq!(lib.one(conn, "SELECT echo(41) + 1").unwrap(), Value::Integer(42));
+        assert_eq!(lib.one(conn, "SELECT nargs(1, 2, 3)").unwrap(), Value::Integer(3));
+    }
+
+    let err = lib.one(before, "SELECT fail()").unwrap_err();
+    assert_eq!(err.code & 0xff, 19, "the extension's code is kept");
+    assert_eq!(err.message, "constraint said no");
+
+    lib.exec(before, "CREATE TABLE g(k, v); INSERT INTO g VALUES ('a', 1), ('b', 2), ('a', 3), ('b', 4), ('c', 5)").unwrap();
+    let results = lib.exec(before, "SELECT k, total(v) FROM g GROUP BY k ORDER BY k").unwrap();
+    assert_eq!(
+        results[0].1,
+        vec![
+            vec![Value::Text("a".into()), Value::Integer(4)],
+            vec![Value::Text("b".into()), Value::Integer(6)],
+            vec![Value::Text("c".into()), Value::Integer(5)],
+        ]
+    );
+    let windowed = lib
+        .exec(before, "SELECT total(v) OVER (ORDER BY v ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM g")
+        .unwrap();
+    let sums: Vec<Value> = windowed[0].1.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(sums, [1, 3, 6, 9, 12].map(Value::Integer).to_vec());
+    let err = lib.one(before, "SELECT total('x')").unwrap_err();
+    assert_eq!(err.message, "total: integers only");
+    assert!(lib.store.data().calls.sums.is_empty(), "every aggregation was finalized");
+
+    let sorted = lib.exec(before, "SELECT k FROM g GROUP BY k ORDER BY k COLLATE rev").unwrap();
+    let keys: Vec<Value> = sorted[0].1.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(keys, ["c", "b", "a"].map(|s| Value::Text(s.into())).to_vec());
+
+    lib.lib.sqlink_wasm_dispatch_bridge().call_unregister_extension(&mut lib.store, EXT).unwrap();
+    let err = lib.one(after, "SELECT echo(1)").unwrap_err();
+    assert_eq!(err.message, "no such function: echo");
+    let err = lib.one(after, "SELECT 'a' < 'b' COLLATE rev").unwrap_err();
+    assert_eq!(err.message, "no such collation sequence: rev");
+}
+
+#[test]
+fn values_cross_exactly() {
+    let mut lib = Lib::new(None);
+    let conn = lib.open(":memory:").unwrap();
+    lib.register_test_functions();
+    let cases = [
+        ("9223372036854775807", Value::Integer(i64::MAX)),
+        ("-9223372036854775808", Value::Integer(i64::MIN)),
+        ("1e308 * 10", Value::Real(f64::INFINITY)),
+        ("-1e308 * 10", Value::Real(f64::NEG_INFINITY)),
+        ("5e-324", Value::Real(5e-324)),
+        ("''", Value::Text(String::new())),
+        ("'a' || char(0) || 'b'", Value::Text("a\0b".into())),
+        ("'ünïcødé ✓'", Value::Text("ünïcødé ✓".into())),
+        ("x''", Value::Blob(Vec::new())),
+        ("NULL", Value::Null),
+        // SQLite stores NaN as NULL.
+        ("0.0 * (1e308 * 10)", Value::Null),
+    ];
+    for (sql, expected) in cases {
+        assert_eq!(lib.one(conn, &format!("SELECT echo({sql})")).unwrap(), expected, "echo({sql})");
+    }
+    assert_eq!(lib.one(conn, "SELECT typeof(echo(x''))").unwrap(), Value::Text("blob".into()));
+    let big = lib.one(conn, "SELECT echo(randomblob(3000000))").unwrap();
+    assert!(matches!(big, Value::Blob(ref b) if b.len() == 3_000_000));
+}
