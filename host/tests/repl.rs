@@ -1,8 +1,8 @@
 //! The `sqlink` binary end to end, as a user drives it: stdin scripts, a pty, files.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 mod common;
 
