@@ -39,8 +39,12 @@ fn a_file_database_persists_across_sessions() {
     let first = sqlink_in(dir.path(), &["my.db"], "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes(body) VALUES ('first'), ('second');\n");
     assert_eq!((first.stdout.as_str(), first.stderr.as_str(), first.code), ("", "", 0));
     assert!(dir.path().join("my.db").exists());
-    let second = sqlink_in(dir.path(), &["my.db"], "SELECT id, body FROM notes ORDER BY id;\n");
-    assert_eq!(second.stdout, "1|first\n2|second\n");
+    let second = sqlink_in(
+        dir.path(),
+        &["my.db"],
+        "SELECT id, body FROM notes ORDER BY id;\nPRAGMA integrity_check;\nSELECT count(*) FROM pragma_table_info('notes');\n",
+    );
+    assert_eq!(second.stdout, "1|first\n2|second\nok\n2\n", "pragmas answer on a file database too");
     // A database in another directory, named by an absolute path.
     let other = tempfile::tempdir().unwrap();
     let path = other.path().join("abs.db");

@@ -4,9 +4,13 @@
 //! process owns the database, as in any single-user REPL). It has no randomness and
 //! whole-second time, so `random()` would repeat across runs and `datetime('now')`
 //! would be coarse. This wraps it with WASI's random source and wall clock.
+//!
+//! Its files also answer every xFileControl verb with SQLITE_OK, which tells SQLite the
+//! VFS handled `PRAGMA` itself (SQLITE_FCNTL_PRAGMA), so every pragma on a file database
+//! silently returned nothing. The wrapper's files answer SQLITE_NOTFOUND instead.
 
-use std::ffi::{c_char, c_int, CStr};
-use std::sync::Once;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::{Once, OnceLock};
 
 use libsqlite3_sys as ffi;
 
@@ -34,6 +38,37 @@ unsafe extern "C" fn current_time(_: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_
     ffi::SQLITE_OK
 }
 
+/// The base VFS's `xOpen`, and the base file methods with our `xFileControl`.
+static BASE_OPEN: OnceLock<OpenFn> = OnceLock::new();
+static FILE_METHODS: OnceLock<ffi::sqlite3_io_methods> = OnceLock::new();
+
+type OpenFn =
+    unsafe extern "C" fn(*mut ffi::sqlite3_vfs, ffi::sqlite3_filename, *mut ffi::sqlite3_file, c_int, *mut c_int) -> c_int;
+
+unsafe extern "C" fn file_control(_: *mut ffi::sqlite3_file, _op: c_int, _arg: *mut c_void) -> c_int {
+    ffi::SQLITE_NOTFOUND
+}
+
+unsafe extern "C" fn open(
+    vfs: *mut ffi::sqlite3_vfs,
+    name: ffi::sqlite3_filename,
+    file: *mut ffi::sqlite3_file,
+    flags: c_int,
+    out_flags: *mut c_int,
+) -> c_int {
+    let Some(base_open) = BASE_OPEN.get() else { return ffi::SQLITE_CANTOPEN };
+    let rc = unsafe { base_open(vfs, name, file, flags, out_flags) };
+    if rc == ffi::SQLITE_OK && !file.is_null() && unsafe { !(*file).pMethods.is_null() } {
+        let methods = FILE_METHODS.get_or_init(|| {
+            let mut methods = unsafe { *(*file).pMethods };
+            methods.xFileControl = Some(file_control);
+            methods
+        });
+        unsafe { (*file).pMethods = methods };
+    }
+    rc
+}
+
 /// Register the wrapped VFS as the default, once.
 pub fn install() {
     static ONCE: Once = Once::new();
@@ -48,6 +83,10 @@ pub fn install() {
         vfs.pNext = std::ptr::null_mut();
         vfs.xRandomness = Some(randomness);
         vfs.xCurrentTime = Some(current_time);
+        if let Some(base_open) = vfs.xOpen {
+            let _ = BASE_OPEN.set(base_open);
+            vfs.xOpen = Some(open);
+        }
         // SQLite keeps the pointer for the life of the process.
         ffi::sqlite3_vfs_register(Box::leak(Box::new(vfs)), 1);
     });
