@@ -18,7 +18,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match shell::Shell::from_args(&args) {
-        Ok((mut shell, script)) => shell.run_main(script),
+        Ok((mut shell, commands)) => shell.run_main(commands),
         Err(message) => {
             eprintln!("Error: {message}");
             ExitCode::from(1)

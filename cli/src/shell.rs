@@ -35,9 +35,9 @@ const USAGE: &str = "usage: sqlink [OPTIONS] [FILENAME [SQL]]
   -nullvalue TEXT                      text for NULL values";
 
 impl Shell {
-    /// sqlite3-style arguments: options, then the database, then SQL to run instead of
-    /// reading standard input.
-    pub fn from_args(args: &[String]) -> Result<(Shell, Option<String>), String> {
+    /// sqlite3-style arguments: options, then the database, then SQL or dot commands to
+    /// run (each argument on its own) instead of reading standard input.
+    pub fn from_args(args: &[String]) -> Result<(Shell, Vec<String>), String> {
         let mut settings = Settings { mode: Mode::List, headers: false, null_value: String::new() };
         let mut bail = false;
         let mut positional = Vec::new();
@@ -64,19 +64,23 @@ impl Shell {
         let db = positional.next().unwrap_or_else(|| String::from(":memory:"));
         let path = absolute(cwd.as_deref(), &db);
         let conn = Connection::open(&path).map_err(|e| format!("cannot open \"{db}\": {}", e.message))?;
-        let script = positional.next();
+        let commands = positional.collect();
         let shell = Shell { conn, settings, timer: false, bail, cwd, errors: 0 };
-        Ok((shell, script))
+        Ok((shell, commands))
     }
 
     pub fn resolve(&self, path: &str) -> String {
         absolute(self.cwd.as_deref(), path)
     }
 
-    pub fn run_main(&mut self, script: Option<String>) -> ExitCode {
+    pub fn run_main(&mut self, commands: Vec<String>) -> ExitCode {
         let interactive = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
-        if let Some(sql) = script {
-            self.process(std::io::Cursor::new(sql), false);
+        if !commands.is_empty() {
+            for command in commands {
+                if self.process(std::io::Cursor::new(command), false) == Flow::Quit {
+                    break;
+                }
+            }
         } else {
             if interactive {
                 println!(
