@@ -5,52 +5,29 @@
 //! stopped by the deadline, memory over the cap) wasmtime refuses further calls into that
 //! instance, so it is dropped and the next call instantiates afresh.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::FsPerms;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{aggregate_function, collation, metadata, scalar_function, Error, ExtensionInfo, Value};
 use crate::cache::ComponentCache;
+pub use crate::sandbox::Sandbox;
 
 /// SQLITE_ERROR: an extension failed.
 const SQLITE_ERROR: i32 = 1;
 /// SQLITE_TOOBIG: a result longer than SQLite accepts.
 const SQLITE_TOOBIG: i32 = 18;
-/// SQLITE_MAX_LENGTH's default: the longest text or blob SQLite accepts.
-pub const MAX_RESULT_BYTES: usize = 1_000_000_000;
+/// The most data one call may copy out of an extension (its result, or what it hands a
+/// WASI call), enforced by wasmtime's hostcall fuel so the host never allocates more on
+/// an extension's behalf. Below SQLite's SQLITE_MAX_LENGTH (1e9).
+pub const MAX_RESULT_BYTES: usize = 128 << 20;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
-
-/// What an extension may touch. Everything is denied unless granted.
-#[derive(Debug, Clone)]
-pub struct Sandbox {
-    /// Pass the host's environment variables.
-    pub allow_env: bool,
-    /// Directories the extension may read and write, visible at the same paths.
-    pub allowed_dirs: Vec<PathBuf>,
-    /// Cap on each extension instance's memory.
-    pub memory_limit: usize,
-    /// How long one call may run before it is stopped.
-    pub call_timeout: Duration,
-}
-
-impl Default for Sandbox {
-    fn default() -> Self {
-        Sandbox {
-            allow_env: false,
-            allowed_dirs: Vec::new(),
-            memory_limit: 256 << 20,
-            call_timeout: Duration::from_secs(5),
-        }
-    }
-}
 
 /// The engine every component of one host shares, with the ticker that enforces
 /// deadlines. The ticker stops when the engine is dropped.
@@ -131,6 +108,10 @@ pub struct Extension {
 /// Why a call failed inside the extension (not a SQL error it returned itself).
 fn trap_error(ext: &str, function: &str, trap: wasmtime::Error, stderr: &[u8], sandbox: &Sandbox) -> Error {
     let trap = &anyhow::Error::from(trap);
+    if is_hostcall_fuel_exhausted(trap) {
+        let message = format!("{ext}: {function}() returned more than {} MiB, the most an extension may return", MAX_RESULT_BYTES >> 20);
+        return Error { code: SQLITE_TOOBIG, message };
+    }
     let message = if let Some(panic) = panic_message(stderr) {
         format!("{ext}: {function}() panicked: {panic}")
     } else if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
@@ -153,7 +134,11 @@ fn root_cause(error: &anyhow::Error) -> String {
 fn is_memory_limit(trap: &anyhow::Error) -> bool {
     // Growth past the limiter's cap fails inside the guest allocator, which then aborts.
     let text = format!("{trap:?}");
-    text.contains("memory allocation") || text.contains("forcing a memory growth failure") || text.contains("out of memory")
+    text.contains("memory allocation") || text.contains("growing memory") || text.contains("forcing a memory growth failure") || text.contains("out of memory")
+}
+
+fn is_hostcall_fuel_exhausted(trap: &anyhow::Error) -> bool {
+    format!("{trap:?}").contains("fuel allocated for hostcalls has been exhausted")
 }
 
 /// The Rust panic message an extension printed before trapping, if any.
@@ -164,21 +149,6 @@ fn panic_message(stderr: &[u8]) -> Option<String> {
     // "thread 'main' panicked at src/lib.rs:3:5:" then the message on the next line.
     let message = lines.next().filter(|l| !l.starts_with("note:")).unwrap_or(first);
     Some(message.trim().to_owned())
-}
-
-fn check_result_size(ext: &str, function: &str, value: &Value) -> Result<(), Error> {
-    let len = match value {
-        Value::Text(s) => s.len(),
-        Value::Blob(b) => b.len(),
-        _ => 0,
-    };
-    if len > MAX_RESULT_BYTES {
-        return Err(Error {
-            code: SQLITE_TOOBIG,
-            message: format!("{ext}: {function}() returned {len} bytes, more than SQLite's limit of {MAX_RESULT_BYTES}"),
-        });
-    }
-    Ok(())
 }
 
 /// Which kind of function an id belongs to, for messages.
@@ -193,8 +163,8 @@ impl Extension {
     /// Compile, instantiate and describe an extension. The error is one line for a user.
     pub fn load(engine: &ExtensionEngine, bytes: &[u8], sandbox: Sandbox) -> Result<Extension> {
         let component = engine.component(bytes)?;
-        let mut linker = Linker::<ExtensionState>::new(engine.engine());
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        sandbox.check_imports(engine.engine(), &component)?;
+        let linker = Sandbox::linker::<ExtensionState>(engine.engine())?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
@@ -240,24 +210,15 @@ impl Extension {
 
     fn new_store(&self) -> Result<Store<ExtensionState>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
-        if self.sandbox.allow_env {
-            wasi.inherit_env();
-        }
-        for dir in &self.sandbox.allowed_dirs {
-            let guest = dir.to_string_lossy().into_owned();
-            wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("granting {}", dir.display()))?;
-        }
+        let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.sandbox.memory_limit)
             .trap_on_grow_failure(true)
             .build();
-        let state = ExtensionState { wasi: wasi.build(), table: ResourceTable::new(), limits, stderr };
+        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
+        store.set_hostcall_fuel(MAX_RESULT_BYTES);
         store.set_epoch_deadline(self.deadline_ticks());
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Interrupt));
         Ok(store)
@@ -325,9 +286,7 @@ impl Extension {
     }
 
     pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
-        let value = self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))?;
-        check_result_size(&self.info.name, &self.function_name(Kind::Scalar, id), &value)?;
-        Ok(value)
+        self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))
     }
 
     pub fn aggregate_step(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
@@ -348,22 +307,18 @@ impl Extension {
 
     pub fn aggregate_value(&mut self, id: u32, context: u64) -> Result<Value, Error> {
         let missing = self.no_aggregates();
-        let value = self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_value(&mut live.store, id, context),
             None => Ok(Err(missing)),
-        })?;
-        check_result_size(&self.info.name, &self.function_name(Kind::Aggregate, id), &value)?;
-        Ok(value)
+        })
     }
 
     pub fn aggregate_finalize(&mut self, id: u32, context: u64) -> Result<Value, Error> {
         let missing = self.no_aggregates();
-        let value = self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
+        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_finalize(&mut live.store, id, context),
             None => Ok(Err(missing)),
-        })?;
-        check_result_size(&self.info.name, &self.function_name(Kind::Aggregate, id), &value)?;
-        Ok(value)
+        })
     }
 
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.

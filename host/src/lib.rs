@@ -11,6 +11,7 @@ pub mod cache;
 pub mod extension;
 pub mod loader;
 pub mod runtime;
+pub mod sandbox;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {
@@ -28,5 +29,9 @@ pub mod embedded {
     }
 
     pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake", "stats"];
+
+    /// Bundled extensions granted the clock without `--allow-clock`: uuid7() embeds the
+    /// time, and these extensions are part of sqlink itself.
+    pub const GRANTED_CLOCK: &[&str] = &["uuid"];
 }
 pub mod terminal;

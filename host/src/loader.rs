@@ -11,6 +11,8 @@ use crate::embedded;
 pub struct Found {
     pub bytes: Cow<'static, [u8]>,
     pub source: String,
+    /// A bundled extension that needs the clock gets it without `--allow-clock`.
+    pub grants_clock: bool,
 }
 
 /// The directories of `SQLINK_PATH` (':'-separated), searched for `NAME.wasm`.
@@ -25,7 +27,11 @@ fn looks_like_path(target: &str) -> bool {
 pub fn find(target: &str, search_path: &[PathBuf]) -> Result<Found> {
     if !looks_like_path(target) {
         if let Some(bytes) = embedded::extension(target) {
-            return Ok(Found { bytes: Cow::Borrowed(bytes), source: String::from("bundled") });
+            return Ok(Found {
+                bytes: Cow::Borrowed(bytes),
+                source: String::from("bundled"),
+                grants_clock: embedded::GRANTED_CLOCK.contains(&target),
+            });
         }
         for dir in search_path {
             let candidate = dir.join(format!("{target}.wasm"));
@@ -48,5 +54,5 @@ pub fn find(target: &str, search_path: &[PathBuf]) -> Result<Found> {
 
 fn read(path: &Path) -> Result<Found> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(Found { bytes: Cow::Owned(bytes), source: path.display().to_string() })
+    Ok(Found { bytes: Cow::Owned(bytes), source: path.display().to_string(), grants_clock: false })
 }

@@ -17,6 +17,7 @@ usage: sqlink [HOST OPTIONS] [OPTIONS] [DB_FILE [SQL]]
 Host options (what loaded extensions may use; everything is denied by default):
   --allow-env            let extensions read environment variables
   --allow-dir PATH       let extensions read and write PATH
+  --allow-clock          let extensions read the clock (the bundled uuid has it for uuid7)
   --timeout SECONDS      stop an extension call after this long (default 5)
   --memory MIB           cap each extension's memory (default 256)
   --version              print the version
@@ -54,6 +55,7 @@ fn run() -> Result<i32> {
                 return Ok(0);
             }
             "--allow-env" => sandbox.allow_env = true,
+            "--allow-clock" => sandbox.allow_clock = true,
             "--allow-dir" => {
                 let dir = PathBuf::from(value("--allow-dir")?);
                 let dir = dir.canonicalize().with_context(|| format!("--allow-dir {}", dir.display()))?;

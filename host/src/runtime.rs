@@ -91,7 +91,9 @@ impl RuntimeState {
     /// functions are already taken.
     pub fn load(&mut self, target: &str) -> Result<&Loaded> {
         let found = loader::find(target, &self.search_path)?;
-        let extension = Extension::load(&self.engine, &found.bytes, self.sandbox.clone())
+        let mut sandbox = self.sandbox.clone();
+        sandbox.allow_clock |= found.grants_clock;
+        let extension = Extension::load(&self.engine, &found.bytes, sandbox)
             .with_context(|| format!("cannot load {target}"))?;
         let name = extension.name().to_owned();
         if self.extensions.values().any(|l| l.extension.name() == name) {

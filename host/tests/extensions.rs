@@ -9,7 +9,8 @@ use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
 fn load(name: &str) -> Extension {
     let engine = ExtensionEngine::new(ComponentCache::disabled()).unwrap();
     let bytes = embedded::extension(name).expect("built by `cargo xtask build`");
-    Extension::load(&engine, bytes, Sandbox::default()).unwrap()
+    let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&name), ..Sandbox::default() };
+    Extension::load(&engine, bytes, sandbox).unwrap()
 }
 
 fn text(s: &str) -> Value {

@@ -17,6 +17,16 @@ const USAGE: &str = "usage: cargo xtask <command>
 /// The example extensions: (cargo package, output name).
 pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats")];
 
+/// Extensions the sandbox tests load, written to misbehave: (cargo package, file it builds,
+/// output name under target/wasm/test/).
+const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
+    ("hostile-test-ext", "hostile_test_ext.wasm", "hostile"),
+    ("clock-test-ext", "clock_test_ext.wasm", "clock"),
+    ("network-test-ext", "network_test_ext.wasm", "network"),
+    ("duplicate-test-ext", "duplicate_test_ext.wasm", "duplicate"),
+    ("command-test-ext", "command-test-ext.wasm", "command"),
+];
+
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
@@ -65,6 +75,9 @@ fn build(root: &Path) -> Result<()> {
     for (package, _) in EXTENSIONS {
         args.extend(["-p", package]);
     }
+    for (package, _, _) in TEST_EXTENSIONS {
+        args.extend(["-p", package]);
+    }
     cargo(root, &args)?;
 
     let built = root.join("target/wasm32-wasip2/release");
@@ -72,6 +85,11 @@ fn build(root: &Path) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     for (package, name) in EXTENSIONS {
         copy_if_changed(&built.join(format!("{}.wasm", package.replace('-', "_"))), &out.join(format!("{name}.wasm")))?;
+    }
+    let test_out = out.join("test");
+    std::fs::create_dir_all(&test_out)?;
+    for (_, file, name) in TEST_EXTENSIONS {
+        copy_if_changed(&built.join(file), &test_out.join(format!("{name}.wasm")))?;
     }
     copy_if_changed(&built.join("sqlite_lib.wasm"), &out.join("sqlite-lib.wasm"))?;
     let runtime = compose::runtime(&built.join("sqlink-cli.wasm"), &built.join("sqlite_lib.wasm"))?;

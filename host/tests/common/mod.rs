@@ -31,7 +31,11 @@ pub fn finish(output: Output) -> Run {
 }
 
 pub fn sqlink_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = command(cwd, args)
+    run_with_stdin(command(cwd, args), stdin)
+}
+
+pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,188 @@
+//! Hostile extensions (test-extensions/, built by `cargo xtask build`) through `sqlink`:
+//! each misdeed gives one clear error, the next statement works, and a file database
+//! written before and inside the same transaction is intact afterwards.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn test_extension(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/wasm/test/{name}.wasm"));
+    assert!(path.is_file(), "{} is missing: run `cargo xtask build`", path.display());
+    path.canonicalize().unwrap()
+}
+
+/// Run `misdeed` inside a transaction on a file database, with `args` for the host, and
+/// return the session's stderr after checking that everything around it survived.
+fn misbehave_in_a_transaction(args: &[&str], misdeed: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = test_extension("hostile");
+    let mut argv = args.to_vec();
+    argv.push("data.db");
+    let script = format!(
+        ".load {}
+CREATE TABLE t(x);
+INSERT INTO t VALUES ('before');
+BEGIN;
+INSERT INTO t VALUES ('in transaction');
+{misdeed}
+SELECT 'next: ' || busy(3);
+INSERT INTO t VALUES ('after');
+COMMIT;
+",
+        hostile.display()
+    );
+    let run = sqlink_in(dir.path(), &argv, &script);
+    assert_eq!(run.stdout, "next: 3\n", "for {misdeed}; stderr: {}", run.stderr);
+    assert_eq!(run.code, 1, "an error happened, so the exit code says so");
+
+    let check = sqlink_in(dir.path(), &["data.db"], "SELECT group_concat(x, ',') FROM t;\nPRAGMA integrity_check;\n");
+    assert_eq!(check.stdout, "before,in transaction,after\nok\n", "database after {misdeed}");
+    assert_eq!(check.stderr, "");
+    run.stderr
+}
+
+#[test]
+fn a_panic_is_an_error_with_its_message() {
+    let stderr = misbehave_in_a_transaction(&[], "INSERT INTO t VALUES (panic_with('it all went wrong'));");
+    assert_eq!(stderr, "Error: hostile: panic_with() panicked: it all went wrong\n");
+}
+
+#[test]
+fn an_endless_loop_is_stopped_at_the_deadline() {
+    let stderr = misbehave_in_a_transaction(&["--timeout", "0.5"], "INSERT INTO t SELECT spin_forever();");
+    assert_eq!(stderr, "Error: hostile: spin_forever() was stopped after 500ms (time limit)\n");
+}
+
+#[test]
+fn memory_growth_stops_at_the_cap() {
+    let stderr = misbehave_in_a_transaction(&["--memory", "64"], "SELECT grow(100);");
+    assert_eq!(stderr, "Error: hostile: grow() ran out of memory (limit 64 MiB)\n");
+}
+
+#[test]
+fn memory_under_the_cap_is_fine() {
+    let out = ok_with(&["--memory", "64"], &format!(".load {}\nSELECT grow(16);\n", test_extension("hostile").display()));
+    assert_eq!(out, "16777216\n");
+}
+
+#[test]
+fn a_giant_result_is_too_big_not_a_host_allocation() {
+    let stderr = misbehave_in_a_transaction(&["--memory", "512"], "SELECT length(giant(200 * 1024 * 1024));");
+    assert_eq!(stderr, "Error: hostile: giant() returned more than 128 MiB, the most an extension may return\n");
+}
+
+#[test]
+fn a_slow_function_finishes_within_the_deadline() {
+    let out = ok_with(&[], &format!(".load {}\nSELECT busy(20000000);\n", test_extension("hostile").display()));
+    assert_eq!(out, "20000000\n");
+}
+
+#[test]
+fn errors_in_aggregate_step_and_finalize() {
+    let stderr = misbehave_in_a_transaction(
+        &[],
+        "SELECT fail_at_end(rowid) FROM t;\nSELECT panic_on_negative(x) FROM (SELECT 1 x UNION ALL SELECT -5 UNION ALL SELECT 2);",
+    );
+    assert_eq!(
+        stderr,
+        "Error: fail_at_end(): gave up after 2 rows\nError: hostile: panic_on_negative() panicked: negative value -5\n"
+    );
+    // The aggregate's next run starts from a clean state.
+    let out = ok_with(
+        &[],
+        &format!(".load {}\nSELECT panic_on_negative(x) FROM (SELECT 1 x UNION ALL SELECT 2);\n", test_extension("hostile").display()),
+    );
+    assert_eq!(out, "3\n");
+}
+
+/// Like `ok`, with host arguments.
+fn ok_with(args: &[&str], stdin: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let run = sqlink_in(dir.path(), args, stdin);
+    assert_eq!(run.stderr, "", "stderr for {stdin:?}");
+    assert_eq!(run.code, 0);
+    run.stdout
+}
+
+#[test]
+fn loading_refuses_what_is_not_an_extension_or_asks_too_much() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("text.wasm"), "this is not wasm").unwrap();
+    std::fs::write(dir.path().join("core.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let script = format!(
+        ".load text.wasm
+.load core.wasm
+.load {command}
+.load {network}
+.load {clock}
+.load {duplicate}
+.load {hostile}
+.extensions
+",
+        command = test_extension("command").display(),
+        network = test_extension("network").display(),
+        clock = test_extension("clock").display(),
+        duplicate = test_extension("duplicate").display(),
+        hostile = test_extension("hostile").display(),
+    );
+    let run = sqlink_in(dir.path(), &[], &script);
+    let here = dir.path().canonicalize().unwrap();
+    let expected = [
+        format!("cannot load {}/text.wasm: not a WebAssembly file", here.display()),
+        format!("cannot load {}/core.wasm: a core WebAssembly module, not a component; build it for the wasm32-wasip2 target (or wrap it with `wasm-tools component new`)", here.display()),
+        format!("cannot load {}: not a sqlite extension: it does not export sqlite:extension/metadata", test_extension("command").display()),
+        format!("cannot load {}: it imports wasi:sockets/network@0.2.6: extensions get no network access", test_extension("network").display()),
+        format!("cannot load {}: it imports wasi:clocks/monotonic-clock@0.2.6, and the clock was not granted (start sqlink with --allow-clock)", test_extension("clock").display()),
+        format!("cannot load {}: duplicate: twice is declared twice", test_extension("duplicate").display()),
+    ];
+    let expected: String = expected.iter().map(|line| format!("Error: {line}\n")).collect();
+    assert_eq!(run.stderr, expected);
+    assert!(run.stdout.starts_with("hostile 0.1.0 ("), "only hostile loaded: {}", run.stdout);
+}
+
+#[test]
+fn the_clock_is_granted_for_reading_never_for_sleeping() {
+    let clock = test_extension("clock");
+    let out = sqlink(&format!(".load {}\n", clock.display()));
+    assert!(out.stderr.contains("the clock was not granted"), "{}", out.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = sqlink_in(
+        dir.path(),
+        &["--allow-clock"],
+        &format!(".load {}\nSELECT now_ms() > 1700000000000;\nSELECT sleep_ms(10);\nSELECT 'still here';\n", clock.display()),
+    );
+    assert_eq!(run.stdout, "1\nstill here\n");
+    assert_eq!(run.stderr, "Error: clock: sleep_ms() failed: extensions may not sleep or wait on a clock\n");
+}
+
+#[test]
+fn files_and_environment_are_denied_unless_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let granted = dir.path().canonicalize().unwrap().join("granted");
+    std::fs::create_dir(&granted).unwrap();
+    std::fs::write(granted.join("secret.txt"), "secret").unwrap();
+    let script = format!(
+        ".load {}\nSELECT env_var('SQLINK_TEST_SECRET') IS NULL;\nSELECT read_file('{}');\n",
+        test_extension("hostile").display(),
+        granted.join("secret.txt").display()
+    );
+
+    let mut denied = command(dir.path(), &[]);
+    denied.env("SQLINK_TEST_SECRET", "from the environment");
+    let run = run_with_stdin(denied, &script);
+    assert_eq!(run.stdout, "1\n");
+    assert!(run.stderr.starts_with("Error: read_file("), "{}", run.stderr);
+    assert!(run.stderr.contains("No such file or directory"), "{}", run.stderr);
+
+    let granted_dir = granted.display().to_string();
+    let mut allowed = command(dir.path(), &["--allow-env", "--allow-dir", &granted_dir]);
+    allowed.env("SQLINK_TEST_SECRET", "from the environment");
+    let script = script.replace("IS NULL", "");
+    let run = run_with_stdin(allowed, &script);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, "from the environment\nsecret\n");
+}

@@ -1,0 +1,11 @@
+//! An extension that imports WASI sockets, which no sandbox grants: loading must fail.
+
+use sqlink_sdk::{export_extension, sqlite_scalar, Error};
+
+/// Opens a TCP connection to `address` (host:port).
+#[sqlite_scalar]
+pub fn connect(address: &str) -> Result<bool, Error> {
+    std::net::TcpStream::connect(address).map(|_| true).map_err(|e| Error::new(e.to_string()))
+}
+
+export_extension! { name: "network", scalars: [connect] }
