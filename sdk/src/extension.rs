@@ -73,6 +73,11 @@ pub trait ScalarFunction {
 }
 
 /// Implemented by `#[sqlite_aggregate]` on the aggregate's state type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a SQL aggregate",
+    label = "not an aggregate",
+    note = "put `#[sqlite_aggregate]` on an `impl {Self}` block with `step(&mut self, …)` and `finalize(self)`"
+)]
 pub trait AggregateFunction {
     const DEF: AggregateDef;
 }
