@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 pub struct Run {
     pub stdout: String,
@@ -34,6 +35,10 @@ pub fn sqlink_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
     run_with_stdin(command(cwd, args), stdin)
 }
 
+/// No session in these tests takes long; one that hangs (a deadline that never fires)
+/// fails the test instead of stalling the whole run.
+const SESSION_LIMIT: Duration = Duration::from_secs(120);
+
 pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
     let mut child = command
         .stdin(Stdio::piped())
@@ -41,8 +46,21 @@ pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the sqlink binary");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    finish(child.wait_with_output().unwrap())
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_owned();
+    let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let pid = child.id();
+    std::thread::spawn(move || sender.send(child.wait_with_output()));
+    let output = match receiver.recv_timeout(SESSION_LIMIT) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("sqlink did not finish within {SESSION_LIMIT:?}");
+        }
+    };
+    let _ = writer.join();
+    finish(output)
 }
 
 pub fn sqlink(stdin: &str) -> Run {
