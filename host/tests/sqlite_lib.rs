@@ -331,3 +331,35 @@ fn values_cross_exactly() {
     let big = lib.one(conn, "SELECT echo(randomblob(3000000))").unwrap();
     assert!(matches!(big, Value::Blob(ref b) if b.len() == 3_000_000));
 }
+
+/// The composed runtime's imports are the host's to provide: `spi-loader`, `dispatch`,
+/// WASI, and the extension contract's `types` (type definitions only, no functions).
+#[test]
+fn the_composed_runtime_imports_only_loader_dispatch_and_wasi() {
+    let engine = Engine::default();
+    let bytes = sqlink_host::embedded::RUNTIME.expect("built by `cargo xtask build`");
+    let component = Component::new(&engine, bytes).unwrap();
+    let ty = component.component_type();
+    let mut imports: Vec<String> = Vec::new();
+    for (name, item) in ty.imports(&engine) {
+        let unversioned = name.split('@').next().unwrap_or(name).to_owned();
+        if unversioned.starts_with("wasi:") {
+            continue;
+        }
+        if unversioned == "sqlite:extension/types" {
+            let wasmtime::component::types::ComponentItem::ComponentInstance(instance) = item.ty else { panic!("{name}") };
+            let functions = instance
+                .exports(&engine)
+                .filter(|(_, e)| matches!(e.ty, wasmtime::component::types::ComponentItem::ComponentFunc(_)))
+                .count();
+            assert_eq!(functions, 0, "{name} carries types only");
+            continue;
+        }
+        imports.push(unversioned);
+    }
+    imports.sort();
+    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/spi-loader"]);
+    let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
+    assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
+    assert!(exports.iter().any(|e| e.starts_with("sqlink:wasm/dispatch-bridge@")), "{exports:?}");
+}
