@@ -5,9 +5,11 @@
 //! - [`runtime`]: run the composed runtime (REPL + SQLite in wasm) and serve its
 //!   `spi-loader` and `dispatch` imports.
 //! - [`cache`]: compiled components cached on disk, so a second start is fast.
+//! - [`embed`]: extensions in a native SQLite through rusqlite, for Rust applications.
 
 pub mod bindings;
 pub mod cache;
+pub mod embed;
 pub mod extension;
 pub mod loader;
 pub mod runtime;

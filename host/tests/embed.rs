@@ -1,0 +1,93 @@
+//! Extension components inside a native SQLite (rusqlite) through `sqlink_host::embed`.
+
+use rusqlite::{Connection, ErrorCode};
+use sqlink_host::cache::ComponentCache;
+use sqlink_host::embed;
+use sqlink_host::embedded;
+use sqlink_host::extension::{ExtensionEngine, Sandbox};
+
+fn engine() -> ExtensionEngine {
+    ExtensionEngine::new(ComponentCache::disabled()).unwrap()
+}
+
+fn load(conn: &Connection, engine: &ExtensionEngine, name: &str) {
+    let bytes = embedded::extension(name).expect("built by `cargo xtask build`");
+    let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&name), ..Sandbox::default() };
+    embed::load_extension(conn, engine, bytes, sandbox).unwrap();
+}
+
+fn text(conn: &Connection, sql: &str) -> String {
+    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+#[test]
+fn scalars_and_aggregates_run_in_native_sqlite() {
+    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
+    load(&conn, &engine, "md5");
+    load(&conn, &engine, "uuid");
+    assert_eq!(text(&conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72");
+    assert_eq!(text(&conn, "SELECT md5_agg(x) FROM (SELECT 'a' x UNION ALL SELECT 'b')"), text(&conn, "SELECT md5('ab')"));
+    let none: Option<String> = conn.query_row("SELECT md5_agg(x) FROM (SELECT 'a' x) WHERE 0", [], |r| r.get(0)).unwrap();
+    assert_eq!(none, None, "an aggregate over no rows still finalizes");
+    // uuid() is not deterministic, so SQLite must not fold it to one value.
+    let distinct: i64 = conn
+        .query_row(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) SELECT count(DISTINCT uuid()) FROM n",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(distinct, 50);
+}
+
+#[test]
+fn groups_and_window_frames_keep_their_states_apart() {
+    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
+    load(&conn, &engine, "stats");
+    conn.execute_batch("CREATE TABLE t(g, x); INSERT INTO t VALUES (1, 1), (1, 3), (2, 10), (2, 20), (2, 60), (3, 5);").unwrap();
+    let mut stmt = conn.prepare("SELECT g, median(x), var_pop(x) FROM t GROUP BY g ORDER BY g").unwrap();
+    let rows: Vec<(i64, f64, f64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows, [(1, 2.0, 1.0), (2, 20.0, 466.6666666666667), (3, 5.0, 0.0)]);
+    let mut stmt = conn
+        .prepare("SELECT var_pop(x) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t ORDER BY rowid")
+        .unwrap();
+    let frames: Vec<f64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(frames, [0.0, 1.0, 12.25, 25.0, 400.0, 756.25]);
+}
+
+#[test]
+fn collations_order_and_constrain() {
+    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
+    load(&conn, &engine, "snake");
+    conn.execute_batch("CREATE TABLE names(n TEXT COLLATE snake UNIQUE); INSERT INTO names VALUES ('HelloWorld');").unwrap();
+    let err = conn.execute("INSERT INTO names VALUES ('hello_world')", []).unwrap_err();
+    assert_eq!(err.sqlite_error_code(), Some(ErrorCode::ConstraintViolation));
+}
+
+#[test]
+fn errors_and_traps_are_sql_errors_and_the_connection_goes_on() {
+    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
+    load(&conn, &engine, "stats");
+    let err = conn.query_row("SELECT median('abc')", [], |r| r.get::<_, f64>(0)).unwrap_err();
+    let rusqlite::Error::SqliteFailure(_, Some(message)) = err else { panic!("{err:?}") };
+    assert_eq!(message, "median(): argument 1 must be a number, got text");
+
+    let hostile = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/hostile.wasm")).unwrap();
+    embed::load_extension(&conn, &engine, &hostile, Sandbox::default()).unwrap();
+    let err = conn.query_row("SELECT panic_with('oops')", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("hostile: panic_with() panicked: oops"), "{err}");
+    let n: i64 = conn.query_row("SELECT busy(3)", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3, "a fresh instance serves the next call");
+}
+
+#[test]
+fn unload_removes_every_function_and_collation() {
+    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
+    let info = embed::load_extension(&conn, &engine, embedded::extension("snake").unwrap(), Sandbox::default()).unwrap();
+    assert_eq!(text(&conn, "SELECT to_snake_case('HelloWorld')"), "hello_world");
+    embed::unload_extension(&conn, &info).unwrap();
+    let err = conn.query_row("SELECT to_snake_case('x')", [], |r| r.get::<_, String>(0)).unwrap_err();
+    assert!(err.to_string().contains("no such function"), "{err}");
+    let err = conn.query_row("SELECT 'a' = 'A' COLLATE snake", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("no such collation sequence"), "{err}");
+}
