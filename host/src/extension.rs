@@ -151,6 +151,12 @@ fn panic_message(stderr: &[u8]) -> Option<String> {
     Some(message.trim().to_owned())
 }
 
+/// An aggregate call to an extension without the aggregate interface; the metadata
+/// check at load makes this unreachable from SQL.
+fn no_aggregates() -> Error {
+    Error { code: SQLITE_ERROR, message: String::from("the extension exports no aggregate functions") }
+}
+
 /// Which kind of function an id belongs to, for messages.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -191,6 +197,12 @@ impl Extension {
             anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
         })?;
         validate(&info)?;
+        if !info.aggregates.is_empty() && extension.exports.aggregate.is_none() {
+            anyhow::bail!("{} declares aggregates but does not export sqlite:extension/aggregate-function", info.name);
+        }
+        if !info.collations.is_empty() && extension.exports.collation.is_none() {
+            anyhow::bail!("{} declares collations but does not export sqlite:extension/collation", info.name);
+        }
         extension.info = info;
         extension.live = Some(live);
         Ok(extension)
@@ -256,19 +268,18 @@ impl Extension {
         id: u32,
         call: impl FnOnce(&mut Live) -> wasmtime::Result<Result<R, Error>>,
     ) -> Result<R, Error> {
-        let ext = self.info.name.clone();
         if self.live.is_none() {
             match self.instantiate() {
                 Ok((live, _)) => self.live = Some(live),
                 Err(e) => {
-                    let message = format!("{ext}: cannot restart the extension: {}", root_message(&e));
+                    let message = format!("{}: cannot restart the extension: {}", self.info.name, root_message(&e));
                     return Err(Error { code: SQLITE_ERROR, message });
                 }
             }
         }
         let ticks = self.deadline_ticks();
         let Some(live) = self.live.as_mut() else {
-            return Err(Error { code: SQLITE_ERROR, message: format!("{ext}: no instance") });
+            return Err(Error { code: SQLITE_ERROR, message: format!("{}: no instance", self.info.name) });
         };
         live.store.set_epoch_deadline(ticks);
         match call(live) {
@@ -276,48 +287,41 @@ impl Extension {
             Err(trap) => {
                 let stderr = live.store.data().stderr.contents();
                 self.live = None;
-                Err(trap_error(&ext, &self.function_name(kind, id), trap, &stderr, &self.sandbox))
+                Err(trap_error(&self.info.name, &self.function_name(kind, id), trap, &stderr, &self.sandbox))
             }
         }
     }
 
-    fn no_aggregates(&self) -> Error {
-        Error { code: SQLITE_ERROR, message: format!("{} exports no aggregate functions", self.info.name) }
-    }
 
     pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
         self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))
     }
 
     pub fn aggregate_step(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
-        let missing = self.no_aggregates();
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_step(&mut live.store, id, context, args),
-            None => Ok(Err(missing)),
+            None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_inverse(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
-        let missing = self.no_aggregates();
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_inverse(&mut live.store, id, context, args),
-            None => Ok(Err(missing)),
+            None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_value(&mut self, id: u32, context: u64) -> Result<Value, Error> {
-        let missing = self.no_aggregates();
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_value(&mut live.store, id, context),
-            None => Ok(Err(missing)),
+            None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_finalize(&mut self, id: u32, context: u64) -> Result<Value, Error> {
-        let missing = self.no_aggregates();
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
             Some(agg) => agg.call_finalize(&mut live.store, id, context),
-            None => Ok(Err(missing)),
+            None => Ok(Err(no_aggregates())),
         })
     }
 

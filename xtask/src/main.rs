@@ -12,7 +12,8 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: cargo xtask <command>
   build          build every component into target/wasm/ and the sqlink binary
   run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
-  test           build, then run every test";
+  test           build, then run every test
+  bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
 /// The example extensions: (cargo package, output name).
 pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats")];
@@ -25,6 +26,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("network-test-ext", "network_test_ext.wasm", "network"),
     ("duplicate-test-ext", "duplicate_test_ext.wasm", "duplicate"),
     ("command-test-ext", "command-test-ext.wasm", "command"),
+    ("identity-test-ext", "identity_test_ext.wasm", "identity"),
 ];
 
 fn main() -> Result<()> {
@@ -41,7 +43,14 @@ fn main() -> Result<()> {
         }
         "test" => {
             build(&root)?;
-            test(&root)
+            test(&root)?;
+            // The benchmark is not a test, but running it small keeps it from rotting.
+            bench(&root, &["--quick"])
+        }
+        "bench" => {
+            build(&root)?;
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            bench(&root, &rest)
         }
         _ => {
             eprintln!("{USAGE}");
@@ -101,6 +110,12 @@ fn build(root: &Path) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"])
+}
+
+fn bench(root: &Path, args: &[&str]) -> Result<()> {
+    let mut cargo_args = vec!["run", "--release", "-q", "-p", "sqlink-bench", "--"];
+    cargo_args.extend(args);
+    cargo(root, &cargo_args)
 }
 
 /// Keep timestamps when nothing changed, so cargo does not rebuild the host needlessly.

@@ -1,0 +1,220 @@
+//! `cargo xtask bench [--quick]`: `SELECT count(f(x)) FROM t` over N rows on each path,
+//! side by side in one run, as ns/row and as a ratio to native Rust functions:
+//!
+//! - (a) native: the extension's own Rust code registered as a rusqlite function;
+//! - (b) embedded: the wasm component in native SQLite through `sqlink_host::embed`;
+//! - (c) runtime: the composed runtime (SQLite in wasm, host dispatch), as `sqlink` runs
+//!   it, timed by the REPL's `.timer` around the same statement.
+//!
+//! The bundled extensions take path (c) too (their bytes are embedded in the host and
+//! loaded like any other), so there is no separate (d). Then `.load` time with a cold and
+//! a warm compile cache, and the REPL's start time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::Connection;
+use sqlink_host::cache::ComponentCache;
+use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
+use sqlink_host::{embed, embedded};
+
+/// A benchmarked function: its SQL call and the extension providing it.
+struct Case {
+    call: &'static str,
+    extension: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case { call: "md5(x)", extension: "md5" },
+    Case { call: "to_snake_case(x)", extension: "snake" },
+    Case { call: "uuid()", extension: "uuid" },
+    Case { call: "identity(x)", extension: "identity" },
+];
+
+fn main() -> Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let rows: u64 = if quick { 10_000 } else { 1_000_000 };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace root")?.to_path_buf();
+    let sqlink = root.join("target/release/sqlink");
+    let identity = root.join("target/wasm/test/identity.wasm");
+    if !sqlink.is_file() || !identity.is_file() {
+        bail!("run `cargo xtask build` first (needs {} and {})", sqlink.display(), identity.display());
+    }
+
+    println!("SELECT count(f(x)) FROM t, {rows} rows of text; ns per row (ratio to native)\n");
+    let native = native_connection(rows)?;
+    let engine = ExtensionEngine::new(ComponentCache::disabled())?;
+    let embedded_conn = table(rows)?;
+    for case in CASES {
+        let bytes = extension_bytes(case.extension, &identity)?;
+        let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&case.extension), ..Sandbox::default() };
+        embed::load_extension(&embedded_conn, &engine, &bytes, sandbox)?;
+    }
+    let runtime = runtime_timings(&sqlink, &identity, rows)?;
+
+    println!("{:<20} {:>14} {:>22} {:>22}", "function", "(a) native", "(b) embedded", "(c) runtime");
+    // `x` alone: the scan and count every path pays before any function call.
+    for call in std::iter::once("x").chain(CASES.iter().map(|c| c.call)) {
+        let a = per_row(time_query(&native, call)?, rows);
+        let b = per_row(time_query(&embedded_conn, call)?, rows);
+        let c = per_row(*runtime.get(call).with_context(|| format!("no timing for {call} from sqlink"))?, rows);
+        println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", call, a, b, b / a, c, c / a);
+    }
+
+    println!();
+    load_times(&bytes_of("md5")?)?;
+    repl_start(&sqlink)?;
+    Ok(())
+}
+
+fn bytes_of(name: &str) -> Result<Vec<u8>> {
+    Ok(embedded::extension(name).with_context(|| format!("{name} is not bundled; run `cargo xtask build`"))?.to_vec())
+}
+
+fn extension_bytes(name: &str, identity: &Path) -> Result<Vec<u8>> {
+    if name == "identity" {
+        return std::fs::read(identity).with_context(|| format!("reading {}", identity.display()));
+    }
+    bytes_of(name)
+}
+
+/// `t(x)` with N distinct short texts, the same SQL on every path.
+fn table_sql(rows: u64) -> String {
+    format!(
+        "CREATE TABLE t(x TEXT);
+         INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+         SELECT 'HelloWorld' || i FROM n;"
+    )
+}
+
+fn table(rows: u64) -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(&table_sql(rows))?;
+    Ok(conn)
+}
+
+/// The baseline: the same Rust functions the extensions are built from, as rusqlite UDFs.
+fn native_connection(rows: u64) -> Result<Connection> {
+    let conn = table(rows)?;
+    let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("md5", 1, det, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(b) | ValueRef::Blob(b) => md5_ext::md5(Some(b)),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("to_snake_case", 1, det, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(b) => snake_ext::to_snake_case(std::str::from_utf8(b).ok()),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("uuid", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(uuid_ext::uuid()))?;
+    conn.create_scalar_function("identity", 1, det, |ctx| ctx.get::<SqlValue>(0))?;
+    Ok(conn)
+}
+
+fn time_query(conn: &Connection, call: &str) -> Result<Duration> {
+    let sql = format!("SELECT count({call}) FROM t");
+    let mut stmt = conn.prepare(&sql)?;
+    let started = Instant::now();
+    let _: i64 = stmt.query_row([], |row| row.get(0)).with_context(|| sql.clone())?;
+    Ok(started.elapsed())
+}
+
+fn per_row(d: Duration, rows: u64) -> f64 {
+    d.as_nanos() as f64 / rows as f64
+}
+
+/// One `sqlink` session: build the table, then time each statement with `.timer on`.
+fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64) -> Result<std::collections::HashMap<&'static str, Duration>> {
+    let calls: Vec<&'static str> = std::iter::once("x").chain(CASES.iter().map(|c| c.call)).collect();
+    let mut script = String::new();
+    for case in CASES {
+        let target = if case.extension == "identity" { identity.display().to_string() } else { case.extension.to_owned() };
+        script.push_str(&format!(".load {target}\n"));
+    }
+    script.push_str(&table_sql(rows).replace('\n', " "));
+    script.push_str("\n.timer on\n");
+    for call in &calls {
+        script.push_str(&format!("SELECT count({call}) FROM t;\n"));
+    }
+    let cache = tempfile::tempdir()?;
+    let output = Command::new(sqlink)
+        .env("SQLINK_CACHE_DIR", cache.path())
+        .arg(":memory:")
+        .arg(&script)
+        .output()
+        .with_context(|| format!("running {}", sqlink.display()))?;
+    if !output.status.success() {
+        bail!("sqlink failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let times: Vec<Duration> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Run Time: real "))
+        .map(|t| t.trim().parse::<f64>().map(Duration::from_secs_f64))
+        .collect::<Result<_, _>>()
+        .context("reading .timer output")?;
+    if times.len() != calls.len() {
+        bail!("expected {} timings from sqlink, got:\n{stdout}", calls.len());
+    }
+    Ok(calls.into_iter().zip(times).collect())
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// `.load md5`: compile from scratch, then from the on-disk cache.
+fn load_times(bytes: &[u8]) -> Result<()> {
+    let cold_engine = ExtensionEngine::new(ComponentCache::disabled())?;
+    let cold = median(
+        (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                Extension::load(&cold_engine, bytes, Sandbox::default()).map(|_| started.elapsed())
+            })
+            .collect::<Result<_>>()?,
+    );
+    let dir = tempfile::tempdir()?;
+    let warm_engine = ExtensionEngine::new(ComponentCache::at(dir.path()))?;
+    Extension::load(&warm_engine, bytes, Sandbox::default())?;
+    let warm = median(
+        (0..9)
+            .map(|_| {
+                let started = Instant::now();
+                Extension::load(&warm_engine, bytes, Sandbox::default()).map(|_| started.elapsed())
+            })
+            .collect::<Result<_>>()?,
+    );
+    println!(".load md5: cold (compile) {:.1} ms, warm cache {:.2} ms", ms(cold), ms(warm));
+    Ok(())
+}
+
+/// `sqlink :memory: "SELECT 1"` from start to exit, with a warm compile cache.
+fn repl_start(sqlink: &Path) -> Result<()> {
+    let cache = tempfile::tempdir()?;
+    let run = |dir: &PathBuf| -> Result<Duration> {
+        let started = Instant::now();
+        let status = Command::new(sqlink).env("SQLINK_CACHE_DIR", dir).args([":memory:", "SELECT 1"]).output()?.status;
+        if !status.success() {
+            bail!("sqlink failed to start");
+        }
+        Ok(started.elapsed())
+    };
+    let dir = cache.path().to_path_buf();
+    let cold = run(&dir)?;
+    let warm = median((0..5).map(|_| run(&dir)).collect::<Result<_>>()?);
+    println!("REPL start to exit (SELECT 1): cold cache {:.0} ms, warm cache {:.1} ms", ms(cold), ms(warm));
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
