@@ -171,28 +171,23 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+fn median_load(engine: &ExtensionEngine, bytes: &[u8], runs: usize) -> Result<Duration> {
+    let samples = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            Extension::load(engine, bytes, Sandbox::default()).map(|_| started.elapsed())
+        })
+        .collect::<Result<_>>()?;
+    Ok(median(samples))
+}
+
 /// `.load md5`: compile from scratch, then from the on-disk cache.
 fn load_times(bytes: &[u8]) -> Result<()> {
-    let cold_engine = ExtensionEngine::new(ComponentCache::disabled())?;
-    let cold = median(
-        (0..3)
-            .map(|_| {
-                let started = Instant::now();
-                Extension::load(&cold_engine, bytes, Sandbox::default()).map(|_| started.elapsed())
-            })
-            .collect::<Result<_>>()?,
-    );
+    let cold = median_load(&ExtensionEngine::new(ComponentCache::disabled())?, bytes, 3)?;
     let dir = tempfile::tempdir()?;
     let warm_engine = ExtensionEngine::new(ComponentCache::at(dir.path()))?;
     Extension::load(&warm_engine, bytes, Sandbox::default())?;
-    let warm = median(
-        (0..9)
-            .map(|_| {
-                let started = Instant::now();
-                Extension::load(&warm_engine, bytes, Sandbox::default()).map(|_| started.elapsed())
-            })
-            .collect::<Result<_>>()?,
-    );
+    let warm = median_load(&warm_engine, bytes, 9)?;
     println!(".load md5: cold (compile) {:.1} ms, warm cache {:.2} ms", ms(cold), ms(warm));
     Ok(())
 }

@@ -1,8 +1,7 @@
 //! The `sqlink` binary end to end, as a user drives it: stdin scripts, a pty, files.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
 
@@ -195,20 +194,14 @@ fn sql_on_the_command_line() {
 fn interactive_session_in_a_pty() {
     // util-linux `script` runs sqlink on a pseudo-terminal: prompts and line editing on.
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new("script")
+    let mut script = Command::new("script");
+    script
         .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
         .current_dir(dir.path())
         .env("SQLINK_CACHE_DIR", cache_dir())
         .env("HOME", dir.path())
-        .env("TERM", "dumb")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("util-linux script");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b".load md5\nSELECT md5('abc')\n;\n.quit\n").unwrap();
-    let run = finish(child.wait_with_output().unwrap());
+        .env("TERM", "dumb");
+    let run = run_with_stdin(script, ".load md5\nSELECT md5('abc')\n;\n.quit\n");
     assert!(run.stdout.contains("sqlink> "), "prompt missing: {:?}", run.stdout);
     assert!(run.stdout.contains("   ...> "), "continuation prompt missing: {:?}", run.stdout);
     assert!(run.stdout.contains("900150983cd24fb0d6963f7d28e17f72"), "{:?}", run.stdout);
@@ -270,10 +263,8 @@ export_extension! { name: "greet", scalars: [greet] }
     std::fs::create_dir_all(&lib).unwrap();
     std::fs::copy(&wasm, lib.join("greet.wasm")).unwrap();
     let mut cmd = command(dir.path(), &[]);
-    cmd.env("SQLINK_PATH", &lib).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(b".load greet\nSELECT greet('path');\n").unwrap();
-    let run = finish(child.wait_with_output().unwrap());
+    cmd.env("SQLINK_PATH", &lib);
+    let run = run_with_stdin(cmd, ".load greet\nSELECT greet('path');\n");
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("hello, path\n", ""));
 }
 
@@ -282,15 +273,9 @@ fn a_second_start_uses_the_compile_cache() {
     let cache = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let run = |_: ()| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sqlink"))
-            .current_dir(work.path())
-            .env("SQLINK_CACHE_DIR", cache.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b".load md5\nSELECT md5('');\n").unwrap();
-        finish(child.wait_with_output().unwrap()).stdout
+        let mut cmd = command(work.path(), &[]);
+        cmd.env("SQLINK_CACHE_DIR", cache.path());
+        run_with_stdin(cmd, ".load md5\nSELECT md5('');\n").stdout
     };
     assert_eq!(run(()), "d41d8cd98f00b204e9800998ecf8427e\n");
     let entries = std::fs::read_dir(cache.path()).unwrap().count();
