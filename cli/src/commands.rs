@@ -105,9 +105,13 @@ impl Shell {
         let arg = args.get(1);
         match command {
             "quit" | "exit" => return Flow::Quit,
-            "help" => println!("{HELP}"),
+            "help" => self.output.line(HELP),
             "load" => match arg {
-                Some(name) => self.load(name),
+                Some(name) => {
+                    if let Err(message) = self.load(name) {
+                        self.error(&message);
+                    }
+                }
                 None => self.error("usage: .load NAME|PATH"),
             },
             "unload" => match arg {
@@ -117,10 +121,10 @@ impl Shell {
             "extensions" => {
                 let loaded = spi_loader::list();
                 if loaded.is_empty() {
-                    println!("no extensions loaded; try .load uuid");
+                    self.output.line("no extensions loaded; try .load uuid");
                 }
                 for ext in loaded {
-                    print!("{}", describe(&ext.info, &ext.source));
+                    self.output.out(&describe(&ext.info, &ext.source));
                 }
             }
             "open" => {
@@ -138,7 +142,10 @@ impl Shell {
                     quote(&pattern)
                 );
                 match self.query_text(&sql) {
-                    Ok(rows) => print_columns(rows.into_iter().map(|mut r| r.swap_remove(0)).collect()),
+                    Ok(rows) => {
+                        let names = rows.into_iter().map(|mut r| r.swap_remove(0)).collect();
+                        self.output.out(&in_columns(names));
+                    }
                     Err(e) => self.error(&e),
                 }
             }
@@ -152,7 +159,7 @@ impl Shell {
                      AND name NOT LIKE 'sqlite_%' {filter} ORDER BY tbl_name, type DESC, name"
                 );
                 match self.query_text(&sql) {
-                    Ok(rows) => rows.iter().for_each(|r| println!("{}", r[0])),
+                    Ok(rows) => rows.iter().for_each(|r| self.output.line(&r[0])),
                     Err(e) => self.error(&e),
                 }
             }
@@ -193,12 +200,9 @@ impl Shell {
 
     /// Ask the host for the extension, then install its functions here, inside the
     /// composition: the host never calls back into the runtime while `.load` runs.
-    fn load(&mut self, name: &str) {
+    pub fn load(&mut self, name: &str) -> Result<ExtensionInfo, String> {
         let target = if name.contains('/') || name.ends_with(".wasm") { self.resolve(name) } else { name.to_owned() };
-        let loaded = match spi_loader::load(&target) {
-            Ok(loaded) => loaded,
-            Err(message) => return self.error(&message),
-        };
+        let loaded = spi_loader::load(&target)?;
         let handle = loaded.handle;
         let info = &loaded.info;
         let mut result = Ok(());
@@ -216,8 +220,9 @@ impl Shell {
         if let Err(e) = result {
             dispatch_bridge::unregister_extension(handle);
             let _ = spi_loader::unload(handle);
-            self.error(&format!("cannot load {name}: {}", e.message));
+            return Err(format!("cannot load {name}: {}", e.message));
         }
+        Ok(loaded.info)
     }
 
     fn unload(&mut self, name: &str) {
@@ -236,16 +241,16 @@ fn quote(s: &str) -> String {
 }
 
 /// Names in columns across an 80-character line, as sqlite3's `.tables`.
-fn print_columns(names: Vec<String>) {
-    if names.is_empty() {
-        return;
-    }
+fn in_columns(names: Vec<String>) -> String {
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 2;
     let per_line = (80 / width).max(1);
+    let mut out = String::new();
     for chunk in names.chunks(per_line) {
         let line: String = chunk.iter().map(|n| format!("{n:<width$}")).collect();
-        println!("{}", line.trim_end());
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
+    out
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The read–eval–print loop: input handling, statements, errors and exit codes.
 
 use std::io::{BufRead, Write};
-use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::bindings::sqlink::wasm::spi::{self, Connection};
+use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
+use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Mode, Printer, Settings};
 
 /// Rows fetched per `spi` call: large results stream instead of arriving in one piece.
@@ -19,6 +19,56 @@ pub struct Shell {
     cwd: Option<String>,
     /// Errors so far; a non-interactive run with errors exits with status 1, as sqlite3.
     errors: usize,
+    /// SQL typed so far whose statement is not complete yet.
+    pending: String,
+    pub output: Output,
+}
+
+/// Where the shell's text goes: the process's stdout and stderr, or a buffer that a
+/// `session` call returns.
+pub enum Output {
+    Stdio,
+    Captured(String),
+}
+
+impl Output {
+    pub fn out(&mut self, text: &str) {
+        match self {
+            Output::Stdio => print!("{text}"),
+            Output::Captured(buffer) => buffer.push_str(text),
+        }
+    }
+
+    pub fn line(&mut self, text: &str) {
+        self.out(text);
+        self.out("\n");
+    }
+
+    fn error_line(&mut self, text: &str) {
+        match self {
+            Output::Stdio => {
+                let _ = std::io::stdout().flush();
+                eprintln!("{text}");
+            }
+            Output::Captured(buffer) => {
+                buffer.push_str(text);
+                buffer.push('\n');
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Output::Stdio = self {
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    pub fn take(&mut self) -> String {
+        match self {
+            Output::Stdio => String::new(),
+            Output::Captured(buffer) => std::mem::take(buffer),
+        }
+    }
 }
 
 /// What a line of input asks the loop to do next.
@@ -65,15 +115,31 @@ impl Shell {
         let path = absolute(cwd.as_deref(), &db);
         let conn = Connection::open(&path).map_err(|e| format!("cannot open \"{db}\": {}", e.message))?;
         let commands = positional.collect();
-        let shell = Shell { conn, settings, timer: false, bail, cwd, errors: 0 };
+        let mut shell = Shell::new(conn, Output::Stdio);
+        shell.settings = settings;
+        shell.bail = bail;
+        shell.cwd = cwd;
         Ok((shell, commands))
+    }
+
+    /// A shell in list mode without headers, as sqlite3 starts.
+    pub fn new(conn: Connection, output: Output) -> Shell {
+        let settings = Settings { mode: Mode::List, headers: false, null_value: String::new() };
+        Shell { conn, settings, timer: false, bail: false, cwd: None, errors: 0, pending: String::new(), output }
+    }
+
+    /// True while a statement is unfinished and the next line continues it.
+    pub fn is_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     pub fn resolve(&self, path: &str) -> String {
         absolute(self.cwd.as_deref(), path)
     }
 
-    pub fn run_main(&mut self, commands: Vec<String>) -> ExitCode {
+    /// The REPL's main: run the argument commands, or read stdin. Err when a
+    /// non-interactive run had errors (exit status 1, as sqlite3).
+    pub fn run_main(&mut self, commands: Vec<String>) -> Result<(), ()> {
         let interactive = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
         if !commands.is_empty() {
             for command in commands {
@@ -83,26 +149,21 @@ impl Shell {
             }
         } else {
             if interactive {
-                println!(
-                    "sqlink {} (SQLite {})\nEnter \".help\" for usage hints.",
-                    env!("CARGO_PKG_VERSION"),
-                    spi::sqlite_version()
-                );
+                self.output.line(&banner());
             }
             self.process(std::io::stdin().lock(), interactive);
         }
-        if self.errors > 0 && !interactive { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        if self.errors > 0 && !interactive { Err(()) } else { Ok(()) }
     }
 
-    /// Run input line by line: dot commands, and SQL once a statement is complete.
-    /// Returns `Flow::Quit` on `.quit`, or on the first error with `-bail`.
+    /// Run input line by line until it ends. Returns `Flow::Quit` on `.quit`, or on the
+    /// first error with `-bail`.
     pub fn process(&mut self, input: impl BufRead, interactive: bool) -> Flow {
-        let mut buffer = String::new();
         let mut lines = input.lines();
         loop {
             if interactive {
-                print!("{}", if buffer.is_empty() { "sqlink> " } else { "   ...> " });
-                let _ = std::io::stdout().flush();
+                self.output.out(if self.is_pending() { "   ...> " } else { "sqlink> " });
+                self.output.flush();
             }
             let line = match lines.next() {
                 Some(Ok(line)) => line,
@@ -112,94 +173,112 @@ impl Shell {
                 }
                 None => break,
             };
-            if buffer.is_empty() && line.trim_start().starts_with('.') {
-                let errors = self.errors;
-                if self.dot_command(line.trim()) == Flow::Quit {
-                    return Flow::Quit;
-                }
-                if self.bail && self.errors > errors {
-                    return Flow::Quit;
-                }
-                continue;
-            }
-            if buffer.is_empty() && line.trim().is_empty() {
-                continue;
-            }
-            buffer.push_str(&line);
-            buffer.push('\n');
-            if spi::is_complete(&buffer) {
-                let ok = self.run_sql(&buffer);
-                buffer.clear();
-                if !ok && self.bail {
-                    return Flow::Quit;
-                }
+            if self.feed_line(&line) == Flow::Quit {
+                return Flow::Quit;
             }
         }
-        if !buffer.trim().is_empty() {
+        if self.is_pending() {
             // An unfinished statement at the end of input: let SQLite say what is wrong.
-            if !self.run_sql(&buffer) && self.bail {
+            let sql = std::mem::take(&mut self.pending);
+            if !self.run_sql(&sql) && self.bail {
                 return Flow::Quit;
             }
         }
         if interactive {
-            println!();
+            self.output.line("");
+        }
+        Flow::Continue
+    }
+
+    /// One line of input: a dot command, or SQL that runs once its statement is complete.
+    pub fn feed_line(&mut self, line: &str) -> Flow {
+        if !self.is_pending() && line.trim_start().starts_with('.') {
+            let errors = self.errors;
+            if self.dot_command(line.trim()) == Flow::Quit || (self.bail && self.errors > errors) {
+                return Flow::Quit;
+            }
+            return Flow::Continue;
+        }
+        if !self.is_pending() && line.trim().is_empty() {
+            return Flow::Continue;
+        }
+        self.pending.push_str(line);
+        self.pending.push('\n');
+        if spi::is_complete(&self.pending) {
+            let sql = std::mem::take(&mut self.pending);
+            if !self.run_sql(&sql) && self.bail {
+                return Flow::Quit;
+            }
         }
         Flow::Continue
     }
 
     pub fn error(&mut self, message: &str) {
         self.errors += 1;
-        let _ = std::io::stdout().flush();
-        eprintln!("Error: {message}");
+        self.output.error_line(&format!("Error: {message}"));
     }
 
     /// Run every statement in `sql`, printing rows. False if one failed (the rest are
     /// skipped, as in sqlite3).
     pub fn run_sql(&mut self, sql: &str) -> bool {
-        let mut rest = sql;
+        let Shell { conn, settings, output, timer, .. } = self;
         let mut out = String::new();
-        while !rest.trim().is_empty() {
-            let prepared = match self.conn.prepare(rest) {
-                Ok(prepared) => prepared,
-                Err(e) => {
-                    self.error(&e.message);
-                    return false;
+        let result = each_statement(conn, sql, |statement| {
+            let started = Instant::now();
+            let mut printer = Printer::new(settings, statement.column_names());
+            let failure = loop {
+                match statement.fetch(PAGE_ROWS) {
+                    Ok(page) => {
+                        for row in &page.rows {
+                            printer.row(&mut out, row);
+                        }
+                        output.out(&out);
+                        out.clear();
+                        if page.done {
+                            break None;
+                        }
+                    }
+                    Err(e) => break Some(e.message),
                 }
             };
-            let tail = (prepared.tail as usize).min(rest.len());
-            if let Some(statement) = prepared.statement {
-                let started = Instant::now();
-                let mut printer = Printer::new(&self.settings, statement.column_names());
-                let failure = loop {
-                    match statement.fetch(PAGE_ROWS) {
-                        Ok(page) => {
-                            for row in &page.rows {
-                                printer.row(&mut out, row);
-                            }
-                            print!("{out}");
-                            out.clear();
-                            if page.done {
-                                break None;
-                            }
-                        }
-                        Err(e) => break Some(e.message),
-                    }
-                };
-                printer.finish(&mut out);
-                print!("{out}");
-                out.clear();
-                if let Some(message) = failure {
-                    self.error(&message);
-                    return false;
-                }
-                if self.timer {
-                    println!("Run Time: real {:.3}", started.elapsed().as_secs_f64());
+            printer.finish(&mut out);
+            output.out(&out);
+            out.clear();
+            if let Some(message) = failure {
+                return Err(message);
+            }
+            if *timer {
+                output.line(&format!("Run Time: real {:.3}", started.elapsed().as_secs_f64()));
+            }
+            Ok(())
+        });
+        self.output.flush();
+        match result {
+            Ok(()) => true,
+            Err(message) => {
+                self.error(&message);
+                false
+            }
+        }
+    }
+
+    /// Run every statement in `sql` and keep every row (`session.exec`).
+    pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<(Vec<String>, Vec<Vec<Value>>)>, String> {
+        let mut results = Vec::new();
+        each_statement(&self.conn, sql, |statement| {
+            let columns = statement.column_names();
+            let mut rows = Vec::new();
+            loop {
+                let page = statement.fetch(PAGE_ROWS).map_err(|e| e.message)?;
+                rows.extend(page.rows);
+                if page.done {
+                    break;
                 }
             }
-            rest = &rest[tail..];
-        }
-        let _ = std::io::stdout().flush();
-        true
+            results.push((columns, rows));
+            Ok(())
+        })?;
+        Ok(results)
     }
 
     /// Rows of a query the shell itself runs (for `.tables`, `.schema`), as text.
@@ -215,6 +294,31 @@ impl Shell {
             }
         }
     }
+}
+
+/// Compile and hand over each statement of `sql` in turn; stops at the first error.
+fn each_statement(
+    conn: &Connection,
+    sql: &str,
+    mut each: impl FnMut(&Statement) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut rest = sql;
+    while !rest.trim().is_empty() {
+        let prepared = conn.prepare(rest).map_err(|e| e.message)?;
+        if let Some(statement) = prepared.statement {
+            each(&statement)?;
+        }
+        rest = rest.get(prepared.tail as usize..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub fn banner() -> String {
+    format!(
+        "sqlink {} (SQLite {})\nEnter \".help\" for usage hints.",
+        env!("CARGO_PKG_VERSION"),
+        spi::sqlite_version()
+    )
 }
 
 /// Relative paths are relative to the host's working directory; SQLite's special names

@@ -52,7 +52,19 @@ pub struct Statement {
 // In the amalgamation, but missing from libsqlite3-sys's pregenerated wasm bindings.
 unsafe extern "C" {
     fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
+    fn sqlite3_serialize(db: *mut ffi::sqlite3, schema: *const c_char, size: *mut i64, flags: u32) -> *mut u8;
+    fn sqlite3_deserialize(
+        db: *mut ffi::sqlite3,
+        schema: *const c_char,
+        data: *mut u8,
+        size: i64,
+        capacity: i64,
+        flags: u32,
+    ) -> c_int;
 }
+
+const SQLITE_DESERIALIZE_FREEONCLOSE: u32 = 1;
+const SQLITE_DESERIALIZE_RESIZEABLE: u32 = 2;
 
 fn error(code: c_int, message: impl Into<String>) -> Error {
     Error { code, message: message.into() }
@@ -115,6 +127,35 @@ impl spi::GuestConnection for Connection {
 
     fn is_autocommit(&self) -> bool {
         unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
+    }
+
+    fn serialize(&self) -> Result<Vec<u8>, Error> {
+        let mut size: i64 = 0;
+        let data = unsafe { sqlite3_serialize(self.db, c"main".as_ptr(), &mut size, 0) };
+        if data.is_null() {
+            // A database with no pages yet serializes to nothing.
+            return if size == 0 { Ok(Vec::new()) } else { Err(error(ffi::SQLITE_NOMEM, "out of memory")) };
+        }
+        let len = usize::try_from(size).unwrap_or(0);
+        let image = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        unsafe { ffi::sqlite3_free(data.cast()) };
+        Ok(image)
+    }
+
+    fn deserialize(&self, image: Vec<u8>) -> Result<(), Error> {
+        let size = i64::try_from(image.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "image too large"))?;
+        // SQLite takes ownership of the buffer (FREEONCLOSE), so it must come from its allocator.
+        let data = unsafe { ffi::sqlite3_malloc64(image.len().max(1) as u64) }.cast::<u8>();
+        if data.is_null() {
+            return Err(error(ffi::SQLITE_NOMEM, "out of memory"));
+        }
+        unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), data, image.len()) };
+        let flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
+        let rc = unsafe { sqlite3_deserialize(self.db, c"main".as_ptr(), data, size, size, flags) };
+        if rc != ffi::SQLITE_OK {
+            return Err(unsafe { db_error(self.db) });
+        }
+        Ok(())
     }
 }
 

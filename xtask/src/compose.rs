@@ -1,7 +1,8 @@
 //! The composed runtime: cli + sqlite-lib wired with wac-graph.
 //!
 //! sqlite-lib's `spi` and `dispatch-bridge` exports satisfy the cli's imports. The result
-//! exports `wasi:cli/run` (the REPL) and re-exports `dispatch-bridge`; it imports
+//! exports `wasi:cli/run` (the REPL on stdin), `session` (the REPL one call at a time) and
+//! re-exports `dispatch-bridge`; it imports
 //! `spi-loader`, `dispatch`, the type-only `sqlite:extension/types`, and WASI.
 
 use std::path::Path;
@@ -12,6 +13,7 @@ use wac_graph::{CompositionGraph, EncodeOptions};
 
 const SPI: &str = "sqlink:wasm/spi@0.1.0";
 const BRIDGE: &str = "sqlink:wasm/dispatch-bridge@0.1.0";
+const SESSION: &str = "sqlink:wasm/session@0.1.0";
 
 pub fn runtime(cli: &Path, sqlite_lib: &Path) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
@@ -36,6 +38,8 @@ pub fn runtime(cli: &Path, sqlite_lib: &Path) -> Result<Vec<u8>> {
 
     let run_export = graph.alias_instance_export(cli_instance, &run)?;
     graph.export(run_export, &run)?;
+    let session = graph.alias_instance_export(cli_instance, SESSION)?;
+    graph.export(session, SESSION)?;
     graph.export(bridge, BRIDGE)?;
     graph.encode(EncodeOptions::default()).context("encoding the composed runtime")
 }

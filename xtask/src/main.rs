@@ -101,7 +101,7 @@ fn build(root: &Path) -> Result<()> {
         copy_if_changed(&built.join(file), &test_out.join(format!("{name}.wasm")))?;
     }
     copy_if_changed(&built.join("sqlite_lib.wasm"), &out.join("sqlite-lib.wasm"))?;
-    let runtime = compose::runtime(&built.join("sqlink-cli.wasm"), &built.join("sqlite_lib.wasm"))?;
+    let runtime = compose::runtime(&built.join("sqlink_cli.wasm"), &built.join("sqlite_lib.wasm"))?;
     write_if_changed(&out.join("sqlink-runtime.wasm"), &runtime)?;
 
     cargo(root, &["build", "--release", "-p", "sqlink-host"])

@@ -1,0 +1,33 @@
+//! The sqlink REPL: behaves like the sqlite3 shell and talks only to `sqlink:wasm/spi`,
+//! `spi-loader` and `dispatch-bridge`. Two ways in: `wasi:cli/run` reads stdin (the native
+//! host), `session` takes one call per line or SQL batch (the browser).
+
+mod commands;
+mod format;
+mod session;
+mod shell;
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: ["../wit/extension", "../wit/runtime"],
+        world: "sqlink:wasm/cli",
+        generate_all,
+    });
+}
+
+struct Cli;
+
+impl bindings::exports::wasi::cli::run::Guest for Cli {
+    fn run() -> Result<(), ()> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match shell::Shell::from_args(&args) {
+            Ok((mut shell, commands)) => shell.run_main(commands),
+            Err(message) => {
+                eprintln!("Error: {message}");
+                Err(())
+            }
+        }
+    }
+}
+
+bindings::export!(Cli with_types_in bindings);

@@ -1,0 +1,71 @@
+//! `sqlink:wasm/session`: the REPL driven one call at a time. The instance keeps one shell
+//! (its connection, settings and unfinished statement) between calls.
+
+use std::cell::RefCell;
+
+use crate::bindings::exports::sqlink::wasm::session::{Guest, LineResult, StatementResult};
+use crate::bindings::sqlink::wasm::spi::Connection;
+use crate::bindings::sqlite::extension::types::ExtensionInfo;
+use crate::shell::{Flow, Output, Shell};
+use crate::Cli;
+
+thread_local! {
+    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+}
+
+fn open_connection(path: &str) -> Result<Connection, String> {
+    Connection::open(path).map_err(|e| format!("cannot open \"{path}\": {}", e.message))
+}
+
+/// Run `f` on the session's shell, opening an in-memory database on first use.
+fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, String> {
+    SHELL.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Shell::new(open_connection(":memory:")?, Output::Captured(String::new())));
+        }
+        match slot.as_mut() {
+            Some(shell) => f(shell),
+            None => Err(String::from("no session")),
+        }
+    })
+}
+
+impl Guest for Cli {
+    fn open(path: String) -> Result<(), String> {
+        let conn = open_connection(&path)?;
+        with_shell(|shell| {
+            shell.conn = conn;
+            Ok(())
+        })
+    }
+
+    fn exec(sql: String) -> Result<Vec<StatementResult>, String> {
+        let results = with_shell(|shell| shell.collect_sql(&sql))?;
+        Ok(results.into_iter().map(|(columns, rows)| StatementResult { columns, rows }).collect())
+    }
+
+    fn eval_line(line: String) -> LineResult {
+        let result = with_shell(|shell| {
+            let quit = shell.feed_line(&line) == Flow::Quit;
+            Ok(LineResult { output: shell.output.take(), pending: shell.is_pending(), quit })
+        });
+        result.unwrap_or_else(|message| LineResult { output: format!("Error: {message}\n"), pending: false, quit: false })
+    }
+
+    fn load_extension(name_or_path: String) -> Result<ExtensionInfo, String> {
+        with_shell(|shell| shell.load(&name_or_path))
+    }
+
+    fn serialize() -> Result<Vec<u8>, String> {
+        with_shell(|shell| shell.conn.serialize().map_err(|e| e.message))
+    }
+
+    fn deserialize(image: Vec<u8>) -> Result<(), String> {
+        with_shell(|shell| shell.conn.deserialize(&image).map_err(|e| e.message))
+    }
+
+    fn is_autocommit() -> bool {
+        with_shell(|shell| Ok(shell.conn.is_autocommit())).unwrap_or(true)
+    }
+}
