@@ -1,0 +1,204 @@
+// Extension components in the page: transpiled with jco's in-browser `generate`, given a
+// sandboxed WASI (no files, no environment, no network, the clock only when granted), and
+// called synchronously from the runtime's dispatch import.
+
+import { generate, $init } from './vendor/jco/js-component-bindgen-component.js';
+import { WASIShim } from './vendor/preview2-shim/instantiation.js';
+import { clocks } from './vendor/preview2-shim/index.js';
+
+const METADATA = 'sqlite:extension/metadata@0.1.0';
+const SCALARS = 'sqlite:extension/scalar-function@0.1.0';
+const AGGREGATES = 'sqlite:extension/aggregate-function@0.1.0';
+const COLLATION = 'sqlite:extension/collation@0.1.0';
+const SQLITE_ERROR = 1;
+
+function firstLine(error) {
+  const text = String(error?.message ?? error).trim();
+  return text.split('\n')[0];
+}
+
+/** The Rust panic message an extension printed before trapping, if any. */
+function panicMessage(stderr) {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((line) => line.includes('panicked at'));
+  if (at < 0) return null;
+  const next = lines[at + 1]?.trim();
+  return next || lines[at].trim();
+}
+
+function refusedClock(what) {
+  return () => {
+    throw new Error(`extensions may not ${what}`);
+  };
+}
+
+function sandboxedClocks(grantsClock) {
+  const read = grantsClock ? null : refusedClock('read the clock without a grant');
+  const wait = refusedClock('sleep or wait on a clock');
+  return {
+    monotonicClock: {
+      now: read ?? clocks.monotonicClock.now,
+      resolution: read ?? clocks.monotonicClock.resolution,
+      subscribeInstant: wait,
+      subscribeDuration: wait,
+    },
+    wallClock: {
+      now: read ?? clocks.wallClock.now,
+      resolution: read ?? clocks.wallClock.resolution,
+    },
+  };
+}
+
+function outputStream(sink) {
+  const decoder = new TextDecoder();
+  return {
+    write(bytes) {
+      sink.text = (sink.text + decoder.decode(bytes, { stream: true })).slice(-16384);
+    },
+    blockingFlush() {},
+    flush() {},
+  };
+}
+
+/**
+ * Transpile, check and instantiate an extension component.
+ * @param {Uint8Array} bytes the `.wasm` component
+ * @param {{ source: string, grantsClock: boolean }} options
+ */
+export async function loadExtensionComponent(bytes, { source, grantsClock }) {
+  await $init;
+  let transpiled;
+  try {
+    transpiled = generate(bytes, { name: 'extension', instantiation: { tag: 'sync' }, noTypescript: true });
+  } catch (error) {
+    throw new Error(`not a WebAssembly component (${firstLine(error)})`);
+  }
+  const network = transpiled.imports.filter((name) => name.startsWith('wasi:sockets/') || name.startsWith('wasi:http/'));
+  if (network.length > 0) {
+    throw new Error(`it imports ${network.join(', ')}; extensions may never use the network`);
+  }
+  const foreign = transpiled.imports.filter((name) => !name.startsWith('wasi:') && !name.startsWith('sqlite:extension/types'));
+  if (foreign.length > 0) throw new Error(`it imports ${foreign.join(', ')}, which sqlink does not provide`);
+  const exported = new Set(transpiled.exports.map(([name]) => name));
+  for (const required of [METADATA, SCALARS]) {
+    if (!exported.has(required)) throw new Error(`it is not a SQLite extension: it does not export ${required}`);
+  }
+
+  const files = new Map(transpiled.files);
+  const jsName = [...files.keys()].find((name) => name.endsWith('.js'));
+  const modules = new Map();
+  await Promise.all(
+    [...files.keys()]
+      .filter((name) => name.endsWith('.wasm'))
+      .map(async (name) => modules.set(name, await WebAssembly.compile(files.get(name)))),
+  );
+  const url = URL.createObjectURL(new Blob([files.get(jsName)], { type: 'text/javascript' }));
+  let bindings;
+  try {
+    bindings = await import(/* @vite-ignore */ url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+
+  const stderr = { text: '' };
+  const shim = new WASIShim({
+    stdout: outputStream({ text: '' }),
+    stderr: outputStream(stderr),
+    clocks: sandboxedClocks(grantsClock),
+    sandbox: { preopens: {}, env: {}, args: ['extension'], enableNetwork: false },
+  });
+  const imports = shim.getImportObject();
+  const instantiate = () =>
+    bindings.instantiate((name) => modules.get(name), imports, (module, moduleImports) => new WebAssembly.Instance(module, moduleImports));
+
+  let instance;
+  try {
+    instance = instantiate();
+  } catch (error) {
+    throw new Error(`cannot instantiate it: ${firstLine(error)}`);
+  }
+  let info;
+  try {
+    info = instance[METADATA].describe();
+  } catch (error) {
+    throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
+  }
+  if (info.aggregates.length > 0 && !exported.has(AGGREGATES)) {
+    throw new Error(`${info.name} declares aggregates but does not export ${AGGREGATES}`);
+  }
+  if (info.collations.length > 0 && !exported.has(COLLATION)) {
+    throw new Error(`${info.name} declares collations but does not export ${COLLATION}`);
+  }
+  return new LoadedExtension(info, source, instance, instantiate, stderr);
+}
+
+class LoadedExtension {
+  #instance;
+  #instantiate;
+  #stderr;
+  #names = new Map();
+
+  constructor(info, source, instance, instantiate, stderr) {
+    this.info = info;
+    this.source = source;
+    this.handle = 0;
+    this.#instance = instance;
+    this.#instantiate = instantiate;
+    this.#stderr = stderr;
+    // Scalars, aggregates and collations each number their ids from 0.
+    for (const f of info.scalars) this.#names.set(`s${f.id}`, f.name);
+    for (const f of info.aggregates) this.#names.set(`a${f.id}`, f.name);
+    for (const c of info.collations) this.#names.set(`c${c.id}`, c.name);
+  }
+
+  describe() {
+    return { handle: this.handle, source: this.source, info: this.info };
+  }
+
+  // Run one call. The extension's own `err` passes through; a trap (panic, stack overflow,
+  // memory) becomes a SQL error naming the function, and the instance, which wasm leaves
+  // in an unknown state, is replaced on the next call.
+  #call(key, interfaceName, call) {
+    try {
+      this.#instance ??= this.#instantiate();
+      return call(this.#instance[interfaceName]);
+    } catch (error) {
+      if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) throw { payload: error.payload };
+      this.#instance = null;
+      const name = `${this.info.name}: ${this.#names.get(key) ?? key}()`;
+      const panic = panicMessage(this.#stderr.text);
+      this.#stderr.text = '';
+      const message = panic ? `${name} panicked: ${panic}` : `${name} failed: ${firstLine(error)}`;
+      throw { payload: { code: SQLITE_ERROR, message } };
+    }
+  }
+
+  scalarCall(id, args) {
+    return this.#call(`s${id}`, SCALARS, (f) => f.call(id, args));
+  }
+
+  aggregateStep(id, context, args) {
+    return this.#call(`a${id}`, AGGREGATES, (f) => f.step(id, context, args));
+  }
+
+  aggregateValue(id, context) {
+    return this.#call(`a${id}`, AGGREGATES, (f) => f.value(id, context));
+  }
+
+  aggregateInverse(id, context, args) {
+    return this.#call(`a${id}`, AGGREGATES, (f) => f.inverse(id, context, args));
+  }
+
+  aggregateFinalize(id, context) {
+    return this.#call(`a${id}`, AGGREGATES, (f) => f.finalize(id, context));
+  }
+
+  collationCompare(id, a, b) {
+    try {
+      return this.#call(`c${id}`, COLLATION, (f) => f.compare(id, a, b));
+    } catch {
+      // A comparison cannot fail in SQLite; a broken collation sorts its inputs as equal.
+      return 0;
+    }
+  }
+}

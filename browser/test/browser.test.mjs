@@ -1,0 +1,290 @@
+// End-to-end tests in headless Chromium (Debian's /usr/bin/chromium through playwright-core):
+// the demo page's REPL and the JS API, against the site `build.mjs` produces.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { build } from '../build.mjs';
+import { serve } from '../server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-sync',
+];
+const testWasm = fileURLToPath(new URL('../../target/wasm/test/', import.meta.url));
+
+let server;
+let base;
+let profile;
+let context;
+
+before(async () => {
+  const root = build();
+  server = await serve(root, 0);
+  base = `http://127.0.0.1:${server.address().port}`;
+  // A persistent profile, so OPFS data is still there after a reload.
+  profile = mkdtempSync(join(tmpdir(), 'sqlink-chromium-'));
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+/** A fresh page with the demo loaded; page errors fail the test. */
+async function openPage() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.errors = errors;
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#status[data-ready="true"], #status.error', { timeout: 60_000 });
+  assert.equal(await page.textContent('#status'), 'Ready.');
+  return page;
+}
+
+/** Type a line into the demo REPL and return what it printed for it. */
+async function typeLine(page, line) {
+  const before = (await page.textContent('#output')).length;
+  await page.fill('#line', line);
+  await page.press('#line', 'Enter');
+  await page.waitForSelector('#line:not([disabled])');
+  return (await page.textContent('#output')).slice(before);
+}
+
+// Values cross back as JSON; BigInt and Uint8Array are tagged so tests can see their types.
+const TAGGED = `(key, value) => typeof value === 'bigint' ? { bigint: value.toString() }
+  : value instanceof Uint8Array ? { bytes: [...value] } : value`;
+
+async function inPage(page, body, arg) {
+  const json = await page.evaluate(
+    async ([source, tagged, argument]) => {
+      const sqlink = await import('/sqlink.js');
+      const run = new Function('sqlink', 'arg', `return (async () => { ${source} })()`);
+      return JSON.stringify(await run(sqlink, argument), eval(tagged));
+    },
+    [body, TAGGED, arg],
+  );
+  return JSON.parse(json);
+}
+
+describe('demo page', () => {
+  test('.load uuid then SELECT length(uuid()) in the REPL', async () => {
+    const page = await openPage();
+    assert.equal(await typeLine(page, '.load uuid'), 'sqlink> .load uuid\n');
+    assert.equal(await typeLine(page, 'SELECT length(uuid());'), 'sqlink> SELECT length(uuid());\n36\n');
+    await page.close();
+  });
+
+  test('dot commands, continuation lines and errors work as in the native shell', async () => {
+    const page = await openPage();
+    await typeLine(page, 'CREATE TABLE t(a, b);');
+    await typeLine(page, "INSERT INTO t VALUES (1, 'one'),");
+    assert.equal(await page.textContent('#prompt'), '   ...>');
+    await typeLine(page, "(2, 'two');");
+    assert.equal(await page.textContent('#prompt'), 'sqlink>');
+    await typeLine(page, '.mode csv');
+    await typeLine(page, '.headers on');
+    assert.match(await typeLine(page, 'SELECT * FROM t ORDER BY a;'), /a,b\r\n1,one\r\n2,two\r\n$/);
+    assert.match(await typeLine(page, '.tables'), /\nt\n$/);
+    assert.match(await typeLine(page, 'SELECT nope FROM t;'), /Error: no such column: nope\n$/);
+    assert.match(await typeLine(page, '.load nosuch'), /Error: cannot load nosuch: .*404/);
+    assert.match(await typeLine(page, 'SELECT count(*) FROM t;'), /count\(\*\)\r\n2\r\n$/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('an extension chosen in the file picker is loaded', async () => {
+    const page = await openPage();
+    await page.setInputFiles('#file', fileURLToPath(new URL('../dist/wasm/snake.wasm', import.meta.url)));
+    await page.waitForFunction(() => document.querySelector('#output').textContent.includes('loaded snake'));
+    assert.match(await typeLine(page, "SELECT to_snake_case('HelloWorld');"), /\nhello_world\n$/);
+    await page.close();
+  });
+
+  test('without JSPI the page says so instead of hanging', async () => {
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      delete WebAssembly.Suspending;
+    });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#status.error', { timeout: 10_000 });
+    assert.match(await page.textContent('#status'), /needs WebAssembly JavaScript Promise Integration \(JSPI\)/);
+    await page.close();
+  });
+});
+
+describe('JS API', () => {
+  let page;
+  before(async () => {
+    page = await openPage();
+  });
+  after(async () => {
+    await page.close();
+  });
+
+  test('exec keeps the session across calls and returns typed values', async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.exec('CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)');
+       await db.exec("INSERT INTO t VALUES (1, 2.5, 'x', x'00ff', NULL)");
+       await db.exec('INSERT INTO t VALUES (9007199254740993, -0.5, \\'é\\', x\\'\\', NULL)');
+       const rows = await db.exec('SELECT * FROM t ORDER BY i');
+       const count = await db.exec('SELECT count(*) AS n FROM t; SELECT 1 WHERE 0');
+       await db.close();
+       return { rows, count };`,
+    );
+    assert.deepEqual(results.rows, [
+      {
+        columns: ['i', 'r', 's', 'b', 'n'],
+        rows: [
+          [1, 2.5, 'x', { bytes: [0, 255] }, null],
+          [{ bigint: '9007199254740993' }, -0.5, 'é', { bytes: [] }, null],
+        ],
+      },
+    ]);
+    assert.deepEqual(results.count, [
+      { columns: ['n'], rows: [[2]] },
+      { columns: ['1'], rows: [] },
+    ]);
+  });
+
+  test('loadExtension takes the bytes of md5.wasm, a URL, or a bundled name', async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       const bytes = new Uint8Array(await (await fetch('/wasm/md5.wasm')).arrayBuffer());
+       const info = await db.loadExtension(bytes);
+       const md5 = await db.exec("SELECT md5('abc'), md5_agg(x) FROM (SELECT 'a' AS x UNION ALL SELECT 'bc')");
+       await db.loadExtension(new URL('/wasm/snake.wasm', location.href));
+       await db.loadExtension('stats');
+       const other = await db.exec("SELECT to_snake_case('FooBar'), median(v) FROM (SELECT 1 AS v UNION ALL SELECT 5 UNION ALL SELECT 3)");
+       let again;
+       try { await db.loadExtension('md5'); } catch (e) { again = e.message; }
+       await db.close();
+       return { name: info.name, scalars: info.scalars.map((f) => f.name), md5, other, again };`,
+    );
+    assert.equal(results.name, 'md5');
+    assert.deepEqual(results.scalars, ['md5']);
+    assert.deepEqual(results.md5[0].rows, [['900150983cd24fb0d6963f7d28e17f72', '900150983cd24fb0d6963f7d28e17f72']]);
+    assert.deepEqual(results.other[0].rows, [['foo_bar', 3]]);
+    assert.equal(results.again, 'cannot load md5: md5 is already loaded');
+  });
+
+  test('two databases on one page are independent; closing one leaves the other working', async () => {
+    const results = await inPage(
+      page,
+      `const a = await sqlink.openDatabase();
+       const b = await sqlink.openDatabase();
+       await a.exec("CREATE TABLE only_a(x); INSERT INTO only_a VALUES ('from a')");
+       await b.exec('CREATE TABLE only_b(y); INSERT INTO only_b VALUES (42)');
+       await a.loadExtension('md5');
+       let bHasMd5 = true;
+       try { await b.exec("SELECT md5('x')"); } catch (e) { bHasMd5 = e.message; }
+       await a.close();
+       let closed;
+       try { await a.exec('SELECT 1'); } catch (e) { closed = e.message; }
+       const tables = await b.exec("SELECT name FROM sqlite_schema");
+       await b.exec('INSERT INTO only_b VALUES (43)');
+       const sum = await b.exec('SELECT sum(y) FROM only_b');
+       await b.close();
+       return { bHasMd5, closed, tables: tables[0].rows, sum: sum[0].rows };`,
+    );
+    assert.equal(results.bHasMd5, 'no such function: md5');
+    assert.equal(results.closed, 'the database is closed');
+    assert.deepEqual(results.tables, [['only_b']]);
+    assert.deepEqual(results.sum, [[85]]);
+  });
+
+  test('a SQL error rejects with SQLite\'s message and the session keeps working', async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.exec('CREATE TABLE t(x UNIQUE); INSERT INTO t VALUES (1)');
+       const errors = [];
+       for (const sql of ['SELEC 1', 'INSERT INTO t VALUES (1)', 'SELECT * FROM missing']) {
+         try { await db.exec(sql); errors.push('resolved'); } catch (e) { errors.push(e.message); }
+       }
+       await db.exec('INSERT INTO t VALUES (2)');
+       const rows = await db.exec('SELECT x FROM t ORDER BY x');
+       await db.close();
+       return { errors, rows: rows[0].rows };`,
+    );
+    assert.deepEqual(results.errors, [
+      'near "SELEC": syntax error',
+      'UNIQUE constraint failed: t.x',
+      'no such table: missing',
+    ]);
+    assert.deepEqual(results.rows, [[1], [2]]);
+  });
+
+  test('a broken or panicking extension gives one clear error and the session carries on', async () => {
+    const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
+    const network = readFileSync(join(testWasm, 'network.wasm')).toString('base64');
+    const results = await inPage(
+      page,
+      `const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+       const db = await sqlink.openDatabase();
+       const errors = [];
+       const attempt = async (f) => { try { await f(); errors.push('resolved'); } catch (e) { errors.push(e.message); } };
+       await attempt(() => db.loadExtension(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
+       await attempt(() => db.loadExtension(bytes(arg.network)));
+       await db.loadExtension(bytes(arg.hostile));
+       await attempt(() => db.exec("SELECT panic_with('boom')"));
+       await attempt(() => db.exec("SELECT panic_with('again')"));
+       const after = await db.exec('SELECT 1 + 1');
+       await db.close();
+       return { errors, after: after[0].rows };`,
+      { hostile, network },
+    ).catch((error) => ({ error: error.message }));
+    assert.equal(results.error, undefined, results.error);
+    assert.match(results.errors[0], /^cannot load the given bytes: not a WebAssembly component/);
+    assert.match(results.errors[1], /^cannot load the given bytes: it imports wasi:sockets\/.*never use the network/);
+    assert.equal(results.errors[2], 'hostile: panic_with() panicked: boom');
+    assert.equal(results.errors[3], 'hostile: panic_with() panicked: again');
+    assert.deepEqual(results.after, [[2]]);
+  });
+
+  test('a database opened with a path is kept in OPFS across a reload', async () => {
+    const own = await openPage();
+    const first = await inPage(
+      own,
+      `const db = await sqlink.openDatabase({ path: 'persist-test.db' });
+       await db.exec('DROP TABLE IF EXISTS notes; CREATE TABLE notes(body)');
+       await db.exec("INSERT INTO notes VALUES ('kept'), ('also kept')");
+       await db.exec('BEGIN; INSERT INTO notes VALUES (\\'rolled back\\'); ROLLBACK');
+       await db.close();
+       return 'ok';`,
+    );
+    assert.equal(first, 'ok');
+    await own.reload();
+    await own.waitForSelector('#status[data-ready="true"]');
+    const second = await inPage(
+      own,
+      `const db = await sqlink.openDatabase({ path: 'persist-test.db' });
+       const rows = await db.exec('SELECT body FROM notes ORDER BY rowid');
+       const check = await db.exec('PRAGMA integrity_check');
+       await db.close();
+       const memory = await sqlink.openDatabase();
+       const empty = await memory.exec("SELECT count(*) FROM sqlite_schema");
+       await memory.close();
+       return { rows: rows[0].rows, check: check[0].rows, empty: empty[0].rows };`,
+    );
+    assert.deepEqual(second, { rows: [['kept'], ['also kept']], check: [['ok']], empty: [[0]] });
+    await own.close();
+  });
+});

@@ -1,0 +1,100 @@
+// The demo page: a REPL over one in-memory database, with the native shell's dot commands,
+// and a drop zone that loads extension components from local files.
+
+import { openDatabase, jspiSupported, JSPI_MISSING } from './sqlink.js';
+
+const status = document.getElementById('status');
+const output = document.getElementById('output');
+const form = document.getElementById('repl');
+const input = document.getElementById('line');
+const prompt = document.getElementById('prompt');
+const drop = document.getElementById('drop');
+const picker = document.getElementById('file');
+
+function print(text, kind) {
+  if (!text) return;
+  const span = document.createElement('span');
+  if (kind) span.className = kind;
+  span.textContent = text.endsWith('\n') ? text : `${text}\n`;
+  output.append(span);
+  output.scrollTop = output.scrollHeight;
+}
+
+// REPL output mixes rows and "Error: ..." lines; colour the errors.
+function printOutput(text) {
+  for (const line of text.split(/(?<=\n)/)) print(line, line.startsWith('Error: ') ? 'error' : undefined);
+}
+
+function fail(message) {
+  status.textContent = message;
+  status.className = 'error';
+}
+
+async function main() {
+  if (!jspiSupported()) return fail(JSPI_MISSING);
+  const db = await openDatabase();
+  window.sqlinkDb = db;
+  const history = [];
+  let recalled = 0;
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const line = input.value;
+    input.value = '';
+    if (line.trim()) history.push(line);
+    recalled = history.length;
+    print(`${prompt.textContent} ${line}`, 'input');
+    input.disabled = true;
+    try {
+      const result = await db.evalLine(line);
+      printOutput(result.output);
+      prompt.textContent = result.pending ? '   ...>' : 'sqlink>';
+      if (result.quit) {
+        await db.close();
+        status.textContent = 'Session closed. Reload the page to start again.';
+        return;
+      }
+    } catch (error) {
+      print(`Error: ${error.message}`, 'error');
+    }
+    input.disabled = false;
+    input.focus();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowUp' && recalled > 0) input.value = history[--recalled];
+    else if (event.key === 'ArrowDown' && recalled < history.length) input.value = history[++recalled] ?? '';
+    else return;
+    event.preventDefault();
+  });
+
+  async function loadFile(file) {
+    print(`.load ${file.name}`, 'input');
+    try {
+      const info = await db.loadExtension(new Uint8Array(await file.arrayBuffer()));
+      const names = [...info.scalars, ...info.aggregates, ...info.collations].map((f) => f.name);
+      print(`loaded ${info.name} ${info.version}: ${names.join(', ')}`);
+    } catch (error) {
+      print(`Error: ${error.message}`, 'error');
+    }
+  }
+  picker.addEventListener('change', () => [...picker.files].forEach(loadFile));
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    [...event.dataTransfer.files].forEach(loadFile);
+  });
+
+  const [{ rows }] = await db.exec('SELECT sqlite_version()');
+  print(`SQLite ${rows[0][0]} in WebAssembly. Enter ".help" for usage hints.`);
+  status.textContent = 'Ready.';
+  status.dataset.ready = 'true';
+  input.disabled = false;
+  input.focus();
+}
+
+main().catch((error) => fail(`sqlink could not start: ${error.message}`));
