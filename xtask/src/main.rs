@@ -12,7 +12,8 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: cargo xtask <command>
   build          build every component into target/wasm/ and the sqlink binary
   run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
-  test           build, then run every test
+  test           build, then run every test (Rust, then the browser tests in Chromium)
+  web            build, then serve the browser demo on 127.0.0.1:$PORT (default 8080)
   bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
 /// The example extensions: (cargo package, output name).
@@ -46,6 +47,12 @@ fn main() -> Result<()> {
             test(&root)?;
             // The benchmark is not a test, but running it small keeps it from rotting.
             bench(&root, &["--quick"])
+        }
+        "web" => {
+            build(&root)?;
+            let browser = build_browser(&root)?;
+            let status = Command::new("node").current_dir(&browser).arg("server.mjs").status().context("running node")?;
+            std::process::exit(status.code().unwrap_or(1));
         }
         "bench" => {
             build(&root)?;
@@ -109,7 +116,33 @@ fn build(root: &Path) -> Result<()> {
 
 fn test(root: &Path) -> Result<()> {
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
-    cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"])
+    let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"]);
+    let browser = test_browser(root);
+    rust.and(browser)
+}
+
+/// The browser site in browser/dist: the runtime transpiled by jco, the shim, the page.
+fn build_browser(root: &Path) -> Result<PathBuf> {
+    let browser = root.join("browser");
+    toolchain::ensure_npm_packages(&browser)?;
+    node(&browser, &["build.mjs"])?;
+    Ok(browser)
+}
+
+/// The Playwright tests in headless Chromium (they build the site themselves).
+fn test_browser(root: &Path) -> Result<()> {
+    let browser = root.join("browser");
+    toolchain::ensure_npm_packages(&browser)?;
+    toolchain::ensure_chromium()?;
+    node(&browser, &["--test", "test/"])
+}
+
+fn node(dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("node").current_dir(dir).args(args).status().context("running node (Node.js is needed for the browser)")?;
+    if !status.success() {
+        bail!("node {} failed", args.join(" "));
+    }
+    Ok(())
 }
 
 fn bench(root: &Path, args: &[&str]) -> Result<()> {

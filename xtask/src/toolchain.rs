@@ -1,5 +1,6 @@
-//! What a fresh machine needs before the wasm build: the Rust wasm target, and clang with
-//! the WASI libc headers to compile SQLite's C sources.
+//! What a fresh machine needs: the Rust wasm target and clang with the WASI libc headers
+//! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
+//! and Debian's Chromium for the browser.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,6 +9,7 @@ use anyhow::{bail, Context, Result};
 
 const WASI_HEADERS: &str = "/usr/include/wasm32-wasi/stdio.h";
 const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
+const CHROMIUM: &str = "/usr/bin/chromium";
 
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
@@ -27,6 +29,47 @@ fn ensure_rust_target() -> Result<()> {
     }
 }
 
+/// The browser package's npm dependencies (jco, the WASI shim, playwright-core).
+pub fn ensure_npm_packages(browser: &Path) -> Result<()> {
+    let installed = browser.join("node_modules/.package-lock.json");
+    let lock = browser.join("package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&installed).is_some_and(|installed| modified(&lock).is_some_and(|lock| installed >= lock)) {
+        return Ok(());
+    }
+    if !have("npm") {
+        bail!("the browser build needs Node.js and npm (Debian packages nodejs and npm)");
+    }
+    eprintln!("xtask: installing the browser package's npm dependencies");
+    let status = Command::new("npm")
+        .current_dir(browser)
+        .args(["ci", "--no-audit", "--no-fund"])
+        .status()
+        .context("running npm ci")?;
+    if !status.success() {
+        bail!("npm ci in {} failed", browser.display());
+    }
+    Ok(())
+}
+
+/// Chromium for the browser tests: Debian's package (Playwright cannot download browsers here).
+pub fn ensure_chromium() -> Result<()> {
+    if std::env::var_os("CHROMIUM").is_some() || Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    if !can_apt() {
+        bail!("the browser tests need Chromium at {CHROMIUM} (Debian package chromium), or its path in CHROMIUM");
+    }
+    eprintln!("xtask: installing chromium");
+    run("apt-get", &["update", "-q"])?;
+    run("apt-get", &["install", "-y", "-q", "--no-install-recommends", "chromium"])
+}
+
+fn can_apt() -> bool {
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    is_root && have("apt-get")
+}
+
 fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
 }
@@ -35,8 +78,7 @@ fn ensure_c_toolchain() -> Result<()> {
     if have("clang-19") && have("llvm-ar-19") && Path::new(WASI_HEADERS).exists() {
         return Ok(());
     }
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    if !(is_root && have("apt-get")) {
+    if !can_apt() {
         bail!(
             "compiling SQLite for wasm32 needs clang-19, llvm-ar-19 and the WASI libc headers; \
              install the Debian packages: {}",

@@ -1,0 +1,60 @@
+/** A SQL value: INTEGER as number (BigInt beyond 2^53), REAL, TEXT, BLOB, NULL. */
+export type SqlValue = number | bigint | string | Uint8Array | null;
+
+/** The rows of one statement. */
+export interface StatementResult {
+  columns: string[];
+  rows: SqlValue[][];
+}
+
+/** What one line of REPL input printed. */
+export interface LineResult {
+  /** The REPL's text, errors included as "Error: ..." lines. */
+  output: string;
+  /** The line ended inside an unfinished statement; the next line continues it. */
+  pending: boolean;
+  /** The line was `.quit` or `.exit`. */
+  quit: boolean;
+}
+
+export interface FunctionInfo {
+  id: number;
+  name: string;
+  arity: number;
+  flags: { deterministic?: boolean; directOnly?: boolean; innocuous?: boolean };
+  doc: string;
+}
+
+/** An extension's metadata, as its `metadata.describe` returns it. */
+export interface ExtensionInfo {
+  name: string;
+  version: string;
+  scalars: FunctionInfo[];
+  aggregates: (FunctionInfo & { window: boolean })[];
+  collations: { id: number; name: string; doc: string }[];
+}
+
+export declare const BUNDLED_EXTENSIONS: string[];
+export declare const JSPI_MISSING: string;
+
+/** True when WebAssembly JSPI (Suspending / promising) is available. */
+export declare function jspiSupported(): boolean;
+
+/**
+ * Open a database: in memory, or with `path` a file name kept in the origin private file
+ * system (OPFS). Rejects with {@link JSPI_MISSING} when JSPI is missing.
+ */
+export declare function openDatabase(options?: { path?: string }): Promise<Database>;
+
+export declare class Database {
+  /** The OPFS file name, or null in memory. */
+  readonly path: string | null;
+  /** Run every statement of `sql`; rejects with SQLite's message on the first failure. */
+  exec(sql: string): Promise<StatementResult[]>;
+  /** One line of REPL input, with the native shell's dot commands. */
+  evalLine(line: string): Promise<LineResult>;
+  /** Load an extension: bundled name (uuid, md5, snake, stats), URL, or component bytes. */
+  loadExtension(source: string | URL | ArrayBuffer | Uint8Array): Promise<ExtensionInfo>;
+  /** Close this database; later calls reject. Other databases are not affected. */
+  close(): Promise<void>;
+}
