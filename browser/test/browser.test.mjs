@@ -81,6 +81,20 @@ async function inPage(page, body, arg) {
   return JSON.parse(json);
 }
 
+describe('server', () => {
+  test('serves the components under /wasm/ as application/wasm and refuses paths outside the site', async () => {
+    const wasm = await fetch(`${base}/wasm/md5.wasm`);
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    const bytes = new Uint8Array(await wasm.arrayBuffer());
+    assert.deepEqual([...bytes.slice(0, 4)], [0, 97, 115, 109]);
+    const module = await fetch(`${base}/sqlink.js`);
+    assert.match(module.headers.get('content-type'), /^text\/javascript/);
+    assert.equal((await fetch(`${base}/..%2f..%2fCargo.toml`)).status, 403);
+    assert.equal((await fetch(`${base}/nothing-here.js`)).status, 404);
+  });
+});
+
 describe('demo page', () => {
   test('.load uuid then SELECT length(uuid()) in the REPL', async () => {
     const page = await openPage();
