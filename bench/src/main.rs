@@ -33,6 +33,7 @@ const CASES: &[Case] = &[
     Case { call: "to_snake_case(x)", extension: "snake" },
     Case { call: "uuid()", extension: "uuid" },
     Case { call: "identity(x)", extension: "identity" },
+    Case { call: "noop()", extension: "identity" },
 ];
 
 fn main() -> Result<()> {
@@ -49,10 +50,9 @@ fn main() -> Result<()> {
     let native = native_connection(rows)?;
     let engine = ExtensionEngine::new(ComponentCache::disabled())?;
     let embedded_conn = table(rows)?;
-    for case in CASES {
-        let bytes = extension_bytes(case.extension, &identity)?;
-        let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&case.extension), ..Sandbox::default() };
-        embed::load_extension(&embedded_conn, &engine, &bytes, sandbox)?;
+    for name in extensions() {
+        let bytes = extension_bytes(name, &identity)?;
+        embed::load_extension(&embedded_conn, &engine, &bytes, embedded::sandbox(name))?;
     }
     let runtime = runtime_timings(&sqlink, &identity, rows)?;
 
@@ -69,6 +69,13 @@ fn main() -> Result<()> {
     load_times(&bytes_of("md5")?)?;
     repl_start(&sqlink)?;
     Ok(())
+}
+
+/// Each extension the cases use, once.
+fn extensions() -> Vec<&'static str> {
+    let mut names: Vec<&str> = CASES.iter().map(|c| c.extension).collect();
+    names.dedup();
+    names
 }
 
 fn bytes_of(name: &str) -> Result<Vec<u8>> {
@@ -115,6 +122,7 @@ fn native_connection(rows: u64) -> Result<Connection> {
     })?;
     conn.create_scalar_function("uuid", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(uuid_ext::uuid()))?;
     conn.create_scalar_function("identity", 1, det, |ctx| ctx.get::<SqlValue>(0))?;
+    conn.create_scalar_function("noop", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(None::<i64>))?;
     Ok(conn)
 }
 
@@ -134,8 +142,8 @@ fn per_row(d: Duration, rows: u64) -> f64 {
 fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64) -> Result<std::collections::HashMap<&'static str, Duration>> {
     let calls: Vec<&'static str> = std::iter::once("x").chain(CASES.iter().map(|c| c.call)).collect();
     let mut script = String::new();
-    for case in CASES {
-        let target = if case.extension == "identity" { identity.display().to_string() } else { case.extension.to_owned() };
+    for name in extensions() {
+        let target = if name == "identity" { identity.display().to_string() } else { name.to_owned() };
         script.push_str(&format!(".load {target}\n"));
     }
     script.push_str(&table_sql(rows).replace('\n', " "));

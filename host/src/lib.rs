@@ -35,5 +35,10 @@ pub mod embedded {
     /// Bundled extensions granted the clock without `--allow-clock`: uuid7() embeds the
     /// time, and these extensions are part of sqlink itself.
     pub const GRANTED_CLOCK: &[&str] = &["uuid"];
+
+    /// The default sandbox with the grants bundled extension `name` comes with.
+    pub fn sandbox(name: &str) -> crate::extension::Sandbox {
+        crate::extension::Sandbox { allow_clock: GRANTED_CLOCK.contains(&name), ..Default::default() }
+    }
 }
 pub mod terminal;

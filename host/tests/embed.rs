@@ -12,7 +12,7 @@ fn engine() -> ExtensionEngine {
 
 fn load(conn: &Connection, engine: &ExtensionEngine, name: &str) {
     let bytes = embedded::extension(name).expect("built by `cargo xtask build`");
-    let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&name), ..Sandbox::default() };
+    let sandbox = embedded::sandbox(name);
     embed::load_extension(conn, engine, bytes, sandbox).unwrap();
 }
 

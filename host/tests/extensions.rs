@@ -4,12 +4,12 @@
 use sqlink_host::bindings::{Error, Value};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embedded;
-use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
+use sqlink_host::extension::{Extension, ExtensionEngine};
 
 fn load(name: &str) -> Extension {
     let engine = ExtensionEngine::new(ComponentCache::disabled()).unwrap();
     let bytes = embedded::extension(name).expect("built by `cargo xtask build`");
-    let sandbox = Sandbox { allow_clock: embedded::GRANTED_CLOCK.contains(&name), ..Sandbox::default() };
+    let sandbox = embedded::sandbox(name);
     Extension::load(&engine, bytes, sandbox).unwrap()
 }
 

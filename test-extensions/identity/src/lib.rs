@@ -1,5 +1,5 @@
-//! `identity(x)`: returns its argument. The benchmark's measure of the bare cost of a
-//! call into an extension.
+//! `identity(x)` returns its argument and `noop()` returns NULL: the benchmark's measure of
+//! the bare cost of a call into an extension, with one text argument and with none.
 
 use sqlink_sdk::{export_extension, sqlite_scalar, Value};
 
@@ -9,4 +9,10 @@ pub fn identity(x: Value) -> Value {
     x
 }
 
-export_extension! { name: "identity", scalars: [identity] }
+/// Returns NULL. Not deterministic, so SQLite calls it for every row instead of once.
+#[sqlite_scalar]
+pub fn noop() -> Option<i64> {
+    None
+}
+
+export_extension! { name: "identity", scalars: [identity, noop] }
