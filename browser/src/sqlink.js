@@ -180,7 +180,7 @@ export class Database {
 
   // Write the database to OPFS after each change, once no transaction is open.
   async #persist() {
-    if (this.#fileHandle === null || !this.#session.isAutocommit()) return;
+    if (this.#closed || this.#fileHandle === null || !this.#session.isAutocommit()) return;
     const image = await this.#call(() => this.#session.serialize());
     const saved = this.#saved;
     if (saved !== null && saved.length === image.length && saved.every((byte, i) => byte === image[i])) return;
@@ -271,7 +271,13 @@ export class Database {
       return { bytes: this.#pendingBytes.get(target), source: 'bytes', grantsClock: false };
     }
     const bundled = BUNDLED_EXTENSIONS.includes(target);
-    const url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, document.baseURI);
+    const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+    let url;
+    try {
+      url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, base);
+    } catch {
+      throw new Error('not a bundled name (uuid, md5, snake, stats) nor a URL');
+    }
     let response;
     try {
       response = await fetch(url);
