@@ -50,6 +50,10 @@ export function serve(root, port) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': stats.size,
       'cache-control': 'no-cache',
+      // Cross-origin isolation gives the page SharedArrayBuffer, through which it watches
+      // each database's worker for an extension call that does not return.
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
     });
     createReadStream(file).pipe(response);
   });

@@ -41,14 +41,21 @@ export declare const JSPI_MISSING: string;
 export declare function jspiSupported(): boolean;
 
 /**
- * Open a database: in memory, or with `path` a file name kept in the origin private file
- * system (OPFS). Rejects with {@link JSPI_MISSING} when JSPI is missing.
+ * Open a database in its own worker: in memory, or with `path` a file name kept in the
+ * origin private file system (OPFS). An extension call running past `callTimeoutMs` stops
+ * and closes the database (in a cross-origin isolated page). Rejects with
+ * {@link JSPI_MISSING} when JSPI is missing.
  */
-export declare function openDatabase(options?: { path?: string }): Promise<Database>;
+export declare function openDatabase(options?: { path?: string; callTimeoutMs?: number }): Promise<Database>;
+
+/** How long one extension call may run before its database is stopped (5000 ms). */
+export declare const DEFAULT_CALL_TIMEOUT_MS: number;
 
 export declare class Database {
   /** The OPFS file name, or null in memory. */
   readonly path: string | null;
+  /** Null while open; otherwise why the database was closed. */
+  readonly closedReason: string | null;
   /** Run every statement of `sql`; rejects with SQLite's message on the first failure. */
   exec(sql: string): Promise<StatementResult[]>;
   /** One line of REPL input, with the native shell's dot commands. */

@@ -1,13 +1,14 @@
-// sqlink in the browser: the composed runtime (SQLite + the REPL, transpiled by jco at build
-// time) runs one instance per database; extension components are transpiled in the page with
-// jco's `generate` and called synchronously from SQLite's trampolines.
+// sqlink in the browser. Each database lives in its own worker (worker.js): the composed
+// runtime, its extensions, and its OPFS file. The page talks to it by messages, so a slow
+// query never blocks the page, and an extension call that never returns can be stopped by
+// stopping the worker, without touching the other databases.
 
-import { WASIShim } from './vendor/preview2-shim/instantiation.js';
-import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
-import { loadExtensionComponent } from './extensions.js';
+import { BUNDLED_EXTENSIONS, WATCH, functionName } from './shared.js';
 
-/** The bundled example extensions, served beside this module under wasm/. */
-export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
+export { BUNDLED_EXTENSIONS };
+
+/** How long one extension call may run before its database is stopped, by default. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
 /**
  * True when the browser has JavaScript Promise Integration, which the runtime needs to
@@ -21,65 +22,6 @@ export const JSPI_MISSING =
   'sqlink needs WebAssembly JavaScript Promise Integration (JSPI): use Chromium 137 or later, ' +
   'or a browser with WebAssembly.Suspending and WebAssembly.promising.';
 
-// Compiled core modules are shared by every database on the page; instances are not.
-const runtimeModules = new Map();
-function runtimeModule(name) {
-  if (!runtimeModules.has(name)) {
-    const url = new URL(`./runtime/${name}`, import.meta.url);
-    runtimeModules.set(name, WebAssembly.compileStreaming(fetch(url)));
-  }
-  return runtimeModules.get(name);
-}
-
-/** Text written to a WASI output stream, kept for error messages instead of the console. */
-function captureStream() {
-  const decoder = new TextDecoder();
-  const stream = {
-    text: '',
-    handler: {
-      write(bytes) {
-        stream.text += decoder.decode(bytes, { stream: true });
-        // Only the tail matters (the last panic message); keep memory bounded.
-        if (stream.text.length > 65536) stream.text = stream.text.slice(-16384);
-      },
-      blockingFlush() {},
-      flush() {},
-    },
-    take() {
-      const text = stream.text;
-      stream.text = '';
-      return text;
-    },
-  };
-  return stream;
-}
-
-/** A SQL value as JavaScript: integers as numbers while exact, BigInt beyond. */
-function fromValue(value) {
-  switch (value.tag) {
-    case 'null':
-      return null;
-    case 'integer':
-      return value.val >= BigInt(Number.MIN_SAFE_INTEGER) && value.val <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? Number(value.val)
-        : value.val;
-    case 'real':
-    case 'text':
-    case 'blob':
-      return value.val;
-    default:
-      throw new TypeError(`unknown SQL value ${value.tag}`);
-  }
-}
-
-/** The message of an error a component export returned (jco wraps it in ComponentError). */
-function componentMessage(error) {
-  if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) {
-    return typeof error.payload === 'string' ? error.payload : error.payload?.message ?? String(error.payload);
-  }
-  return error?.message ?? String(error);
-}
-
 function opfsName(path) {
   if (typeof path !== 'string' || path === '' || /[\\/]/.test(path) || path === '.' || path === '..') {
     throw new TypeError(`database path must be a plain file name in the origin's private file system, got ${JSON.stringify(path)}`);
@@ -90,31 +32,39 @@ function opfsName(path) {
 /**
  * Open a database. Without `path` it lives in memory; with `path` it is kept in the origin
  * private file system (OPFS) under that name and reloaded by the next `openDatabase`.
- * @param {{ path?: string }} [options]
+ * `callTimeoutMs` bounds one extension call: past it the database is stopped and closed
+ * (this needs a cross-origin isolated page, for SharedArrayBuffer; elsewhere no limit).
+ * @param {{ path?: string, callTimeoutMs?: number }} [options]
  * @returns {Promise<Database>}
  */
 export async function openDatabase(options = {}) {
   if (!jspiSupported()) throw new Error(JSPI_MISSING);
-  const db = new Database(options.path === undefined || options.path === ':memory:' ? null : opfsName(options.path));
-  await db._start();
+  const path = options.path === undefined || options.path === ':memory:' ? null : opfsName(options.path);
+  const db = new Database(path, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  await db._open();
   return db;
 }
 
-let nextBytesKey = 1;
-
 export class Database {
-  #session = null;
-  #queue = Promise.resolve();
-  #closed = false;
+  #worker;
   #path;
-  #fileHandle = null;
-  #saved = null;
+  #pending = new Map();
+  #nextId = 1;
+  #closed = null;
+  #watch = null;
+  #timeoutMs;
+  #watchdog = null;
   #extensions = new Map();
-  #pendingBytes = new Map();
-  #nextHandle = 1;
 
-  constructor(path) {
+  constructor(path, timeoutMs) {
     this.#path = path;
+    this.#timeoutMs = timeoutMs;
+    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `sqlink ${path ?? ':memory:'}` });
+    this.#worker.onmessage = ({ data }) => this.#receive(data);
+    this.#worker.onerror = (event) => this.#stop(`the database's worker failed: ${event.message}`);
+    if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
+      this.#watch = new Int32Array(new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT));
+    }
   }
 
   /** The OPFS file name, or null for an in-memory database. */
@@ -122,85 +72,87 @@ export class Database {
     return this.#path;
   }
 
-  async _start() {
-    const stdout = captureStream();
-    const stderr = captureStream();
-    this.stderr = stderr;
-    const shim = new WASIShim({
-      stdout: stdout.handler,
-      stderr: stderr.handler,
-      sandbox: { preopens: {}, env: {}, args: ['sqlink'], enableNetwork: false },
+  /** Null while open; otherwise why the database was closed. */
+  get closedReason() {
+    return this.#closed;
+  }
+
+  _open() {
+    const watchBuffer = this.#watch?.buffer ?? null;
+    return this.#request('open', [{ path: this.#path, baseURI: globalThis.document?.baseURI ?? globalThis.location.href, watchBuffer }]).catch((error) => {
+      this.#stop(error.message);
+      throw error;
     });
-    const imports = {
-      ...shim.getImportObject(),
-      'sqlink:wasm/spi-loader': {
-        load: (nameOrPath) => this.#load(nameOrPath),
-        unload: (handle) => this.#unload(handle),
-        list: () => [...this.#extensions.values()].map((ext) => ext.describe()),
-      },
-      'sqlink:wasm/dispatch': this.#dispatch(),
-    };
-    const runtime = await instantiateRuntime(runtimeModule, imports);
-    this.#session = runtime.session;
-    if (this.#path !== null) {
-      const root = await navigator.storage.getDirectory();
-      this.#fileHandle = await root.getFileHandle(this.#path, { create: true });
-      const image = new Uint8Array(await (await this.#fileHandle.getFile()).arrayBuffer());
-      if (image.length > 0) {
-        await this.#call(() => this.#session.deserialize(image));
-        this.#saved = image;
-      }
-    }
   }
 
-  // One call at a time per session: an export must not be entered while another is
-  // suspended (waiting for an extension to load).
-  #enqueue(operation) {
-    const run = this.#queue.then(async () => {
-      if (this.#closed) throw new Error('the database is closed');
-      const result = await operation();
-      await this.#persist();
-      return result;
+  #receive(message) {
+    if (message.event === 'loaded') {
+      this.#extensions.set(message.extension.handle, message.extension.info);
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    this.#pending.delete(message.id);
+    if (this.#pending.size === 0) this.#stopWatching();
+    if ('error' in message) pending.reject(new Error(message.error));
+    else pending.resolve(message.result);
+  }
+
+  #request(method, args) {
+    if (this.#closed !== null) return Promise.reject(new Error(this.#closed));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, method, args });
+      this.#startWatching();
     });
-    this.#queue = run.catch(() => {});
-    return run;
   }
 
-  async #call(operation) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        this.#closed = true;
-        throw new Error(`the sqlink runtime failed and this database was closed: ${error.message}`);
+  // While a request is out, look every 100 ms at the call the worker is in: the same call
+  // running for longer than the limit means the extension does not return.
+  #startWatching() {
+    if (this.#watch === null || this.#watchdog !== null) return;
+    let seen = -1;
+    let since = 0;
+    this.#watchdog = setInterval(() => {
+      const watch = this.#watch;
+      const calls = Atomics.load(watch, WATCH.calls);
+      if (Atomics.load(watch, WATCH.busy) !== 1 || calls !== seen) {
+        seen = calls;
+        since = performance.now();
+        return;
       }
-      throw new Error(componentMessage(error));
-    }
+      if (performance.now() - since < this.#timeoutMs) return;
+      const info = this.#extensions.get(watch[WATCH.handle]);
+      const name = info ? `${info.name}: ${functionName(info, watch[WATCH.kind], watch[WATCH.id]) ?? 'a function'}()` : 'an extension call';
+      this.#stop(`${name} was stopped after ${this.#timeoutMs / 1000} s (time limit); the database was closed`);
+    }, 100);
   }
 
-  // Write the database to OPFS after each change, once no transaction is open.
-  async #persist() {
-    if (this.#closed || this.#fileHandle === null || !this.#session.isAutocommit()) return;
-    const image = await this.#call(() => this.#session.serialize());
-    const saved = this.#saved;
-    if (saved !== null && saved.length === image.length && saved.every((byte, i) => byte === image[i])) return;
-    const writable = await this.#fileHandle.createWritable();
-    await writable.write(image);
-    await writable.close();
-    this.#saved = image;
+  #stopWatching() {
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    this.#watchdog = null;
+  }
+
+  // End the worker; every call waiting on it rejects with `reason`.
+  #stop(reason) {
+    if (this.#closed !== null) return;
+    this.#closed = reason;
+    this.#stopWatching();
+    this.#worker.terminate();
+    for (const { reject } of this.#pending.values()) reject(new Error(reason));
+    this.#pending.clear();
   }
 
   /**
-   * Run every statement of `sql`. One entry per statement; rows hold typed values.
+   * Run every statement of `sql`. One entry per statement; rows hold typed values
+   * (numbers, BigInt beyond 2^53, strings, Uint8Array, null).
    * Rejects with SQLite's message on the first failing statement.
    * @param {string} sql
    * @returns {Promise<{ columns: string[], rows: any[][] }[]>}
    */
   exec(sql) {
-    return this.#enqueue(async () => {
-      const results = await this.#call(() => this.#session.exec(String(sql)));
-      return results.map(({ columns, rows }) => ({ columns, rows: rows.map((row) => row.map(fromValue)) }));
-    });
+    return this.#request('exec', [String(sql)]);
   }
 
   /**
@@ -210,7 +162,7 @@ export class Database {
    * @returns {Promise<{ output: string, pending: boolean, quit: boolean }>}
    */
   evalLine(line) {
-    return this.#enqueue(() => this.#call(() => this.#session.evalLine(String(line))));
+    return this.#request('evalLine', [String(line)]);
   }
 
   /**
@@ -220,99 +172,14 @@ export class Database {
    * @returns {Promise<object>} the extension's metadata
    */
   loadExtension(source) {
-    let target;
-    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-      const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-      target = `#bytes-${nextBytesKey++}`;
-      this.#pendingBytes.set(target, bytes);
-    } else {
-      target = String(source);
-    }
-    return this.#enqueue(async () => {
-      try {
-        return await this.#call(() => this.#session.loadExtension(target));
-      } finally {
-        this.#pendingBytes.delete(target);
-      }
-    });
+    const message = source instanceof URL ? source.href : ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? source : String(source);
+    return this.#request('loadExtension', [message]);
   }
 
-  /** Close the database; other databases on the page are not affected. */
-  close() {
-    return this.#enqueue(async () => {
-      this.#closed = true;
-      this.#session = null;
-      this.#extensions.clear();
-    }).catch(() => {});
-  }
-
-  // spi-loader.load: called by the runtime inside `.load`, suspended (JSPI) while the
-  // component is fetched and transpiled.
-  async #load(target) {
-    try {
-      const { bytes, source, grantsClock } = await this.#find(target);
-      const extension = await loadExtensionComponent(bytes, { source, grantsClock });
-      const info = extension.info;
-      for (const other of this.#extensions.values()) {
-        if (other.info.name === info.name) throw new Error(`${info.name} is already loaded`);
-      }
-      const handle = this.#nextHandle++;
-      this.#extensions.set(handle, extension);
-      extension.handle = handle;
-      return extension.describe();
-    } catch (error) {
-      // A plain string is the `err` of spi-loader's result.
-      throw `cannot load ${target.startsWith('#bytes-') ? 'the given bytes' : target}: ${error?.message ?? error}`;
-    }
-  }
-
-  async #find(target) {
-    if (this.#pendingBytes.has(target)) {
-      return { bytes: this.#pendingBytes.get(target), source: 'bytes', grantsClock: false };
-    }
-    const bundled = BUNDLED_EXTENSIONS.includes(target);
-    const base = globalThis.document?.baseURI ?? globalThis.location?.href;
-    let url;
-    try {
-      url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, base);
-    } catch {
-      throw new Error('not a bundled name (uuid, md5, snake, stats) nor a URL');
-    }
-    let response;
-    try {
-      response = await fetch(url);
-    } catch (error) {
-      throw new Error(`cannot fetch ${url}: ${error.message}`);
-    }
-    if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    // As natively, only the bundled uuid may read the clock (uuid7 embeds the time).
-    return { bytes, source: bundled ? 'bundled' : url.href, grantsClock: bundled && target === 'uuid' };
-  }
-
-  #unload(handle) {
-    if (!this.#extensions.delete(handle)) throw `no extension with handle ${handle}`;
-  }
-
-  #extension(handle) {
-    const extension = this.#extensions.get(handle);
-    if (!extension) throw { payload: { code: 1, message: `no extension with handle ${handle} is loaded` } };
-    return extension;
-  }
-
-  // The runtime's dispatch import. Each call runs synchronously in the extension's instance;
-  // an error is thrown as `{ payload }`, which jco turns into the `err` case.
-  #dispatch() {
-    return {
-      scalarCall: (ext, id, args) => this.#extension(ext).scalarCall(id, args),
-      aggregateStep: (ext, id, context, args) => this.#extension(ext).aggregateStep(id, context, args),
-      aggregateValue: (ext, id, context) => this.#extension(ext).aggregateValue(id, context),
-      aggregateInverse: (ext, id, context, args) => this.#extension(ext).aggregateInverse(id, context, args),
-      aggregateFinalize: (ext, id, context) => this.#extension(ext).aggregateFinalize(id, context),
-      collationCompare: (ext, id, a, b) => {
-        const extension = this.#extensions.get(ext);
-        return extension ? extension.collationCompare(id, a, b) : 0;
-      },
-    };
+  /** Close the database (after the calls already made); other databases are not affected. */
+  async close() {
+    if (this.#closed !== null) return;
+    await this.#request('close', []).catch(() => {});
+    this.#stop('the database is closed');
   }
 }

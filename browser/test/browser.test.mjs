@@ -45,12 +45,12 @@ after(async () => {
 });
 
 /** A fresh page with the demo loaded; page errors fail the test. */
-async function openPage() {
+async function openPage(query = '') {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.errors = errors;
-  await page.goto(`${base}/`);
+  await page.goto(`${base}/${query}`);
   await page.waitForSelector('#status[data-ready="true"], #status.error', { timeout: 60_000 });
   assert.equal(await page.textContent('#status'), 'Ready.');
   return page;
@@ -118,6 +118,20 @@ describe('demo page', () => {
     assert.match(await typeLine(page, '.load nosuch'), /Error: cannot load nosuch: .*404/);
     assert.match(await typeLine(page, 'SELECT count(*) FROM t;'), /count\(\*\)\r\n2\r\n$/);
     assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('after an extension call is stopped, the REPL opens a new database and carries on', async () => {
+    // Like sqlink's --timeout, in seconds.
+    const page = await openPage('?timeout=0.5');
+    assert.equal(await typeLine(page, '.load /wasm/md5.wasm'), 'sqlink> .load /wasm/md5.wasm\n');
+    await page.setInputFiles('#file', join(testWasm, 'hostile.wasm'));
+    await page.waitForFunction(() => document.querySelector('#output').textContent.includes('loaded hostile'));
+    const stopped = await typeLine(page, 'SELECT spin_forever();');
+    assert.match(stopped, /Error: hostile: spin_forever\(\) was stopped after 0.5 s \(time limit\); the database was closed\n/);
+    assert.match(stopped, /A new in-memory database is open\./);
+    assert.match(await typeLine(page, 'SELECT 40 + 2;'), /\n42\n$/);
+    assert.match(await typeLine(page, "SELECT md5('abc');"), /Error: no such function: md5\n$/);
     await page.close();
   });
 
@@ -271,6 +285,37 @@ describe('JS API', () => {
     assert.equal(results.errors[2], 'hostile: panic_with() panicked: boom');
     assert.equal(results.errors[3], 'hostile: panic_with() panicked: again');
     assert.deepEqual(results.after, [[2]]);
+  });
+
+  test('an extension call that never returns is stopped at the time limit; other databases carry on', async () => {
+    const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
+    const results = await inPage(
+      page,
+      `const bytes = Uint8Array.from(atob(arg.hostile), (c) => c.charCodeAt(0));
+       const other = await sqlink.openDatabase();
+       await other.exec('CREATE TABLE kept(x); INSERT INTO kept VALUES (1)');
+       const db = await sqlink.openDatabase({ callTimeoutMs: 1000 });
+       await db.loadExtension(bytes);
+       const started = performance.now();
+       let error;
+       try { await db.exec('SELECT spin_forever()'); } catch (e) { error = e.message; }
+       const waited = performance.now() - started;
+       let after;
+       try { await db.exec('SELECT 1'); } catch (e) { after = e.message; }
+       const fresh = await sqlink.openDatabase();
+       const freshRows = await fresh.exec('SELECT 2');
+       const otherRows = await other.exec('SELECT x FROM kept');
+       await fresh.close();
+       await other.close();
+       return { error, waited, after, isolated: crossOriginIsolated, fresh: freshRows[0].rows, other: otherRows[0].rows };`,
+      { hostile },
+    );
+    assert.equal(results.isolated, true);
+    assert.equal(results.error, 'hostile: spin_forever() was stopped after 1 s (time limit); the database was closed');
+    assert.ok(results.waited >= 1000 && results.waited < 10_000, `stopped after ${results.waited} ms`);
+    assert.equal(results.after, results.error);
+    assert.deepEqual(results.fresh, [[2]]);
+    assert.deepEqual(results.other, [[1]]);
   });
 
   test('a database opened with a path is kept in OPFS across a reload', async () => {

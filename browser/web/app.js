@@ -30,10 +30,20 @@ function fail(message) {
   status.className = 'error';
 }
 
+// `?timeout=SECONDS` limits one extension call, as sqlink's --timeout does.
+const timeout = Number(new URLSearchParams(location.search).get('timeout'));
+const options = timeout > 0 ? { callTimeoutMs: timeout * 1000 } : {};
+
 async function main() {
   if (!jspiSupported()) return fail(JSPI_MISSING);
-  const db = await openDatabase();
-  window.sqlinkDb = db;
+  let db = await openDatabase(options);
+
+  // A stopped extension call closes its database; the REPL carries on with a new one.
+  async function reopenIfClosed() {
+    if (db.closedReason === null) return;
+    db = await openDatabase(options);
+    print('A new in-memory database is open.');
+  }
   const history = [];
   let recalled = 0;
 
@@ -56,6 +66,7 @@ async function main() {
       }
     } catch (error) {
       print(`Error: ${error.message}`, 'error');
+      await reopenIfClosed();
     }
     input.disabled = false;
     input.focus();
@@ -75,6 +86,7 @@ async function main() {
       print(`loaded ${info.name} ${info.version}: ${names.join(', ')}`);
     } catch (error) {
       print(`Error: ${error.message}`, 'error');
+      await reopenIfClosed();
     }
   }
   picker.addEventListener('change', () => [...picker.files].forEach(loadFile));

@@ -1,0 +1,309 @@
+// One database, inside its own worker: the composed runtime (SQLite + the REPL, transpiled
+// by jco at build time) as one instance, and the extensions it loads, transpiled with jco's
+// `generate` and called synchronously from SQLite's trampolines.
+
+import { WASIShim } from './vendor/preview2-shim/instantiation.js';
+import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
+import { loadExtensionComponent } from './extensions.js';
+import { BUNDLED_EXTENSIONS, WATCH } from './shared.js';
+
+// Compiled core modules, fetched and compiled once per worker.
+const runtimeModules = new Map();
+function runtimeModule(name) {
+  if (!runtimeModules.has(name)) {
+    const url = new URL(`./runtime/${name}`, import.meta.url);
+    runtimeModules.set(name, WebAssembly.compileStreaming(fetch(url)));
+  }
+  return runtimeModules.get(name);
+}
+
+/** Text written to a WASI output stream, kept for error messages instead of the console. */
+function captureStream() {
+  const decoder = new TextDecoder();
+  const stream = {
+    text: '',
+    handler: {
+      write(bytes) {
+        stream.text += decoder.decode(bytes, { stream: true });
+        // Only the tail matters (the last panic message); keep memory bounded.
+        if (stream.text.length > 65536) stream.text = stream.text.slice(-16384);
+      },
+      blockingFlush() {},
+      flush() {},
+    },
+    take() {
+      const text = stream.text;
+      stream.text = '';
+      return text;
+    },
+  };
+  return stream;
+}
+
+/** A SQL value as JavaScript: integers as numbers while exact, BigInt beyond. */
+function fromValue(value) {
+  switch (value.tag) {
+    case 'null':
+      return null;
+    case 'integer':
+      return value.val >= BigInt(Number.MIN_SAFE_INTEGER) && value.val <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(value.val)
+        : value.val;
+    case 'real':
+    case 'text':
+    case 'blob':
+      return value.val;
+    default:
+      throw new TypeError(`unknown SQL value ${value.tag}`);
+  }
+}
+
+/** The message of an error a component export returned (jco wraps it in ComponentError). */
+function componentMessage(error) {
+  if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) {
+    return typeof error.payload === 'string' ? error.payload : error.payload?.message ?? String(error.payload);
+  }
+  return error?.message ?? String(error);
+}
+
+let nextBytesKey = 1;
+
+/**
+ * The database a worker holds. Its methods run one at a time (the worker's message queue
+ * and `#enqueue`), never re-entering the runtime while a call is suspended.
+ */
+export class Session {
+  #session = null;
+  #queue = Promise.resolve();
+  #closed = false;
+  #path;
+  #fileHandle = null;
+  #saved = null;
+  #extensions = new Map();
+  #pendingBytes = new Map();
+  #nextHandle = 1;
+  #baseURI;
+  #watch;
+  #onLoad;
+
+  /**
+   * @param {string | null} path OPFS file name, or null in memory
+   * @param {{ baseURI: string, watch: Int32Array | null, onLoad: (ext: object) => void }} options
+   *   `watch` is shared with the page, which stops the worker when one extension call runs
+   *   past the time limit; `onLoad` tells the page each extension's function names.
+   */
+  constructor(path, { baseURI, watch, onLoad }) {
+    this.#path = path;
+    this.#baseURI = baseURI;
+    this.#watch = watch;
+    this.#onLoad = onLoad;
+  }
+
+  async start() {
+    const stdout = captureStream();
+    const stderr = captureStream();
+    this.stderr = stderr;
+    const shim = new WASIShim({
+      stdout: stdout.handler,
+      stderr: stderr.handler,
+      sandbox: { preopens: {}, env: {}, args: ['sqlink'], enableNetwork: false },
+    });
+    const imports = {
+      ...shim.getImportObject(),
+      'sqlink:wasm/spi-loader': {
+        load: (nameOrPath) => this.#load(nameOrPath),
+        unload: (handle) => this.#unload(handle),
+        list: () => [...this.#extensions.values()].map((ext) => ext.describe()),
+      },
+      'sqlink:wasm/dispatch': this.#dispatch(),
+    };
+    const runtime = await instantiateRuntime(runtimeModule, imports);
+    this.#session = runtime.session;
+    if (this.#path !== null) {
+      const root = await navigator.storage.getDirectory();
+      this.#fileHandle = await root.getFileHandle(this.#path, { create: true });
+      const image = new Uint8Array(await (await this.#fileHandle.getFile()).arrayBuffer());
+      if (image.length > 0) {
+        await this.#call(() => this.#session.deserialize(image));
+        this.#saved = image;
+      }
+    }
+  }
+
+  // One call at a time per session: an export must not be entered while another is
+  // suspended (waiting for an extension to load).
+  #enqueue(operation) {
+    const run = this.#queue.then(async () => {
+      if (this.#closed) throw new Error('the database is closed');
+      const result = await operation();
+      await this.#persist();
+      return result;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #call(operation) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.#closed = true;
+        throw new Error(`the sqlink runtime failed and this database was closed: ${error.message}`);
+      }
+      throw new Error(componentMessage(error));
+    }
+  }
+
+  // Write the database to OPFS after each change, once no transaction is open.
+  async #persist() {
+    if (this.#closed || this.#fileHandle === null || !this.#session.isAutocommit()) return;
+    const image = await this.#call(() => this.#session.serialize());
+    const saved = this.#saved;
+    if (saved !== null && saved.length === image.length && saved.every((byte, i) => byte === image[i])) return;
+    const writable = await this.#fileHandle.createWritable();
+    await writable.write(image);
+    await writable.close();
+    this.#saved = image;
+  }
+
+  /**
+   * Run every statement of `sql`. One entry per statement; rows hold typed values.
+   * Rejects with SQLite's message on the first failing statement.
+   * @param {string} sql
+   * @returns {Promise<{ columns: string[], rows: any[][] }[]>}
+   */
+  exec(sql) {
+    return this.#enqueue(async () => {
+      const results = await this.#call(() => this.#session.exec(String(sql)));
+      return results.map(({ columns, rows }) => ({ columns, rows: rows.map((row) => row.map(fromValue)) }));
+    });
+  }
+
+  /**
+   * One line of REPL input, as the native `sqlink` shell takes it: a dot command, or SQL
+   * that runs once the statement is complete.
+   * @param {string} line
+   * @returns {Promise<{ output: string, pending: boolean, quit: boolean }>}
+   */
+  evalLine(line) {
+    return this.#enqueue(() => this.#call(() => this.#session.evalLine(String(line))));
+  }
+
+  /**
+   * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`), a URL,
+   * or the bytes of a `.wasm` component. Its functions are then available to SQL.
+   * @param {string | URL | ArrayBuffer | Uint8Array} source
+   * @returns {Promise<object>} the extension's metadata
+   */
+  loadExtension(source) {
+    let target;
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+      const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      target = `#bytes-${nextBytesKey++}`;
+      this.#pendingBytes.set(target, bytes);
+    } else {
+      target = String(source);
+    }
+    return this.#enqueue(async () => {
+      try {
+        return await this.#call(() => this.#session.loadExtension(target));
+      } finally {
+        this.#pendingBytes.delete(target);
+      }
+    });
+  }
+
+  /** Close the database; other databases on the page are not affected. */
+  close() {
+    return this.#enqueue(async () => {
+      this.#closed = true;
+      this.#session = null;
+      this.#extensions.clear();
+    }).catch(() => {});
+  }
+
+  // spi-loader.load: called by the runtime inside `.load`, suspended (JSPI) while the
+  // component is fetched and transpiled.
+  async #load(target) {
+    try {
+      const { bytes, source, grantsClock } = await this.#find(target);
+      const extension = await loadExtensionComponent(bytes, { source, grantsClock });
+      const info = extension.info;
+      for (const other of this.#extensions.values()) {
+        if (other.info.name === info.name) throw new Error(`${info.name} is already loaded`);
+      }
+      const handle = this.#nextHandle++;
+      this.#extensions.set(handle, extension);
+      extension.handle = handle;
+      this.#onLoad(extension.describe());
+      return extension.describe();
+    } catch (error) {
+      // A plain string is the `err` of spi-loader's result.
+      throw `cannot load ${target.startsWith('#bytes-') ? 'the given bytes' : target}: ${error?.message ?? error}`;
+    }
+  }
+
+  async #find(target) {
+    if (this.#pendingBytes.has(target)) {
+      return { bytes: this.#pendingBytes.get(target), source: 'bytes', grantsClock: false };
+    }
+    const bundled = BUNDLED_EXTENSIONS.includes(target);
+    let url;
+    try {
+      url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, this.#baseURI);
+    } catch {
+      throw new Error('not a bundled name (uuid, md5, snake, stats) nor a URL');
+    }
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new Error(`cannot fetch ${url}: ${error.message}`);
+    }
+    if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // As natively, only the bundled uuid may read the clock (uuid7 embeds the time).
+    return { bytes, source: bundled ? 'bundled' : url.href, grantsClock: bundled && target === 'uuid' };
+  }
+
+  #unload(handle) {
+    if (!this.#extensions.delete(handle)) throw `no extension with handle ${handle}`;
+  }
+
+  // Run one extension call, telling the page which call is running (see WATCH).
+  #watched(handle, kind, id, call) {
+    const extension = this.#extensions.get(handle);
+    if (!extension) throw { payload: { code: 1, message: `no extension with handle ${handle} is loaded` } };
+    const watch = this.#watch;
+    if (watch === null) return call(extension);
+    watch[WATCH.handle] = handle;
+    watch[WATCH.kind] = kind;
+    watch[WATCH.id] = id;
+    Atomics.add(watch, WATCH.calls, 1);
+    Atomics.store(watch, WATCH.busy, 1);
+    try {
+      return call(extension);
+    } finally {
+      Atomics.store(watch, WATCH.busy, 0);
+    }
+  }
+
+  // The runtime's dispatch import. Each call runs synchronously in the extension's instance;
+  // an error is thrown as `{ payload }`, which jco turns into the `err` case.
+  #dispatch() {
+    const { scalar, aggregate, collation } = WATCH.kinds;
+    return {
+      scalarCall: (ext, id, args) => this.#watched(ext, scalar, id, (e) => e.scalarCall(id, args)),
+      aggregateStep: (ext, id, context, args) => this.#watched(ext, aggregate, id, (e) => e.aggregateStep(id, context, args)),
+      aggregateValue: (ext, id, context) => this.#watched(ext, aggregate, id, (e) => e.aggregateValue(id, context)),
+      aggregateInverse: (ext, id, context, args) =>
+        this.#watched(ext, aggregate, id, (e) => e.aggregateInverse(id, context, args)),
+      aggregateFinalize: (ext, id, context) => this.#watched(ext, aggregate, id, (e) => e.aggregateFinalize(id, context)),
+      collationCompare: (ext, id, a, b) => {
+        if (!this.#extensions.has(ext)) return 0;
+        return this.#watched(ext, collation, id, (e) => e.collationCompare(id, a, b));
+      },
+    };
+  }
+}

@@ -1,0 +1,25 @@
+// What the page (sqlink.js) and a database's worker (worker.js, engine.js) agree on.
+
+/** The bundled example extensions, served beside the module under wasm/. */
+export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
+
+/**
+ * Slots of the Int32Array over a SharedArrayBuffer through which a worker shows the page
+ * which extension call is running: the page cannot interrupt wasm, but it can stop the
+ * worker when one call runs past the time limit.
+ */
+export const WATCH = {
+  busy: 0, // 1 while an extension call runs
+  calls: 1, // incremented as each call starts
+  handle: 2, // the extension running
+  kind: 3, // one of `kinds`
+  id: 4, // the function's id within its kind
+  length: 5,
+  kinds: { scalar: 0, aggregate: 1, collation: 2 },
+};
+
+/** The function a kind and id name in an extension's metadata. */
+export function functionName(info, kind, id) {
+  const list = [info.scalars, info.aggregates, info.collations][kind] ?? [];
+  return list.find((f) => f.id === id)?.name;
+}
