@@ -41,8 +41,7 @@ impl Guest for Cli {
     }
 
     fn exec(sql: String) -> Result<Vec<StatementResult>, String> {
-        let results = with_shell(|shell| shell.collect_sql(&sql))?;
-        Ok(results.into_iter().map(|(columns, rows)| StatementResult { columns, rows }).collect())
+        with_shell(|shell| shell.collect_sql(&sql))
     }
 
     fn eval_line(line: String) -> LineResult {

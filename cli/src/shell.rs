@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
-use crate::bindings::sqlite::extension::types::Value;
+use crate::bindings::exports::sqlink::wasm::session::StatementResult;
 use crate::format::{Mode, Printer, Settings};
 
 /// Rows fetched per `spi` call: large results stream instead of arriving in one piece.
@@ -263,7 +263,7 @@ impl Shell {
     }
 
     /// Run every statement in `sql` and keep every row (`session.exec`).
-    pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<(Vec<String>, Vec<Vec<Value>>)>, String> {
+    pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<StatementResult>, String> {
         let mut results = Vec::new();
         each_statement(&self.conn, sql, |statement| {
             let columns = statement.column_names();
@@ -275,7 +275,7 @@ impl Shell {
                     break;
                 }
             }
-            results.push((columns, rows));
+            results.push(StatementResult { columns, rows });
             Ok(())
         })?;
         Ok(results)
