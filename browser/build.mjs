@@ -25,7 +25,6 @@ const ASYNC_IMPORTS = [
 ];
 const ASYNC_EXPORTS = [
   'wasi:cli/run#run',
-  'sqlink:wasm/session#open',
   'sqlink:wasm/session#exec',
   'sqlink:wasm/session#eval-line',
   'sqlink:wasm/session#load-extension',

@@ -9,7 +9,7 @@ use crate::shell::{Flow, Shell};
 
 const HELP: &str = "\
 .load NAME|PATH      Load an extension: a bundled name (uuid, md5, snake, stats), a name
-                     on SQLINK_PATH, or a path to a .wasm component
+                     on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)
 .unload NAME         Unload an extension and remove its functions
 .extensions          List loaded extensions with their functions
 .open [FILE]         Close this database and open FILE (in memory without FILE)

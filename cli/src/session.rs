@@ -32,14 +32,6 @@ fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, S
 }
 
 impl Guest for Cli {
-    fn open(path: String) -> Result<(), String> {
-        let conn = open_connection(&path)?;
-        with_shell(|shell| {
-            shell.conn = conn;
-            Ok(())
-        })
-    }
-
     fn exec(sql: String) -> Result<Vec<StatementResult>, String> {
         with_shell(|shell| shell.collect_sql(&sql))
     }
