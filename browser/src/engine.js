@@ -4,7 +4,7 @@
 
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
-import { loadExtensionComponent } from './extensions.js';
+import { loadExtensionComponent, provided } from './extensions.js';
 import { BUNDLED_EXTENSIONS, WATCH } from './shared.js';
 
 // Compiled core modules, fetched and compiled once per worker.
@@ -230,8 +230,12 @@ export class Session {
       const { bytes, source, grantsClock } = await this.#find(target);
       const extension = await loadExtensionComponent(bytes, { source, grantsClock });
       const info = extension.info;
+      const signatures = provided(info);
       for (const other of this.#extensions.values()) {
         if (other.info.name === info.name) throw new Error(`${info.name} is already loaded`);
+        const taken = new Set(provided(other.info).map(([key]) => key));
+        const clash = signatures.find(([key]) => taken.has(key));
+        if (clash) throw new Error(`${clash[1]} is already provided by ${other.info.name}`);
       }
       const handle = this.#nextHandle++;
       this.#extensions.set(handle, extension);

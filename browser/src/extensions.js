@@ -81,7 +81,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   if (foreign.length > 0) throw new Error(`it imports ${foreign.join(', ')}, which sqlink does not provide`);
   const exported = new Set(transpiled.exports.map(([name]) => name));
   for (const required of [METADATA, SCALARS]) {
-    if (!exported.has(required)) throw new Error(`it is not a SQLite extension: it does not export ${required}`);
+    if (!exported.has(required)) throw new Error(`not a sqlite extension: it does not export ${required}`);
   }
 
   const files = new Map(transpiled.files);
@@ -123,6 +123,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   } catch (error) {
     throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
   }
+  validate(info);
   if (info.aggregates.length > 0 && !exported.has(AGGREGATES)) {
     throw new Error(`${info.name} declares aggregates but does not export ${AGGREGATES}`);
   }
@@ -130,6 +131,38 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
     throw new Error(`${info.name} declares collations but does not export ${COLLATION}`);
   }
   return new LoadedExtension(info, source, instance, instantiate, stderr);
+}
+
+const validName = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+
+/** The SQL signatures an extension provides, as keys ("md5/1", "collation snake") and as shown. */
+export function provided(info) {
+  return [
+    ...[...info.scalars, ...info.aggregates].map((f) => [`${f.name.toLowerCase()}/${f.arity}`, `${f.name}(${f.arity < 0 ? '...' : f.arity})`]),
+    ...info.collations.map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
+  ];
+}
+
+// Metadata the runtime can rely on (the same rules as the native host): names SQLite
+// accepts, arities it accepts, no signature declared twice, ids unique per kind.
+function validate(info) {
+  if (!validName(info.name)) throw new Error(`the extension's name ${JSON.stringify(info.name)} is not a valid identifier`);
+  const seen = new Set();
+  const ids = new Set();
+  const functions = [
+    ...info.scalars.map((f) => [f, 'scalar']),
+    ...info.aggregates.map((f) => [f, 'aggregate']),
+    ...info.collations.map((f) => [{ ...f, arity: 0 }, 'collation']),
+  ];
+  for (const [{ name, arity, id }, kind] of functions) {
+    if (!validName(name)) throw new Error(`${info.name}: function name ${JSON.stringify(name)} is not a valid identifier`);
+    if (arity < -1 || arity > 127) throw new Error(`${info.name}: ${name} has arity ${arity}, outside -1..=127`);
+    const key = kind === 'collation' ? `collation ${name}` : `${name.toLowerCase()}/${arity}`;
+    if (seen.has(key)) throw new Error(`${info.name}: ${name} is declared twice`);
+    seen.add(key);
+    if (ids.has(`${kind} ${id}`)) throw new Error(`${info.name}: ${kind} id ${id} is used twice`);
+    ids.add(`${kind} ${id}`);
+  }
 }
 
 class LoadedExtension {

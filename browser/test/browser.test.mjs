@@ -263,6 +263,8 @@ describe('JS API', () => {
   test('a broken or panicking extension gives one clear error and the session carries on', async () => {
     const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
     const network = readFileSync(join(testWasm, 'network.wasm')).toString('base64');
+    const command = readFileSync(join(testWasm, 'command.wasm')).toString('base64');
+    const duplicate = readFileSync(join(testWasm, 'duplicate.wasm')).toString('base64');
     const results = await inPage(
       page,
       `const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -271,19 +273,26 @@ describe('JS API', () => {
        const attempt = async (f) => { try { await f(); errors.push('resolved'); } catch (e) { errors.push(e.message); } };
        await attempt(() => db.loadExtension(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
        await attempt(() => db.loadExtension(bytes(arg.network)));
+       await attempt(() => db.loadExtension(bytes(arg.command)));
+       await attempt(() => db.loadExtension(bytes(arg.duplicate)));
        await db.loadExtension(bytes(arg.hostile));
        await attempt(() => db.exec("SELECT panic_with('boom')"));
        await attempt(() => db.exec("SELECT panic_with('again')"));
        const after = await db.exec('SELECT 1 + 1');
        await db.close();
        return { errors, after: after[0].rows };`,
-      { hostile, network },
+      { hostile, network, command, duplicate },
     ).catch((error) => ({ error: error.message }));
     assert.equal(results.error, undefined, results.error);
     assert.match(results.errors[0], /^cannot load the given bytes: not a WebAssembly component/);
     assert.match(results.errors[1], /^cannot load the given bytes: it imports wasi:sockets\/.*never use the network/);
-    assert.equal(results.errors[2], 'hostile: panic_with() panicked: boom');
-    assert.equal(results.errors[3], 'hostile: panic_with() panicked: again');
+    assert.equal(
+      results.errors[2],
+      'cannot load the given bytes: not a sqlite extension: it does not export sqlite:extension/metadata@0.1.0',
+    );
+    assert.equal(results.errors[3], 'cannot load the given bytes: duplicate: twice is declared twice');
+    assert.equal(results.errors[4], 'hostile: panic_with() panicked: boom');
+    assert.equal(results.errors[5], 'hostile: panic_with() panicked: again');
     assert.deepEqual(results.after, [[2]]);
   });
 
