@@ -296,6 +296,29 @@ describe('JS API', () => {
     assert.deepEqual(results.after, [[2]]);
   });
 
+  test('the clock is read only with a grant (the bundled uuid) and never waited on', async () => {
+    const clock = readFileSync(join(testWasm, 'clock.wasm')).toString('base64');
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.loadExtension(Uint8Array.from(atob(arg.clock), (c) => c.charCodeAt(0)));
+       await db.loadExtension('uuid');
+       const errors = [];
+       for (const sql of ['SELECT now_ms()', 'SELECT sleep_ms(10)']) {
+         try { await db.exec(sql); errors.push('resolved'); } catch (e) { errors.push(e.message); }
+       }
+       const uuid7 = await db.exec('SELECT uuid7_timestamp_ms(uuid7()) > 1700000000000, length(uuid7())');
+       await db.close();
+       return { errors, uuid7: uuid7[0].rows };`,
+      { clock },
+    );
+    assert.deepEqual(results.errors, [
+      'clock: now_ms() failed: extensions may not read the clock without a grant',
+      'clock: sleep_ms() failed: extensions may not sleep or wait on a clock',
+    ]);
+    assert.deepEqual(results.uuid7, [[1, 36]]);
+  });
+
   test('an extension call that never returns is stopped at the time limit; other databases carry on', async () => {
     const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
     const results = await inPage(
