@@ -7,7 +7,7 @@ mod toolchain;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <command>
   build          build every component into target/wasm/ and the sqlink binary
@@ -72,15 +72,7 @@ fn workspace_root() -> PathBuf {
 
 pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args(args)
-        .status()
-        .with_context(|| format!("running cargo {}", args.join(" ")))?;
-    if !status.success() {
-        bail!("cargo {} failed", args.join(" "));
-    }
-    Ok(())
+    toolchain::run_in(root, &cargo, args)
 }
 
 /// Everything `run` and `test` need: components in target/wasm/, then the host binary,
@@ -125,7 +117,7 @@ fn test(root: &Path) -> Result<()> {
 fn build_browser(root: &Path) -> Result<PathBuf> {
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;
-    node(&browser, &["build.mjs"])?;
+    toolchain::run_in(&browser, "node", &["build.mjs"])?;
     Ok(browser)
 }
 
@@ -134,15 +126,7 @@ fn test_browser(root: &Path) -> Result<()> {
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;
     toolchain::ensure_chromium()?;
-    node(&browser, &["--test", "test/"])
-}
-
-fn node(dir: &Path, args: &[&str]) -> Result<()> {
-    let status = Command::new("node").current_dir(dir).args(args).status().context("running node (Node.js is needed for the browser)")?;
-    if !status.success() {
-        bail!("node {} failed", args.join(" "));
-    }
-    Ok(())
+    toolchain::run_in(&browser, "node", &["--test", "test/"])
 }
 
 fn bench(root: &Path, args: &[&str]) -> Result<()> {

@@ -41,15 +41,7 @@ pub fn ensure_npm_packages(browser: &Path) -> Result<()> {
         bail!("the browser build needs Node.js and npm (Debian packages nodejs and npm)");
     }
     eprintln!("xtask: installing the browser package's npm dependencies");
-    let status = Command::new("npm")
-        .current_dir(browser)
-        .args(["ci", "--no-audit", "--no-fund"])
-        .status()
-        .context("running npm ci")?;
-    if !status.success() {
-        bail!("npm ci in {} failed", browser.display());
-    }
-    Ok(())
+    run_in(browser, "npm", &["ci", "--no-audit", "--no-fund"])
 }
 
 /// Chromium for the browser tests: Debian's package (Playwright cannot download browsers here).
@@ -93,9 +85,18 @@ fn ensure_c_toolchain() -> Result<()> {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<()> {
-    let status = Command::new(program).args(args).status().with_context(|| format!("running {program}"))?;
+    run_in(Path::new("."), program, args)
+}
+
+/// Run `program` in `dir`; an error if it cannot start or fails.
+pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+    let status = Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {program} {}", args.join(" ")))?;
     if !status.success() {
-        bail!("{program} {} failed", args.join(" "));
+        bail!("{program} {} failed (in {})", args.join(" "), dir.display());
     }
     Ok(())
 }
