@@ -21,13 +21,11 @@ fn open_connection(path: &str) -> Result<Connection, String> {
 fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, String> {
     SHELL.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(Shell::new(open_connection(":memory:")?, Output::Captured(String::new())));
-        }
-        match slot.as_mut() {
-            Some(shell) => f(shell),
-            None => Err(String::from("no session")),
-        }
+        let shell = match &mut *slot {
+            Some(shell) => shell,
+            None => slot.insert(Shell::new(open_connection(":memory:")?, Output::Captured(String::new()))),
+        };
+        f(shell)
     })
 }
 

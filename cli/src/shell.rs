@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
+use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Mode, Printer, Settings};
 
 /// Rows fetched per `spi` call: large results stream instead of arriving in one piece.
@@ -266,16 +267,7 @@ impl Shell {
     pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<StatementResult>, String> {
         let mut results = Vec::new();
         each_statement(&self.conn, sql, |statement| {
-            let columns = statement.column_names();
-            let mut rows = Vec::new();
-            loop {
-                let page = statement.fetch(PAGE_ROWS).map_err(|e| e.message)?;
-                rows.extend(page.rows);
-                if page.done {
-                    break;
-                }
-            }
-            results.push(StatementResult { columns, rows });
+            results.push(StatementResult { columns: statement.column_names(), rows: all_rows(statement)? });
             Ok(())
         })?;
         Ok(results)
@@ -285,13 +277,19 @@ impl Shell {
     pub fn query_text(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
         let prepared = self.conn.prepare(sql).map_err(|e| e.message)?;
         let Some(statement) = prepared.statement else { return Ok(Vec::new()) };
-        let mut rows = Vec::new();
-        loop {
-            let page = statement.fetch(PAGE_ROWS).map_err(|e| e.message)?;
-            rows.extend(page.rows.iter().map(|r| r.iter().map(|v| crate::format::text(v, "")).collect()));
-            if page.done {
-                return Ok(rows);
-            }
+        let rows = all_rows(&statement)?;
+        Ok(rows.iter().map(|r| r.iter().map(|v| crate::format::text(v, "")).collect()).collect())
+    }
+}
+
+/// Every row of a statement, fetched a page at a time.
+fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
+    let mut rows = Vec::new();
+    loop {
+        let page = statement.fetch(PAGE_ROWS).map_err(|e| e.message)?;
+        rows.extend(page.rows);
+        if page.done {
+            return Ok(rows);
         }
     }
 }
