@@ -8,13 +8,14 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, ex
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { BUNDLED_EXTENSIONS } from './src/shared.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const wasmDir = join(root, 'target', 'wasm');
 const dist = join(here, 'dist');
 const modules = join(here, 'node_modules', '@bytecodealliance');
 
-export const EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
 
 // The runtime's imports that suspend the guest (JSPI) and its exports that may suspend.
 const ASYNC_IMPORTS = [
@@ -81,7 +82,7 @@ export function build() {
   vendor();
   for (const dir of ['src', 'web']) cpSync(join(here, dir), dist, { recursive: true });
   mkdirSync(join(dist, 'wasm'), { recursive: true });
-  for (const name of EXTENSIONS) cpSync(join(wasmDir, `${name}.wasm`), join(dist, 'wasm', `${name}.wasm`));
+  for (const name of BUNDLED_EXTENSIONS) cpSync(join(wasmDir, `${name}.wasm`), join(dist, 'wasm', `${name}.wasm`));
   return dist;
 }
 

@@ -4,8 +4,8 @@
 
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
-import { loadExtensionComponent, provided } from './extensions.js';
-import { BUNDLED_EXTENSIONS, WATCH } from './shared.js';
+import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
+import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH } from './shared.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
@@ -15,29 +15,6 @@ function runtimeModule(name) {
     runtimeModules.set(name, WebAssembly.compileStreaming(fetch(url)));
   }
   return runtimeModules.get(name);
-}
-
-/** Text written to a WASI output stream, kept for error messages instead of the console. */
-function captureStream() {
-  const decoder = new TextDecoder();
-  const stream = {
-    text: '',
-    handler: {
-      write(bytes) {
-        stream.text += decoder.decode(bytes, { stream: true });
-        // Only the tail matters (the last panic message); keep memory bounded.
-        if (stream.text.length > 65536) stream.text = stream.text.slice(-16384);
-      },
-      blockingFlush() {},
-      flush() {},
-    },
-    take() {
-      const text = stream.text;
-      stream.text = '';
-      return text;
-    },
-  };
-  return stream;
 }
 
 /** A SQL value as JavaScript: integers as numbers while exact, BigInt beyond. */
@@ -100,12 +77,10 @@ export class Session {
   }
 
   async start() {
-    const stdout = captureStream();
-    const stderr = captureStream();
-    this.stderr = stderr;
+    // The session returns the REPL's text; what the runtime writes to stdio is not shown.
     const shim = new WASIShim({
-      stdout: stdout.handler,
-      stderr: stderr.handler,
+      stdout: captureOutput({ text: '' }),
+      stderr: captureOutput({ text: '' }),
       sandbox: { preopens: {}, env: {}, args: ['sqlink'], enableNetwork: false },
     });
     const imports = {
@@ -257,7 +232,7 @@ export class Session {
     try {
       url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, this.#baseURI);
     } catch {
-      throw new Error('not a bundled name (uuid, md5, snake, stats) nor a URL');
+      throw new Error(`not a bundled name (${BUNDLED_EXTENSIONS.join(', ')}) nor a URL`);
     }
     let response;
     try {
@@ -267,8 +242,7 @@ export class Session {
     }
     if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    // As natively, only the bundled uuid may read the clock (uuid7 embeds the time).
-    return { bytes, source: bundled ? 'bundled' : url.href, grantsClock: bundled && target === 'uuid' };
+    return { bytes, source: bundled ? 'bundled' : url.href, grantsClock: bundled && GRANTED_CLOCK.includes(target) };
   }
 
   #unload(handle) {

@@ -49,7 +49,8 @@ function sandboxedClocks(grantsClock) {
   };
 }
 
-function outputStream(sink) {
+/** A WASI output stream handler that keeps the last 16 KiB written in `sink.text`, off the console. */
+export function captureOutput(sink) {
   const decoder = new TextDecoder();
   return {
     write(bytes) {
@@ -102,8 +103,8 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
 
   const stderr = { text: '' };
   const shim = new WASIShim({
-    stdout: outputStream({ text: '' }),
-    stderr: outputStream(stderr),
+    stdout: captureOutput({ text: '' }),
+    stderr: captureOutput(stderr),
     clocks: sandboxedClocks(grantsClock),
     sandbox: { preopens: {}, env: {}, args: ['extension'], enableNetwork: false },
   });

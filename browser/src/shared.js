@@ -3,6 +3,9 @@
 /** The bundled example extensions, served beside the module under wasm/. */
 export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
 
+/** Bundled extensions granted the clock, as natively: uuid7() embeds the time. */
+export const GRANTED_CLOCK = ['uuid'];
+
 /**
  * Slots of the Int32Array over a SharedArrayBuffer through which a worker shows the page
  * which extension call is running: the page cannot interrupt wasm, but it can stop the
