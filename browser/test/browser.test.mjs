@@ -69,12 +69,19 @@ async function typeLine(page, line) {
 const TAGGED = `(key, value) => typeof value === 'bigint' ? { bigint: value.toString() }
   : value instanceof Uint8Array ? { bytes: [...value] } : value`;
 
+/** Test components from target/wasm/test, to hand to inPage (they are not served). */
+function testComponents(...names) {
+  return Object.fromEntries(names.map((name) => [name, readFileSync(join(testWasm, `${name}.wasm`)).toString('base64')]));
+}
+
 async function inPage(page, body, arg) {
   const json = await page.evaluate(
     async ([source, tagged, argument]) => {
       const sqlink = await import('/sqlink.js');
-      const run = new Function('sqlink', 'arg', `return (async () => { ${source} })()`);
-      return JSON.stringify(await run(sqlink, argument), eval(tagged));
+      // component(name): the bytes of a test component passed in by testComponents().
+      const component = (name) => Uint8Array.from(atob(argument[name]), (c) => c.charCodeAt(0));
+      const run = new Function('sqlink', 'arg', 'component', `return (async () => { ${source} })()`);
+      return JSON.stringify(await run(sqlink, argument, component), eval(tagged));
     },
     [body, TAGGED, arg],
   );
@@ -261,27 +268,22 @@ describe('JS API', () => {
   });
 
   test('a broken or panicking extension gives one clear error and the session carries on', async () => {
-    const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
-    const network = readFileSync(join(testWasm, 'network.wasm')).toString('base64');
-    const command = readFileSync(join(testWasm, 'command.wasm')).toString('base64');
-    const duplicate = readFileSync(join(testWasm, 'duplicate.wasm')).toString('base64');
     const results = await inPage(
       page,
-      `const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-       const db = await sqlink.openDatabase();
+      `       const db = await sqlink.openDatabase();
        const errors = [];
        const attempt = async (f) => { try { await f(); errors.push('resolved'); } catch (e) { errors.push(e.message); } };
        await attempt(() => db.loadExtension(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
-       await attempt(() => db.loadExtension(bytes(arg.network)));
-       await attempt(() => db.loadExtension(bytes(arg.command)));
-       await attempt(() => db.loadExtension(bytes(arg.duplicate)));
-       await db.loadExtension(bytes(arg.hostile));
+       await attempt(() => db.loadExtension(component('network')));
+       await attempt(() => db.loadExtension(component('command')));
+       await attempt(() => db.loadExtension(component('duplicate')));
+       await db.loadExtension(component('hostile'));
        await attempt(() => db.exec("SELECT panic_with('boom')"));
        await attempt(() => db.exec("SELECT panic_with('again')"));
        const after = await db.exec('SELECT 1 + 1');
        await db.close();
        return { errors, after: after[0].rows };`,
-      { hostile, network, command, duplicate },
+      testComponents('hostile', 'network', 'command', 'duplicate'),
     ).catch((error) => ({ error: error.message }));
     assert.equal(results.error, undefined, results.error);
     assert.match(results.errors[0], /^cannot load the given bytes: not a WebAssembly component/);
@@ -297,11 +299,10 @@ describe('JS API', () => {
   });
 
   test('the clock is read only with a grant (the bundled uuid) and never waited on', async () => {
-    const clock = readFileSync(join(testWasm, 'clock.wasm')).toString('base64');
     const results = await inPage(
       page,
       `const db = await sqlink.openDatabase();
-       await db.loadExtension(Uint8Array.from(atob(arg.clock), (c) => c.charCodeAt(0)));
+       await db.loadExtension(component('clock'));
        await db.loadExtension('uuid');
        const errors = [];
        for (const sql of ['SELECT now_ms()', 'SELECT sleep_ms(10)']) {
@@ -310,7 +311,7 @@ describe('JS API', () => {
        const uuid7 = await db.exec('SELECT uuid7_timestamp_ms(uuid7()) > 1700000000000, length(uuid7())');
        await db.close();
        return { errors, uuid7: uuid7[0].rows };`,
-      { clock },
+      testComponents('clock'),
     );
     assert.deepEqual(results.errors, [
       'clock: now_ms() failed: extensions may not read the clock without a grant',
@@ -320,14 +321,12 @@ describe('JS API', () => {
   });
 
   test('an extension call that never returns is stopped at the time limit; other databases carry on', async () => {
-    const hostile = readFileSync(join(testWasm, 'hostile.wasm')).toString('base64');
     const results = await inPage(
       page,
-      `const bytes = Uint8Array.from(atob(arg.hostile), (c) => c.charCodeAt(0));
-       const other = await sqlink.openDatabase();
+      `const other = await sqlink.openDatabase();
        await other.exec('CREATE TABLE kept(x); INSERT INTO kept VALUES (1)');
        const db = await sqlink.openDatabase({ callTimeoutMs: 1000 });
-       await db.loadExtension(bytes);
+       await db.loadExtension(component('hostile'));
        const started = performance.now();
        let error;
        try { await db.exec('SELECT spin_forever()'); } catch (e) { error = e.message; }
@@ -340,7 +339,7 @@ describe('JS API', () => {
        await fresh.close();
        await other.close();
        return { error, waited, after, isolated: crossOriginIsolated, fresh: freshRows[0].rows, other: otherRows[0].rows };`,
-      { hostile },
+      testComponents('hostile'),
     );
     assert.equal(results.isolated, true);
     assert.equal(results.error, 'hostile: spin_forever() was stopped after 1 s (time limit); the database was closed');
