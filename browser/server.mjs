@@ -35,14 +35,8 @@ export function serve(root, port) {
       response.writeHead(403).end('forbidden');
       return;
     }
-    let stats;
-    try {
-      stats = statSync(file);
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
-      return;
-    }
-    if (!stats.isFile()) {
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (!stats?.isFile()) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
