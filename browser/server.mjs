@@ -35,7 +35,12 @@ export function serve(root, port) {
       response.writeHead(403).end('forbidden');
       return;
     }
-    const stats = statSync(file, { throwIfNoEntry: false });
+    let stats = null;
+    try {
+      stats = statSync(file);
+    } catch {
+      // Missing, or a path through a file (ENOTDIR): not found either way.
+    }
     if (!stats?.isFile()) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
