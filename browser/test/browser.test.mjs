@@ -99,6 +99,8 @@ describe('server', () => {
     assert.match(module.headers.get('content-type'), /^text\/javascript/);
     assert.equal((await fetch(`${base}/..%2f..%2fCargo.toml`)).status, 403);
     assert.equal((await fetch(`${base}/nothing-here.js`)).status, 404);
+    assert.equal((await fetch(`${base}/sqlink.js/inside-a-file`)).status, 404);
+    assert.equal((await fetch(`${base}/wasm/md5.wasm`)).status, 200, 'the server is still up');
   });
 });
 
