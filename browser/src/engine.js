@@ -49,6 +49,20 @@ let nextBytesKey = 1;
  * The database a worker holds. Its methods run one at a time (the worker's message queue
  * and `#enqueue`), never re-entering the runtime while a call is suspended.
  */
+// The runtime's `file-locks` import. The runtime opens no file in the page yet (databases
+// live in memory and persist through serialize), and one worker owns each database, so
+// every lock is granted.
+class SoleOwnerLock {
+  static open() {
+    return new SoleOwnerLock();
+  }
+  acquire() {}
+  release() {}
+  reservedByAny() {
+    return false;
+  }
+}
+
 export class Session {
   #session = null;
   #queue = Promise.resolve();
@@ -91,6 +105,7 @@ export class Session {
         list: () => [...this.#extensions.values()].map((ext) => ext.describe()),
       },
       'sqlink:wasm/dispatch': this.#dispatch(),
+      'sqlink:wasm/file-locks': { FileLock: SoleOwnerLock },
     };
     const runtime = await instantiateRuntime(runtimeModule, imports);
     this.#session = runtime.session;

@@ -19,6 +19,7 @@ const HELP: &str = "\
 .headers on|off      Show or hide column names
 .nullvalue TEXT      Show NULL values as TEXT
 .timer on|off        Show how long each statement takes
+.timeout MS          Try opening locked tables for MS milliseconds
 .bail on|off         Stop after the first error
 .read FILE           Run the statements and commands in FILE
 .help                Show this message
@@ -179,6 +180,13 @@ impl Shell {
                 Some(on) => self.timer = on,
                 None => self.error("usage: .timer on|off"),
             },
+            "timeout" => {
+                // As sqlite3: no argument (or a non-number) means no waiting.
+                let ms = arg.and_then(|ms| ms.parse::<i64>().ok()).unwrap_or(0).clamp(0, i64::from(i32::MAX));
+                if let Err(e) = self.query_text(&format!("PRAGMA busy_timeout = {ms}")) {
+                    self.error(&e);
+                }
+            }
             "bail" => match on_off(arg) {
                 Some(on) => self.bail = on,
                 None => self.error("usage: .bail on|off"),

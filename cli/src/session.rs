@@ -30,6 +30,15 @@ fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, S
 }
 
 impl Guest for Cli {
+    fn open(path: String) -> Result<(), String> {
+        let conn = open_connection(&path)?;
+        SHELL.with(|cell| match &mut *cell.borrow_mut() {
+            Some(shell) => shell.conn = conn,
+            slot => *slot = Some(Shell::new(conn, Output::Captured(String::new()))),
+        });
+        Ok(())
+    }
+
     fn exec(sql: String) -> Result<Vec<StatementResult>, String> {
         with_shell(|shell| shell.collect_sql(&sql))
     }

@@ -1,13 +1,14 @@
 //! Host-side bindings of the `sqlink:wasm/host` world: the runtime's imports
-//! (`spi-loader`, `dispatch`) and the extension exports share one `Value` type, so a
+//! (`spi-loader`, `dispatch`, `file-locks`) and the extension exports share one `Value` type, so a
 //! call's arguments pass from the runtime to an extension without conversion.
 
 wasmtime::component::bindgen!({
     path: ["../wit/extension", "../wit/runtime"],
     world: "sqlink:wasm/host",
     additional_derives: [PartialEq],
+    with: { "sqlink:wasm/file-locks.file-lock": crate::locks::DbLock },
 });
 
 pub use exports::sqlite::extension::{aggregate_function, collation, metadata, scalar_function};
-pub use sqlink::wasm::{dispatch, spi_loader};
+pub use sqlink::wasm::{dispatch, file_locks, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, Value};

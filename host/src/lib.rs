@@ -4,6 +4,8 @@
 //!   a sandbox (one instance per extension, reused for every row).
 //! - [`runtime`]: run the composed runtime (REPL + SQLite in wasm) and serve its
 //!   `spi-loader` and `dispatch` imports.
+//! - [`locks`]: SQLite's file locks for the runtime's database files, as native SQLite
+//!   takes them.
 //! - [`cache`]: compiled components cached on disk, so a second start is fast.
 //! - [`embed`]: extensions in a native SQLite through rusqlite, for Rust applications.
 
@@ -12,6 +14,7 @@ pub mod cache;
 pub mod embed;
 pub mod extension;
 pub mod loader;
+pub mod locks;
 pub mod runtime;
 pub mod sandbox;
 

@@ -16,9 +16,10 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{dispatch, spi_loader, sqlite, Error, ExtensionInfo, Value};
+use crate::bindings::{dispatch, file_locks, spi_loader, sqlite, Error, ExtensionInfo, Value};
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
 use crate::loader;
+use crate::locks::FileLocks;
 
 /// SQLITE_ERROR.
 const SQLITE_ERROR: i32 = 1;
@@ -33,6 +34,7 @@ pub struct Loaded {
 pub struct RuntimeState {
     wasi: WasiCtx,
     table: ResourceTable,
+    locks: FileLocks,
     engine: ExtensionEngine,
     sandbox: Sandbox,
     search_path: Vec<PathBuf>,
@@ -75,10 +77,12 @@ fn provided(info: &ExtensionInfo) -> Vec<(String, String)> {
 }
 
 impl RuntimeState {
-    pub fn new(wasi: WasiCtx, engine: ExtensionEngine, sandbox: Sandbox, search_path: Vec<PathBuf>) -> Self {
+    /// `dirs`: the directories preopened in `wasi`, where the runtime may lock files.
+    pub fn new(wasi: WasiCtx, dirs: Vec<PathBuf>, engine: ExtensionEngine, sandbox: Sandbox, search_path: Vec<PathBuf>) -> Self {
         RuntimeState {
             wasi,
             table: ResourceTable::new(),
+            locks: FileLocks::new(dirs),
             engine,
             sandbox,
             search_path,
@@ -183,6 +187,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     sqlite::extension::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     spi_loader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
     Ok(linker)
 }
 
@@ -202,7 +207,7 @@ pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, st
             .with_context(|| format!("opening {}", dir.display()))?;
     }
     stdio(&mut wasi);
-    let state = RuntimeState::new(wasi.build(), engine.clone(), options.sandbox, loader::search_path());
+    let state = RuntimeState::new(wasi.build(), options.dirs, engine.clone(), options.sandbox, loader::search_path());
     let mut store = Store::new(engine.engine(), state);
     // The runtime itself has no deadline: a long query is the user's to run.
     store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(u64::MAX / 2)));

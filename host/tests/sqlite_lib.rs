@@ -19,6 +19,8 @@ mod lib_bindings {
 use lib_bindings::sqlink::wasm::dispatch;
 use lib_bindings::sqlite::extension::types::{Error, FunctionFlags, Value};
 use lib_bindings::SqliteLib;
+use sqlink_host::bindings::file_locks;
+use sqlink_host::locks::FileLocks;
 
 const EXT: u32 = 3;
 
@@ -32,6 +34,8 @@ struct Calls {
 struct Harness {
     wasi: WasiCtx,
     table: ResourceTable,
+    /// The native host's own `file-locks`, so files are locked as `sqlink` locks them.
+    locks: FileLocks,
     calls: Calls,
 }
 
@@ -104,12 +108,15 @@ impl Lib {
         let component = Component::new(&engine, bytes).unwrap();
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-        SqliteLib::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
+        lib_bindings::sqlite::extension::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
+        dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
+        file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |h: &mut Harness| &mut h.locks).unwrap();
         let mut wasi = WasiCtxBuilder::new();
         if let Some(dir) = dir {
             wasi.preopened_dir(dir, dir.to_str().unwrap(), FsPerms::ReadWrite).unwrap();
         }
-        let harness = Harness { wasi: wasi.build(), table: ResourceTable::new(), calls: Calls::default() };
+        let locks = FileLocks::new(dir.map(Path::to_path_buf).into_iter().collect());
+        let harness = Harness { wasi: wasi.build(), table: ResourceTable::new(), locks, calls: Calls::default() };
         let mut store = Store::new(&engine, harness);
         let lib = SqliteLib::instantiate(&mut store, &component, &linker).unwrap();
         Lib { store, lib }
@@ -333,9 +340,10 @@ fn values_cross_exactly() {
 }
 
 /// The composed runtime's imports are the host's to provide: `spi-loader`, `dispatch`,
-/// WASI, and the extension contract's `types` (type definitions only, no functions).
+/// `file-locks`, WASI, and the extension contract's `types` (type definitions only, no
+/// functions).
 #[test]
-fn the_composed_runtime_imports_only_loader_dispatch_and_wasi() {
+fn the_composed_runtime_imports_only_loader_dispatch_locks_and_wasi() {
     let engine = Engine::default();
     let bytes = sqlink_host::embedded::RUNTIME.expect("built by `cargo xtask build`");
     let component = Component::new(&engine, bytes).unwrap();
@@ -358,7 +366,7 @@ fn the_composed_runtime_imports_only_loader_dispatch_and_wasi() {
         imports.push(unversioned);
     }
     imports.sort();
-    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/spi-loader"]);
+    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/spi-loader"]);
     let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
     assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
     assert!(exports.iter().any(|e| e.starts_with("sqlink:wasm/dispatch-bridge@")), "{exports:?}");

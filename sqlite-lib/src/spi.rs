@@ -72,14 +72,33 @@ fn error(code: c_int, message: impl Into<String>) -> Error {
 
 unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
     unsafe {
+        let code = ffi::sqlite3_extended_errcode(db);
         let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
-        error(ffi::sqlite3_extended_errcode(db), message)
+        if code == ffi::SQLITE_CANTOPEN {
+            if let Some(path) = wal_mode_database(db) {
+                return error(code, format!("{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"));
+            }
+        }
+        error(code, message)
     }
+}
+
+/// The main database's path when its header says WAL mode (bytes 18 and 19 are 2). SQLite
+/// reports such a file as "unable to open database file" when WAL is unavailable (our VFS
+/// has no shared memory); the user should hear why.
+unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
+    let name = unsafe { ffi::sqlite3_db_filename(db, c"main".as_ptr()) };
+    if name.is_null() {
+        return None;
+    }
+    let path = unsafe { CStr::from_ptr(name) }.to_str().ok()?.to_owned();
+    let mut header = [0u8; 20];
+    std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
+    (header[18] == 2 && header[19] == 2).then_some(path)
 }
 
 impl spi::GuestConnection for Connection {
     fn open(path: String) -> Result<spi::Connection, Error> {
-        crate::vfs::install();
         let path = if path.is_empty() { ":memory:".to_owned() } else { path };
         let c_path = CString::new(path).map_err(|_| error(ffi::SQLITE_CANTOPEN, "path contains a NUL byte"))?;
         let mut db = std::ptr::null_mut();

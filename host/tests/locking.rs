@@ -1,0 +1,380 @@
+//! One database file, many processes: `sqlink` takes SQLite's locks, so concurrent writers
+//! (other `sqlink`s, or native SQLite through rusqlite) never lose a write that reported
+//! success, readers see the last committed state, and a killed writer's hot journal is
+//! rolled back by whoever opens the file next.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{command, sqlink_in, Run};
+use rusqlite::Connection;
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().canonicalize().unwrap().join("shared.db");
+    (dir, db)
+}
+
+fn sqlink_on(db: &Path, stdin: &str) -> Run {
+    sqlink_in(db.parent().unwrap(), &[db.to_str().unwrap()], stdin)
+}
+
+fn native(db: &Path) -> Connection {
+    Connection::open(db).unwrap()
+}
+
+fn count(db: &Path) -> i64 {
+    native(db).query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap()
+}
+
+fn tags(db: &Path) -> BTreeSet<String> {
+    let conn = native(db);
+    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+fn integrity(db: &Path) -> String {
+    native(db).query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
+
+fn create_table(db: &Path) {
+    native(db).execute_batch("CREATE TABLE t(tag TEXT UNIQUE, pad BLOB)").unwrap();
+}
+
+fn error_lines(run: &Run) -> Vec<&str> {
+    run.stderr.lines().filter(|l| l.starts_with("Error:")).collect()
+}
+
+/// A `sqlink` session fed line by line, for holding a transaction open across steps.
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Session {
+    fn start(db: &Path) -> Session {
+        let mut child = command(db.parent().unwrap(), &[db.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Session { child, stdin, stdout }
+    }
+
+    /// Send `sql`, then wait for the line `marker` that a final SELECT prints.
+    fn run_until(&mut self, sql: &str, marker: &str) {
+        writeln!(self.stdin, "{sql}\nSELECT '{marker}';").unwrap();
+        self.stdin.flush().unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "sqlink ended before printing {marker}");
+            if line.trim_end() == marker {
+                return;
+            }
+        }
+    }
+
+    fn finish(mut self, sql: &str) -> Run {
+        writeln!(self.stdin, "{sql}").unwrap();
+        drop(self.stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
+        let output = self.child.wait_with_output().unwrap();
+        Run { stdout: rest, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), code: output.status.code().unwrap_or(-1) }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// Each writer's script: autocommit inserts, or explicit transactions of ten.
+fn script(writer: usize, rows: usize, timeout_ms: u32, transactions: bool) -> String {
+    let mut sql = format!(".timeout {timeout_ms}\n");
+    for i in 0..rows {
+        let insert = format!("INSERT INTO t(tag) VALUES ('w{writer}-{i}') RETURNING 'ok ' || tag;\n");
+        match (transactions, i % 10) {
+            (false, _) => sql.push_str(&insert),
+            (true, 0) => sql.push_str(&format!("BEGIN IMMEDIATE;\n{insert}")),
+            (true, 9) => sql.push_str(&format!("{insert}COMMIT;\n")),
+            (true, _) => sql.push_str(&insert),
+        }
+    }
+    sql
+}
+
+fn run_writers(db: &Path, writers: usize, rows: usize, timeout_ms: u32) -> Vec<Run> {
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let db = db.to_path_buf();
+            // Odd writers group their inserts in explicit transactions.
+            let script = script(w, rows, timeout_ms, w % 2 == 1);
+            std::thread::spawn(move || sqlink_on(&db, &script))
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+/// The tags each writer printed as inserted: the statements that reported success.
+fn reported(runs: &[Run]) -> BTreeSet<String> {
+    runs.iter().flat_map(|r| r.stdout.lines().filter_map(|l| l.strip_prefix("ok ").map(str::to_owned))).collect()
+}
+
+#[test]
+fn concurrent_sqlink_writers_with_a_busy_timeout_all_succeed() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let (writers, rows) = (4, 150);
+    let runs = run_writers(&db, writers, rows, 60_000);
+    for run in &runs {
+        assert_eq!(error_lines(run), Vec::<&str>::new(), "{}", run.stderr);
+    }
+    let found = tags(&db);
+    assert_eq!(reported(&runs), found);
+    assert_eq!(found.len(), writers * rows);
+    assert_eq!(integrity(&db), "ok");
+    println!("{writers} sqlink writers: {} rows written, {} found, 0 errors", writers * rows, found.len());
+}
+
+#[test]
+fn without_a_busy_timeout_a_write_fails_loudly_or_lands() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let (writers, rows) = (4, 150);
+    let runs = run_writers(&db, writers, rows, 0);
+    let errors: Vec<&str> = runs.iter().flat_map(error_lines).collect();
+    for error in &errors {
+        assert!(
+            error.contains("database is locked") || error.contains("cannot start a transaction within a transaction")
+                || error.contains("cannot commit - no transaction is active"),
+            "unexpected error: {error}"
+        );
+    }
+    let found = tags(&db);
+    // Every insert that reported success is in the file, and nothing else is.
+    assert_eq!(reported(&runs), found);
+    assert_eq!(integrity(&db), "ok");
+    println!(
+        "{writers} sqlink writers without a timeout: {} inserts, {} found, {} errors reported",
+        writers * rows,
+        found.len(),
+        errors.len()
+    );
+}
+
+#[test]
+fn sqlink_and_native_writers_together_lose_nothing() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let rows = 150;
+    let native_writer = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let conn = native(&db);
+            conn.busy_timeout(Duration::from_secs(60)).unwrap();
+            for i in 0..rows {
+                conn.execute("INSERT INTO t(tag) VALUES (?1)", [format!("native-{i}")]).unwrap();
+            }
+        })
+    };
+    let runs = run_writers(&db, 2, rows, 60_000);
+    native_writer.join().unwrap();
+    for run in &runs {
+        assert_eq!(error_lines(run), Vec::<&str>::new(), "{}", run.stderr);
+    }
+    assert_eq!(count(&db), 3 * rows as i64);
+    assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn a_native_write_transaction_holds_off_sqlink_until_commit() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let conn = native(&db);
+    conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO t(tag) VALUES ('native')").unwrap();
+
+    let refused = sqlink_on(&db, "INSERT INTO t(tag) VALUES ('refused');");
+    assert_eq!(refused.stderr.trim(), "Error: database is locked");
+    assert_eq!(refused.code, 1);
+
+    let waiting = {
+        let db = db.clone();
+        std::thread::spawn(move || sqlink_on(&db, ".timeout 30000\nINSERT INTO t(tag) VALUES ('waited');"))
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!waiting.is_finished(), "sqlink wrote while the native transaction held RESERVED");
+    conn.execute_batch("COMMIT").unwrap();
+    let waited = waiting.join().unwrap();
+    assert_eq!((waited.stderr.as_str(), waited.code), ("", 0));
+    assert_eq!(tags(&db), BTreeSet::from(["native".to_owned(), "waited".to_owned()]));
+}
+
+#[test]
+fn a_sqlink_write_transaction_holds_off_native_until_commit() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let mut session = Session::start(&db);
+    session.run_until("BEGIN IMMEDIATE; INSERT INTO t(tag) VALUES ('sqlink');", "in transaction");
+
+    let conn = native(&db);
+    let refused = conn.execute("INSERT INTO t(tag) VALUES ('refused')", []).unwrap_err();
+    assert_eq!(refused.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy), "{refused}");
+    // A reader meanwhile sees the last committed state.
+    assert_eq!(count(&db), 0);
+
+    let waiting = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let conn = native(&db);
+            conn.busy_timeout(Duration::from_secs(30)).unwrap();
+            conn.execute("INSERT INTO t(tag) VALUES ('waited')", []).unwrap();
+        })
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!waiting.is_finished(), "native SQLite wrote while sqlink held RESERVED");
+    let run = session.finish("COMMIT;");
+    assert_eq!((run.stderr.as_str(), run.code), ("", 0));
+    waiting.join().unwrap();
+    assert_eq!(tags(&db), BTreeSet::from(["sqlink".to_owned(), "waited".to_owned()]));
+}
+
+#[test]
+fn a_sqlink_reader_sees_the_last_committed_state_during_a_write() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    native(&db).execute("INSERT INTO t(tag) VALUES ('committed')", []).unwrap();
+    let mut writer = Session::start(&db);
+    writer.run_until("BEGIN IMMEDIATE; INSERT INTO t(tag) VALUES ('pending');", "in transaction");
+
+    let read = sqlink_on(&db, "SELECT group_concat(tag) FROM t;");
+    assert_eq!((read.stdout.as_str(), read.stderr.as_str()), ("committed\n", ""));
+
+    let run = writer.finish("COMMIT;");
+    assert_eq!(run.stderr, "");
+    let read = sqlink_on(&db, "SELECT group_concat(tag ORDER BY tag) FROM t;");
+    assert_eq!(read.stdout, "committed,pending\n");
+}
+
+/// A SELECT of `n` rows tagged `prefix-1` .. `prefix-n`, each with a blob of `pad` bytes.
+fn numbered(prefix: &str, n: usize, pad: usize) -> String {
+    format!(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) \
+         SELECT '{prefix}-' || i, zeroblob({pad}) FROM s"
+    )
+}
+
+/// A writer killed mid-transaction, after its changes reached the database file (a tiny page
+/// cache spills them), leaves a hot journal; `next` must roll it back on open.
+fn killed_writer_is_rolled_back(next: impl FnOnce(&Path) -> (i64, String)) {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    native(&db)
+        .execute_batch(&format!("INSERT INTO t(tag, pad) {}", numbered("committed", 50, 2000)))
+        .unwrap();
+    let size_before = std::fs::metadata(&db).unwrap().len();
+
+    let mut writer = Session::start(&db);
+    writer.run_until(
+        &format!(
+            "PRAGMA cache_size = 5;
+             BEGIN;
+             INSERT INTO t(tag, pad) {};
+             UPDATE t SET pad = zeroblob(3000) WHERE tag LIKE 'committed-%';",
+            numbered("lost", 500, 2000)
+        ),
+        "in transaction",
+    );
+    let journal = PathBuf::from(format!("{}-journal", db.display()));
+    assert!(journal.exists(), "the transaction should have a journal");
+    assert!(std::fs::metadata(&db).unwrap().len() > size_before, "the cache should have spilled into the file");
+    writer.kill();
+
+    assert!(journal.exists(), "the killed writer's journal is hot");
+    let (rows, integrity) = next(&db);
+    assert_eq!((rows, integrity.as_str()), (50, "ok"));
+    assert_eq!(count(&db), 50);
+    let pads: i64 = native(&db).query_row("SELECT sum(length(pad)) FROM t", [], |r| r.get(0)).unwrap();
+    assert_eq!(pads, 50 * 2000, "the committed rows are as committed");
+}
+
+#[test]
+fn a_killed_sqlink_writer_is_rolled_back_by_the_next_sqlink() {
+    killed_writer_is_rolled_back(|db| {
+        let run = sqlink_on(db, "SELECT count(*) FROM t;\nPRAGMA integrity_check;");
+        assert_eq!(run.stderr, "");
+        let mut lines = run.stdout.lines();
+        (lines.next().unwrap().parse().unwrap(), lines.next().unwrap().to_owned())
+    });
+}
+
+#[test]
+fn a_killed_sqlink_writer_is_rolled_back_by_native_sqlite() {
+    killed_writer_is_rolled_back(|db| (count(db), integrity(db)));
+}
+
+#[test]
+fn wal_is_refused_on_a_shared_file_and_a_wal_database_is_never_written_wrongly() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    // Without shared memory SQLite keeps the rollback journal, as it reports.
+    let run = sqlink_on(&db, "PRAGMA journal_mode=WAL;\nPRAGMA journal_mode;");
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("delete\ndelete\n", ""));
+    assert_eq!(std::fs::read(&db).unwrap()[18], 1, "the header still says rollback journal");
+
+    // A database native SQLite keeps in WAL mode, with committed rows still in the WAL.
+    let conn = native(&db);
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0; INSERT INTO t(tag) VALUES ('in-wal')").unwrap();
+    let run = sqlink_on(&db, "SELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('refused');");
+    assert_eq!(run.stdout, "");
+    let errors = error_lines(&run);
+    assert_eq!(errors.len(), 2, "{}", run.stderr);
+    for error in errors {
+        assert!(error.contains("is in WAL mode") && error.contains("PRAGMA journal_mode=DELETE"), "{error}");
+    }
+    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned()]));
+    drop(conn);
+
+    // Alone, in exclusive locking mode, sqlink reads and writes it through the WAL correctly.
+    let run = sqlink_on(
+        &db,
+        "PRAGMA locking_mode=EXCLUSIVE;\nSELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('exclusive');\nSELECT count(*) FROM t;",
+    );
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("exclusive\n1\n2\n", ""));
+    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned(), "exclusive".to_owned()]));
+    assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn timeout_command_sets_the_busy_timeout() {
+    let (_dir, db) = temp_db();
+    let run = sqlink_on(&db, "PRAGMA busy_timeout;\n.timeout 1500\nPRAGMA busy_timeout;\n.timeout\nPRAGMA busy_timeout;");
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("0\n1500\n0\n", ""));
+}
+
+#[test]
+fn a_busy_writer_waits_about_its_timeout_then_says_database_is_locked() {
+    let (_dir, db) = temp_db();
+    create_table(&db);
+    let conn = native(&db);
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let run = sqlink_on(&db, ".timeout 300\nINSERT INTO t(tag) VALUES ('late');\nSELECT 'still here';");
+    assert!(started.elapsed() >= Duration::from_millis(300), "the busy handler did not wait");
+    assert_eq!(run.stderr.trim(), "Error: database is locked");
+    assert_eq!(run.stdout, "still here\n");
+    conn.execute_batch("COMMIT").unwrap();
+    assert_eq!(count(&db), 0);
+}
