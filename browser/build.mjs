@@ -23,12 +23,23 @@ const ASYNC_IMPORTS = [
   'wasi:io/poll#[method]pollable.block',
   'wasi:io/streams#[method]output-stream.blocking-flush',
   'sqlink:wasm/spi-loader#load',
+  // OPFS opens, stats and removes files asynchronously; Web Locks are granted asynchronously.
+  'wasi:filesystem/types#[method]descriptor.open-at',
+  'wasi:filesystem/types#[method]descriptor.stat-at',
+  'wasi:filesystem/types#[method]descriptor.metadata-hash-at',
+  'wasi:filesystem/types#[method]descriptor.unlink-file-at',
+  'sqlink:wasm/file-locks#[method]file-lock.acquire',
+  'sqlink:wasm/file-locks#[method]file-lock.release',
+  'sqlink:wasm/file-locks#[method]file-lock.reserved-by-any',
 ];
 const ASYNC_EXPORTS = [
   'wasi:cli/run#run',
   'sqlink:wasm/session#exec',
   'sqlink:wasm/session#eval-line',
   'sqlink:wasm/session#load-extension',
+  'sqlink:wasm/session#open',
+  'sqlink:wasm/session#serialize',
+  'sqlink:wasm/session#deserialize',
 ];
 
 function transpileRuntime() {

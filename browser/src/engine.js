@@ -6,6 +6,7 @@ import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH } from './shared.js';
+import { FileLock, opfsFilesystem } from './opfs.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
@@ -49,17 +50,17 @@ let nextBytesKey = 1;
  * The database a worker holds. Its methods run one at a time (the worker's message queue
  * and `#enqueue`), never re-entering the runtime while a call is suspended.
  */
-// The runtime's `file-locks` import. The runtime opens no file in the page yet (databases
-// live in memory and persist through serialize), and one worker owns each database, so
-// every lock is granted.
-class SoleOwnerLock {
-  static open() {
-    return new SoleOwnerLock();
-  }
-  acquire() {}
-  release() {}
-  reservedByAny() {
-    return false;
+// A new OPFS database file holding `bytes`; an existing database is never overwritten.
+async function importFile(name, bytes) {
+  const root = await navigator.storage.getDirectory();
+  const file = await root.getFileHandle(name, { create: true });
+  const access = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
+  try {
+    if (access.getSize() > 0) throw new Error(`${name} already exists; delete it first to open bytes under that name`);
+    access.write(bytes, { at: 0 });
+    access.flush();
+  } finally {
+    access.close();
   }
 }
 
@@ -68,8 +69,7 @@ export class Session {
   #queue = Promise.resolve();
   #closed = false;
   #path;
-  #fileHandle = null;
-  #saved = null;
+  #bytes;
   #extensions = new Map();
   #pendingBytes = new Map();
   #nextHandle = 1;
@@ -79,12 +79,14 @@ export class Session {
 
   /**
    * @param {string | null} path OPFS file name, or null in memory
-   * @param {{ baseURI: string, watch: Int32Array | null, onLoad: (ext: object) => void }} options
+   * @param {{ bytes: Uint8Array | null, baseURI: string, watch: Int32Array | null, onLoad: (ext: object) => void }} options
+   *   `bytes`: a database file image to start from (in memory, or as the new file at `path`)
    *   `watch` is shared with the page, which stops the worker when one extension call runs
    *   past the time limit; `onLoad` tells the page each extension's function names.
    */
-  constructor(path, { baseURI, watch, onLoad }) {
+  constructor(path, { bytes, baseURI, watch, onLoad }) {
     this.#path = path;
+    this.#bytes = bytes ?? null;
     this.#baseURI = baseURI;
     this.#watch = watch;
     this.#onLoad = onLoad;
@@ -92,11 +94,14 @@ export class Session {
 
   async start() {
     // The session returns the REPL's text; what the runtime writes to stdio is not shown.
-    const shim = new WASIShim({
-      stdout: captureOutput({ text: '' }),
-      stderr: captureOutput({ text: '' }),
-      sandbox: { preopens: {}, env: {}, args: ['sqlink'], enableNetwork: false },
-    });
+    // A database with a path is a file in OPFS, OPFS's root preopened at `/`; an
+    // in-memory one gets no files at all.
+    const stdio = { stdout: captureOutput({ text: '' }), stderr: captureOutput({ text: '' }) };
+    const sandbox = { env: {}, args: ['sqlink'], enableNetwork: false };
+    const shim =
+      this.#path === null
+        ? new WASIShim({ ...stdio, sandbox: { ...sandbox, preopens: {} } })
+        : new WASIShim({ ...stdio, sandbox, filesystem: opfsFilesystem(await navigator.storage.getDirectory()) });
     const imports = {
       ...shim.getImportObject(),
       'sqlink:wasm/spi-loader': {
@@ -105,18 +110,16 @@ export class Session {
         list: () => [...this.#extensions.values()].map((ext) => ext.describe()),
       },
       'sqlink:wasm/dispatch': this.#dispatch(),
-      'sqlink:wasm/file-locks': { FileLock: SoleOwnerLock },
+      'sqlink:wasm/file-locks': { FileLock },
     };
     const runtime = await instantiateRuntime(runtimeModule, imports);
     this.#session = runtime.session;
     if (this.#path !== null) {
-      const root = await navigator.storage.getDirectory();
-      this.#fileHandle = await root.getFileHandle(this.#path, { create: true });
-      const image = new Uint8Array(await (await this.#fileHandle.getFile()).arrayBuffer());
-      if (image.length > 0) {
-        await this.#call(() => this.#session.deserialize(image));
-        this.#saved = image;
-      }
+      if (this.#bytes !== null) await importFile(this.#path, this.#bytes);
+      await this.#call(() => this.#session.open(`/${this.#path}`));
+    } else if (this.#bytes !== null) {
+      await this.#call(() => this.#session.deserialize(this.#bytes));
+      this.#bytes = null;
     }
   }
 
@@ -125,9 +128,7 @@ export class Session {
   #enqueue(operation) {
     const run = this.#queue.then(async () => {
       if (this.#closed) throw new Error('the database is closed');
-      const result = await operation();
-      await this.#persist();
-      return result;
+      return operation();
     });
     this.#queue = run.catch(() => {});
     return run;
@@ -143,18 +144,6 @@ export class Session {
       }
       throw new Error(componentMessage(error));
     }
-  }
-
-  // Write the database to OPFS after each change, once no transaction is open.
-  async #persist() {
-    if (this.#closed || this.#fileHandle === null || !this.#session.isAutocommit()) return;
-    const image = await this.#call(() => this.#session.serialize());
-    const saved = this.#saved;
-    if (saved !== null && saved.length === image.length && saved.every((byte, i) => byte === image[i])) return;
-    const writable = await this.#fileHandle.createWritable();
-    await writable.write(image);
-    await writable.close();
-    this.#saved = image;
   }
 
   /**
@@ -204,10 +193,19 @@ export class Session {
     });
   }
 
+  /**
+   * The database as the bytes of a database file (a consistent snapshot).
+   * @returns {Promise<Uint8Array>}
+   */
+  exportBytes() {
+    return this.#enqueue(() => this.#call(() => this.#session.serialize()));
+  }
+
   /** Close the database; other databases on the page are not affected. */
   close() {
     return this.#enqueue(async () => {
       this.#closed = true;
+      // The page then ends this worker, which closes the file and releases its locks.
       this.#session = null;
       this.#extensions.clear();
     }).catch(() => {});

@@ -41,12 +41,24 @@ export declare const JSPI_MISSING: string;
 export declare function jspiSupported(): boolean;
 
 /**
- * Open a database in its own worker: in memory, or with `path` a file name kept in the
- * origin private file system (OPFS). An extension call running past `callTimeoutMs` stops
- * and closes the database (in a cross-origin isolated page). Rejects with
- * {@link JSPI_MISSING} when JSPI is missing.
+ * Open a database in its own worker: in memory, or with `path` a database file in the origin
+ * private file system (OPFS), written page by page under SQLite's rollback journal and
+ * shared safely with other pages of the origin that open the same path. `bytes` starts
+ * from a database file image (in memory, or as a new file at `path`). An extension call
+ * running past `callTimeoutMs` stops and closes the database (in a cross-origin isolated
+ * page). Rejects with {@link JSPI_MISSING} when JSPI is missing.
  */
-export declare function openDatabase(options?: { path?: string; callTimeoutMs?: number }): Promise<Database>;
+export declare function openDatabase(options?: {
+  path?: string;
+  bytes?: Uint8Array | ArrayBuffer;
+  callTimeoutMs?: number;
+}): Promise<Database>;
+
+/** The database files in this origin's private file system, by name. */
+export declare function listDatabases(): Promise<string[]>;
+
+/** Delete a database file and its journal from OPFS; rejects while a page has it open. */
+export declare function deleteDatabase(path: string): Promise<void>;
 
 /** How long one extension call may run before its database is stopped (5000 ms). */
 export declare const DEFAULT_CALL_TIMEOUT_MS: number;
@@ -62,6 +74,8 @@ export declare class Database {
   evalLine(line: string): Promise<LineResult>;
   /** Load an extension: bundled name (uuid, md5, snake, stats), URL, or component bytes. */
   loadExtension(source: string | URL | ArrayBuffer | Uint8Array): Promise<ExtensionInfo>;
+  /** The database as the bytes of a database file (a consistent snapshot). */
+  exportBytes(): Promise<Uint8Array>;
   /** Close this database; later calls reject. Other databases are not affected. */
   close(): Promise<void>;
 }

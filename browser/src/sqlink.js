@@ -1,5 +1,5 @@
 // sqlink in the browser. Each database lives in its own worker (worker.js): the composed
-// runtime, its extensions, and its OPFS file. The page talks to it by messages, so a slow
+// runtime, its extensions, and its OPFS file's access handles. The page talks to it by messages, so a slow
 // query never blocks the page, and an extension call that never returns can be stopped by
 // stopping the worker, without touching the other databases.
 
@@ -30,19 +30,57 @@ function opfsName(path) {
 }
 
 /**
- * Open a database. Without `path` it lives in memory; with `path` it is kept in the origin
- * private file system (OPFS) under that name and reloaded by the next `openDatabase`.
+ * Open a database. Without `path` it lives in memory; with `path` it is a database file in
+ * the origin private file system (OPFS) under that name, read and written page by page with
+ * its rollback journal beside it, and shared with every other page of the origin that opens
+ * the same path (SQLite's locks, through Web Locks). `bytes` (a database file image) starts
+ * the database from that image: in memory, or as a new file at `path`.
  * `callTimeoutMs` bounds one extension call: past it the database is stopped and closed
  * (this needs a cross-origin isolated page, for SharedArrayBuffer; elsewhere no limit).
- * @param {{ path?: string, callTimeoutMs?: number }} [options]
+ * @param {{ path?: string, bytes?: Uint8Array | ArrayBuffer, callTimeoutMs?: number }} [options]
  * @returns {Promise<Database>}
  */
 export async function openDatabase(options = {}) {
   if (!jspiSupported()) throw new Error(JSPI_MISSING);
   const path = options.path === undefined || options.path === ':memory:' ? null : opfsName(options.path);
+  const bytes = options.bytes === undefined ? null : new Uint8Array(options.bytes instanceof ArrayBuffer ? options.bytes : options.bytes.buffer.slice(options.bytes.byteOffset, options.bytes.byteOffset + options.bytes.byteLength));
   const db = new Database(path, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
-  await db._open();
+  await db._open(bytes);
   return db;
+}
+
+// OPFS names that are a database's companions, not databases.
+const COMPANION = /-(journal|wal|shm)$/;
+
+/**
+ * The database files in this origin's private file system.
+ * @returns {Promise<string[]>}
+ */
+export async function listDatabases() {
+  const root = await navigator.storage.getDirectory();
+  const names = [];
+  for await (const [name, handle] of root.entries()) {
+    if (handle.kind === 'file' && !COMPANION.test(name)) names.push(name);
+  }
+  return names.sort();
+}
+
+/**
+ * Delete a database file (and its journal) from OPFS. Fails while a page has it open.
+ * @param {string} path
+ */
+export async function deleteDatabase(path) {
+  const name = opfsName(path);
+  const root = await navigator.storage.getDirectory();
+  for (const file of [name, `${name}-journal`]) {
+    try {
+      await root.removeEntry(file);
+    } catch (error) {
+      if (error?.name === 'NotFoundError' && file !== name) continue;
+      if (error?.name === 'NotFoundError') throw new Error(`no database named ${name}`);
+      throw new Error(`cannot delete ${name}: it is open in a page (${error?.message ?? error})`);
+    }
+  }
 }
 
 export class Database {
@@ -77,9 +115,9 @@ export class Database {
     return this.#closed;
   }
 
-  _open() {
+  _open(bytes) {
     const watchBuffer = this.#watch?.buffer ?? null;
-    return this.#request('open', [{ path: this.#path, baseURI: globalThis.document?.baseURI ?? globalThis.location.href, watchBuffer }]).catch((error) => {
+    return this.#request('open', [{ path: this.#path, bytes, baseURI: globalThis.document?.baseURI ?? globalThis.location.href, watchBuffer }]).catch((error) => {
       this.#stop(error.message);
       throw error;
     });
@@ -174,6 +212,15 @@ export class Database {
   loadExtension(source) {
     const message = source instanceof URL ? source.href : ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? source : String(source);
     return this.#request('loadExtension', [message]);
+  }
+
+  /**
+   * The database as the bytes of a database file, e.g. to download a copy; `openDatabase({
+   * bytes })` opens such a copy.
+   * @returns {Promise<Uint8Array>}
+   */
+  exportBytes() {
+    return this.#request('exportBytes', []);
   }
 
   /** Close the database (after the calls already made); other databases are not affected. */

@@ -5,14 +5,15 @@
 import { Session } from './engine.js';
 
 let session = null;
-const METHODS = ['exec', 'evalLine', 'loadExtension', 'close'];
+const METHODS = ['exec', 'evalLine', 'loadExtension', 'exportBytes', 'close'];
 
 self.onmessage = async ({ data: { id, method, args } }) => {
   try {
     let result;
     if (method === 'open') {
-      const [{ path, baseURI, watchBuffer }] = args;
+      const [{ path, bytes, baseURI, watchBuffer }] = args;
       session = new Session(path, {
+        bytes,
         baseURI,
         watch: watchBuffer ? new Int32Array(watchBuffer) : null,
         onLoad: (extension) => self.postMessage({ event: 'loaded', extension }),

@@ -380,3 +380,151 @@ describe('JS API', () => {
     await own.close();
   });
 });
+
+describe('database files in OPFS, shared between pages', () => {
+  let pageA;
+  let pageB;
+  before(async () => {
+    [pageA, pageB] = await Promise.all([openPage(), openPage()]);
+  });
+  after(async () => {
+    await Promise.all([pageA?.close(), pageB?.close()]);
+  });
+
+  /** Open `path` in both pages (kept as globalThis.db) with the given busy timeout. */
+  async function openBoth(path, timeoutMs) {
+    const open = `globalThis.db = await sqlink.openDatabase({ path: ${JSON.stringify(path)} });
+                  await db.exec('PRAGMA busy_timeout = ${timeoutMs}'); return 'ok';`;
+    assert.deepEqual(await Promise.all([inPage(pageA, open), inPage(pageB, open)]), ['ok', 'ok']);
+  }
+
+  async function closeBoth() {
+    await Promise.all([inPage(pageA, 'await db.close(); return 1'), inPage(pageB, 'await db.close(); return 1')]);
+  }
+
+  /** In a page: insert `count` tagged rows one statement each; the tags that resolved and the errors. */
+  function inserts(tag, count) {
+    return `const done = [], errors = [];
+            for (let i = 0; i < ${count}; i++) {
+              try { await db.exec(\`INSERT INTO t VALUES ('${tag}-\${i}')\`); done.push('${tag}-' + i); }
+              catch (e) { errors.push(e.message); }
+            }
+            return { done, errors };`;
+  }
+
+  test('two pages writing at the same time lose nothing; every write that resolved is in the file', async () => {
+    await inPage(pageA, `await sqlink.deleteDatabase('together.db').catch(() => {}); return 1`);
+    await openBoth('together.db', 10000);
+    await inPage(pageA, `await db.exec('CREATE TABLE t(tag TEXT UNIQUE)'); return 1`);
+    // In turn, then at the same time.
+    for (let i = 0; i < 10; i++) {
+      await inPage(pageA, `await db.exec("INSERT INTO t VALUES ('turn-a-${i}')"); return 1`);
+      await inPage(pageB, `await db.exec("INSERT INTO t VALUES ('turn-b-${i}')"); return 1`);
+    }
+    const [a, b] = await Promise.all([inPage(pageA, inserts('a', 20)), inPage(pageB, inserts('b', 20))]);
+    assert.deepEqual([a.errors, b.errors], [[], []]);
+    const found = await inPage(pageB, `const [r] = await db.exec('SELECT tag FROM t ORDER BY tag');
+                                       const [c] = await db.exec('PRAGMA integrity_check');
+                                       return { tags: r.rows.map((x) => x[0]), check: c.rows[0][0] };`);
+    const expected = [...a.done, ...b.done, ...Array.from({ length: 10 }, (_, i) => [`turn-a-${i}`, `turn-b-${i}`]).flat()].sort();
+    assert.deepEqual(found, { tags: expected, check: 'ok' });
+    await closeBoth();
+
+    // A third page after both closed finds every row.
+    const third = await openPage();
+    const rows = await inPage(third, `const db = await sqlink.openDatabase({ path: 'together.db' });
+                                      const [r] = await db.exec('SELECT count(*) FROM t'); await db.close(); return r.rows[0][0];`);
+    assert.equal(rows, 60);
+    await third.close();
+  });
+
+  test('without a busy timeout a write that finds the file locked fails loudly, and the rest land', async () => {
+    await inPage(pageA, `await sqlink.deleteDatabase('contended.db').catch(() => {}); return 1`);
+    await openBoth('contended.db', 0);
+    await inPage(pageA, `await db.exec('CREATE TABLE t(tag TEXT UNIQUE)'); return 1`);
+    const [a, b] = await Promise.all([inPage(pageA, inserts('a', 30)), inPage(pageB, inserts('b', 30))]);
+    for (const error of [...a.errors, ...b.errors]) assert.equal(error, 'database is locked');
+    const tags = await inPage(pageA, `const [r] = await db.exec('SELECT tag FROM t ORDER BY tag'); return r.rows.map((x) => x[0]);`);
+    assert.deepEqual(tags, [...a.done, ...b.done].sort());
+    console.log(`two pages without a timeout: 60 inserts, ${tags.length} found, ${a.errors.length + b.errors.length} errors`);
+    await closeBoth();
+  });
+
+  test("a write transaction in one page makes the other page's write wait, or fail past its busy timeout", async () => {
+    await inPage(pageA, `await sqlink.deleteDatabase('waits.db').catch(() => {}); return 1`);
+    await openBoth('waits.db', 0);
+    await inPage(pageA, `await db.exec("CREATE TABLE t(tag); BEGIN IMMEDIATE; INSERT INTO t VALUES ('a')"); return 1`);
+    const refused = await inPage(pageB, `try { await db.exec("INSERT INTO t VALUES ('refused')"); return 'written'; } catch (e) { return e.message; }`);
+    assert.equal(refused, 'database is locked');
+    // A reader sees the last committed state meanwhile.
+    assert.equal(await inPage(pageB, `const [r] = await db.exec('SELECT count(*) FROM t'); return r.rows[0][0];`), 0);
+    const waiting = inPage(pageB, `await db.exec('PRAGMA busy_timeout = 20000');
+                                   const started = performance.now();
+                                   await db.exec("INSERT INTO t VALUES ('b')");
+                                   return performance.now() - started;`);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await inPage(pageA, `await db.exec('COMMIT'); return 1`);
+    const waited = await waiting;
+    assert.ok(waited >= 500, `the write waited ${waited} ms for the other page's transaction`);
+    const tags = await inPage(pageA, `const [r] = await db.exec('SELECT tag FROM t ORDER BY tag'); return r.rows.map((x) => x[0]);`);
+    assert.deepEqual(tags, ['a', 'b']);
+    await closeBoth();
+  });
+
+  test('a worker stopped mid-transaction leaves a hot journal; reopening shows exactly the committed rows', async () => {
+    const result = await inPage(
+      pageA,
+      `await sqlink.deleteDatabase('crash.db').catch(() => {});
+       const db = await sqlink.openDatabase({ path: 'crash.db', callTimeoutMs: 1000 });
+       await db.exec("CREATE TABLE t(tag, pad); INSERT INTO t SELECT 'kept', zeroblob(2000) FROM (WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 50) SELECT i FROM s)");
+       await db.loadExtension(component('hostile'));
+       let stopped;
+       try {
+         await db.exec("PRAGMA cache_size = 5; BEGIN; UPDATE t SET pad = zeroblob(3000); INSERT INTO t SELECT 'lost', zeroblob(2000) FROM t; SELECT spin_forever()");
+       } catch (e) { stopped = e.message; }
+       const root = await navigator.storage.getDirectory();
+       const journal = await root.getFileHandle('crash.db-journal').then((h) => h.getFile()).then((f) => f.size, () => 0);
+       const again = await sqlink.openDatabase({ path: 'crash.db' });
+       // The browser releases a stopped worker's locks a moment later, as an OS does a
+       // killed process's: wait for them as any second connection would.
+       await again.exec('PRAGMA busy_timeout = 5000');
+       const [rows] = await again.exec("SELECT count(*), sum(length(pad)), count(*) FILTER (WHERE tag = 'lost') FROM t");
+       const [check] = await again.exec('PRAGMA integrity_check');
+       await again.close();
+       return { stopped, journal: journal > 0, rows: rows.rows[0], check: check.rows[0][0] };`,
+      testComponents('hostile'),
+    );
+    assert.match(result.stopped, /spin_forever\(\) was stopped/);
+    assert.deepEqual({ ...result, stopped: undefined }, { stopped: undefined, journal: true, rows: [50, 100000, 0], check: 'ok' });
+  });
+
+  test('export, then open from the bytes, gives the same rows; listDatabases and deleteDatabase manage the files', async () => {
+    const result = await inPage(
+      pageA,
+      `for (const name of ['exported.db', 'imported.db']) await sqlink.deleteDatabase(name).catch(() => {});
+       const db = await sqlink.openDatabase({ path: 'exported.db' });
+       await db.exec("CREATE TABLE t(x, b); INSERT INTO t VALUES (1, x'00ff'), ('two', NULL)");
+       const bytes = await db.exportBytes();
+       const busy = await sqlink.deleteDatabase('exported.db').then(() => 'deleted', (e) => e.message);
+       await db.close();
+       const memory = await sqlink.openDatabase({ bytes });
+       const [inMemory] = await memory.exec('SELECT * FROM t ORDER BY rowid');
+       await memory.close();
+       const file = await sqlink.openDatabase({ path: 'imported.db', bytes });
+       const [inFile] = await file.exec('SELECT * FROM t ORDER BY rowid');
+       await file.close();
+       const listed = await sqlink.listDatabases();
+       await sqlink.deleteDatabase('imported.db');
+       const after = await sqlink.listDatabases();
+       return { header: new TextDecoder().decode(bytes.slice(0, 15)), busy, inMemory: inMemory.rows, inFile: inFile.rows,
+                listed: listed.filter((n) => ['exported.db', 'imported.db'].includes(n)),
+                after: after.filter((n) => ['exported.db', 'imported.db'].includes(n)) };`,
+    );
+    assert.equal(result.header, 'SQLite format 3');
+    assert.match(result.busy, /cannot delete exported\.db: it is open in a page/);
+    const rows = [[1, { bytes: [0, 255] }], ['two', null]];
+    assert.deepEqual([result.inMemory, result.inFile], [rows, rows]);
+    assert.deepEqual(result.listed, ['exported.db', 'imported.db']);
+    assert.deepEqual(result.after, ['exported.db']);
+  });
+});

@@ -10,6 +10,8 @@ const input = document.getElementById('line');
 const prompt = document.getElementById('prompt');
 const drop = document.getElementById('drop');
 const picker = document.getElementById('file');
+const download = document.getElementById('download');
+const openFile = document.getElementById('open-db');
 
 function print(text, kind) {
   if (!text) return;
@@ -70,6 +72,32 @@ async function main() {
     }
     input.disabled = false;
     input.focus();
+  });
+  // The database as a file the user keeps, and a file the user has opened in its place.
+  download.addEventListener('click', async () => {
+    try {
+      const bytes = await db.exportBytes();
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.sqlite3' }));
+      link.download = 'sqlink.db';
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (error) {
+      print(`Error: ${error.message}`, 'error');
+    }
+  });
+  openFile.addEventListener('change', async () => {
+    const [file] = openFile.files;
+    if (!file) return;
+    try {
+      const opened = await openDatabase({ ...options, bytes: new Uint8Array(await file.arrayBuffer()) });
+      await db.close();
+      db = opened;
+      print(`Opened ${file.name} (in memory; download to keep changes).`);
+    } catch (error) {
+      print(`Error: cannot open ${file.name}: ${error.message}`, 'error');
+    }
+    openFile.value = '';
   });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'ArrowUp' && recalled > 0) input.value = history[--recalled];
