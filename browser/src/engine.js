@@ -6,7 +6,7 @@ import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH } from './shared.js';
-import { FileLock, opfsFilesystem } from './opfs.js';
+import { FileLock, closeFiles, opfsFilesystem } from './opfs.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
@@ -205,8 +205,9 @@ export class Session {
   close() {
     return this.#enqueue(async () => {
       this.#closed = true;
-      // The page then ends this worker, which closes the file and releases its locks.
+      // Let go of the file and its locks now; the page then ends this worker.
       this.#session = null;
+      await closeFiles();
       this.#extensions.clear();
     }).catch(() => {});
   }

@@ -51,6 +51,18 @@ async function walk(dir, path) {
 
 let nextObjectId = 1n;
 
+// What this worker holds open, so that closing a database lets go of its file at once
+// (a terminated worker's handles and locks are released only some time later).
+const openHandles = new Set();
+const openLocks = new Set();
+
+/** Close every access handle and release every lock this worker holds. */
+export async function closeFiles() {
+  for (const access of openHandles) access.close();
+  openHandles.clear();
+  await Promise.all([...openLocks].map((lock) => lock.release('none')));
+}
+
 /** A `wasi:filesystem/types.descriptor`: an OPFS directory, or a file's access handle. */
 export class Descriptor {
   #dir = null;
@@ -69,6 +81,7 @@ export class Descriptor {
     const d = new Descriptor();
     d.#file = fileHandle;
     d.#access = access;
+    openHandles.add(access);
     d.#id = nextObjectId++;
     return d;
   }
@@ -202,7 +215,9 @@ export class Descriptor {
 
   // The runtime dropped its handle: close the access handle so the file can be removed.
   [Symbol.dispose]() {
-    this.#access?.close();
+    if (this.#access === null) return;
+    openHandles.delete(this.#access);
+    this.#access.close();
     this.#access = null;
   }
 }
@@ -246,6 +261,7 @@ export class FileLock {
   constructor(path) {
     const base = `sqlink:${path}`;
     this.#names = { shared: `${base}:shared`, reserved: `${base}:reserved`, pending: `${base}:pending` };
+    openLocks.add(this);
   }
 
   // Take the named lock in `mode` if it is free now; false if not.
@@ -333,6 +349,7 @@ export class FileLock {
   }
 
   [Symbol.dispose]() {
+    openLocks.delete(this);
     for (const which of [...this.#held.keys()]) this.#drop(which);
     this.#level = 'none';
   }

@@ -7,21 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 import { build } from '../build.mjs';
 import { serve } from '../server.mjs';
+import { launch } from '../chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-sync',
-];
 const testWasm = fileURLToPath(new URL('../../target/wasm/test/', import.meta.url));
 
 let server;
@@ -35,7 +25,7 @@ before(async () => {
   base = `http://127.0.0.1:${server.address().port}`;
   // A persistent profile, so OPFS data is still there after a reload.
   profile = mkdtempSync(join(tmpdir(), 'sqlink-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  context = await launch(profile);
 });
 
 after(async () => {
@@ -149,6 +139,19 @@ describe('demo page', () => {
     await page.setInputFiles('#file', fileURLToPath(new URL('../dist/wasm/snake.wasm', import.meta.url)));
     await page.waitForFunction(() => document.querySelector('#output').textContent.includes('loaded snake'));
     assert.match(await typeLine(page, "SELECT to_snake_case('HelloWorld');"), /\nhello_world\n$/);
+    await page.close();
+  });
+
+  test('the database downloads as a file, and a database file opens in its place', async () => {
+    const page = await openPage();
+    await typeLine(page, "CREATE TABLE kept(x); INSERT INTO kept VALUES ('downloaded');");
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const bytes = readFileSync(await download.path());
+    assert.equal(bytes.subarray(0, 15).toString(), 'SQLite format 3');
+    await typeLine(page, 'DROP TABLE kept;');
+    await page.setInputFiles('#open-db', { name: 'copy.db', mimeType: 'application/vnd.sqlite3', buffer: bytes });
+    await page.waitForFunction(() => document.querySelector('#output').textContent.includes('Opened copy.db'));
+    assert.match(await typeLine(page, 'SELECT x FROM kept;'), /\ndownloaded\n$/);
     await page.close();
   });
 

@@ -129,10 +129,18 @@ fn test_browser(root: &Path) -> Result<()> {
     toolchain::run_in(&browser, "node", &["--test", "test/"])
 }
 
+/// The native paths (crate bench/), then the browser's (one INSERT into an OPFS database
+/// file of growing size, in headless Chromium).
 fn bench(root: &Path, args: &[&str]) -> Result<()> {
     let mut cargo_args = vec!["run", "--release", "-q", "-p", "sqlink-bench", "--"];
     cargo_args.extend(args);
-    cargo(root, &cargo_args)
+    cargo(root, &cargo_args)?;
+    let browser = root.join("browser");
+    toolchain::ensure_npm_packages(&browser)?;
+    toolchain::ensure_chromium()?;
+    let mut node_args = vec!["bench/opfs-insert.mjs"];
+    node_args.extend(args);
+    toolchain::run_in(&browser, "node", &node_args)
 }
 
 /// Keep timestamps when nothing changed, so cargo does not rebuild the host needlessly.
