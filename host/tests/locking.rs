@@ -59,7 +59,12 @@ struct Session {
 
 impl Session {
     fn start(db: &Path) -> Session {
-        let mut child = command(db.parent().unwrap(), &[db.to_str().unwrap()])
+        Session::start_with(db, &[])
+    }
+
+    fn start_with(db: &Path, options: &[&str]) -> Session {
+        let args: Vec<&str> = options.iter().copied().chain([db.to_str().unwrap()]).collect();
+        let mut child = command(db.parent().unwrap(), &args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -377,4 +382,28 @@ fn a_busy_writer_waits_about_its_timeout_then_says_database_is_locked() {
     assert_eq!(run.stdout, "still here\n");
     conn.execute_batch("COMMIT").unwrap();
     assert_eq!(count(&db), 0);
+}
+
+/// Closing any descriptor of a file drops a process's classic POSIX locks on it; the runtime's
+/// locks must survive an extension (granted the directory) opening and closing the database.
+#[test]
+fn an_extension_reading_the_database_file_cannot_break_its_locks() {
+    let (dir, db) = temp_db();
+    create_table(&db);
+    let hostile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/hostile.wasm").canonicalize().unwrap();
+    let granted = dir.path().canonicalize().unwrap();
+    let mut session = Session::start_with(&db, &["--allow-dir", granted.to_str().unwrap()]);
+    session.run_until(
+        &format!(
+            ".load {}\nBEGIN IMMEDIATE; INSERT INTO t(tag) VALUES ('sqlink');\nSELECT length(read_file('{}')) >= 0;",
+            hostile.display(),
+            db.display()
+        ),
+        "in transaction",
+    );
+    let refused = native(&db).execute("INSERT INTO t(tag) VALUES ('refused')", []).unwrap_err();
+    assert_eq!(refused.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy), "{refused}");
+    let run = session.finish("COMMIT;");
+    assert!(run.stderr.contains("read_file("), "the extension did open the database: {}", run.stderr);
+    assert_eq!(tags(&db), BTreeSet::from(["sqlink".to_owned()]));
 }
