@@ -111,6 +111,7 @@ export class Session {
       },
       'sqlink:wasm/dispatch': this.#dispatch(),
       'sqlink:wasm/file-locks': { FileLock },
+      'sqlink:wasm/interrupt': this.#interrupt(),
     };
     const runtime = await instantiateRuntime(runtimeModule, imports);
     this.#session = runtime.session;
@@ -128,6 +129,8 @@ export class Session {
   #enqueue(operation) {
     const run = this.#queue.then(async () => {
       if (this.#closed) throw new Error('the database is closed');
+      // An interrupt asked for between calls is for no statement.
+      if (this.#watch !== null) Atomics.store(this.#watch, WATCH.interrupt, 0);
       return operation();
     });
     this.#queue = run.catch(() => {});
@@ -279,6 +282,15 @@ export class Session {
     } finally {
       Atomics.store(watch, WATCH.busy, 0);
     }
+  }
+
+  // The runtime's interrupt import: the page sets WATCH.interrupt (db.interrupt()).
+  #interrupt() {
+    const watch = this.#watch;
+    return {
+      pending: () => watch !== null && Atomics.load(watch, WATCH.interrupt) !== 0,
+      take: () => watch !== null && Atomics.exchange(watch, WATCH.interrupt, 0) !== 0,
+    };
   }
 
   // The runtime's dispatch import. Each call runs synchronously in the extension's instance;

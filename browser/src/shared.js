@@ -7,9 +7,10 @@ export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
 export const GRANTED_CLOCK = ['uuid'];
 
 /**
- * Slots of the Int32Array over a SharedArrayBuffer through which a worker shows the page
- * which extension call is running: the page cannot interrupt wasm, but it can stop the
- * worker when one call runs past the time limit.
+ * Slots of the Int32Array over a SharedArrayBuffer shared by the page and a database's
+ * worker. The worker shows which extension call is running: the page cannot interrupt wasm,
+ * but it can stop the worker when one call runs past the time limit. The page asks for an
+ * interrupt, which SQLite in the worker reads through the runtime's `interrupt` import.
  */
 export const WATCH = {
   busy: 0, // 1 while an extension call runs
@@ -17,7 +18,8 @@ export const WATCH = {
   handle: 2, // the extension running
   kind: 3, // one of `kinds`
   id: 4, // the function's id within its kind
-  length: 5,
+  interrupt: 5, // 1 while an interrupt is pending
+  length: 6,
   kinds: { scalar: 0, aggregate: 1, collation: 2 },
 };
 

@@ -74,6 +74,11 @@ export declare class Database {
   evalLine(line: string): Promise<LineResult>;
   /** Load an extension: bundled name (uuid, md5, snake, stats), URL, or component bytes. */
   loadExtension(source: string | URL | ArrayBuffer | Uint8Array): Promise<ExtensionInfo>;
+  /**
+   * Interrupt the running statement (its call rejects with "interrupted"; the database
+   * stays open). Needs a cross-origin isolated page.
+   */
+  interrupt(): void;
   /** The database as the bytes of a database file (a consistent snapshot). */
   exportBytes(): Promise<Uint8Array>;
   /** Close this database; later calls reject. Other databases are not affected. */

@@ -10,6 +10,9 @@ export { BUNDLED_EXTENSIONS };
 /** How long one extension call may run before its database is stopped, by default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
+/** After the time limit, how long an interrupted extension call has to return. */
+const INTERRUPT_GRACE_MS = 200;
+
 /**
  * True when the browser has JavaScript Promise Integration, which the runtime needs to
  * wait for an extension to be fetched and compiled in the middle of a `.load`.
@@ -152,15 +155,25 @@ export class Database {
     if (this.#watch === null || this.#watchdog !== null) return;
     let seen = -1;
     let since = 0;
+    let interruptedAt = null;
     this.#watchdog = setInterval(() => {
       const watch = this.#watch;
       const calls = Atomics.load(watch, WATCH.calls);
       if (Atomics.load(watch, WATCH.busy) !== 1 || calls !== seen) {
         seen = calls;
         since = performance.now();
+        interruptedAt = null;
         return;
       }
       if (performance.now() - since < this.#timeoutMs) return;
+      // Past the limit, interrupt first: if the call returns, SQLite stops the statement and
+      // the database stays open. Only a call that does not return ends the worker.
+      if (interruptedAt === null) {
+        Atomics.store(watch, WATCH.interrupt, 1);
+        interruptedAt = performance.now();
+        return;
+      }
+      if (performance.now() - interruptedAt < INTERRUPT_GRACE_MS) return;
       const info = this.#extensions.get(watch[WATCH.handle]);
       const name = info ? `${info.name}: ${functionName(info, watch[WATCH.kind], watch[WATCH.id]) ?? 'a function'}()` : 'an extension call';
       this.#stop(`${name} was stopped after ${this.#timeoutMs / 1000} s (time limit); the database was closed`);
@@ -221,6 +234,16 @@ export class Database {
    */
   exportBytes() {
     return this.#request('exportBytes', []);
+  }
+
+  /**
+   * Interrupt the statement running now, as Ctrl-C does in the shell: its `exec` rejects
+   * with "interrupted" and the database stays open. Needs a cross-origin isolated page
+   * (SharedArrayBuffer); does nothing while no call runs.
+   */
+  interrupt() {
+    if (this.#watch === null) throw new Error('interrupt() needs a cross-origin isolated page (SharedArrayBuffer)');
+    if (this.#pending.size > 0) Atomics.store(this.#watch, WATCH.interrupt, 1);
   }
 
   /** Close the database (after the calls already made); other databases are not affected. */

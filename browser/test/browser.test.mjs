@@ -142,6 +142,20 @@ describe('demo page', () => {
     await page.close();
   });
 
+  test('Stop interrupts the running statement and the REPL carries on with the same database', async () => {
+    const page = await openPage();
+    await typeLine(page, 'CREATE TABLE t(x); INSERT INTO t VALUES (21);');
+    await page.fill('#line', 'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c;');
+    await page.press('#line', 'Enter');
+    await page.waitForSelector('#stop:not([disabled])');
+    await page.waitForTimeout(300);
+    await page.click('#stop');
+    await page.waitForSelector('#line:not([disabled])');
+    assert.match(await page.textContent('#output'), /Error: interrupted\n$/);
+    assert.equal(await typeLine(page, 'SELECT x * 2 FROM t;'), 'sqlink> SELECT x * 2 FROM t;\n42\n');
+    await page.close();
+  });
+
   test('the database downloads as a file, and a database file opens in its place', async () => {
     const page = await openPage();
     await typeLine(page, "CREATE TABLE kept(x); INSERT INTO kept VALUES ('downloaded');");
@@ -352,6 +366,25 @@ describe('JS API', () => {
     assert.equal(results.after, results.error);
     assert.deepEqual(results.fresh, [[2]]);
     assert.deepEqual(results.other, [[1]]);
+  });
+
+  test('interrupt() rejects the running statement with "interrupted" and the database stays open', async () => {
+    const result = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+       const running = db.exec('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c')
+         .then(() => 'finished', (e) => e.message);
+       await new Promise((resolve) => setTimeout(resolve, 300));
+       db.interrupt();
+       const outcome = await running;
+       const [after] = await db.exec('SELECT x FROM t');
+       db.interrupt(); // nothing runs: no effect on the next statement
+       const [next] = await db.exec('SELECT 2');
+       await db.close();
+       return { outcome, after: after.rows, next: next.rows };`,
+    );
+    assert.deepEqual(result, { outcome: 'interrupted', after: [[1]], next: [[2]] });
   });
 
   test('a database opened with a path is kept in OPFS across a reload', async () => {

@@ -11,6 +11,7 @@ const prompt = document.getElementById('prompt');
 const drop = document.getElementById('drop');
 const picker = document.getElementById('file');
 const download = document.getElementById('download');
+const stop = document.getElementById('stop');
 const openFile = document.getElementById('open-db');
 
 function print(text, kind) {
@@ -57,6 +58,7 @@ async function main() {
     recalled = history.length;
     print(`${prompt.textContent} ${line}`, 'input');
     input.disabled = true;
+    stop.disabled = !globalThis.crossOriginIsolated;
     try {
       const result = await db.evalLine(line);
       printOutput(result.output);
@@ -70,9 +72,13 @@ async function main() {
       print(`Error: ${error.message}`, 'error');
       await reopenIfClosed();
     }
+    stop.disabled = true;
     input.disabled = false;
     input.focus();
   });
+  // Stop interrupts the running statement, as Ctrl-C does in the shell.
+  stop.addEventListener('click', () => db.interrupt());
+
   // The database as a file the user keeps, and a file the user has opened in its place.
   download.addEventListener('click', async () => {
     try {

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 
 use crate::bindings::exports::sqlink::wasm::session::{Guest, LineResult, StatementResult};
+use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::Connection;
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::shell::{Flow, Output, Shell};
@@ -17,16 +18,19 @@ fn open_connection(path: &str) -> Result<Connection, String> {
     Connection::open(path).map_err(|e| format!("cannot open \"{path}\": {}", e.message))
 }
 
-/// Run `f` on the session's shell, opening an in-memory database on first use.
+/// Run `f` on the session's shell, opening an in-memory database on first use. An interrupt
+/// applies to the call it came during; what is left of it is dropped after the call.
 fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, String> {
-    SHELL.with(|cell| {
+    let result = SHELL.with(|cell| {
         let mut slot = cell.borrow_mut();
         let shell = match &mut *slot {
             Some(shell) => shell,
             None => slot.insert(Shell::new(open_connection(":memory:")?, Output::Captured(String::new()))),
         };
         f(shell)
-    })
+    });
+    interrupt::take();
+    result
 }
 
 impl Guest for Cli {

@@ -3,6 +3,7 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
+use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
 use crate::bindings::sqlite::extension::types::Value;
@@ -177,6 +178,11 @@ impl Shell {
             if self.feed_line(&line) == Flow::Quit {
                 return Flow::Quit;
             }
+            if interrupt::take() && !interactive {
+                // As sqlite3: an interrupted batch stops reading and exits with status 1.
+                self.interrupted();
+                return Flow::Quit;
+            }
         }
         if self.is_pending() {
             // An unfinished statement at the end of input: let SQLite say what is wrong.
@@ -212,6 +218,14 @@ impl Shell {
             }
         }
         Flow::Continue
+    }
+
+    /// An interrupt came while no statement ran to report it: still an error for the
+    /// exit status.
+    fn interrupted(&mut self) {
+        if self.errors == 0 {
+            self.error("interrupted");
+        }
     }
 
     pub fn error(&mut self, message: &str) {

@@ -10,5 +10,5 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::sqlite::extension::{aggregate_function, collation, metadata, scalar_function};
-pub use sqlink::wasm::{dispatch, file_locks, spi_loader};
+pub use sqlink::wasm::{dispatch, file_locks, interrupt, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, Value};

@@ -5,6 +5,8 @@
 //! stopped by the deadline, memory over the cap) wasmtime refuses further calls into that
 //! instance, so it is dropped and the next call instantiates afresh.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
@@ -21,6 +23,8 @@ pub use crate::sandbox::Sandbox;
 const SQLITE_ERROR: i32 = 1;
 /// SQLITE_TOOBIG: a result longer than SQLite accepts.
 const SQLITE_TOOBIG: i32 = 18;
+/// SQLITE_INTERRUPT: the user interrupted the statement.
+const SQLITE_INTERRUPT: i32 = 9;
 /// The most data one call may copy out of an extension (its result, or what it hands a
 /// WASI call), enforced by wasmtime's hostcall fuel so the host never allocates more on
 /// an extension's behalf. Below SQLite's SQLITE_MAX_LENGTH (1e9).
@@ -35,6 +39,30 @@ const TICK: Duration = Duration::from_millis(10);
 pub struct ExtensionEngine {
     engine: Engine,
     cache: ComponentCache,
+    interrupts: Interrupts,
+}
+
+/// Interrupt requests (Ctrl-C) not yet taken, shared by everything one engine runs: a
+/// running extension call stops at the next epoch tick, and the runtime's SQLite asks
+/// through its `interrupt` import.
+#[derive(Clone, Default)]
+pub struct Interrupts(Arc<AtomicUsize>);
+
+impl Interrupts {
+    /// Ask to interrupt; returns how many requests are now pending (sqlite3 gives up after
+    /// the third press that nothing took).
+    pub fn request(&self) -> usize {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    pub fn pending(&self) -> bool {
+        self.0.load(Ordering::SeqCst) > 0
+    }
+
+    /// Clear the pending requests; whether there were any.
+    pub fn take(&self) -> bool {
+        self.0.swap(0, Ordering::SeqCst) > 0
+    }
 }
 
 impl ExtensionEngine {
@@ -50,7 +78,7 @@ impl ExtensionEngine {
                 std::thread::sleep(TICK);
             }
         })?;
-        Ok(ExtensionEngine { engine, cache })
+        Ok(ExtensionEngine { engine, cache, interrupts: Interrupts::default() })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -59,6 +87,11 @@ impl ExtensionEngine {
 
     pub fn cache(&self) -> &ComponentCache {
         &self.cache
+    }
+
+    /// The interrupt requests of everything this engine runs.
+    pub fn interrupts(&self) -> &Interrupts {
+        &self.interrupts
     }
 
     /// Compile (or load from the cache) a component.
@@ -73,6 +106,10 @@ pub struct ExtensionState {
     table: ResourceTable,
     limits: StoreLimits,
     stderr: MemoryOutputPipe,
+    /// Epoch ticks the running call has left before its time limit.
+    ticks_left: u64,
+    /// Set when the running call was stopped by an interrupt request, not the time limit.
+    interrupted: bool,
 }
 
 impl WasiView for ExtensionState {
@@ -99,6 +136,7 @@ struct Live {
 pub struct Extension {
     info: ExtensionInfo,
     engine: Engine,
+    interrupts: Interrupts,
     pre: InstancePre<ExtensionState>,
     exports: Exports,
     sandbox: Sandbox,
@@ -189,7 +227,7 @@ impl Extension {
             collations: Vec::new(),
         };
         let mut extension =
-            Extension { info: empty, engine: engine.engine().clone(), pre, exports, sandbox, live: None };
+            Extension { info: empty, engine: engine.engine().clone(), interrupts: engine.interrupts().clone(), pre, exports, sandbox, live: None };
         let (mut live, instance) = extension.instantiate().context("instantiating the extension")?;
         let describe = extension.exports.metadata.load(&mut live.store, &instance)?;
         let info = describe.call_describe(&mut live.store).map_err(|trap| {
@@ -227,12 +265,25 @@ impl Extension {
             .memory_size(self.sandbox.memory_limit)
             .trap_on_grow_failure(true)
             .build();
-        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr };
+        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left: 0, interrupted: false };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Interrupt));
+        // Every tick of a running call looks at the interrupt requests and the time left.
+        store.set_epoch_deadline(1);
+        let interrupts = self.interrupts.clone();
+        store.epoch_deadline_callback(move |mut store| {
+            let state = store.data_mut();
+            if interrupts.pending() {
+                state.interrupted = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            if state.ticks_left <= 1 {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            state.ticks_left -= 1;
+            Ok(UpdateDeadline::Continue(1))
+        });
         Ok(store)
     }
 
@@ -281,9 +332,16 @@ impl Extension {
         let Some(live) = self.live.as_mut() else {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no instance", self.info.name) });
         };
-        live.store.set_epoch_deadline(ticks);
+        let state = live.store.data_mut();
+        state.ticks_left = ticks;
+        state.interrupted = false;
+        live.store.set_epoch_deadline(1);
         match call(live) {
             Ok(result) => result,
+            Err(_) if live.store.data().interrupted => {
+                self.live = None;
+                Err(Error { code: SQLITE_INTERRUPT, message: String::from("interrupted") })
+            }
             Err(trap) => {
                 let stderr = live.store.data().stderr.contents();
                 self.live = None;

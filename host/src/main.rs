@@ -87,6 +87,15 @@ fn run() -> Result<i32> {
     }
     let interactive = std::io::stdin().is_terminal() && !has_sql_argument(&repl_args);
     let engine = ExtensionEngine::new(ComponentCache::from_env())?;
+    // Ctrl-C interrupts the running statement (or extension call), as in sqlite3; a third
+    // press that nothing took ends sqlink.
+    let interrupts = engine.interrupts().clone();
+    ctrlc::set_handler(move || {
+        if interrupts.request() >= 3 {
+            std::process::exit(1);
+        }
+    })
+    .context("installing the Ctrl-C handler")?;
     let options = RuntimeOptions { args: repl_args, dirs, cwd, sandbox, interactive };
     if interactive {
         sqlink_host::terminal::run(&engine, runtime, options)

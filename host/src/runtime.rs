@@ -16,7 +16,7 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{dispatch, file_locks, spi_loader, sqlite, Error, ExtensionInfo, Value};
+use crate::bindings::{dispatch, file_locks, interrupt, spi_loader, sqlite, Error, ExtensionInfo, Value};
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
 use crate::loader;
 use crate::locks::FileLocks;
@@ -180,6 +180,16 @@ impl dispatch::Host for RuntimeState {
 
 impl sqlite::extension::types::Host for RuntimeState {}
 
+impl interrupt::Host for RuntimeState {
+    fn pending(&mut self) -> bool {
+        self.engine.interrupts().pending()
+    }
+
+    fn take(&mut self) -> bool {
+        self.engine.interrupts().take()
+    }
+}
+
 /// A linker with WASI and the runtime's imports.
 pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     let mut linker = Linker::new(engine);
@@ -188,6 +198,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     spi_loader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
+    interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 

@@ -47,6 +47,17 @@ impl WasiView for Harness {
 
 impl lib_bindings::sqlite::extension::types::Host for Harness {}
 
+/// No one interrupts in this harness.
+impl lib_bindings::sqlink::wasm::interrupt::Host for Harness {
+    fn pending(&mut self) -> bool {
+        false
+    }
+
+    fn take(&mut self) -> bool {
+        false
+    }
+}
+
 impl dispatch::Host for Harness {
     fn scalar_call(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
         assert_eq!(ext, EXT);
@@ -110,6 +121,7 @@ impl Lib {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
         lib_bindings::sqlite::extension::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
         dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
+        lib_bindings::sqlink::wasm::interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
         file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |h: &mut Harness| &mut h.locks).unwrap();
         let mut wasi = WasiCtxBuilder::new();
         if let Some(dir) = dir {
@@ -340,10 +352,10 @@ fn values_cross_exactly() {
 }
 
 /// The composed runtime's imports are the host's to provide: `spi-loader`, `dispatch`,
-/// `file-locks`, WASI, and the extension contract's `types` (type definitions only, no
+/// `file-locks`, `interrupt`, WASI, and the extension contract's `types` (type definitions only, no
 /// functions).
 #[test]
-fn the_composed_runtime_imports_only_loader_dispatch_locks_and_wasi() {
+fn the_composed_runtime_imports_only_loader_dispatch_locks_interrupt_and_wasi() {
     let engine = Engine::default();
     let bytes = sqlink_host::embedded::RUNTIME.expect("built by `cargo xtask build`");
     let component = Component::new(&engine, bytes).unwrap();
@@ -366,7 +378,7 @@ fn the_composed_runtime_imports_only_loader_dispatch_locks_and_wasi() {
         imports.push(unversioned);
     }
     imports.sort();
-    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/spi-loader"]);
+    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/spi-loader"]);
     let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
     assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
     assert!(exports.iter().any(|e| e.starts_with("sqlink:wasm/dispatch-bridge@")), "{exports:?}");
