@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{cache_dir, command};
+use common::{command, pty_command};
 
 /// A query that runs until something stops it.
 const ENDLESS: &str = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c;";
@@ -101,16 +101,8 @@ fn sigint_interrupts_a_long_extension_call() {
 
 #[test]
 fn ctrl_c_at_a_terminal_gives_the_prompt_back_and_the_session_goes_on() {
-    // util-linux `script` runs sqlink on a pseudo-terminal, where Ctrl-C (byte 3) is SIGINT.
     let dir = tempfile::tempdir().unwrap();
-    let mut script = Command::new("script");
-    script
-        .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
-        .current_dir(dir.path())
-        .env("SQLINK_CACHE_DIR", cache_dir())
-        .env("HOME", dir.path())
-        .env("TERM", "dumb");
-    let mut session = Watched::spawn(script);
+    let mut session = Watched::spawn(pty_command(dir.path()));
     session.write(&format!("CREATE TABLE t(x); INSERT INTO t VALUES (42);\nSELECT 'run' || 'ning';\n{ENDLESS}\n"));
     session.wait_for("running");
     std::thread::sleep(Duration::from_millis(500));

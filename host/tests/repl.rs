@@ -192,16 +192,8 @@ fn sql_on_the_command_line() {
 
 #[test]
 fn interactive_session_in_a_pty() {
-    // util-linux `script` runs sqlink on a pseudo-terminal: prompts and line editing on.
     let dir = tempfile::tempdir().unwrap();
-    let mut script = Command::new("script");
-    script
-        .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
-        .current_dir(dir.path())
-        .env("SQLINK_CACHE_DIR", cache_dir())
-        .env("HOME", dir.path())
-        .env("TERM", "dumb");
-    let run = run_with_stdin(script, ".load md5\nSELECT md5('abc')\n;\n.quit\n");
+    let run = run_with_stdin(pty_command(dir.path()), ".load md5\nSELECT md5('abc')\n;\n.quit\n");
     assert!(run.stdout.contains("sqlink> "), "prompt missing: {:?}", run.stdout);
     assert!(run.stdout.contains("   ...> "), "continuation prompt missing: {:?}", run.stdout);
     assert!(run.stdout.contains("900150983cd24fb0d6963f7d28e17f72"), "{:?}", run.stdout);

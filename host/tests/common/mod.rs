@@ -23,6 +23,19 @@ pub fn command(cwd: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// `sqlink` on a pseudo-terminal (util-linux `script`): prompts and line editing on, and
+/// Ctrl-C (byte 3 on its stdin) raises SIGINT. History goes to `dir/.sqlink_history`.
+pub fn pty_command(dir: &Path) -> Command {
+    let mut script = Command::new("script");
+    script
+        .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
+        .current_dir(dir)
+        .env("SQLINK_CACHE_DIR", cache_dir())
+        .env("HOME", dir)
+        .env("TERM", "dumb");
+    script
+}
+
 pub fn finish(output: Output) -> Run {
     Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
