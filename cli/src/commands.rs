@@ -7,25 +7,101 @@ use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::Mode;
 use crate::shell::{Flow, Shell};
 
-const HELP: &str = "\
-.load NAME|PATH      Load an extension: a bundled name (uuid, md5, snake, stats), a name
-                     on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)
-.unload NAME         Unload an extension and remove its functions
-.extensions          List loaded extensions with their functions
-.open [FILE]         Close this database and open FILE (in memory without FILE)
-.tables [PATTERN]    List tables and views, optionally matching a LIKE pattern
-.schema [PATTERN]    Show CREATE statements, optionally for matching tables
-.mode MODE           Output mode: list csv json line box table
-.headers on|off      Show or hide column names
-.nullvalue TEXT      Show NULL values as TEXT
-.timer on|off        Show how long each statement takes
-.timeout MS          Try opening locked tables for MS milliseconds
-.bail on|off         Stop after the first error
-.read FILE           Run the statements and commands in FILE
-.help                Show this message
-.quit                Exit (also .exit)";
+/// Each command's usage and what it does, as `.help` shows them.
+const HELP: &[(&str, &str)] = &[
+    (".bail on|off", "Stop after the first error"),
+    (".changes on|off", "Show the number of rows changed by each SQL statement"),
+    (".databases", "List the names and files of attached databases"),
+    (".dump ?PATTERN?", "Render the database (or the tables matching a LIKE pattern) as SQL"),
+    (".exit", "Exit (also .quit)"),
+    (".extensions", "List loaded extensions with their functions"),
+    (".headers on|off", "Show or hide column names"),
+    (".help ?COMMAND?", "Show this message, or the help for COMMAND"),
+    (".import [--csv] [--skip N] FILE TABLE", "Import data from FILE into TABLE (created from the header row if missing)"),
+    (".indexes ?TABLE?", "Show the names of indexes, optionally only those on TABLE"),
+    (".load NAME|PATH", "Load an extension: a bundled name (uuid, md5, snake, stats), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)"),
+    (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
+    (".nullvalue TEXT", "Show NULL values as TEXT"),
+    (".once FILE", "Send the output of the next command only to FILE"),
+    (".open ?FILE?", "Close this database and open FILE (in memory without FILE)"),
+    (".output ?FILE?", "Send output to FILE, or back to stdout without FILE"),
+    (".print STRING...", "Print the strings"),
+    (".quit", "Exit (also .exit)"),
+    (".read FILE", "Run the statements and commands in FILE"),
+    (".schema ?PATTERN?", "Show CREATE statements, optionally for matching tables"),
+    (".separator COL ?ROW?", "Change the column and row separators (list and quote modes, .import)"),
+    (".show", "Show the current settings"),
+    (".tables ?PATTERN?", "List tables and views, optionally matching a LIKE pattern"),
+    (".timeout MS", "Try opening locked tables for MS milliseconds"),
+    (".timer on|off", "Show how long each statement takes"),
+    (".unload NAME", "Unload an extension and remove its functions"),
+];
 
-/// Split a dot command's arguments: white space separates, quotes group.
+/// `.help` text for the commands whose name starts with `prefix` (all without one).
+fn help(prefix: Option<&str>) -> Option<String> {
+    let prefix = prefix.map(|p| p.trim_start_matches('.'));
+    let matching: Vec<_> = HELP
+        .iter()
+        .filter(|(usage, _)| prefix.is_none_or(|p| usage[1..].starts_with(p)))
+        .collect();
+    if matching.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (usage, text) in matching {
+        if usage.len() < 21 {
+            let _ = writeln!(out, "{usage:<21}{text}");
+        } else {
+            let _ = writeln!(out, "{usage}\n{:21}{text}", "");
+        }
+    }
+    Some(out)
+}
+
+/// A string as sqlite3's `.show` prints separators and the null value: quoted, with C escapes.
+fn c_string(s: &str) -> String {
+    crate::format::escaped_string(s, |c| format!("\\{c:03o}"))
+}
+
+/// Backslash escapes in an unquoted or double-quoted argument, as sqlite3 resolves them.
+fn resolve_backslashes(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len());
+    let mut chars = arg.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('a') => out.push('\x07'),
+            Some('b') => out.push('\x08'),
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('v') => out.push('\x0b'),
+            Some('f') => out.push('\x0c'),
+            Some('r') => out.push('\r'),
+            Some(d @ '0'..='7') => {
+                let mut value = d.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|c| c.to_digit(8)) {
+                        Some(digit) => {
+                            value = value * 8 + digit;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.extend(char::from_u32(value));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Split a dot command's arguments as sqlite3 does: white space separates, quotes group, and
+/// backslash escapes are resolved except inside single quotes.
 fn split_args(line: &str) -> Vec<String> {
     let mut args = Vec::new();
     let mut chars = line.chars().peekable();
@@ -37,11 +113,18 @@ fn split_args(line: &str) -> Vec<String> {
         let mut arg = String::new();
         if c == '"' || c == '\'' {
             chars.next();
-            for ch in chars.by_ref() {
+            while let Some(ch) = chars.next() {
                 if ch == c {
                     break;
                 }
                 arg.push(ch);
+                // Inside double quotes a backslash keeps the next character (even a quote).
+                if ch == '\\' && c == '"' {
+                    arg.extend(chars.next());
+                }
+            }
+            if c == '"' {
+                arg = resolve_backslashes(&arg);
             }
         } else {
             while let Some(&ch) = chars.peek() {
@@ -51,6 +134,7 @@ fn split_args(line: &str) -> Vec<String> {
                 arg.push(ch);
                 chars.next();
             }
+            arg = resolve_backslashes(&arg);
         }
         args.push(arg);
     }
@@ -106,7 +190,10 @@ impl Shell {
         let arg = args.get(1);
         match command {
             "quit" | "exit" => return Flow::Quit,
-            "help" => self.output.line(HELP),
+            "help" => match help(arg.map(String::as_str)) {
+                Some(text) => self.output.out(&text),
+                None => self.error(&format!("Nothing matches '{}'", arg.map_or("", |a| a.as_str()))),
+            },
             "load" => match arg {
                 Some(name) => {
                     if let Err(message) = self.load(name) {
@@ -131,7 +218,10 @@ impl Shell {
             "open" => {
                 let path = arg.map_or_else(|| String::from(":memory:"), |p| self.resolve(p));
                 match Connection::open(&path) {
-                    Ok(conn) => self.conn = conn,
+                    Ok(conn) => {
+                        self.conn = conn;
+                        self.db_name = arg.map_or_else(|| String::from(":memory:"), String::clone);
+                    }
                     Err(e) => self.error(&format!("cannot open \"{}\": {}", arg.map_or("", |s| s), e.message)),
                 }
             }
@@ -156,18 +246,52 @@ impl Shell {
                     None => String::new(),
                 };
                 let sql = format!(
-                    "SELECT sql || ';' FROM sqlite_schema WHERE sql IS NOT NULL \
+                    "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL \
                      AND name NOT LIKE 'sqlite_%' {filter} ORDER BY tbl_name, type DESC, name"
                 );
                 match self.query_text(&sql) {
-                    Ok(rows) => rows.iter().for_each(|r| self.output.line(&r[0])),
+                    Ok(rows) => rows.iter().for_each(|r| self.output.line(&crate::dump::schema_statement(&r[0]))),
                     Err(e) => self.error(&e),
                 }
             }
-            "mode" => match arg.and_then(|m| Mode::parse(m)) {
-                Some(mode) => self.settings.mode = mode,
-                None => self.error(&format!("usage: .mode MODE, one of: {}", Mode::NAMES)),
+            "mode" => {
+                if !arg.is_some_and(|m| self.settings.set_mode(m, args.get(2).map(String::as_str))) {
+                    self.error(&format!("usage: .mode MODE ?TABLE?, MODE one of: {}", Mode::NAMES));
+                }
+            }
+            "separator" => match arg {
+                Some(column) => {
+                    self.settings.column_separator = column.clone();
+                    if let Some(row) = args.get(2) {
+                        self.settings.row_separator = row.clone();
+                    }
+                }
+                None => self.error("usage: .separator COL ?ROW?"),
             },
+            "print" => self.output.line(&args[1..].join(" ")),
+            "changes" => match on_off(arg) {
+                Some(on) => self.changes = on,
+                None => self.error("usage: .changes on|off"),
+            },
+            "show" => self.show(),
+            "databases" => match self.query_text("SELECT name, file FROM pragma_database_list") {
+                Ok(rows) => rows.iter().for_each(|r| self.output.line(&format!("{}: {} r/w", r[0], r[1]))),
+                Err(e) => self.error(&e),
+            },
+            "indexes" | "indices" => {
+                let filter = arg.map_or_else(String::new, |t| format!(" AND tbl_name LIKE {}", quote(t)));
+                let sql = format!("SELECT name FROM sqlite_schema WHERE type = 'index'{filter} ORDER BY 1");
+                match self.query_text(&sql) {
+                    Ok(rows) => {
+                        let names = rows.into_iter().map(|mut r| r.swap_remove(0)).collect();
+                        self.output.out(&in_columns(names));
+                    }
+                    Err(e) => self.error(&e),
+                }
+            }
+            "output" | "once" => self.redirect(command == "once", arg),
+            "dump" => self.dump(arg.map(String::as_str)),
+            "import" => self.import(&args[1..]),
             "headers" | "header" => match on_off(arg) {
                 Some(on) => self.settings.headers = on,
                 None => self.error("usage: .headers on|off"),
@@ -233,6 +357,37 @@ impl Shell {
         Ok(loaded.info)
     }
 
+    /// The settings, as sqlite3's `.show` lists those sqlink has.
+    fn show(&mut self) {
+        let s = &self.settings;
+        let on_off = |on: bool| String::from(if on { "on" } else { "off" });
+        let lines = [
+            ("headers", on_off(s.headers)),
+            ("mode", String::from(s.mode.name())),
+            ("nullvalue", c_string(&s.null_value)),
+            ("output", self.output.target().to_owned()),
+            ("colseparator", c_string(&s.column_separator)),
+            ("rowseparator", c_string(&s.row_separator)),
+            ("filename", self.db_name.clone()),
+        ];
+        for (name, value) in lines {
+            self.output.line(&format!("{name:>12}: {value}"));
+        }
+    }
+
+    /// `.output FILE`, `.once FILE`; `.output` alone goes back to stdout.
+    fn redirect(&mut self, once: bool, file: Option<&String>) {
+        match file {
+            None if once => self.error("usage: .once FILE"),
+            None => self.output.restore(),
+            Some(name) if !once && (name == "stdout" || name == "-") => self.output.restore(),
+            Some(name) => match std::fs::File::create(self.resolve(name)) {
+                Ok(handle) => self.output.redirect(handle, name, once),
+                Err(e) => self.error(&format!("cannot open \"{name}\": {e}")),
+            },
+        }
+    }
+
     fn unload(&mut self, name: &str) {
         let Some(ext) = spi_loader::list().into_iter().find(|e| e.info.name == name) else {
             return self.error(&format!("no extension named {name} is loaded"));
@@ -248,14 +403,18 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Names in columns across an 80-character line, as sqlite3's `.tables`.
+/// Names in columns across an 80-character line, as sqlite3's `.tables` and `.indexes`
+/// lay them out: down the columns first, each name padded to the longest, two spaces apart.
 fn in_columns(names: Vec<String>) -> String {
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 2;
-    let per_line = (80 / width).max(1);
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let per_line = (80 / (width + 2)).max(1);
+    let lines = names.len().div_ceil(per_line);
     let mut out = String::new();
-    for chunk in names.chunks(per_line) {
-        let line: String = chunk.iter().map(|n| format!("{n:<width$}")).collect();
-        out.push_str(line.trim_end());
+    for i in 0..lines {
+        for (k, name) in names.iter().skip(i).step_by(lines).enumerate() {
+            let gap = if k == 0 { "" } else { "  " };
+            let _ = write!(out, "{gap}{name:<width$}");
+        }
         out.push('\n');
     }
     out
@@ -268,6 +427,19 @@ mod tests {
     #[test]
     fn arguments_split_on_spaces_and_group_in_quotes() {
         assert_eq!(split_args("load  'my ext.wasm' x"), vec!["load", "my ext.wasm", "x"]);
+    }
+
+    #[test]
+    fn backslash_escapes_resolve_outside_single_quotes() {
+        assert_eq!(split_args(r#"separator \t "a\"b\n" '\t'"#), vec!["separator", "\t", "a\"b\n", "\\t"]);
+        assert_eq!(resolve_backslashes(r"\101\\"), "A\\");
+    }
+
+    #[test]
+    fn help_for_one_command() {
+        assert_eq!(help(Some("dump")).unwrap(), ".dump ?PATTERN?      Render the database (or the tables matching a LIKE pattern) as SQL\n");
+        assert!(help(Some("nothing")).is_none());
+        assert!(help(None).unwrap().lines().count() >= HELP.len());
     }
 
     #[test]

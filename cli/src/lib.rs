@@ -3,7 +3,10 @@
 //! host), `session` takes one call per line or SQL batch (the browser).
 
 mod commands;
+mod dump;
+mod import;
 mod format;
+mod output;
 mod session;
 mod shell;
 

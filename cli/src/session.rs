@@ -25,7 +25,7 @@ fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, S
         let mut slot = cell.borrow_mut();
         let shell = match &mut *slot {
             Some(shell) => shell,
-            None => slot.insert(Shell::new(open_connection(":memory:")?, Output::Captured(String::new()))),
+            None => slot.insert(Shell::new(open_connection(":memory:")?, Output::captured())),
         };
         f(shell)
     });
@@ -38,7 +38,7 @@ impl Guest for Cli {
         let conn = open_connection(&path)?;
         SHELL.with(|cell| match &mut *cell.borrow_mut() {
             Some(shell) => shell.conn = conn,
-            slot => *slot = Some(Shell::new(conn, Output::Captured(String::new()))),
+            slot => *slot = Some(Shell::new(conn, Output::captured())),
         });
         Ok(())
     }

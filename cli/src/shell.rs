@@ -1,16 +1,17 @@
 //! The read–eval–print loop: input handling, statements, errors and exit codes.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::time::Instant;
 
 use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
 use crate::bindings::sqlite::extension::types::Value;
-use crate::format::{Mode, Printer, Settings};
+use crate::format::{Printer, Settings};
+pub use crate::output::Output;
 
 /// Rows fetched per `spi` call: large results stream instead of arriving in one piece.
-const PAGE_ROWS: u32 = 256;
+pub const PAGE_ROWS: u32 = 256;
 
 pub struct Shell {
     pub conn: Connection,
@@ -24,53 +25,10 @@ pub struct Shell {
     /// SQL typed so far whose statement is not complete yet.
     pending: String,
     pub output: Output,
-}
-
-/// Where the shell's text goes: the process's stdout and stderr, or a buffer that a
-/// `session` call returns.
-pub enum Output {
-    Stdio,
-    Captured(String),
-}
-
-impl Output {
-    pub fn out(&mut self, text: &str) {
-        match self {
-            Output::Stdio => print!("{text}"),
-            Output::Captured(buffer) => buffer.push_str(text),
-        }
-    }
-
-    pub fn line(&mut self, text: &str) {
-        self.out(text);
-        self.out("\n");
-    }
-
-    fn error_line(&mut self, text: &str) {
-        match self {
-            Output::Stdio => {
-                let _ = std::io::stdout().flush();
-                eprintln!("{text}");
-            }
-            Output::Captured(buffer) => {
-                buffer.push_str(text);
-                buffer.push('\n');
-            }
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Output::Stdio = self {
-            let _ = std::io::stdout().flush();
-        }
-    }
-
-    pub fn take(&mut self) -> String {
-        match self {
-            Output::Stdio => String::new(),
-            Output::Captured(buffer) => std::mem::take(buffer),
-        }
-    }
+    /// `.changes on`: report the rows each SQL input changed.
+    pub changes: bool,
+    /// The database as the user named it (`.show`).
+    pub db_name: String,
 }
 
 /// What a line of input asks the loop to do next.
@@ -90,7 +48,7 @@ impl Shell {
     /// sqlite3-style arguments: options, then the database, then SQL or dot commands to
     /// run (each argument on its own) instead of reading standard input.
     pub fn from_args(args: &[String]) -> Result<(Shell, Vec<String>), String> {
-        let mut settings = Settings { mode: Mode::List, headers: false, null_value: String::new() };
+        let mut settings = Settings::default();
         let mut bail = false;
         let mut positional = Vec::new();
         let mut iter = args.iter();
@@ -104,10 +62,11 @@ impl Shell {
                     settings.null_value = iter.next().ok_or("-nullvalue needs an argument")?.clone()
                 }
                 Some("help") => return Err(USAGE.to_owned()),
-                Some(name) if !name.is_empty() => match Mode::parse(name) {
-                    Some(mode) => settings.mode = mode,
-                    None => return Err(format!("unknown option: {arg}\n{USAGE}")),
-                },
+                Some(name) if !name.is_empty() => {
+                    if !settings.set_mode(name, None) {
+                        return Err(format!("unknown option: {arg}\n{USAGE}"));
+                    }
+                }
                 _ => positional.push(arg.clone()),
             }
         }
@@ -117,17 +76,29 @@ impl Shell {
         let path = absolute(cwd.as_deref(), &db);
         let conn = Connection::open(&path).map_err(|e| format!("cannot open \"{db}\": {}", e.message))?;
         let commands = positional.collect();
-        let mut shell = Shell::new(conn, Output::Stdio);
+        let mut shell = Shell::new(conn, Output::stdio());
         shell.settings = settings;
         shell.bail = bail;
         shell.cwd = cwd;
+        shell.db_name = db;
         Ok((shell, commands))
     }
 
     /// A shell in list mode without headers, as sqlite3 starts.
     pub fn new(conn: Connection, output: Output) -> Shell {
-        let settings = Settings { mode: Mode::List, headers: false, null_value: String::new() };
-        Shell { conn, settings, timer: false, bail: false, cwd: None, errors: 0, pending: String::new(), output }
+        let settings = Settings::default();
+        Shell {
+            conn,
+            settings,
+            timer: false,
+            bail: false,
+            cwd: None,
+            errors: 0,
+            pending: String::new(),
+            output,
+            changes: false,
+            db_name: String::from(":memory:"),
+        }
     }
 
     /// True while a statement is unfinished and the next line continues it.
@@ -164,8 +135,7 @@ impl Shell {
         let mut lines = input.lines();
         loop {
             if interactive {
-                self.output.out(if self.is_pending() { "   ...> " } else { "sqlink> " });
-                self.output.flush();
+                self.output.prompt(if self.is_pending() { "   ...> " } else { "sqlink> " });
             }
             let line = match lines.next() {
                 Some(Ok(line)) => line,
@@ -201,7 +171,12 @@ impl Shell {
     pub fn feed_line(&mut self, line: &str) -> Flow {
         if !self.is_pending() && line.trim_start().starts_with('.') {
             let errors = self.errors;
-            if self.dot_command(line.trim()) == Flow::Quit || (self.bail && self.errors > errors) {
+            let flow = self.dot_command(line.trim());
+            // `.once` itself starts the redirect that the next command ends.
+            if !line.trim_start().starts_with(".once") {
+                self.output.command_done();
+            }
+            if flow == Flow::Quit || (self.bail && self.errors > errors) {
                 return Flow::Quit;
             }
             return Flow::Continue;
@@ -213,7 +188,13 @@ impl Shell {
         self.pending.push('\n');
         if spi::is_complete(&self.pending) {
             let sql = std::mem::take(&mut self.pending);
-            if !self.run_sql(&sql) && self.bail {
+            let ok = self.run_sql(&sql);
+            if ok && self.changes {
+                let (changes, total) = (self.conn.changes(), self.conn.total_changes());
+                self.output.line(&format!("changes: {changes}   total_changes: {total}"));
+            }
+            self.output.command_done();
+            if !ok && self.bail {
                 return Flow::Quit;
             }
         }
@@ -226,6 +207,11 @@ impl Shell {
         if self.errors == 0 {
             self.error("interrupted");
         }
+    }
+
+    /// A message on stderr that is not an error (the exit status stays 0).
+    pub fn warn(&mut self, message: &str) {
+        self.output.error_line(message);
     }
 
     pub fn error(&mut self, message: &str) {

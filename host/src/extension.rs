@@ -265,7 +265,9 @@ impl Extension {
             .memory_size(self.sandbox.memory_limit)
             .trap_on_grow_failure(true)
             .build();
-        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left: 0, interrupted: false };
+        // Instantiation and `describe` get one call's time, as every later call does.
+        let ticks_left = self.deadline_ticks();
+        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left, interrupted: false };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);

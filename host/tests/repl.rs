@@ -75,7 +75,7 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
     assert_eq!(
         ok(&format!("{setup}.mode box\n{q}")),
         "┌────┬─────────┬───────┬───┐
-│ n  │ r       │ s     │ z │
+│ n  │    r    │   s   │ z │
 ├────┼─────────┼───────┼───┤
 │ 1  │ 2.5     │ plain │   │
 │ -7 │ 1.0e+20 │ a,\"b\" │ x │
@@ -85,7 +85,7 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
     assert_eq!(
         ok(&format!("{setup}.mode table\n{q}")),
         "+----+---------+-------+---+
-| n  | r       | s     | z |
+| n  |    r    |   s   | z |
 +----+---------+-------+---+
 | 1  | 2.5     | plain |   |
 | -7 | 1.0e+20 | a,\"b\" | x |
@@ -114,7 +114,8 @@ fn tables_schema_open_and_read() {
         ".read setup.sql\n.tables\n.schema beta\nSELECT 1, 2;\n.open other.db\n.tables\nCREATE TABLE gamma(y);\n.tables\n.tables g%\n",
     );
     assert_eq!(run.stderr, "");
-    assert_eq!(run.stdout, "alpha  beta\nCREATE TABLE beta(x);\n1,2\r\ngamma\ngamma\n");
+    // As sqlite3: each name padded to the longest, the last one too.
+    assert_eq!(run.stdout, "alpha  beta \nCREATE TABLE beta(x);\n1,2\r\ngamma\ngamma\n");
     assert!(dir.path().join("other.db").exists());
 }
 

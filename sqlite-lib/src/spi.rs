@@ -23,19 +23,51 @@ impl spi::Guest for SqliteLib {
 
     fn format_real(r: f64) -> String {
         // The same format SQLite uses to turn a REAL into TEXT (vdbeMemRenderNum).
-        unsafe {
-            let text = ffi::sqlite3_mprintf(c"%!.*g".as_ptr(), 17 as c_int, r);
-            if text.is_null() {
-                return r.to_string();
-            }
-            let out = CStr::from_ptr(text).to_string_lossy().into_owned();
-            ffi::sqlite3_free(text.cast());
-            out
+        printf_real(c"%!.17g", r).unwrap_or_else(|| r.to_string())
+    }
+
+    fn sql_real(r: f64) -> String {
+        if r == f64::INFINITY {
+            return String::from("1e999");
         }
+        if r == f64::NEG_INFINITY {
+            return String::from("-1e999");
+        }
+        // As shell.c: an integral value keeps ".0"; the rest gets 20 digits, which read back
+        // to the same double.
+        let integral = r as i64;
+        if r == integral as f64 {
+            return format!("{integral}.0");
+        }
+        printf_real(c"%!.20g", r).unwrap_or_else(|| r.to_string())
+    }
+
+    fn sql_identifier(name: String) -> String {
+        let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let len = c_int::try_from(name.len()).unwrap_or(c_int::MAX);
+        // SAFETY: `name` is valid for `len` bytes for the duration of the call.
+        let keyword = plain && unsafe { ffi::sqlite3_keyword_check(name.as_ptr().cast(), len) } != 0;
+        if plain && !keyword { name } else { format!("\"{}\"", name.replace('"', "\"\"")) }
     }
 
     fn sqlite_version() -> String {
         unsafe { CStr::from_ptr(ffi::sqlite3_libversion()) }.to_string_lossy().into_owned()
+    }
+}
+
+/// `r` through SQLite's own printf with `format` (one double conversion).
+fn printf_real(format: &CStr, r: f64) -> Option<String> {
+    // SAFETY: `format` holds exactly one double conversion, matched by `r`; the result is
+    // a NUL-terminated string from SQLite's allocator, freed here after copying.
+    unsafe {
+        let text = ffi::sqlite3_mprintf(format.as_ptr(), r);
+        if text.is_null() {
+            return None;
+        }
+        let out = CStr::from_ptr(text).to_string_lossy().into_owned();
+        ffi::sqlite3_free(text.cast());
+        Some(out)
     }
 }
 

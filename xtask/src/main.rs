@@ -107,6 +107,7 @@ fn build(root: &Path) -> Result<()> {
 }
 
 fn test(root: &Path) -> Result<()> {
+    toolchain::ensure_sqlite3()?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"]);
     let browser = test_browser(root);

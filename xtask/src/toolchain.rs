@@ -1,6 +1,6 @@
 //! What a fresh machine needs: the Rust wasm target and clang with the WASI libc headers
 //! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
-//! and Debian's Chromium for the browser.
+//! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 const WASI_HEADERS: &str = "/usr/include/wasm32-wasi/stdio.h";
 const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
 const CHROMIUM: &str = "/usr/bin/chromium";
+const SQLITE3: &str = "/usr/bin/sqlite3";
 
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
@@ -46,15 +47,27 @@ pub fn ensure_npm_packages(browser: &Path) -> Result<()> {
 
 /// Chromium for the browser tests: Debian's package (Playwright cannot download browsers here).
 pub fn ensure_chromium() -> Result<()> {
-    if std::env::var_os("CHROMIUM").is_some() || Path::new(CHROMIUM).exists() {
+    if std::env::var_os("CHROMIUM").is_some() {
+        return Ok(());
+    }
+    ensure_debian_program(CHROMIUM, "chromium", "the browser tests")
+}
+
+/// Debian's `sqlite3` shell, which the shell's differential tests compare sqlink with.
+pub fn ensure_sqlite3() -> Result<()> {
+    ensure_debian_program(SQLITE3, "sqlite3", "the differential shell tests")
+}
+
+fn ensure_debian_program(path: &str, package: &str, purpose: &str) -> Result<()> {
+    if Path::new(path).exists() {
         return Ok(());
     }
     if !can_apt() {
-        bail!("the browser tests need Chromium at {CHROMIUM} (Debian package chromium), or its path in CHROMIUM");
+        bail!("{purpose} need {path} (Debian package {package})");
     }
-    eprintln!("xtask: installing chromium");
+    eprintln!("xtask: installing {package}");
     run("apt-get", &["update", "-q"])?;
-    run("apt-get", &["install", "-y", "-q", "--no-install-recommends", "chromium"])
+    run("apt-get", &["install", "-y", "-q", "--no-install-recommends", package])
 }
 
 fn can_apt() -> bool {
