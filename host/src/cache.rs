@@ -56,6 +56,12 @@ impl ComponentCache {
 
     /// Compile `bytes` (a component), or load the machine code compiled earlier.
     pub fn load(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
+        self.load_with_notice(engine, bytes, || {})
+    }
+
+    /// As [`ComponentCache::load`], calling `compiling` first when there is no compiled
+    /// form to load (compiling a large component takes seconds).
+    pub fn load_with_notice(&self, engine: &Engine, bytes: &[u8], compiling: impl FnOnce()) -> Result<Component> {
         check_component_bytes(bytes)?;
         let entry = self.entry(engine, bytes);
         if let Some(path) = &entry {
@@ -67,6 +73,7 @@ impl ComponentCache {
                 }
             }
         }
+        compiling();
         let component = Component::new(engine, bytes)?;
         if let Some(path) = entry {
             // A cache that cannot be written only costs time.

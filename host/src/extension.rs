@@ -17,6 +17,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{aggregate_function, collation, metadata, scalar_function, Error, ExtensionInfo, Value};
 use crate::cache::ComponentCache;
+use crate::inspect::Interfaces;
 pub use crate::sandbox::Sandbox;
 
 /// SQLITE_ERROR: an extension failed.
@@ -206,7 +207,20 @@ enum Kind {
 impl Extension {
     /// Compile, instantiate and describe an extension. The error is one line for a user.
     pub fn load(engine: &ExtensionEngine, bytes: &[u8], sandbox: Sandbox) -> Result<Extension> {
-        let component = engine.component(bytes)?;
+        Extension::load_with_notice(engine, bytes, sandbox, || {})
+    }
+
+    /// As [`Extension::load`], calling `compiling` once the component passed the checks
+    /// that need no compilation and is about to be compiled (not found in the cache).
+    pub fn load_with_notice(engine: &ExtensionEngine, bytes: &[u8], sandbox: Sandbox, compiling: impl FnOnce()) -> Result<Extension> {
+        // What is plainly not an extension, or imports what the sandbox never links, is
+        // refused before compiling (seconds for a component with a language runtime inside).
+        let interfaces = Interfaces::read(bytes)?;
+        if !interfaces.exports("sqlite:extension/metadata") {
+            anyhow::bail!("not a sqlite extension: it does not export sqlite:extension/metadata");
+        }
+        sandbox.check_import_names(&interfaces.imports)?;
+        let component = engine.cache().load_with_notice(engine.engine(), bytes, compiling)?;
         sandbox.check_imports(engine.engine(), &component)?;
         let linker = Sandbox::linker::<ExtensionState>(engine.engine())?;
         let pre = linker

@@ -13,6 +13,7 @@ pub mod bindings;
 pub mod cache;
 pub mod embed;
 pub mod extension;
+pub mod inspect;
 pub mod loader;
 pub mod locks;
 pub mod runtime;

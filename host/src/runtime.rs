@@ -24,6 +24,9 @@ use crate::locks::FileLocks;
 /// SQLITE_ERROR.
 const SQLITE_ERROR: i32 = 1;
 
+/// Components from this size on get a notice while they compile.
+const LARGE_COMPONENT: usize = 2 << 20;
+
 pub struct Loaded {
     pub handle: u32,
     pub source: String,
@@ -97,7 +100,15 @@ impl RuntimeState {
         let found = loader::find(target, &self.search_path)?;
         let mut sandbox = self.sandbox.clone();
         sandbox.allow_clock |= found.grants_clock;
-        let extension = Extension::load(&self.engine, &found.bytes, sandbox)
+        // A large component (a language runtime inside) takes seconds to compile the first
+        // time: say so rather than look hung.
+        let size = found.bytes.len();
+        let announce = || {
+            if size >= LARGE_COMPONENT {
+                eprintln!("compiling {target} ({:.1} MB), cached after this", size as f64 / 1e6);
+            }
+        };
+        let extension = Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce)
             .with_context(|| format!("cannot load {target}"))?;
         let name = extension.name().to_owned();
         if self.extensions.values().any(|l| l.extension.name() == name) {

@@ -17,6 +17,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::DynPollable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiView};
 
+use crate::inspect::unversioned;
+
 /// What extensions may use. Everything is denied unless granted.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
@@ -63,25 +65,30 @@ fn policy(import: &str) -> Policy {
 }
 
 impl Sandbox {
-    /// Refuse a component that imports anything this sandbox does not grant. Imports of
-    /// the extension contract itself (`sqlite:extension/types`) carry only types, and so
-    /// may a clock import (wasi:filesystem uses wall-clock's `datetime`): only a clock
-    /// function needs the grant.
+    /// Refuse, by name alone and so before compiling, a component importing what this sandbox
+    /// never provides.
+    pub fn check_import_names(&self, imports: &[String]) -> Result<()> {
+        for name in imports {
+            if unversioned(name) == "sqlite:extension/types" {
+                continue;
+            }
+            if let Policy::Never(why) = policy(name) {
+                bail!("it imports {name}: {why}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuse a compiled component that calls a clock without the grant (a clock import that
+    /// carries only types is fine).
     pub fn check_imports(&self, engine: &Engine, component: &Component) -> Result<()> {
         let mut needs_clock = None;
         let ty = component.component_type();
         for (name, item) in ty.imports(engine) {
-            if name.split('@').next() == Some("sqlite:extension/types") {
-                continue;
-            }
-            match policy(name) {
-                Policy::Always => {}
-                Policy::Clock => {
-                    if !self.allow_clock && needs_clock.is_none() && imports_functions(engine, &item.ty) {
-                        needs_clock = Some(name);
-                    }
+            if let Policy::Clock = policy(name) {
+                if !self.allow_clock && needs_clock.is_none() && imports_functions(engine, &item.ty) {
+                    needs_clock = Some(name);
                 }
-                Policy::Never(why) => bail!("it imports {name}: {why}"),
             }
         }
         if let Some(name) = needs_clock {

@@ -186,3 +186,72 @@ fn files_and_environment_are_denied_unless_granted() {
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout, "from the environment\nsecret\n");
 }
+
+/// What is not an extension is refused from its imports and exports alone: nothing is
+/// compiled (the compile cache stays empty), however large the component.
+#[test]
+fn a_component_that_is_no_extension_is_refused_before_compiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = command(dir.path(), &[]);
+    cmd.env("SQLINK_CACHE_DIR", cache.path());
+    let script = format!(".load {}\n.load {}\n", test_extension("command").display(), test_extension("network").display());
+    let run = run_with_stdin(cmd, &script);
+    assert!(run.stderr.contains("does not export sqlite:extension/metadata"), "{}", run.stderr);
+    assert!(run.stderr.contains("it imports wasi:sockets/network"), "{}", run.stderr);
+    let compiled: Vec<_> = walk(cache.path());
+    // Only the runtime itself was compiled and cached, not the refused components.
+    assert_eq!(compiled.len(), 1, "cache entries: {compiled:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// A large component says it is compiling (seconds, the first time) instead of looking hung;
+/// from the cache it loads silently.
+#[test]
+fn a_large_component_is_announced_while_it_compiles_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    // md5.wasm with a 3 MB custom section: the same extension, as large as a language runtime.
+    let mut bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/md5.wasm")).unwrap();
+    let name = b"padding";
+    let payload = vec![0u8; 3_000_000];
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(&payload);
+    bytes.push(0); // custom section
+    let mut len = section.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        bytes.push(if len == 0 { byte } else { byte | 0x80 });
+        if len == 0 {
+            break;
+        }
+    }
+    bytes.extend_from_slice(&section);
+    let big = dir.path().join("big.wasm");
+    std::fs::write(&big, &bytes).unwrap();
+    let session = |_| {
+        let mut cmd = command(dir.path(), &[]);
+        cmd.env("SQLINK_CACHE_DIR", cache.path());
+        run_with_stdin(cmd, &format!(".load {}\nSELECT md5('abc');\n", big.display()))
+    };
+    let first = session(());
+    assert_eq!(first.stdout, "900150983cd24fb0d6963f7d28e17f72\n");
+    let megabytes = bytes.len() as f64 / 1e6;
+    assert_eq!(first.stderr, format!("compiling {} ({megabytes:.1} MB), cached after this\n", big.display()));
+    let second = session(());
+    assert_eq!((second.stdout.as_str(), second.stderr.as_str()), ("900150983cd24fb0d6963f7d28e17f72\n", ""));
+}
