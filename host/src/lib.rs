@@ -18,6 +18,7 @@ pub mod loader;
 pub mod locks;
 pub mod runtime;
 pub mod sandbox;
+pub mod scaffold;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {

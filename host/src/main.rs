@@ -9,10 +9,12 @@ use sqlink_host::cache::ComponentCache;
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
 use sqlink_host::runtime::{self, RuntimeOptions};
+use sqlink_host::scaffold::{self, Sdk};
 
 const HELP: &str = "sqlink: SQLite with WebAssembly extensions
 
 usage: sqlink [HOST OPTIONS] [OPTIONS] [DB_FILE [SQL]]
+       sqlink new NAME [--sdk PATH]   write a new extension crate in ./NAME
 
 Host options (what loaded extensions may use; everything is denied by default):
   --allow-env            let extensions read environment variables
@@ -40,6 +42,10 @@ fn main() {
 }
 
 fn run() -> Result<i32> {
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("new") {
+        return new_extension(&all[1..]);
+    }
     let mut sandbox = Sandbox::default();
     let mut repl_args = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -104,6 +110,28 @@ fn run() -> Result<i32> {
             wasi.inherit_stdio();
         })
     }
+}
+
+/// `sqlink new NAME [--sdk PATH]`: a new extension crate in ./NAME.
+fn new_extension(args: &[String]) -> Result<i32> {
+    let mut sdk = Sdk::default_for_this_build();
+    let mut name = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--sdk" => {
+                let path = PathBuf::from(args.next().context("--sdk needs the path of the SDK crate")?);
+                sdk = Sdk::Path(path.canonicalize().with_context(|| format!("--sdk {}", path.display()))?);
+            }
+            _ if name.is_none() => name = Some(arg.clone()),
+            _ => bail!("usage: sqlink new NAME [--sdk PATH]"),
+        }
+    }
+    let name = name.context("usage: sqlink new NAME [--sdk PATH]")?;
+    let dir = std::env::current_dir().context("reading the working directory")?.join(&name);
+    scaffold::new_extension(&name, &dir, &sdk)?;
+    println!("created {name}/: cd {name} && cargo build --release --target wasm32-wasip2, then .load it (see {name}/README.md)");
+    Ok(0)
 }
 
 /// The first argument that is not an option (nor an option's value) names the database.

@@ -35,7 +35,7 @@ pub use value::{ArgError, FromValue, IntoValue, Value};
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/extension",
+        path: "wit",
         world: "sqlite:extension/extension",
         pub_export_macro: true,
         export_macro_name: "__export_extension_world",

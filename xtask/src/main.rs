@@ -110,8 +110,10 @@ fn test(root: &Path) -> Result<()> {
     toolchain::ensure_sqlite3()?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"]);
+    // The SDK must build from its packaged form, as an author outside this repository gets it.
+    let package = cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]);
     let browser = test_browser(root);
-    rust.and(browser)
+    rust.and(package).and(browser)
 }
 
 /// The browser site in browser/dist: the runtime transpiled by jco, the shim, the page.
