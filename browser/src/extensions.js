@@ -1,5 +1,6 @@
 // Extension components in the page: transpiled with jco's in-browser `generate`, given a
-// sandboxed WASI (no files, no environment, no network, the clock only when granted), and
+// sandboxed WASI (no files, no environment, the network denied when used, the real time only
+// when granted), and
 // called synchronously from the runtime's dispatch import.
 
 import { generate, $init } from './vendor/jco/js-component-bindgen-component.js';
@@ -32,20 +33,44 @@ function refusedClock(what) {
   };
 }
 
+// Without the grant the clocks read a fixed time, the Unix epoch, as natively: language
+// runtimes that read the clock at start still start, and nothing about the time leaks.
+const EPOCH = { seconds: 0n, nanoseconds: 0 };
+
 function sandboxedClocks(grantsClock) {
-  const read = grantsClock ? null : refusedClock('read the clock without a grant');
   const wait = refusedClock('sleep or wait on a clock');
   return {
     monotonicClock: {
-      now: read ?? clocks.monotonicClock.now,
-      resolution: read ?? clocks.monotonicClock.resolution,
+      now: grantsClock ? clocks.monotonicClock.now : () => 0n,
+      resolution: grantsClock ? clocks.monotonicClock.resolution : () => 1_000_000_000n,
       subscribeInstant: wait,
       subscribeDuration: wait,
     },
     wallClock: {
-      now: read ?? clocks.wallClock.now,
-      resolution: read ?? clocks.wallClock.resolution,
+      now: grantsClock ? clocks.wallClock.now : () => EPOCH,
+      resolution: grantsClock ? clocks.wallClock.resolution : () => ({ seconds: 1n, nanoseconds: 0 }),
     },
+  };
+}
+
+// The network is denied when used, not by refusing the import (every CPython component
+// imports sockets, whatever it does): the functions that would reach it trap with what was
+// tried, as natively.
+function noNetwork(what) {
+  return () => {
+    throw new Error(`it tried the network (${what}): extensions get no network access, and no flag grants it`);
+  };
+}
+
+function deniedNetwork(imports) {
+  return {
+    'wasi:sockets/tcp-create-socket': { createTcpSocket: noNetwork('wasi:sockets/tcp-create-socket#create-tcp-socket') },
+    'wasi:sockets/udp-create-socket': { createUdpSocket: noNetwork('wasi:sockets/udp-create-socket#create-udp-socket') },
+    'wasi:sockets/ip-name-lookup': {
+      ...imports['wasi:sockets/ip-name-lookup'],
+      resolveAddresses: noNetwork('wasi:sockets/ip-name-lookup#resolve-addresses'),
+    },
+    'wasi:http/outgoing-handler': { handle: noNetwork('wasi:http/outgoing-handler#handle') },
   };
 }
 
@@ -73,10 +98,6 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
     transpiled = generate(bytes, { name: 'extension', instantiation: { tag: 'sync' }, noTypescript: true });
   } catch (error) {
     throw new Error(`not a WebAssembly component (${firstLine(error)})`);
-  }
-  const network = transpiled.imports.filter((name) => name.startsWith('wasi:sockets/') || name.startsWith('wasi:http/'));
-  if (network.length > 0) {
-    throw new Error(`it imports ${network.join(', ')}; extensions may never use the network`);
   }
   const foreign = transpiled.imports.filter((name) => !name.startsWith('wasi:') && !name.startsWith('sqlite:extension/types'));
   if (foreign.length > 0) throw new Error(`it imports ${foreign.join(', ')}, which sqlink does not provide`);
@@ -109,6 +130,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
     sandbox: { preopens: {}, env: {}, args: ['extension'], enableNetwork: false },
   });
   const imports = shim.getImportObject();
+  Object.assign(imports, deniedNetwork(imports));
   const instantiate = () =>
     bindings.instantiate((name) => modules.get(name), imports, (module, moduleImports) => new WebAssembly.Instance(module, moduleImports));
 

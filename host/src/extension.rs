@@ -221,8 +221,7 @@ impl Extension {
         }
         sandbox.check_import_names(&interfaces.imports)?;
         let component = engine.cache().load_with_notice(engine.engine(), bytes, compiling)?;
-        sandbox.check_imports(engine.engine(), &component)?;
-        let linker = Sandbox::linker::<ExtensionState>(engine.engine())?;
+        let linker = Sandbox::linker::<ExtensionState>(engine.engine(), &component)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;

@@ -1,21 +1,26 @@
-//! What an extension may touch: the grants, the check of a component's imports against
-//! them, and the WASI context and linker built from them.
+//! What an extension may touch: the grants, and the WASI context and linker built from them.
 //!
-//! Denied by default: files (no preopened directory), environment variables, network
-//! (sockets are never granted) and clocks. Random numbers are always available. A component
-//! importing something it was not granted is refused when it loads, with the flag that
-//! would grant it, rather than failing on first use.
+//! Denied by default: files (no preopened directory), environment variables, network and
+//! the real time. A denial happens when the capability is used, never by refusing the
+//! import: components built by other languages' standard tools import much of WASI whatever
+//! they use (every CPython component imports sockets), and refusing those would shut whole
+//! languages out while protecting nothing. So every WASI interface links; opening a socket
+//! or making an HTTP request traps with a message naming what was tried; without
+//! `--allow-clock` the clocks read a fixed time (the Unix epoch), which lets language
+//! runtimes start and leaks nothing; waiting on a clock always traps, since a blocked host
+//! call is out of reach of the call deadline. Only an import of an interface the host does
+//! not know is refused at load.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, Linker, Resource};
+use wasmtime::component::{Component, Linker, Resource, ResourceType};
 use wasmtime::Engine;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::DynPollable;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiView};
+use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiView};
 
 use crate::inspect::unversioned;
 
@@ -46,71 +51,95 @@ impl Default for Sandbox {
     }
 }
 
-/// The WASI packages a component may import, and what it takes to get each.
-enum Policy {
-    Always,
-    Clock,
-    Never(&'static str),
-}
-
-fn policy(import: &str) -> Policy {
+/// Why a component importing `import` cannot be linked, if it cannot.
+fn unlinkable(import: &str) -> Option<&'static str> {
     let package = import.split('/').next().unwrap_or(import);
     match package {
-        // Without a preopened directory or an inherited environment these reveal nothing.
-        "wasi:io" | "wasi:random" | "wasi:cli" | "wasi:filesystem" => Policy::Always,
-        "wasi:clocks" => Policy::Clock,
-        "wasi:sockets" | "wasi:http" => Policy::Never("extensions get no network access"),
-        _ => Policy::Never("the sandbox provides only WASI's io, random, cli, filesystem and clocks"),
+        "wasi:io" | "wasi:random" | "wasi:cli" | "wasi:filesystem" | "wasi:clocks" | "wasi:sockets" | "wasi:http" => None,
+        _ => Some("sqlink provides extensions only WASI and sqlite:extension/types"),
+    }
+}
+
+/// What a denied network call traps with; `what` names the interface and function tried.
+fn no_network(what: &str) -> wasmtime::Error {
+    wasmtime::format_err!("it tried the network ({what}): extensions get no network access, and no flag grants it")
+}
+
+/// The version of WASI 0.2 that wasmtime-wasi defines; imports of earlier 0.2.x versions
+/// link to it by semver.
+const WASI_VERSION: &str = "0.2.12";
+
+/// The socket functions that reach the network, by interface.
+const SOCKET_ENTRY_POINTS: &[(&str, &str)] = &[
+    ("wasi:sockets/tcp-create-socket", "create-tcp-socket"),
+    ("wasi:sockets/udp-create-socket", "create-udp-socket"),
+    ("wasi:sockets/ip-name-lookup", "resolve-addresses"),
+];
+
+/// The Unix epoch, forever: the clocks of an extension not granted `--allow-clock`.
+struct FixedClock;
+
+impl HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FixedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+
+    fn now(&self) -> u64 {
+        0
     }
 }
 
 impl Sandbox {
-    /// Refuse, by name alone and so before compiling, a component importing what this sandbox
-    /// never provides.
+    /// Refuse, by name alone and so before compiling, a component importing an interface
+    /// the host does not provide.
     pub fn check_import_names(&self, imports: &[String]) -> Result<()> {
         for name in imports {
             if unversioned(name) == "sqlite:extension/types" {
                 continue;
             }
-            if let Policy::Never(why) = policy(name) {
-                bail!("it imports {name}: {why}");
+            if let Some(why) = unlinkable(name) {
+                bail!("it imports {name}, which {why}");
             }
         }
         Ok(())
     }
 
-    /// Refuse a compiled component that calls a clock without the grant (a clock import that
-    /// carries only types is fine).
-    pub fn check_imports(&self, engine: &Engine, component: &Component) -> Result<()> {
-        let mut needs_clock = None;
-        let ty = component.component_type();
-        for (name, item) in ty.imports(engine) {
-            if let Policy::Clock = policy(name) {
-                if !self.allow_clock && needs_clock.is_none() && imports_functions(engine, &item.ty) {
-                    needs_clock = Some(name);
-                }
-            }
-        }
-        if let Some(name) = needs_clock {
-            bail!("it imports {name}, and the clock was not granted (start sqlink with --allow-clock)");
-        }
-        Ok(())
-    }
-
-    /// The linker for extensions: all of WASI (imports were checked against the grants),
-    /// except that a granted clock can be read but not waited on, since a blocked host
-    /// call is out of reach of the call deadline.
-    pub fn linker<T: WasiView>(engine: &Engine) -> Result<Linker<T>> {
+    /// The linker for `component`: all of WASI, with the network's entry points and waiting
+    /// on a clock trapping when used, and the `wasi:http` interfaces it imports (which no host
+    /// provides to extensions) present but trapping when called.
+    pub fn linker<T: WasiView>(engine: &Engine, component: &Component) -> Result<Linker<T>> {
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
         linker.allow_shadowing(true);
-        let mut clock = linker.instance(MONOTONIC_CLOCK).map_err(anyhow::Error::from)?;
+        let mut clock = linker.instance(&format!("wasi:clocks/monotonic-clock@{WASI_VERSION}")).map_err(anyhow::Error::from)?;
         for function in ["subscribe-duration", "subscribe-instant"] {
             clock
                 .func_wrap(function, |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
                     Err(wasmtime::format_err!("extensions may not sleep or wait on a clock"))
                 })
                 .map_err(anyhow::Error::from)?;
+        }
+        for (interface, function) in SOCKET_ENTRY_POINTS {
+            let what = format!("{interface}#{function}");
+            linker
+                .instance(&format!("{interface}@{WASI_VERSION}"))
+                .and_then(|mut instance| instance.func_new(function, move |_, _, _, _| Err(no_network(&what))))
+                .map_err(anyhow::Error::from)?;
+        }
+        for (name, item) in component.component_type().imports(engine) {
+            if unversioned(name).starts_with("wasi:http/") {
+                deny_instance(&mut linker, engine, name, &item.ty)?;
+            }
         }
         Ok(linker)
     }
@@ -120,6 +149,9 @@ impl Sandbox {
     pub fn wasi_ctx(&self, stderr: MemoryOutputPipe) -> Result<WasiCtx> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stderr(stderr).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        if !self.allow_clock {
+            wasi.wall_clock(FixedClock).monotonic_clock(FixedClock);
+        }
         if self.allow_env {
             wasi.inherit_env();
         }
@@ -133,15 +165,22 @@ impl Sandbox {
     }
 }
 
-fn imports_functions(engine: &Engine, item: &ComponentItem) -> bool {
-    match item {
-        ComponentItem::ComponentInstance(instance) => {
-            instance.exports(engine).any(|(_, export)| matches!(export.ty, ComponentItem::ComponentFunc(_)))
+/// Define the imported instance `name` with every function trapping (the network is denied)
+/// and every resource an opaque host type.
+fn deny_instance<T>(linker: &mut Linker<T>, engine: &Engine, name: &str, item: &ComponentItem) -> Result<()> {
+    let ComponentItem::ComponentInstance(instance) = item else { return Ok(()) };
+    let mut defined = linker.instance(name).map_err(anyhow::Error::from)?;
+    for (export, ty) in instance.exports(engine) {
+        match ty.ty {
+            ComponentItem::ComponentFunc(_) => {
+                let what = format!("{}#{export}", unversioned(name));
+                defined.func_new(export, move |_, _, _, _| Err(no_network(&what))).map_err(anyhow::Error::from)?;
+            }
+            ComponentItem::Resource(_) => {
+                defined.resource(export, ResourceType::host::<()>(), |_, _| Ok(())).map_err(anyhow::Error::from)?;
+            }
+            _ => {}
         }
-        _ => true,
     }
+    Ok(())
 }
-
-/// The monotonic clock as wasmtime-wasi defines it; components importing older 0.2.x
-/// versions are linked to it by semver.
-const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";

@@ -108,6 +108,7 @@ fn build(root: &Path) -> Result<()> {
 
 fn test(root: &Path) -> Result<()> {
     toolchain::ensure_sqlite3()?;
+    toolchain::ensure_componentize_py(root)?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.

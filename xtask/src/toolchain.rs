@@ -1,6 +1,7 @@
 //! What a fresh machine needs: the Rust wasm target and clang with the WASI libc headers
 //! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
-//! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests.
+//! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests;
+//! componentize-py (PyPI) for the test of an extension written in Python.
 
 use std::path::Path;
 use std::process::Command;
@@ -11,6 +12,7 @@ const WASI_HEADERS: &str = "/usr/include/wasm32-wasi/stdio.h";
 const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
 const CHROMIUM: &str = "/usr/bin/chromium";
 const SQLITE3: &str = "/usr/bin/sqlite3";
+const COMPONENTIZE_PY: &str = "0.25.1";
 
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
@@ -56,6 +58,20 @@ pub fn ensure_chromium() -> Result<()> {
 /// Debian's `sqlite3` shell, which the shell's differential tests compare sqlink with.
 pub fn ensure_sqlite3() -> Result<()> {
     ensure_debian_program(SQLITE3, "sqlite3", "the differential shell tests")
+}
+
+/// componentize-py from PyPI in target/venv: the language tests build a Python extension
+/// with it.
+pub fn ensure_componentize_py(root: &Path) -> Result<()> {
+    let venv = root.join("target/venv");
+    if venv.join("bin/componentize-py").is_file() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing componentize-py {COMPONENTIZE_PY} into {}", venv.display());
+    let venv_str = venv.to_string_lossy();
+    run("python3", &["-m", "venv", &venv_str])?;
+    let pip = venv.join("bin/pip");
+    run(&pip.to_string_lossy(), &["install", "--quiet", &format!("componentize-py=={COMPONENTIZE_PY}")])
 }
 
 fn ensure_debian_program(path: &str, package: &str, purpose: &str) -> Result<()> {

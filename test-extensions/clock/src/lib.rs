@@ -1,5 +1,6 @@
-//! An extension that reads the clock (granted only with `--allow-clock`) and tries to
-//! sleep (never allowed: a blocked host call would escape the call deadline).
+//! An extension that reads the clock (the real time only with `--allow-clock`, else the
+//! Unix epoch) and tries to sleep (never allowed: a blocked host call would escape the call
+//! deadline).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

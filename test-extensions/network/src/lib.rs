@@ -1,4 +1,4 @@
-//! An extension that imports WASI sockets, which no sandbox grants: loading must fail.
+//! An extension that imports WASI sockets: it loads, and the network is denied when used.
 
 use sqlink_sdk::{export_extension, sqlite_scalar, Error};
 
