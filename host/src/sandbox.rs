@@ -20,6 +20,7 @@ use wasmtime::component::{Component, Linker, Resource, ResourceType};
 use wasmtime::Engine;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::DynPollable;
+use wasmtime_wasi_io::streams::{DynInputStream, DynOutputStream};
 use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiView};
 
 use crate::inspect::unversioned;
@@ -136,9 +137,13 @@ impl Sandbox {
                 .and_then(|mut instance| instance.func_new(function, move |_, _, _, _| Err(no_network(&what))))
                 .map_err(anyhow::Error::from)?;
         }
-        for (name, item) in component.component_type().imports(engine) {
+        // The wasi:io resources that wasi:http's functions take keep wasmtime-wasi's host
+        // types; wasi:http's own resources get opaque ones.
+        let imports: Vec<_> = component.component_type().imports(engine).map(|(name, item)| (name.to_owned(), item.ty)).collect();
+        let mut resources = io_resources(engine, &imports);
+        for (name, item) in &imports {
             if unversioned(name).starts_with("wasi:http/") {
-                deny_instance(&mut linker, engine, name, &item.ty)?;
+                deny_instance(&mut linker, engine, name, item, &mut resources)?;
             }
         }
         Ok(linker)
@@ -165,22 +170,73 @@ impl Sandbox {
     }
 }
 
+/// The component's view of the wasi:io resources, each with the host type wasmtime-wasi
+/// gives it.
+fn io_resources(engine: &Engine, imports: &[(String, ComponentItem)]) -> Vec<(ResourceType, ResourceType)> {
+    let host = |interface: &str, resource: &str| match (interface, resource) {
+        ("wasi:io/streams", "input-stream") => Some(ResourceType::host::<DynInputStream>()),
+        ("wasi:io/streams", "output-stream") => Some(ResourceType::host::<DynOutputStream>()),
+        ("wasi:io/poll", "pollable") => Some(ResourceType::host::<DynPollable>()),
+        ("wasi:io/error", "error") => Some(ResourceType::host::<wasmtime::Error>()),
+        _ => None,
+    };
+    let mut found = Vec::new();
+    for (name, item) in imports {
+        let ComponentItem::ComponentInstance(instance) = item else { continue };
+        for (export, ty) in instance.exports(engine) {
+            if let (ComponentItem::Resource(guest), Some(host)) = (&ty.ty, host(unversioned(name), export)) {
+                found.push((*guest, host));
+            }
+        }
+    }
+    found
+}
+
 /// Define the imported instance `name` with every function trapping (the network is denied)
-/// and every resource an opaque host type.
-fn deny_instance<T>(linker: &mut Linker<T>, engine: &Engine, name: &str, item: &ComponentItem) -> Result<()> {
+/// and every resource a host type: wasmtime-wasi's for a wasi:io resource (in `resources`),
+/// else an opaque one of its own (added to `resources`).
+fn deny_instance<T>(
+    linker: &mut Linker<T>,
+    engine: &Engine,
+    name: &str,
+    item: &ComponentItem,
+    resources: &mut Vec<(ResourceType, ResourceType)>,
+) -> Result<()> {
     let ComponentItem::ComponentInstance(instance) = item else { return Ok(()) };
     let mut defined = linker.instance(name).map_err(anyhow::Error::from)?;
+    let mut opaque = resources.len();
     for (export, ty) in instance.exports(engine) {
         match ty.ty {
             ComponentItem::ComponentFunc(_) => {
                 let what = format!("{}#{export}", unversioned(name));
                 defined.func_new(export, move |_, _, _, _| Err(no_network(&what))).map_err(anyhow::Error::from)?;
             }
-            ComponentItem::Resource(_) => {
-                defined.resource(export, ResourceType::host::<()>(), |_, _| Ok(())).map_err(anyhow::Error::from)?;
+            ComponentItem::Resource(guest) => {
+                let host = match resources.iter().find(|(known, _)| *known == guest) {
+                    Some((_, host)) => *host,
+                    None => {
+                        let host = opaque_resource_type(opaque).with_context(|| format!("{name} has too many resources"))?;
+                        opaque += 1;
+                        resources.push((guest, host));
+                        host
+                    }
+                };
+                defined.resource(export, host, |_, _| Ok(())).map_err(anyhow::Error::from)?;
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Opaque host resource types for denied interfaces (wasmtime tells host resource types
+/// apart by their Rust type, so each needs one of its own).
+fn opaque_resource_type(index: usize) -> Option<ResourceType> {
+    macro_rules! markers {
+        ($($marker:ident)*) => {{
+            $(struct $marker;)*
+            [$(ResourceType::host::<$marker>()),*].get(index).copied()
+        }};
+    }
+    markers!(R0 R1 R2 R3 R4 R5 R6 R7 R8 R9 R10 R11 R12 R13 R14 R15 R16 R17 R18 R19 R20 R21 R22 R23 R24 R25 R26 R27 R28 R29)
 }
