@@ -57,7 +57,7 @@ fn unlinkable(import: &str) -> Option<&'static str> {
     let package = import.split('/').next().unwrap_or(import);
     match package {
         "wasi:io" | "wasi:random" | "wasi:cli" | "wasi:filesystem" | "wasi:clocks" | "wasi:sockets" | "wasi:http" => None,
-        _ => Some("sqlink provides extensions only WASI and sqlite:extension/types"),
+        _ => Some("sqlink does not provide (extensions get WASI and sqlite:extension/types)"),
     }
 }
 
@@ -239,4 +239,23 @@ fn opaque_resource_type(index: usize) -> Option<ResourceType> {
         }};
     }
     markers!(R0 R1 R2 R3 R4 R5 R6 R7 R8 R9 R10 R11 R12 R13 R14 R15 R16 R17 R18 R19 R20 R21 R22 R23 R24 R25 R26 R27 R28 R29)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wasi_interface_links_and_an_unknown_one_is_refused_by_name() {
+        let sandbox = Sandbox::default();
+        let wasi: Vec<String> = ["wasi:sockets/tcp@0.2.9", "wasi:http/types@0.2.10", "wasi:clocks/wall-clock@0.2.0", "sqlite:extension/types@0.1.0"]
+            .map(String::from)
+            .to_vec();
+        assert!(sandbox.check_import_names(&wasi).is_ok());
+        let unknown = vec![String::from("acme:gadget/api@1.0.0")];
+        assert_eq!(
+            sandbox.check_import_names(&unknown).unwrap_err().to_string(),
+            "it imports acme:gadget/api@1.0.0, which sqlink does not provide (extensions get WASI and sqlite:extension/types)"
+        );
+    }
 }
