@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection, spi_loader};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
-use crate::format::Mode;
+use crate::format::{sql_string, Mode};
 use crate::shell::{Flow, Shell};
 
 /// Each command's usage and what it does, as `.help` shows them.
@@ -230,7 +230,7 @@ impl Shell {
                 let sql = format!(
                     "SELECT name FROM sqlite_schema WHERE type IN ('table','view') \
                      AND name NOT LIKE 'sqlite_%' AND name LIKE {} ORDER BY 1",
-                    quote(&pattern)
+                    sql_string(&pattern)
                 );
                 match self.query_text(&sql) {
                     Ok(rows) => {
@@ -242,7 +242,7 @@ impl Shell {
             }
             "schema" => {
                 let filter = match arg {
-                    Some(p) => format!("AND (name LIKE {0} OR tbl_name LIKE {0})", quote(p)),
+                    Some(p) => format!("AND (name LIKE {0} OR tbl_name LIKE {0})", sql_string(p)),
                     None => String::new(),
                 };
                 let sql = format!(
@@ -279,7 +279,7 @@ impl Shell {
                 Err(e) => self.error(&e),
             },
             "indexes" | "indices" => {
-                let filter = arg.map_or_else(String::new, |t| format!(" AND tbl_name LIKE {}", quote(t)));
+                let filter = arg.map_or_else(String::new, |t| format!(" AND tbl_name LIKE {}", sql_string(t)));
                 let sql = format!("SELECT name FROM sqlite_schema WHERE type = 'index'{filter} ORDER BY 1");
                 match self.query_text(&sql) {
                     Ok(rows) => {
@@ -397,10 +397,6 @@ impl Shell {
             self.error(&message);
         }
     }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// Names in columns across an 80-character line, as sqlite3's `.tables` and `.indexes`
