@@ -108,10 +108,6 @@ impl Session {
 /// explicit transactions of ten, where only COMMIT reports success (an INSERT inside a
 /// transaction is not durable until then): each COMMIT that succeeded prints the batch, and
 /// the writer stops at its first error (`.bail on`), whose transaction dies with it.
-fn script(writer: usize, rows: usize, timeout_ms: u32, transactions: bool) -> String {
-    script_in_mode(writer, rows, timeout_ms, transactions, "delete")
-}
-
 fn script_in_mode(writer: usize, rows: usize, timeout_ms: u32, transactions: bool, journal_mode: &str) -> String {
     let mut sql = format!(".timeout {timeout_ms}\nPRAGMA journal_mode = {journal_mode};\n");
     if transactions {
@@ -166,6 +162,19 @@ fn reported(runs: &[Run]) -> BTreeSet<String> {
     tags
 }
 
+/// With a long busy timeout every write lands: no writer reported an error, the file holds
+/// exactly the reported rows, all of them, and passes integrity_check. `context` names the run.
+fn assert_every_write_landed(db: &Path, runs: &[Run], expected: usize, context: &str) -> BTreeSet<String> {
+    for run in runs {
+        assert_eq!(error_lines(run), Vec::<&str>::new(), "{context}: {}", run.stderr);
+    }
+    let found = tags(db);
+    assert_eq!(reported(runs), found, "{context}");
+    assert_eq!(found.len(), expected, "{context}");
+    assert_eq!(integrity(db), "ok", "{context}");
+    found
+}
+
 /// TRUNCATE and PERSIST keep the journal file between transactions (emptied, or with its
 /// header zeroed): writers in several processes must still never see it as hot.
 #[test]
@@ -176,12 +185,9 @@ fn truncate_and_persist_journals_work_across_processes() {
         let (writers, rows) = (3, 60);
         let runs = run_writers_in_mode(&db, writers, rows, 60_000, mode);
         for run in &runs {
-            assert_eq!(error_lines(run), Vec::<&str>::new(), "{mode}: {}", run.stderr);
             assert!(run.stdout.starts_with(&format!("{mode}\n")), "{mode}: {}", run.stdout);
         }
-        assert_eq!(tags(&db).len(), writers * rows, "{mode}");
-        assert_eq!(reported(&runs), tags(&db), "{mode}");
-        assert_eq!(integrity(&db), "ok", "{mode}");
+        assert_every_write_landed(&db, &runs, writers * rows, mode);
     }
 }
 
@@ -191,13 +197,7 @@ fn concurrent_sqlink_writers_with_a_busy_timeout_all_succeed() {
     create_table(&db);
     let (writers, rows) = (4, 150);
     let runs = run_writers(&db, writers, rows, 60_000);
-    for run in &runs {
-        assert_eq!(error_lines(run), Vec::<&str>::new(), "{}", run.stderr);
-    }
-    let found = tags(&db);
-    assert_eq!(reported(&runs), found);
-    assert_eq!(found.len(), writers * rows);
-    assert_eq!(integrity(&db), "ok");
+    let found = assert_every_write_landed(&db, &runs, writers * rows, "sqlink writers");
     println!("{writers} sqlink writers: {} rows written, {} found, 0 errors", writers * rows, found.len());
 }
 
