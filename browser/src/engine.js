@@ -5,8 +5,8 @@
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
-import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH } from './shared.js';
-import { FileLock, closeFiles, opfsFilesystem } from './opfs.js';
+import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
+import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
@@ -50,20 +50,6 @@ let nextBytesKey = 1;
  * The database a worker holds. Its methods run one at a time (the worker's message queue
  * and `#enqueue`), never re-entering the runtime while a call is suspended.
  */
-// A new OPFS database file holding `bytes`; an existing database is never overwritten.
-async function importFile(name, bytes) {
-  const root = await navigator.storage.getDirectory();
-  const file = await root.getFileHandle(name, { create: true });
-  const access = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
-  try {
-    if (access.getSize() > 0) throw new Error(`${name} already exists; delete it first to open bytes under that name`);
-    access.write(bytes, { at: 0 });
-    access.flush();
-  } finally {
-    access.close();
-  }
-}
-
 export class Session {
   #session = null;
   #queue = Promise.resolve();
@@ -120,8 +106,8 @@ export class Session {
       await this.#call(() => this.#session.open(`/${this.#path}`));
     } else if (this.#bytes !== null) {
       await this.#call(() => this.#session.deserialize(this.#bytes));
-      this.#bytes = null;
     }
+    this.#bytes = null;
   }
 
   // One call at a time per session: an export must not be entered while another is
@@ -181,7 +167,7 @@ export class Session {
   loadExtension(source) {
     let target;
     if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-      const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      const bytes = asBytes(source);
       target = `#bytes-${nextBytesKey++}`;
       this.#pendingBytes.set(target, bytes);
     } else {

@@ -238,6 +238,20 @@ export function opfsFilesystem(root) {
   };
 }
 
+// A new OPFS database file holding `bytes`; an existing database is never overwritten.
+export async function importFile(name, bytes) {
+  const root = await navigator.storage.getDirectory();
+  const file = await root.getFileHandle(name, { create: true });
+  const access = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
+  try {
+    if (access.getSize() > 0) throw new Error(`${name} already exists; delete it first to open bytes under that name`);
+    access.write(bytes, { at: 0 });
+    access.flush();
+  } finally {
+    access.close();
+  }
+}
+
 // SQLite's lock levels, weakest first.
 const LEVELS = ['none', 'shared', 'reserved', 'pending', 'exclusive'];
 const rank = (level) => LEVELS.indexOf(level);

@@ -28,3 +28,8 @@ export function functionName(info, kind, id) {
   const list = [info.scalars, info.aggregates, info.collations][kind] ?? [];
   return list.find((f) => f.id === id)?.name;
 }
+
+/** The bytes of an ArrayBuffer or of any view on one, as a Uint8Array (no copy). */
+export function asBytes(source) {
+  return source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+}

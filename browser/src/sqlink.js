@@ -3,7 +3,7 @@
 // query never blocks the page, and an extension call that never returns can be stopped by
 // stopping the worker, without touching the other databases.
 
-import { BUNDLED_EXTENSIONS, WATCH, functionName } from './shared.js';
+import { BUNDLED_EXTENSIONS, WATCH, asBytes, functionName } from './shared.js';
 
 export { BUNDLED_EXTENSIONS };
 
@@ -46,7 +46,7 @@ function opfsName(path) {
 export async function openDatabase(options = {}) {
   if (!jspiSupported()) throw new Error(JSPI_MISSING);
   const path = options.path === undefined || options.path === ':memory:' ? null : opfsName(options.path);
-  const bytes = options.bytes === undefined ? null : new Uint8Array(options.bytes instanceof ArrayBuffer ? options.bytes : options.bytes.buffer.slice(options.bytes.byteOffset, options.bytes.byteOffset + options.bytes.byteLength));
+  const bytes = options.bytes === undefined ? null : asBytes(options.bytes);
   const db = new Database(path, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   await db._open(bytes);
   return db;
