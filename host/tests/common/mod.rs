@@ -26,10 +26,15 @@ pub fn command(cwd: &Path, args: &[&str]) -> Command {
 /// `sqlink` on a pseudo-terminal (util-linux `script`): prompts and line editing on, and
 /// Ctrl-C (byte 3 on its stdin) raises SIGINT. History goes to `dir/.sqlink_history`.
 pub fn pty_command(dir: &Path) -> Command {
+    // `script` runs the command through $SHELL. The shell must `exec` sqlink, or it is a
+    // second process in the terminal's foreground group: a non-interactive dash dies of the
+    // Ctrl-C that sqlink handles, and `script` reports that death (status 130).
+    let exec = format!("exec '{}'", env!("CARGO_BIN_EXE_sqlink"));
     let mut script = Command::new("script");
     script
-        .args(["-qefc", env!("CARGO_BIN_EXE_sqlink"), "/dev/null"])
+        .args(["-qefc", &exec, "/dev/null"])
         .current_dir(dir)
+        .env("SHELL", "/bin/sh")
         .env("SQLINK_CACHE_DIR", cache_dir())
         .env("HOME", dir)
         .env("TERM", "dumb");
