@@ -20,7 +20,8 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
-use sqlink_host::{embed, embedded};
+use sqlink_host::embed::Extensions;
+use sqlink_host::embedded;
 
 /// A benchmarked function: its SQL call and the extension providing it.
 struct Case {
@@ -50,9 +51,10 @@ fn main() -> Result<()> {
     let native = native_connection(rows)?;
     let engine = ExtensionEngine::new(ComponentCache::disabled())?;
     let embedded_conn = table(rows)?;
+    let mut loaded = Extensions::new(engine);
     for name in extensions() {
         let bytes = extension_bytes(name, &identity)?;
-        embed::load_extension(&embedded_conn, &engine, &bytes, embedded::sandbox(name))?;
+        loaded.load(&embedded_conn, &bytes, embedded::sandbox(name), name)?;
     }
     let runtime = runtime_timings(&sqlink, &identity, rows)?;
 

@@ -6,7 +6,8 @@
 use anyhow::{Context, Result};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
-use sqlink_host::{embed, embedded};
+use sqlink_host::embed::Extensions;
+use sqlink_host::embedded;
 
 fn main() -> Result<()> {
     let bytes = match std::env::args().nth(1) {
@@ -15,7 +16,8 @@ fn main() -> Result<()> {
     };
     let engine = ExtensionEngine::new(ComponentCache::from_env())?;
     let conn = rusqlite::Connection::open_in_memory()?;
-    let info = embed::load_extension(&conn, &engine, &bytes, Sandbox::default())?;
+    let mut extensions = Extensions::new(engine);
+    let info = extensions.load(&conn, &bytes, Sandbox::default(), "example")?;
     println!("loaded {} {}", info.name, info.version);
     for f in &info.scalars {
         println!("  {}({} args): {}", f.name, f.arity, f.doc);

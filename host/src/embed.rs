@@ -1,21 +1,31 @@
 //! Extension components inside a native SQLite, through rusqlite: every function an
 //! extension declares becomes a SQLite function on the connection whose body calls the
-//! component. Metadata, sandbox and error rules are those of the REPL.
+//! component. Metadata, sandbox, conflict and error rules are those of the REPL. The
+//! loadable library (`loadable/`) is this module behind SQL functions.
 //!
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
 //! use sqlink_host::cache::ComponentCache;
-//! use sqlink_host::embed;
+//! use sqlink_host::embed::Extensions;
 //! use sqlink_host::extension::{ExtensionEngine, Sandbox};
 //!
 //! let engine = ExtensionEngine::new(ComponentCache::from_env())?;
 //! let conn = rusqlite::Connection::open_in_memory()?;
+//! let mut extensions = Extensions::new(engine);
 //! let bytes = std::fs::read("md5.wasm")?;
-//! embed::load_extension(&conn, &engine, &bytes, Sandbox::default())?;
+//! extensions.load(&conn, &bytes, Sandbox::default(), "md5.wasm")?;
 //! let digest: String = conn.query_row("SELECT md5('abc')", [], |row| row.get(0))?;
 //! # Ok(()) }
 //! ```
+//!
+//! SQLite refuses to replace or delete a function while any statement of the connection
+//! runs, and the loadable library loads and unloads from inside a statement
+//! (`SELECT sqlink_unload('md5')`). So each function is registered once per connection and
+//! calls through a slot: loading fills the slot, unloading empties it (and removes the
+//! function too when no statement runs). An empty slot answers as SQLite does for a
+//! function it does not know.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -25,68 +35,171 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags, Value};
+use crate::conflicts;
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
+
+/// SQLITE_ERROR.
+const SQLITE_ERROR: i32 = 1;
 
 /// One extension instance, shared by every function it registered on a connection.
 type Shared = Arc<Mutex<Extension>>;
 
-/// Load an extension component and register its scalar, aggregate, window and collation
-/// functions on `conn`. Returns the extension's metadata.
-pub fn load_extension(conn: &Connection, engine: &ExtensionEngine, bytes: &[u8], sandbox: Sandbox) -> Result<ExtensionInfo> {
-    let extension = Extension::load(engine, bytes, sandbox)?;
-    let info = extension.info().clone();
-    let shared: Shared = Arc::new(Mutex::new(extension));
-    for f in &info.scalars {
-        let (ext, id) = (shared.clone(), f.id);
-        conn.create_scalar_function(f.name.as_str(), f.arity, flags(&f.flags), move |ctx| {
-            let args = arguments(ctx);
-            lock(&ext).call_scalar(id, &args).map(into_sql).map_err(sql_error)
-        })
-        .with_context(|| format!("registering {}", f.name))?;
-    }
-    // One counter per extension: aggregation contexts must be unique within its instance.
-    let contexts = Arc::new(AtomicU64::new(1));
-    for f in &info.aggregates {
-        let aggregate = ExtensionAggregate { ext: shared.clone(), id: f.id, contexts: contexts.clone() };
-        let registered = if f.window {
-            conn.create_window_function(f.name.as_str(), f.arity, flags(&f.flags), aggregate)
-        } else {
-            conn.create_aggregate_function(f.name.as_str(), f.arity, flags(&f.flags), aggregate)
-        };
-        registered.with_context(|| format!("registering {}", f.name))?;
-    }
-    for c in &info.collations {
-        let (ext, id) = (shared.clone(), c.id);
-        // SQLite's collations cannot fail: a failed comparison counts as equal.
-        conn.create_collation(c.name.as_str(), move |a, b| lock(&ext).collation_compare(id, a, b).cmp(&0))
-            .with_context(|| format!("registering collation {}", c.name))?;
-    }
-    Ok(info)
+/// What a registered function calls now: an extension's function, or nothing (unloaded).
+#[derive(Clone)]
+struct Bound {
+    ext: Shared,
+    id: u32,
+    /// Aggregation contexts must be unique within the instance: one counter per extension.
+    contexts: Arc<AtomicU64>,
 }
 
-/// Remove every function and collation `info` registered from `conn`.
-pub fn unload_extension(conn: &Connection, info: &ExtensionInfo) -> Result<()> {
-    for f in &info.scalars {
-        conn.remove_function(f.name.as_str(), f.arity)?;
+type Slot = Arc<Mutex<Option<Bound>>>;
+
+/// How a name is registered with SQLite: functions of one name and arity replace each
+/// other whatever their kind; collations have a namespace of their own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scalar,
+    Aggregate,
+    Window,
+    Collation,
+}
+
+struct Registration {
+    kind: Kind,
+    /// The name as registered (SQLite matches it without regard to ASCII case).
+    name: String,
+    arity: i32,
+    slot: Slot,
+}
+
+/// An extension loaded on the connection.
+pub struct Loaded {
+    pub source: String,
+    pub info: ExtensionInfo,
+}
+
+/// The extensions loaded on one connection. Use one per connection, with that connection.
+pub struct Extensions {
+    engine: ExtensionEngine,
+    loaded: Vec<Loaded>,
+    /// Keyed by lower-case name and arity (`None` for collations).
+    registered: HashMap<(String, Option<i32>), Registration>,
+}
+
+impl Extensions {
+    pub fn new(engine: ExtensionEngine) -> Extensions {
+        Extensions { engine, loaded: Vec::new(), registered: HashMap::new() }
     }
-    for f in &info.aggregates {
-        conn.remove_function(f.name.as_str(), f.arity)?;
+
+    /// What is loaded, in load order.
+    pub fn loaded(&self) -> &[Loaded] {
+        &self.loaded
     }
-    for c in &info.collations {
-        // rusqlite has no remove_collation; SQLite removes one when given no compare function.
-        let name = std::ffi::CString::new(c.name.as_str())?;
-        let rc = unsafe {
-            rusqlite::ffi::sqlite3_create_collation_v2(conn.handle(), name.as_ptr(), rusqlite::ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None)
-        };
-        anyhow::ensure!(rc == rusqlite::ffi::SQLITE_OK, "removing collation {}: SQLite error {rc}", c.name);
+
+    /// Load an extension component and register its scalar, aggregate, window and collation
+    /// functions on `conn`; `source` says where it came from. Refuses an extension already
+    /// loaded or one whose functions another loaded extension provides.
+    pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
+        let extension = Extension::load(&self.engine, bytes, sandbox)?;
+        let info = extension.info().clone();
+        conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
+        let ext: Shared = Arc::new(Mutex::new(extension));
+        let contexts = Arc::new(AtomicU64::new(1));
+        let bound = |id| Bound { ext: ext.clone(), id, contexts: contexts.clone() };
+        let mut wanted = Vec::new();
+        for f in &info.scalars {
+            wanted.push((Kind::Scalar, f.name.as_str(), f.arity, flags(&f.flags), bound(f.id)));
+        }
+        for f in &info.aggregates {
+            let kind = if f.window { Kind::Window } else { Kind::Aggregate };
+            wanted.push((kind, f.name.as_str(), f.arity, flags(&f.flags), bound(f.id)));
+        }
+        for c in &info.collations {
+            wanted.push((Kind::Collation, c.name.as_str(), -1, SqlFlags::empty(), bound(c.id)));
+        }
+        for (kind, name, arity, flags, bound) in wanted {
+            let key = (name.to_ascii_lowercase(), (kind != Kind::Collation).then_some(arity));
+            match self.registered.get(&key) {
+                Some(existing) if existing.kind == kind => *lock(&existing.slot) = Some(bound),
+                _ => {
+                    let slot: Slot = Arc::new(Mutex::new(Some(bound)));
+                    register(conn, kind, name, arity, flags, slot.clone())?;
+                    self.registered.insert(key, Registration { kind, name: name.to_owned(), arity, slot });
+                }
+            }
+        }
+        self.loaded.push(Loaded { source: source.to_owned(), info });
+        Ok(&self.loaded[self.loaded.len() - 1].info)
     }
-    Ok(())
+
+    /// Unload extension `name`: its functions and collations answer as unknown ones, and
+    /// are removed from `conn` unless a statement is running.
+    pub fn unload(&mut self, conn: &Connection, name: &str) -> Result<()> {
+        let index = self.loaded.iter().position(|l| l.info.name == name).with_context(|| format!("{name} is not loaded"))?;
+        self.loaded.remove(index);
+        self.registered.retain(|_, registration| {
+            let mut slot = lock(&registration.slot);
+            if slot.as_ref().is_some_and(|b| lock(&b.ext).name() != name) {
+                return true;
+            }
+            *slot = None;
+            drop(slot);
+            !remove(conn, registration)
+        });
+        Ok(())
+    }
+}
+
+/// Register one function or collation whose body calls through `slot`.
+fn register(conn: &Connection, kind: Kind, name: &str, arity: i32, flags: SqlFlags, slot: Slot) -> Result<()> {
+    let registered = match kind {
+        Kind::Scalar => conn.create_scalar_function(name, arity, flags, {
+            let name = name.to_owned();
+            move |ctx| {
+            let bound = current(&slot, &name)?;
+            let args = arguments(ctx);
+            lock(&bound.ext).call_scalar(bound.id, &args).map(into_sql).map_err(sql_error)
+        }}),
+        Kind::Aggregate => conn.create_aggregate_function(name, arity, flags, ExtensionAggregate { name: name.to_owned(), slot }),
+        Kind::Window => conn.create_window_function(name, arity, flags, ExtensionAggregate { name: name.to_owned(), slot }),
+        // SQLite's collations cannot fail: a failed comparison counts as equal. Once the
+        // extension is unloaded (and SQLite could not drop the collation yet), text
+        // compares as with SQLite's default BINARY collation.
+        Kind::Collation => conn.create_collation(name, move |a, b| match lock(&slot).clone() {
+            Some(bound) => lock(&bound.ext).collation_compare(bound.id, a, b).cmp(&0),
+            None => a.as_bytes().cmp(b.as_bytes()),
+        }),
+    };
+    registered.with_context(|| format!("registering {name}"))
+}
+
+/// Remove a registration from SQLite; false if SQLite refused (a statement is running).
+fn remove(conn: &Connection, registration: &Registration) -> bool {
+    if registration.kind != Kind::Collation {
+        return conn.remove_function(registration.name.as_str(), registration.arity).is_ok();
+    }
+    // rusqlite has no remove_collation; SQLite removes one when given no compare function.
+    let Ok(name) = std::ffi::CString::new(registration.name.as_str()) else { return false };
+    // SAFETY: the handle is the live connection `conn` borrows, `name` is a NUL-terminated
+    // string that outlives the call, and null callbacks are SQLite's documented way to
+    // delete a collation.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_create_collation_v2(conn.handle(), name.as_ptr(), rusqlite::ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None)
+    };
+    rc == rusqlite::ffi::SQLITE_OK
+}
+
+/// What function `name` calls now, or SQLite's own error for a function it does not know.
+fn current(slot: &Slot, name: &str) -> rusqlite::Result<Bound> {
+    let bound = lock(slot).clone();
+    bound.ok_or_else(|| sql_error(Error { code: SQLITE_ERROR, message: format!("no such function: {name}") }))
 }
 
 /// A panic while holding the lock cannot leave the extension half-updated in a way that
 /// matters: a trap already replaces the instance. So a poisoned lock is still usable.
-fn lock(ext: &Shared) -> MutexGuard<'_, Extension> {
-    ext.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn flags(f: &FunctionFlags) -> SqlFlags {
@@ -133,44 +246,60 @@ fn sql_error(e: Error) -> rusqlite::Error {
 }
 
 struct ExtensionAggregate {
-    ext: Shared,
-    id: u32,
-    contexts: Arc<AtomicU64>,
+    name: String,
+    slot: Slot,
 }
 
-impl ExtensionAggregate {
-    fn new_context(&self) -> u64 {
-        self.contexts.fetch_add(1, AtomicOrdering::Relaxed)
+/// One aggregation: the extension that started it and the context its state is kept by.
+/// It stays with that instance even if the extension is unloaded meanwhile.
+struct Started {
+    bound: Bound,
+    context: u64,
+}
+
+impl Bound {
+    fn start(self) -> Started {
+        let context = self.contexts.fetch_add(1, AtomicOrdering::Relaxed);
+        Started { bound: self, context }
     }
 }
 
-impl Aggregate<u64, SqlValue> for ExtensionAggregate {
-    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<u64> {
-        Ok(self.new_context())
+impl Aggregate<Started, SqlValue> for ExtensionAggregate {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Started> {
+        Ok(current(&self.slot, &self.name)?.start())
     }
 
-    fn step(&self, ctx: &mut Context<'_>, context: &mut u64) -> rusqlite::Result<()> {
-        lock(&self.ext).aggregate_step(self.id, *context, &arguments(ctx)).map_err(sql_error)
+    fn step(&self, ctx: &mut Context<'_>, started: &mut Started) -> rusqlite::Result<()> {
+        let Started { bound, context } = started;
+        lock(&bound.ext).aggregate_step(bound.id, *context, &arguments(ctx)).map_err(sql_error)
     }
 
     /// Called once per aggregation, also one that saw no rows (then with a fresh context, so
     /// the extension gives its empty result) and one an error abandoned, which frees its state.
-    fn finalize(&self, _: &mut Context<'_>, context: Option<u64>) -> rusqlite::Result<SqlValue> {
-        let context = context.unwrap_or_else(|| self.new_context());
-        lock(&self.ext).aggregate_finalize(self.id, context).map(into_sql).map_err(sql_error)
+    fn finalize(&self, _: &mut Context<'_>, started: Option<Started>) -> rusqlite::Result<SqlValue> {
+        let Started { bound, context } = match started {
+            Some(started) => started,
+            None => current(&self.slot, &self.name)?.start(),
+        };
+        lock(&bound.ext).aggregate_finalize(bound.id, context).map(into_sql).map_err(sql_error)
     }
 }
 
-impl WindowAggregate<u64, SqlValue> for ExtensionAggregate {
-    fn value(&self, context: Option<&mut u64>) -> rusqlite::Result<SqlValue> {
-        let context = match context {
-            Some(context) => *context,
-            None => self.new_context(),
+impl WindowAggregate<Started, SqlValue> for ExtensionAggregate {
+    fn value(&self, started: Option<&mut Started>) -> rusqlite::Result<SqlValue> {
+        let fresh;
+        let Started { bound, context } = match started {
+            Some(started) => &*started,
+            None => {
+                fresh = current(&self.slot, &self.name)?.start();
+                &fresh
+            }
         };
-        lock(&self.ext).aggregate_value(self.id, context).map(into_sql).map_err(sql_error)
+        lock(&bound.ext).aggregate_value(bound.id, *context).map(into_sql).map_err(sql_error)
     }
 
-    fn inverse(&self, ctx: &mut Context<'_>, context: &mut u64) -> rusqlite::Result<()> {
-        lock(&self.ext).aggregate_inverse(self.id, *context, &arguments(ctx)).map_err(sql_error)
+    fn inverse(&self, ctx: &mut Context<'_>, started: &mut Started) -> rusqlite::Result<()> {
+        let Started { bound, context } = started;
+        lock(&bound.ext).aggregate_inverse(bound.id, *context, &arguments(ctx)).map_err(sql_error)
     }
 }

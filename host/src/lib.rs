@@ -11,6 +11,7 @@
 
 pub mod bindings;
 pub mod cache;
+pub mod conflicts;
 pub mod embed;
 pub mod extension;
 pub mod inspect;

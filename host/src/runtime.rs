@@ -9,16 +9,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{dispatch, file_locks, interrupt, spi_loader, sqlite, Error, ExtensionInfo, Value};
+use crate::bindings::{dispatch, file_locks, interrupt, spi_loader, sqlite, Error, Value};
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
-use crate::loader;
+use crate::{conflicts, loader};
 use crate::locks::FileLocks;
 
 /// SQLITE_ERROR.
@@ -65,20 +65,6 @@ pub struct RuntimeOptions {
     pub interactive: bool,
 }
 
-/// Each SQL function name/arity pair and collation name, for conflict checks.
-fn provided(info: &ExtensionInfo) -> Vec<(String, String)> {
-    let sig = |name: &str, arity: i32| {
-        let shown = if arity < 0 { String::from("...") } else { arity.to_string() };
-        (format!("{}/{arity}", name.to_ascii_lowercase()), format!("{name}({shown})"))
-    };
-    info.scalars
-        .iter()
-        .map(|f| sig(&f.name, f.arity))
-        .chain(info.aggregates.iter().map(|f| sig(&f.name, f.arity)))
-        .chain(info.collations.iter().map(|c| (format!("collate {}", c.name.to_ascii_lowercase()), format!("collation {}", c.name))))
-        .collect()
-}
-
 impl RuntimeState {
     /// `dirs`: the directories preopened in `wasi`, where the runtime may lock files.
     pub fn new(wasi: WasiCtx, dirs: Vec<PathBuf>, engine: ExtensionEngine, sandbox: Sandbox, search_path: Vec<PathBuf>) -> Self {
@@ -110,17 +96,7 @@ impl RuntimeState {
         };
         let extension = Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce)
             .with_context(|| format!("cannot load {target}"))?;
-        let name = extension.name().to_owned();
-        if self.extensions.values().any(|l| l.extension.name() == name) {
-            bail!("{name} is already loaded");
-        }
-        let new = provided(extension.info());
-        for other in self.extensions.values() {
-            let taken = provided(other.extension.info());
-            if let Some((_, shown)) = new.iter().find(|(key, _)| taken.iter().any(|(k, _)| k == key)) {
-                bail!("cannot load {name}: {shown} is already provided by {}", other.extension.name());
-            }
-        }
+        conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))?;
         let handle = self.next_handle;
         self.next_handle += 1;
         self.extensions.insert(handle, Loaded { handle, source: found.source, extension });

@@ -2,18 +2,17 @@
 
 use rusqlite::{Connection, ErrorCode};
 use sqlink_host::cache::ComponentCache;
-use sqlink_host::embed;
+use sqlink_host::embed::Extensions;
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
 
-fn engine() -> ExtensionEngine {
-    ExtensionEngine::new(ComponentCache::disabled()).unwrap()
+fn extensions() -> Extensions {
+    Extensions::new(ExtensionEngine::new(ComponentCache::disabled()).unwrap())
 }
 
-fn load(conn: &Connection, engine: &ExtensionEngine, name: &str) {
+fn load(conn: &Connection, extensions: &mut Extensions, name: &str) {
     let bytes = embedded::extension(name).expect("built by `cargo xtask build`");
-    let sandbox = embedded::sandbox(name);
-    embed::load_extension(conn, engine, bytes, sandbox).unwrap();
+    extensions.load(conn, bytes, embedded::sandbox(name), "bundled").unwrap();
 }
 
 fn text(conn: &Connection, sql: &str) -> String {
@@ -22,9 +21,9 @@ fn text(conn: &Connection, sql: &str) -> String {
 
 #[test]
 fn scalars_and_aggregates_run_in_native_sqlite() {
-    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
-    load(&conn, &engine, "md5");
-    load(&conn, &engine, "uuid");
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "md5");
+    load(&conn, &mut extensions, "uuid");
     assert_eq!(text(&conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72");
     assert_eq!(text(&conn, "SELECT md5_agg(x) FROM (SELECT 'a' x UNION ALL SELECT 'b')"), text(&conn, "SELECT md5('ab')"));
     let none: Option<String> = conn.query_row("SELECT md5_agg(x) FROM (SELECT 'a' x) WHERE 0", [], |r| r.get(0)).unwrap();
@@ -42,8 +41,8 @@ fn scalars_and_aggregates_run_in_native_sqlite() {
 
 #[test]
 fn groups_and_window_frames_keep_their_states_apart() {
-    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
-    load(&conn, &engine, "stats");
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "stats");
     conn.execute_batch("CREATE TABLE t(g, x); INSERT INTO t VALUES (1, 1), (1, 3), (2, 10), (2, 20), (2, 60), (3, 5);").unwrap();
     let mut stmt = conn.prepare("SELECT g, median(x), var_pop(x) FROM t GROUP BY g ORDER BY g").unwrap();
     let rows: Vec<(i64, f64, f64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
@@ -57,8 +56,8 @@ fn groups_and_window_frames_keep_their_states_apart() {
 
 #[test]
 fn collations_order_and_constrain() {
-    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
-    load(&conn, &engine, "snake");
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "snake");
     conn.execute_batch("CREATE TABLE names(n TEXT COLLATE snake UNIQUE); INSERT INTO names VALUES ('HelloWorld');").unwrap();
     let err = conn.execute("INSERT INTO names VALUES ('hello_world')", []).unwrap_err();
     assert_eq!(err.sqlite_error_code(), Some(ErrorCode::ConstraintViolation));
@@ -66,14 +65,14 @@ fn collations_order_and_constrain() {
 
 #[test]
 fn errors_and_traps_are_sql_errors_and_the_connection_goes_on() {
-    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
-    load(&conn, &engine, "stats");
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "stats");
     let err = conn.query_row("SELECT median('abc')", [], |r| r.get::<_, f64>(0)).unwrap_err();
     let rusqlite::Error::SqliteFailure(_, Some(message)) = err else { panic!("{err:?}") };
     assert_eq!(message, "median(): argument 1 must be a number, got text");
 
     let hostile = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/hostile.wasm")).unwrap();
-    embed::load_extension(&conn, &engine, &hostile, Sandbox::default()).unwrap();
+    extensions.load(&conn, &hostile, Sandbox::default(), "hostile.wasm").unwrap();
     let err = conn.query_row("SELECT panic_with('oops')", [], |r| r.get::<_, i64>(0)).unwrap_err();
     assert!(err.to_string().contains("hostile: panic_with() panicked: oops"), "{err}");
     let n: i64 = conn.query_row("SELECT busy(3)", [], |r| r.get(0)).unwrap();
@@ -82,10 +81,10 @@ fn errors_and_traps_are_sql_errors_and_the_connection_goes_on() {
 
 #[test]
 fn unload_removes_every_function_and_collation() {
-    let (engine, conn) = (engine(), Connection::open_in_memory().unwrap());
-    let info = embed::load_extension(&conn, &engine, embedded::extension("snake").unwrap(), Sandbox::default()).unwrap();
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "snake");
     assert_eq!(text(&conn, "SELECT to_snake_case('HelloWorld')"), "hello_world");
-    embed::unload_extension(&conn, &info).unwrap();
+    extensions.unload(&conn, "snake").unwrap();
     let err = conn.query_row("SELECT to_snake_case('x')", [], |r| r.get::<_, String>(0)).unwrap_err();
     assert!(err.to_string().contains("no such function"), "{err}");
     let err = conn.query_row("SELECT 'a' = 'A' COLLATE snake", [], |r| r.get::<_, i64>(0)).unwrap_err();
