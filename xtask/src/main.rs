@@ -103,18 +103,30 @@ fn build(root: &Path) -> Result<()> {
     let runtime = compose::runtime(&built.join("sqlink_cli.wasm"), &built.join("sqlite_lib.wasm"))?;
     write_if_changed(&out.join("sqlink-runtime.wasm"), &runtime)?;
 
-    cargo(root, &["build", "--release", "-p", "sqlink-host"])
+    cargo(root, &["build", "--release", "-p", "sqlink-host"])?;
+    // On its own: with the others, Cargo would unify the bundled SQLite into it.
+    cargo(root, &["build", "--release", "-p", "sqlink-loadable"])
 }
 
 fn test(root: &Path) -> Result<()> {
     toolchain::ensure_sqlite3()?;
     toolchain::ensure_componentize_py(root)?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
-    let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib"]);
+    // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
+    let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
     let package = cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]);
+    let python = test_python(root);
     let browser = test_browser(root);
-    rust.and(package).and(browser)
+    rust.and(package).and(python).and(browser)
+}
+
+/// The Python package, installed as a user installs it (`pip install ./python`) into a
+/// virtual environment of a Python whose sqlite3 loads extensions; its unittest suite
+/// drives libsqlink in Python's sqlite3 and in Debian's sqlite3 shell.
+fn test_python(root: &Path) -> Result<()> {
+    let python = install_python_package(root)?;
+    toolchain::run_in(root, &python, &["-m", "unittest", "discover", "-s", "python/tests"])
 }
 
 /// The browser site in browser/dist: the runtime transpiled by jco, the shim, the page.
@@ -139,12 +151,32 @@ fn bench(root: &Path, args: &[&str]) -> Result<()> {
     let mut cargo_args = vec!["run", "--release", "-q", "-p", "sqlink-bench", "--"];
     cargo_args.extend(args);
     cargo(root, &cargo_args)?;
+    bench_loadable(root, args)?;
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;
     toolchain::ensure_chromium()?;
     let mut node_args = vec!["bench/opfs-insert.mjs"];
     node_args.extend(args);
     toolchain::run_in(&browser, "node", &node_args)
+}
+
+/// Path (e): libsqlink in Python's sqlite3, and (full runs only, as it comes from PyPI)
+/// sqlean's C md5 in the same process.
+fn bench_loadable(root: &Path, args: &[&str]) -> Result<()> {
+    let python = install_python_package(root)?;
+    if !args.contains(&"--quick") {
+        toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", "sqlean.py"])?;
+    }
+    let mut bench_args = vec!["bench/libsqlink.py"];
+    bench_args.extend(args);
+    toolchain::run_in(root, &python, &bench_args)
+}
+
+/// `pip install ./python` into the Python tests' virtual environment; its interpreter.
+fn install_python_package(root: &Path) -> Result<String> {
+    let python = toolchain::ensure_python_venv(root)?.to_string_lossy().into_owned();
+    toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", "--force-reinstall", "./python"])?;
+    Ok(python)
 }
 
 /// Keep timestamps when nothing changed, so cargo does not rebuild the host needlessly.

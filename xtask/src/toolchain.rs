@@ -1,9 +1,10 @@
 //! What a fresh machine needs: the Rust wasm target and clang with the WASI libc headers
 //! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
 //! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests;
-//! componentize-py (PyPI) for the test of an extension written in Python.
+//! componentize-py (PyPI) for the test of an extension written in Python; a Python whose
+//! sqlite3 loads extensions for the Python package's tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -72,6 +73,36 @@ pub fn ensure_componentize_py(root: &Path) -> Result<()> {
     run("python3", &["-m", "venv", &venv_str])?;
     let pip = venv.join("bin/pip");
     run(&pip.to_string_lossy(), &["install", "--quiet", &format!("componentize-py=={COMPONENTIZE_PY}")])
+}
+
+/// A virtual environment in target/venv-python for the Python package's tests, made with a
+/// Python whose `sqlite3` can load extensions (Debian's; some self-built Pythons cannot).
+/// Returns its interpreter.
+pub fn ensure_python_venv(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/venv-python");
+    let python = venv.join("bin/python");
+    if python.is_file() {
+        return Ok(python);
+    }
+    let base = match ["python3", "/usr/bin/python3"].into_iter().find(|p| loads_extensions(p)) {
+        Some(base) => base,
+        None => {
+            if !can_apt() {
+                bail!("the Python tests need a python3 whose sqlite3 loads extensions, with venv (Debian packages python3 python3-venv)");
+            }
+            eprintln!("xtask: installing python3 python3-venv");
+            run("apt-get", &["update", "-q"])?;
+            run("apt-get", &["install", "-y", "-q", "--no-install-recommends", "python3", "python3-venv"])?;
+            "/usr/bin/python3"
+        }
+    };
+    run(base, &["-m", "venv", &venv.to_string_lossy()])?;
+    Ok(python)
+}
+
+fn loads_extensions(python: &str) -> bool {
+    let probe = "import sqlite3, ensurepip; sqlite3.connect(':memory:').enable_load_extension(False)";
+    Command::new(python).args(["-c", probe]).output().is_ok_and(|o| o.status.success())
 }
 
 fn ensure_debian_program(path: &str, package: &str, purpose: &str) -> Result<()> {

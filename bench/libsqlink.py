@@ -1,0 +1,62 @@
+"""Path (e) of `cargo xtask bench`: sqlink extensions in stock SQLite (Python's sqlite3 with
+libsqlink loaded), beside sqlean's C md5 in the same process when sqlean.py is installed.
+
+python bench/libsqlink.py [--quick]   (with the sqlink package installed)
+"""
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import sqlink
+
+ROOT = Path(__file__).resolve().parent.parent
+IDENTITY = str(ROOT / "target" / "wasm" / "test" / "identity.wasm")
+ROWS = 10_000 if "--quick" in sys.argv else 1_000_000
+
+
+def table(conn):
+    conn.execute("CREATE TABLE t(x TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", ((f"row {i}",) for i in range(ROWS)))
+
+
+def ns_per_row(conn, call, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        conn.execute(f"SELECT count({call}) FROM t").fetchone()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e9 / ROWS
+
+
+def main():
+    print(f"(e) stock SQLite {sqlite3.sqlite_version} in Python {sys.version.split()[0]} with libsqlink; "
+          f"SELECT count(f(x)) FROM t, {ROWS} rows; ns per row (ratio to the bare scan)\n")
+    conn = sqlite3.connect(":memory:")
+    sqlink.load(conn, "md5", IDENTITY)
+    table(conn)
+    scan = ns_per_row(conn, "x")
+    print(f"{'x':<28} {scan:>9.1f} ns")
+    for call in ["noop()", "identity(x)", "md5(x)"]:
+        ns = ns_per_row(conn, call)
+        print(f"{call:<28} {ns:>9.1f} ns ({ns / scan:>5.2f}x)")
+    try:
+        import sqlean
+    except ImportError:
+        print("\nsqlean.py is not installed: no C md5 to compare (cargo xtask bench installs it)")
+        return
+    sqlean.extensions.enable_all()
+    c = sqlean.connect(":memory:")
+    table(c)
+    c_scan = ns_per_row(c, "x")
+    c_md5 = ns_per_row(c, "hex(crypto_md5(x))")
+    print(f"\nsqlean.py (SQLite {sqlean.sqlite_version}), same process:")
+    print(f"{'x':<28} {c_scan:>9.1f} ns")
+    print(f"{'hex(crypto_md5(x))':<28} {c_md5:>9.1f} ns ({c_md5 / c_scan:>5.2f}x)")
+    print(f"\nlibsqlink md5(x) over the C md5, scan subtracted: "
+          f"{(ns_per_row(conn, 'md5(x)') - scan) / (c_md5 - c_scan):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+//! libsqlink: sqlink extension components in the SQLite people already have (the `sqlite3`
+//! shell, Python's `sqlite3`, any program that loads extensions).
+//!
+//! `.load ./libsqlink` registers three SQL functions on the connection that loaded it:
+//! `sqlink_load(name_or_path [, options])`, `sqlink_unload(name)` and
+//! `sqlink_extensions()`. Loading and calling go through `sqlink_host::embed`, the layer
+//! Rust programs use, with the REPL's sandbox, compile cache, bundled extensions and
+//! conflict rules. Each connection has its own extensions and instances; they go when the
+//! connection closes.
+
+use std::os::raw::{c_char, c_int};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::{ffi, Connection};
+use serde_json::{json, Value as Json};
+use sqlink_host::cache::ComponentCache;
+use sqlink_host::embed::Extensions;
+use sqlink_host::extension::{ExtensionEngine, Sandbox};
+use sqlink_host::loader;
+
+mod api;
+
+/// SQLite's entry point for `.load .../libsqlink` and `load_extension('.../libsqlink')`.
+///
+/// # Safety
+/// SQLite calls it with a live connection, an error-message slot and its API table, as its
+/// extension loading documents; nothing else may call it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sqlite3_sqlink_init(db: *mut ffi::sqlite3, pz_err_msg: *mut *mut c_char, p_api: *mut ffi::sqlite3_api_routines) -> c_int {
+    // SAFETY: `p_api` is the table SQLite passed to this entry point.
+    let mut api = match unsafe { api::for_rusqlite(p_api) } {
+        Ok(api) => api,
+        Err(message) => return refuse(pz_err_msg, p_api, &message),
+    };
+    // SAFETY: `db` and `pz_err_msg` are SQLite's own; `api` holds the loading SQLite's
+    // functions (rusqlite copies them before this returns); `init` only registers
+    // functions, as extension_init2 requires.
+    unsafe { Connection::extension_init2(db, pz_err_msg, &mut *api, init) }
+}
+
+/// Fail the load with `message`, which SQLite shows ("Error: ..." in the shell).
+fn refuse(pz_err_msg: *mut *mut c_char, p_api: *mut ffi::sqlite3_api_routines, message: &str) -> c_int {
+    let text = std::ffi::CString::new(message).unwrap_or_default();
+    // SAFETY: SQLite frees the message with sqlite3_free, so it comes from its
+    // sqlite3_malloc (reached through its own table, as rusqlite is not set up yet);
+    // `pz_err_msg` is SQLite's slot for it.
+    unsafe {
+        if let Some(malloc) = (*p_api).malloc {
+            let bytes = text.as_bytes_with_nul();
+            let buffer = malloc(bytes.len() as c_int).cast::<u8>();
+            if !buffer.is_null() && !pz_err_msg.is_null() {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer, bytes.len());
+                *pz_err_msg = buffer.cast::<c_char>();
+            }
+        }
+    }
+    ffi::SQLITE_ERROR
+}
+
+/// One wasmtime engine (and its deadline ticker) for every connection in the process; it
+/// holds no state of any connection.
+fn engine() -> Result<&'static ExtensionEngine> {
+    static ENGINE: OnceLock<Result<ExtensionEngine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| ExtensionEngine::new(ComponentCache::from_env()).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("cannot start the extension engine: {e}"))
+}
+
+type Loaded = Arc<Mutex<Option<Extensions>>>;
+
+fn init(db: Connection) -> rusqlite::Result<bool> {
+    // The functions' closures own the connection's extensions: SQLite drops them, and with
+    // them every instance, when the connection closes.
+    let loaded: Loaded = Arc::new(Mutex::new(None));
+    let direct = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    for arity in [1, 2] {
+        let loaded = loaded.clone();
+        db.create_scalar_function("sqlink_load", arity, direct, move |ctx| {
+            with_connection(ctx, &loaded, |conn, extensions| load(conn, extensions, ctx))
+        })?;
+    }
+    let for_unload = loaded.clone();
+    db.create_scalar_function("sqlink_unload", 1, direct, move |ctx| {
+        with_connection(ctx, &for_unload, |conn, extensions| {
+            let name: String = ctx.get(0)?;
+            extensions.unload(conn, &name)?;
+            Ok(name)
+        })
+    })?;
+    db.create_scalar_function("sqlink_extensions", 0, FunctionFlags::SQLITE_UTF8, move |_| {
+        Ok(lock(&loaded).as_ref().map_or_else(|| String::from("[]"), listing))
+    })?;
+    Ok(false)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Run `f` with the connection the function was called on and its extensions; its error
+/// becomes the statement's error, in one line.
+fn with_connection(ctx: &Context<'_>, loaded: &Loaded, f: impl FnOnce(&Connection, &mut Extensions) -> Result<String>) -> rusqlite::Result<String> {
+    let result = (|| {
+        // SAFETY: the context belongs to the call in progress, so its connection is open
+        // for the whole call, and SQLite holds that connection's mutex while it runs.
+        let conn = unsafe { ctx.get_connection() }?;
+        let mut loaded = lock(loaded);
+        let extensions = match &mut *loaded {
+            Some(extensions) => extensions,
+            empty => empty.insert(Extensions::new(engine()?.clone())),
+        };
+        f(&conn, extensions)
+    })();
+    result.map_err(|e| rusqlite::Error::UserFunctionError(format!("{e:#}").into()))
+}
+
+/// `sqlink_load(name_or_path [, options])`: the extension's name.
+fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Result<String> {
+    let target: String = ctx.get(0).context("sqlink_load() takes an extension name or a .wasm path")?;
+    let mut sandbox = match ctx.len() {
+        2 => {
+            let options: Option<String> = ctx.get(1).context("sqlink_load(): options are JSON text")?;
+            sandbox(options.as_deref().unwrap_or("{}"))?
+        }
+        _ => Sandbox::default(),
+    };
+    let found = loader::find(&target, &loader::search_path())?;
+    sandbox.allow_clock |= found.grants_clock;
+    let info = extensions.load(conn, &found.bytes, sandbox, &found.source).with_context(|| format!("cannot load {target}"))?;
+    Ok(info.name.clone())
+}
+
+/// The grants the REPL's flags give, from `{"allow_dir": ..., "allow_env": ...,
+/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}`.
+fn sandbox(options: &str) -> Result<Sandbox> {
+    let options: Json = serde_json::from_str(options).context("sqlink_load(): options are not JSON")?;
+    let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };
+    let mut sandbox = Sandbox::default();
+    for (key, value) in &options {
+        let wrong = || anyhow::anyhow!("sqlink_load(): option {key} cannot be {value}");
+        match key.as_str() {
+            "allow_dir" => {
+                let dirs: Vec<&str> = match value {
+                    Json::String(dir) => vec![dir],
+                    Json::Array(dirs) => dirs.iter().map(|d| d.as_str().ok_or_else(wrong)).collect::<Result<_>>()?,
+                    _ => return Err(wrong()),
+                };
+                for dir in dirs {
+                    let path = PathBuf::from(dir).canonicalize().with_context(|| format!("sqlink_load(): allow_dir {dir}"))?;
+                    sandbox.allowed_dirs.push(path);
+                }
+            }
+            "allow_env" => sandbox.allow_env = value.as_bool().ok_or_else(wrong)?,
+            "allow_clock" => sandbox.allow_clock = value.as_bool().ok_or_else(wrong)?,
+            "timeout_ms" => sandbox.call_timeout = Duration::from_millis(value.as_u64().filter(|&ms| ms > 0).ok_or_else(wrong)?),
+            "memory_mib" => {
+                let mib = value.as_u64().filter(|&mib| (1..=4096).contains(&mib)).ok_or_else(wrong)?;
+                sandbox.memory_limit = (mib as usize) << 20;
+            }
+            _ => bail!("sqlink_load(): unknown option {key} (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)"),
+        }
+    }
+    Ok(sandbox)
+}
+
+/// `sqlink_extensions()`: what is loaded, as JSON text.
+fn listing(extensions: &Extensions) -> String {
+    let list: Vec<Json> = extensions
+        .loaded()
+        .iter()
+        .map(|loaded| {
+            let info = &loaded.info;
+            let functions = info
+                .scalars
+                .iter()
+                .map(|f| json!({"kind": "scalar", "name": f.name, "arity": f.arity, "doc": f.doc}))
+                .chain(info.aggregates.iter().map(|f| {
+                    json!({"kind": if f.window { "window" } else { "aggregate" }, "name": f.name, "arity": f.arity, "doc": f.doc})
+                }))
+                .chain(info.collations.iter().map(|c| json!({"kind": "collation", "name": c.name, "doc": c.doc})))
+                .collect::<Vec<_>>();
+            json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions})
+        })
+        .collect();
+    Json::Array(list).to_string()
+}

@@ -1,0 +1,226 @@
+"""libsqlink in Python's sqlite3 and in the sqlite3 shell, as a user runs them.
+
+Run with the package installed (`cargo xtask test` installs it into a virtual
+environment): python -m unittest discover -s python/tests
+"""
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import threading
+import unittest
+from pathlib import Path
+
+import sqlink
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+WASM = REPOSITORY / "target" / "wasm"
+HOSTILE = str(WASM / "test" / "hostile.wasm")
+
+
+def connect(*extensions, **grants):
+    conn = sqlite3.connect(":memory:")
+    sqlink.load(conn, *extensions, **grants)
+    return conn
+
+
+def one(conn, sql, *args):
+    return conn.execute(sql, args).fetchone()[0]
+
+
+class Functions(unittest.TestCase):
+    def test_the_readme(self):
+        conn = sqlite3.connect(":memory:")
+        self.assertEqual(sqlink.load(conn, "md5"), ["md5"])
+        self.assertEqual(one(conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72")
+
+    def test_scalars_and_nulls(self):
+        conn = connect("md5", "snake")
+        self.assertEqual(one(conn, "SELECT to_snake_case('HelloWorld')"), "hello_world")
+        self.assertIsNone(one(conn, "SELECT md5(NULL)"))
+        self.assertEqual(one(conn, "SELECT md5(x'616263')"), "900150983cd24fb0d6963f7d28e17f72")
+
+    def test_aggregates_groups_and_windows(self):
+        conn = connect("stats", "md5")
+        conn.executescript("CREATE TABLE t(g, x); INSERT INTO t VALUES (1, 1), (1, 3), (2, 10), (2, 20), (2, 60), (3, 5);")
+        rows = conn.execute("SELECT g, median(x), var_pop(x) FROM t GROUP BY g ORDER BY g").fetchall()
+        self.assertEqual(rows, [(1, 2.0, 1.0), (2, 20.0, 466.6666666666667), (3, 5.0, 0.0)])
+        frames = [r[0] for r in conn.execute("SELECT var_pop(x) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t ORDER BY rowid")]
+        self.assertEqual(frames, [0.0, 1.0, 12.25, 25.0, 400.0, 756.25])
+        self.assertEqual(one(conn, "SELECT md5_agg(x) FROM (SELECT 'a' x UNION ALL SELECT 'b')"), one(conn, "SELECT md5('ab')"))
+        self.assertIsNone(one(conn, "SELECT md5_agg(x) FROM t WHERE 0"))
+
+    def test_collation_orders_and_constrains(self):
+        conn = connect("snake")
+        conn.executescript("CREATE TABLE names(n TEXT COLLATE snake UNIQUE); INSERT INTO names VALUES ('HelloWorld');")
+        with self.assertRaises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO names VALUES ('hello_world')")
+
+    def test_flags_are_honoured(self):
+        # uuid() is not deterministic, so SQLite must not fold it to one value.
+        conn = connect("uuid")
+        sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT count(DISTINCT uuid()) FROM n"
+        self.assertEqual(one(conn, sql), 100)
+
+    def test_extensions_lists_what_is_loaded(self):
+        conn = connect("md5")
+        (md5,) = sqlink.extensions(conn)
+        self.assertEqual((md5["name"], md5["source"]), ("md5", "bundled"))
+        kinds = {(f["kind"], f["name"], f["arity"]) for f in md5["functions"]}
+        self.assertEqual(kinds, {("scalar", "md5", 1), ("aggregate", "md5_agg", 1)})
+        self.assertTrue(all(f["doc"] for f in md5["functions"]))
+
+    def test_a_wasm_file_by_path(self):
+        conn = connect(str(WASM / "md5.wasm"))
+        self.assertEqual(one(conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72")
+        self.assertEqual(sqlink.extensions(conn)[0]["source"], str(WASM / "md5.wasm"))
+
+
+class Unload(unittest.TestCase):
+    def test_unload_then_load_again(self):
+        conn = connect("md5", "snake")
+        sqlink.unload(conn, "md5")
+        with self.assertRaisesRegex(sqlite3.OperationalError, "no such function: md5"):
+            one(conn, "SELECT md5('abc')")
+        self.assertEqual(one(conn, "SELECT to_snake_case('HelloWorld')"), "hello_world", "other extensions stay")
+        self.assertEqual([e["name"] for e in sqlink.extensions(conn)], ["snake"])
+        sqlink.load(conn, "md5")
+        self.assertEqual(one(conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72")
+
+    def test_an_unloaded_collation_compares_as_binary(self):
+        conn = connect("snake")
+        self.assertEqual(one(conn, "SELECT 'HelloWorld' = 'hello_world' COLLATE snake"), 1)
+        sqlink.unload(conn, "snake")
+        self.assertEqual(one(conn, "SELECT 'HelloWorld' = 'hello_world' COLLATE snake"), 0)
+
+    def test_unloading_what_is_not_loaded(self):
+        conn = connect()
+        with self.assertRaisesRegex(sqlite3.OperationalError, "^md5 is not loaded$"):
+            sqlink.unload(conn, "md5")
+
+
+class Connections(unittest.TestCase):
+    def test_each_connection_has_its_own_extensions(self):
+        first, second = connect("md5"), connect("snake")
+        self.assertEqual(one(first, "SELECT md5('')"), "d41d8cd98f00b204e9800998ecf8427e")
+        self.assertEqual(one(second, "SELECT to_snake_case('HelloWorld')"), "hello_world")
+        with self.assertRaisesRegex(sqlite3.OperationalError, "no such function: md5"):
+            one(second, "SELECT md5('')")
+        with self.assertRaisesRegex(sqlite3.OperationalError, "no such function: to_snake_case"):
+            one(first, "SELECT to_snake_case('AB')")
+        self.assertEqual([e["name"] for e in sqlink.extensions(second)], ["snake"])
+        first.close()
+        self.assertEqual(one(second, "SELECT to_snake_case('FooBar')"), "foo_bar", "closing one leaves the other")
+
+    def test_loading_libsqlink_twice_keeps_what_is_loaded(self):
+        conn = connect("md5")
+        sqlink.load(conn)
+        self.assertEqual([e["name"] for e in sqlink.extensions(conn)], ["md5"])
+
+    def test_a_connection_shared_by_threads(self):
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        sqlink.load(conn, "md5", "stats")
+        expected = {i: one(conn, "SELECT md5(?)", str(i)) for i in range(200)}
+        failures = []
+
+        def work(offset):
+            try:
+                for i in range(offset, 200, 4):
+                    if one(conn, "SELECT md5(?)", str(i)) != expected[i]:
+                        failures.append(i)
+                    one(conn, "SELECT median(value) FROM json_each('[1, 2, 3]')")
+            except Exception as error:  # noqa: BLE001 - any failure fails the test below
+                failures.append(error)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+
+
+class BadInput(unittest.TestCase):
+    def assert_error(self, conn, sql, message, *args):
+        with self.assertRaises(sqlite3.OperationalError) as caught:
+            conn.execute(sql, args).fetchall()
+        self.assertEqual(str(caught.exception), message)
+        self.assertEqual(one(conn, "SELECT 1 + 1"), 2, "the connection goes on")
+
+    def test_every_bad_load_is_one_line_and_the_connection_goes_on(self):
+        conn = connect("md5")
+        not_wasm = Path(self.id() + ".wasm")
+        not_wasm.write_text("not a component")
+        self.addCleanup(not_wasm.unlink)
+        cases = [
+            ("./missing.wasm", "no such file: ./missing.wasm"),
+            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set'),
+            (str(not_wasm), f"cannot load {not_wasm}: not a WebAssembly file"),
+            ("md5", "cannot load md5: md5 is already loaded"),
+            (str(WASM / "test" / "duplicate.wasm"), None),
+            (str(WASM / "test" / "command.wasm"), None),
+        ]
+        for target, message in cases:
+            with self.subTest(target=target):
+                with self.assertRaises(sqlite3.OperationalError) as caught:
+                    one(conn, "SELECT sqlink_load(?)", target)
+                text = str(caught.exception)
+                self.assertNotIn("\n", text)
+                if message:
+                    self.assertEqual(text, message)
+        self.assertIn("twice", self._load_error(conn, "duplicate.wasm"))
+        self.assertIn("not a sqlite extension", self._load_error(conn, "command.wasm"))
+        self.assertEqual(one(conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72")
+
+    def _load_error(self, conn, file):
+        with self.assertRaises(sqlite3.OperationalError) as caught:
+            one(conn, "SELECT sqlink_load(?)", str(WASM / "test" / file))
+        return str(caught.exception)
+
+    def test_bad_options(self):
+        conn = connect()
+        self.assert_error(conn, "SELECT sqlink_load('md5', ?)", "sqlink_load(): unknown option allow_net (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)", '{"allow_net": true}')
+        self.assert_error(conn, "SELECT sqlink_load('md5', ?)", "sqlink_load(): option timeout_ms cannot be \"soon\"", '{"timeout_ms": "soon"}')
+        self.assert_error(conn, "SELECT sqlink_load('md5', '[1]')", "sqlink_load(): options must be a JSON object")
+
+    def test_wrong_argument_type_is_the_extensions_error(self):
+        conn = connect("stats")
+        self.assert_error(conn, "SELECT median('abc')", "median(): argument 1 must be a number, got text")
+
+    def test_a_panic_is_an_error_with_its_message(self):
+        conn = connect(HOSTILE)
+        self.assert_error(conn, "SELECT panic_with('oops')", "hostile: panic_with() panicked: oops")
+        self.assertEqual(one(conn, "SELECT busy(3)"), 3, "a fresh instance serves the next call")
+
+    def test_a_loop_is_stopped_by_the_time_limit(self):
+        conn = connect(HOSTILE, timeout_ms=300)
+        self.assert_error(conn, "SELECT spin_forever()", "hostile: spin_forever() was stopped after 300ms (time limit)")
+        self.assertEqual(one(conn, "SELECT busy(2)"), 2)
+
+    def test_extensions_get_no_files_or_environment_unless_granted(self):
+        conn = connect(HOSTILE)
+        self.assertIsNone(one(conn, "SELECT env_var('HOME')"))
+        granted = connect(HOSTILE, allow_env=True)
+        self.assertIsNotNone(one(granted, "SELECT env_var('HOME')"))
+
+
+class Sqlite3Shell(unittest.TestCase):
+    """The same library in Debian's sqlite3 shell."""
+
+    def test_load_and_query(self):
+        shell = shutil.which("sqlite3")
+        if shell is None:
+            self.fail("the sqlite3 shell is not installed (cargo xtask test installs it)")
+        library = str(Path(sqlink.loadable_path()).with_suffix(""))
+        script = f".load {library}\nSELECT sqlink_load('md5');\nSELECT md5('abc');\nSELECT sqlink_load('nope');\nSELECT md5_agg(x) FROM (SELECT 'abc' x);\n"
+        run = subprocess.run([shell, ":memory:"], input=script, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.stdout, "md5\n900150983cd24fb0d6963f7d28e17f72\n900150983cd24fb0d6963f7d28e17f72\n")
+        self.assertEqual(
+            run.stderr,
+            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set\n',
+        )
+
+
+if __name__ == "__main__":
+    unittest.main()
