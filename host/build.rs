@@ -10,6 +10,7 @@ const ARTIFACTS: &[(&str, &str)] = &[
     ("MD5", "md5.wasm"),
     ("SNAKE", "snake.wasm"),
     ("STATS", "stats.wasm"),
+    ("REGEXP", "regexp.wasm"),
 ];
 
 fn main() {

@@ -35,7 +35,11 @@ const CASES: &[Case] = &[
     Case { call: "uuid()", extension: "uuid" },
     Case { call: "identity(x)", extension: "identity" },
     Case { call: "noop()", extension: "identity" },
+    Case { call: r"x REGEXP '1\d*7$'", extension: "regexp" },
 ];
+
+/// The table function: every word of one long text (`doc`, as many words as `t` has rows).
+const MATCHES: &str = r"SELECT count(*) FROM doc, regexp_matches(doc.body, '\w+')";
 
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -56,16 +60,28 @@ fn main() -> Result<()> {
         let bytes = extension_bytes(name, &identity)?;
         loaded.load(&embedded_conn, &bytes, embedded::sandbox(name), name)?;
     }
-    let runtime = runtime_timings(&sqlink, &identity, rows)?;
+    let statements: Vec<String> = calls().map(count_sql).chain(std::iter::once(MATCHES.to_owned())).collect();
+    let runtime = runtime_timings(&sqlink, &identity, rows, &statements)?;
 
     println!("{:<20} {:>14} {:>22} {:>22}", "function", "(a) native", "(b) embedded", "(c) runtime");
     // `x` alone: the scan and count every path pays before any function call.
-    for call in std::iter::once("x").chain(CASES.iter().map(|c| c.call)) {
-        let a = per_row(time_query(&native, call)?, rows);
-        let b = per_row(time_query(&embedded_conn, call)?, rows);
-        let c = per_row(*runtime.get(call).with_context(|| format!("no timing for {call} from sqlink"))?, rows);
+    for (call, c) in calls().zip(&runtime) {
+        let a = per_row(time_query(&native, &count_sql(call))?, rows);
+        let b = per_row(time_query(&embedded_conn, &count_sql(call))?, rows);
+        let c = per_row(*c, rows);
         println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", call, a, b, b / a, c, c / a);
     }
+
+    // Rows of a table function: natively the same iterator in a Rust loop (no SQLite).
+    let body: String = native.query_row("SELECT body FROM doc", [], |row| row.get(0))?;
+    let started = Instant::now();
+    let words = regexp_ext::regexp_matches(Some(body), Some(String::from(r"\w+"))).map_err(|e| anyhow::anyhow!(e.message))?.count();
+    let a = per_row(started.elapsed(), rows);
+    anyhow::ensure!(words as u64 == rows, "regexp_matches found {words} words, not {rows}");
+    let b = per_row(time_query(&embedded_conn, MATCHES)?, rows);
+    let c = per_row(runtime[runtime.len() - 1], rows);
+    println!("\n{MATCHES}: ns per row");
+    println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", "regexp_matches", a, b, b / a, c, c / a);
 
     println!();
     load_times(&bytes_of("md5")?)?;
@@ -91,12 +107,14 @@ fn extension_bytes(name: &str, identity: &Path) -> Result<Vec<u8>> {
     bytes_of(name)
 }
 
-/// `t(x)` with N distinct short texts, the same SQL on every path.
+/// `t(x)` with N distinct short texts, and `doc(body)`: one text of N words; the same SQL
+/// on every path.
 fn table_sql(rows: u64) -> String {
     format!(
         "CREATE TABLE t(x TEXT);
          INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
-         SELECT 'HelloWorld' || i FROM n;"
+         SELECT 'HelloWorld' || i FROM n;
+         CREATE TABLE doc AS SELECT group_concat('word' || substr(x, 11), ' ') AS body FROM t;"
     )
 }
 
@@ -125,14 +143,26 @@ fn native_connection(rows: u64) -> Result<Connection> {
     conn.create_scalar_function("uuid", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(uuid_ext::uuid()))?;
     conn.create_scalar_function("identity", 1, det, |ctx| ctx.get::<SqlValue>(0))?;
     conn.create_scalar_function("noop", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(None::<i64>))?;
+    conn.create_scalar_function("regexp", 2, det, |ctx| {
+        let (pattern, text) = (ctx.get::<Option<String>>(0)?, ctx.get::<Option<String>>(1)?);
+        regexp_ext::regexp(pattern.as_deref(), text.as_deref()).map_err(|e| rusqlite::Error::UserFunctionError(e.message.into()))
+    })?;
     Ok(conn)
 }
 
-fn time_query(conn: &Connection, call: &str) -> Result<Duration> {
-    let sql = format!("SELECT count({call}) FROM t");
-    let mut stmt = conn.prepare(&sql)?;
+/// `x` (the bare scan), then each case's call.
+fn calls() -> impl Iterator<Item = &'static str> {
+    std::iter::once("x").chain(CASES.iter().map(|c| c.call))
+}
+
+fn count_sql(call: &str) -> String {
+    format!("SELECT count({call}) FROM t")
+}
+
+fn time_query(conn: &Connection, sql: &str) -> Result<Duration> {
+    let mut stmt = conn.prepare(sql)?;
     let started = Instant::now();
-    let _: i64 = stmt.query_row([], |row| row.get(0)).with_context(|| sql.clone())?;
+    let _: i64 = stmt.query_row([], |row| row.get(0)).with_context(|| sql.to_owned())?;
     Ok(started.elapsed())
 }
 
@@ -140,9 +170,8 @@ fn per_row(d: Duration, rows: u64) -> f64 {
     d.as_nanos() as f64 / rows as f64
 }
 
-/// One `sqlink` session: build the table, then time each statement with `.timer on`.
-fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64) -> Result<std::collections::HashMap<&'static str, Duration>> {
-    let calls: Vec<&'static str> = std::iter::once("x").chain(CASES.iter().map(|c| c.call)).collect();
+/// One `sqlink` session: build the tables, then time each statement with `.timer on`.
+fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[String]) -> Result<Vec<Duration>> {
     let mut script = String::new();
     for name in extensions() {
         let target = if name == "identity" { identity.display().to_string() } else { name.to_owned() };
@@ -150,8 +179,8 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64) -> Result<std::col
     }
     script.push_str(&table_sql(rows).replace('\n', " "));
     script.push_str("\n.timer on\n");
-    for call in &calls {
-        script.push_str(&format!("SELECT count({call}) FROM t;\n"));
+    for statement in statements {
+        script.push_str(&format!("{statement};\n"));
     }
     let cache = tempfile::tempdir()?;
     let output = Command::new(sqlink)
@@ -170,10 +199,10 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64) -> Result<std::col
         .map(|t| t.trim().parse::<f64>().map(Duration::from_secs_f64))
         .collect::<Result<_, _>>()
         .context("reading .timer output")?;
-    if times.len() != calls.len() {
-        bail!("expected {} timings from sqlink, got:\n{stdout}", calls.len());
+    if times.len() != statements.len() {
+        bail!("expected {} timings from sqlink, got:\n{stdout}", statements.len());
     }
-    Ok(calls.into_iter().zip(times).collect())
+    Ok(times)
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

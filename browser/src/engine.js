@@ -159,7 +159,7 @@ export class Session {
   }
 
   /**
-   * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`), a URL,
+   * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`, `regexp`), a URL,
    * or the bytes of a `.wasm` component. Its functions are then available to SQL.
    * @param {string | URL | ArrayBuffer | Uint8Array} source
    * @returns {Promise<object>} the extension's metadata
@@ -282,7 +282,9 @@ export class Session {
   // The runtime's dispatch import. Each call runs synchronously in the extension's instance;
   // an error is thrown as `{ payload }`, which jco turns into the `err` case.
   #dispatch() {
-    const { scalar, aggregate, collation } = WATCH.kinds;
+    const { scalar, aggregate, collation, table } = WATCH.kinds;
+    // A cursor's calls are watched under its function's id, which names it at the time limit.
+    const cursorFunction = (ext, cursor) => this.#extensions.get(ext)?.cursorFunction(cursor) ?? -1;
     return {
       scalarCall: (ext, id, args) => this.#watched(ext, scalar, id, (e) => e.scalarCall(id, args)),
       aggregateStep: (ext, id, context, args) => this.#watched(ext, aggregate, id, (e) => e.aggregateStep(id, context, args)),
@@ -293,6 +295,14 @@ export class Session {
       collationCompare: (ext, id, a, b) => {
         if (!this.#extensions.has(ext)) return 0;
         return this.#watched(ext, collation, id, (e) => e.collationCompare(id, a, b));
+      },
+      // The cursors the runtime holds are LoadedExtension's own ids, not the instance's.
+      tableOpen: (ext, id, args) => this.#watched(ext, table, id, (e) => e.tableOpen(id, args)),
+      tableNext: (ext, cursor, maxRows) =>
+        this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableNext(cursor, maxRows)),
+      tableClose: (ext, cursor) => {
+        if (!this.#extensions.has(ext)) return;
+        this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableClose(cursor));
       },
     };
   }

@@ -11,6 +11,7 @@ const METADATA = 'sqlite:extension/metadata@0.1.0';
 const SCALARS = 'sqlite:extension/scalar-function@0.1.0';
 const AGGREGATES = 'sqlite:extension/aggregate-function@0.1.0';
 const COLLATION = 'sqlite:extension/collation@0.1.0';
+const TABLES = 'sqlite:extension/table-function@0.1.0';
 const SQLITE_ERROR = 1;
 
 function firstLine(error) {
@@ -146,6 +147,8 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   } catch (error) {
     throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
   }
+  // A component built before table functions existed has no such field.
+  info.tableFunctions ??= [];
   validate(info);
   if (info.aggregates.length > 0 && !exported.has(AGGREGATES)) {
     throw new Error(`${info.name} declares aggregates but does not export ${AGGREGATES}`);
@@ -153,21 +156,29 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   if (info.collations.length > 0 && !exported.has(COLLATION)) {
     throw new Error(`${info.name} declares collations but does not export ${COLLATION}`);
   }
+  if (info.tableFunctions.length > 0 && !exported.has(TABLES)) {
+    throw new Error(`${info.name} declares table functions but does not export ${TABLES}`);
+  }
   return new LoadedExtension(info, source, instance, instantiate, stderr);
 }
 
 const validName = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
-/** The SQL signatures an extension provides, as keys ("md5/1", "collation snake") and as shown. */
+/**
+ * The SQL signatures an extension provides, as keys ("md5/1", "collation snake",
+ * "table regexp_matches") and as shown.
+ */
 export function provided(info) {
   return [
     ...[...info.scalars, ...info.aggregates].map((f) => [`${f.name.toLowerCase()}/${f.arity}`, `${f.name}(${f.arity < 0 ? '...' : f.arity})`]),
     ...info.collations.map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
+    ...info.tableFunctions.map((t) => [`table ${t.name.toLowerCase()}`, `table function ${t.name}`]),
   ];
 }
 
 // Metadata the runtime can rely on (the same rules as the native host): names SQLite
-// accepts, arities it accepts, no signature declared twice, ids unique per kind.
+// accepts, arities it accepts, no signature declared twice, ids unique per kind, and table
+// functions with at least one column and distinct column and parameter names.
 function validate(info) {
   if (!validName(info.name)) throw new Error(`the extension's name ${JSON.stringify(info.name)} is not a valid identifier`);
   const seen = new Set();
@@ -186,6 +197,22 @@ function validate(info) {
     if (ids.has(`${kind} ${id}`)) throw new Error(`${info.name}: ${kind} id ${id} is used twice`);
     ids.add(`${kind} ${id}`);
   }
+  for (const { id, name, columns, parameters } of info.tableFunctions) {
+    if (!validName(name)) throw new Error(`${info.name}: table function name ${JSON.stringify(name)} is not a valid identifier`);
+    if (seen.has(`table ${name.toLowerCase()}`)) throw new Error(`${info.name}: table function ${name} is declared twice`);
+    seen.add(`table ${name.toLowerCase()}`);
+    if (ids.has(`table ${id}`)) throw new Error(`${info.name}: table function id ${id} is used twice`);
+    ids.add(`table ${id}`);
+    if (columns.length === 0) throw new Error(`${info.name}: table function ${name} has no columns`);
+    const names = new Set();
+    for (const column of [...columns, ...parameters]) {
+      if (!validName(column)) {
+        throw new Error(`${info.name}: ${name}: column or parameter ${JSON.stringify(column)} is not a valid identifier`);
+      }
+      if (names.has(column.toLowerCase())) throw new Error(`${info.name}: ${name}: ${column} names two columns or parameters`);
+      names.add(column.toLowerCase());
+    }
+  }
 }
 
 class LoadedExtension {
@@ -193,6 +220,12 @@ class LoadedExtension {
   #instantiate;
   #stderr;
   #names = new Map();
+  // Counts instantiations: a table-function cursor belongs to the instance that opened it.
+  #generation = 1;
+  // Open table-function cursors by the id the runtime holds: { id, generation, guest }, the
+  // function, the instance, and the cursor's id in that instance.
+  #cursors = new Map();
+  #nextCursor = 1n;
 
   constructor(info, source, instance, instantiate, stderr) {
     this.info = info;
@@ -201,10 +234,11 @@ class LoadedExtension {
     this.#instance = instance;
     this.#instantiate = instantiate;
     this.#stderr = stderr;
-    // Scalars, aggregates and collations each number their ids from 0.
+    // Scalars, aggregates, collations and table functions each number their ids from 0.
     for (const f of info.scalars) this.#names.set(`s${f.id}`, f.name);
     for (const f of info.aggregates) this.#names.set(`a${f.id}`, f.name);
     for (const c of info.collations) this.#names.set(`c${c.id}`, c.name);
+    for (const t of info.tableFunctions) this.#names.set(`t${t.id}`, t.name);
   }
 
   describe() {
@@ -216,17 +250,25 @@ class LoadedExtension {
   // in an unknown state, is replaced on the next call.
   #call(key, interfaceName, call) {
     try {
-      this.#instance ??= this.#instantiate();
+      if (this.#instance === null) {
+        this.#instance = this.#instantiate();
+        this.#generation++;
+      }
       return call(this.#instance[interfaceName]);
     } catch (error) {
       if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) throw { payload: error.payload };
       this.#instance = null;
-      const name = `${this.info.name}: ${this.#names.get(key) ?? key}()`;
+      const name = this.#shown(key);
       const panic = panicMessage(this.#stderr.text);
       this.#stderr.text = '';
       const message = panic ? `${name} panicked: ${panic}` : `${name} failed: ${firstLine(error)}`;
       throw { payload: { code: SQLITE_ERROR, message } };
     }
+  }
+
+  // A function as messages name it: "md5: md5()".
+  #shown(key) {
+    return `${this.info.name}: ${this.#names.get(key) ?? key}()`;
   }
 
   scalarCall(id, args) {
@@ -247,6 +289,44 @@ class LoadedExtension {
 
   aggregateFinalize(id, context) {
     return this.#call(`a${id}`, AGGREGATES, (f) => f.finalize(id, context));
+  }
+
+  tableOpen(id, args) {
+    const guest = this.#call(`t${id}`, TABLES, (f) => f.open(id, args));
+    const cursor = this.#nextCursor++;
+    this.#cursors.set(cursor, { id, generation: this.#generation, guest });
+    return cursor;
+  }
+
+  /** The table function a cursor reads, for the time limit's message. */
+  cursorFunction(cursor) {
+    return this.#cursors.get(cursor)?.id;
+  }
+
+  // A trap replaces the instance, and with it every cursor it had: their rows are gone,
+  // which their next call says, rather than reading another cursor of the new instance.
+  tableNext(cursor, maxRows) {
+    const open = this.#cursors.get(cursor);
+    if (!open) throw { payload: { code: SQLITE_ERROR, message: `${this.info.name}: no open cursor ${cursor}` } };
+    if (!this.#isLive(open)) {
+      throw { payload: { code: SQLITE_ERROR, message: `${this.#shown(`t${open.id}`)} stopped: the extension restarted after a failure` } };
+    }
+    return this.#call(`t${open.id}`, TABLES, (f) => f.next(open.guest, maxRows));
+  }
+
+  tableClose(cursor) {
+    const open = this.#cursors.get(cursor);
+    this.#cursors.delete(cursor);
+    if (!open || !this.#isLive(open)) return;
+    try {
+      this.#call(`t${open.id}`, TABLES, (f) => f.close(open.guest));
+    } catch {
+      // No report: a trap replaces the instance, which drops the cursor.
+    }
+  }
+
+  #isLive(cursor) {
+    return cursor.generation === this.#generation && this.#instance !== null;
   }
 
   collationCompare(id, a, b) {

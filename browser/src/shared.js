@@ -1,7 +1,7 @@
 // What the page (sqlink.js) and a database's worker (worker.js, engine.js) agree on.
 
 /** The bundled example extensions, served beside the module under wasm/. */
-export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats'];
+export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats', 'regexp'];
 
 /** Bundled extensions granted the clock, as natively: uuid7() embeds the time. */
 export const GRANTED_CLOCK = ['uuid'];
@@ -20,12 +20,12 @@ export const WATCH = {
   id: 4, // the function's id within its kind
   interrupt: 5, // 1 while an interrupt is pending
   length: 6,
-  kinds: { scalar: 0, aggregate: 1, collation: 2 },
+  kinds: { scalar: 0, aggregate: 1, collation: 2, table: 3 },
 };
 
 /** The function a kind and id name in an extension's metadata. */
 export function functionName(info, kind, id) {
-  const list = [info.scalars, info.aggregates, info.collations][kind] ?? [];
+  const list = [info.scalars, info.aggregates, info.collations, info.tableFunctions][kind] ?? [];
   return list.find((f) => f.id === id)?.name;
 }
 

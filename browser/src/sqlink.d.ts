@@ -32,6 +32,8 @@ export interface ExtensionInfo {
   scalars: FunctionInfo[];
   aggregates: (FunctionInfo & { window: boolean })[];
   collations: { id: number; name: string; doc: string }[];
+  /** Used as tables: `SELECT * FROM name(parameters...)` gives rows of `columns`. */
+  tableFunctions: { id: number; name: string; columns: string[]; parameters: string[]; doc: string }[];
 }
 
 export declare const BUNDLED_EXTENSIONS: string[];
@@ -72,7 +74,7 @@ export declare class Database {
   exec(sql: string): Promise<StatementResult[]>;
   /** One line of REPL input, with the native shell's dot commands. */
   evalLine(line: string): Promise<LineResult>;
-  /** Load an extension: bundled name (uuid, md5, snake, stats), URL, or component bytes. */
+  /** Load an extension: bundled name (uuid, md5, snake, stats, regexp), URL, or component bytes. */
   loadExtension(source: string | URL | ArrayBuffer | Uint8Array): Promise<ExtensionInfo>;
   /**
    * Interrupt the running statement (its call rejects with "interrupted"; the database

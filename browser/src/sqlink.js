@@ -217,7 +217,7 @@ export class Database {
   }
 
   /**
-   * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`), a URL,
+   * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`, `regexp`), a URL,
    * or the bytes of a `.wasm` component. Its functions are then available to SQL.
    * @param {string | URL | ArrayBuffer | Uint8Array} source
    * @returns {Promise<object>} the extension's metadata

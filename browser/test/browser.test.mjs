@@ -102,6 +102,13 @@ describe('demo page', () => {
     await page.close();
   });
 
+  test('.load regexp then a table function in the REPL', async () => {
+    const page = await openPage();
+    assert.equal(await typeLine(page, '.load regexp'), 'sqlink> .load regexp\n');
+    assert.match(await typeLine(page, String.raw`SELECT * FROM regexp_matches('a1 bb22 ccc333', '\d+');`), /\n1\|2\|3\n22\|6\|8\n333\|12\|15\n$/);
+    await page.close();
+  });
+
   test('dot commands, continuation lines and errors work as in the native shell', async () => {
     const page = await openPage();
     await typeLine(page, 'CREATE TABLE t(a, b);');
@@ -321,6 +328,71 @@ describe('JS API', () => {
     assert.equal(results.errors[5], 'hostile: panic_with() panicked: boom');
     assert.equal(results.errors[6], 'hostile: panic_with() panicked: again');
     assert.deepEqual(results.after, [[2]]);
+  });
+
+  test('table functions: rows in FROM, a lateral join, LIMIT, an error or a trap in the middle', async () => {
+    // The body is JavaScript source in the page, hence \\d there for the pattern \d.
+    const results = await inPage(
+      page,
+      String.raw`const db = await sqlink.openDatabase();
+       const info = await db.loadExtension('regexp');
+       await db.loadExtension(component('rows'));
+       const rows = async (sql) => (await db.exec(sql))[0].rows;
+       const matches = await rows("SELECT * FROM regexp_matches('a1 bb22 ccc333', '\\d+')");
+       await db.exec("CREATE TABLE t(id, x); INSERT INTO t VALUES (1, 'a1b2'), (2, 'c33'), (3, NULL)");
+       const joined = await rows("SELECT t.id, m.match FROM t, regexp_matches(t.x, '\\d+') AS m ORDER BY t.id, m.start");
+       const limited = await rows('SELECT value FROM series(1, 1000000) LIMIT 3');
+       const open = await rows('SELECT open_cursors()');
+       const errors = [];
+       for (const sql of ['SELECT count(*) FROM fail_after(1000)', 'SELECT count(*) FROM trap_after(1000)']) {
+         try { await db.exec(sql); errors.push('resolved'); } catch (e) { errors.push(e.message); }
+       }
+       const after = await rows('SELECT count(*), sum(value) FROM series(1, 1000)');
+       await db.close();
+       const [{ name, columns, parameters }] = info.tableFunctions;
+       return { declared: { name, columns, parameters }, matches, joined, limited, open, errors, after };`,
+      testComponents('rows'),
+    );
+    assert.deepEqual(results, {
+      declared: { name: 'regexp_matches', columns: ['match', 'start', 'end'], parameters: ['text', 'pattern'] },
+      matches: [['1', 2, 3], ['22', 6, 8], ['333', 12, 15]],
+      joined: [[1, '1'], [1, '2'], [2, '33']],
+      limited: [[1], [2], [3]],
+      open: [[0]],
+      errors: ['fail_after: gave up after 1000 rows', 'rows: trap_after() panicked: trap_after: 1000 rows were enough'],
+      after: [[1000, 500500]],
+    });
+  });
+
+  test('after a trap replaces the instance, its cursors fail on the next read instead of reading the new one', async () => {
+    // Not reachable from SQL, where the trap ends the statement: the extension is driven directly.
+    const results = await inPage(
+      page,
+      `const { loadExtensionComponent } = await import('/extensions.js');
+       const ext = await loadExtensionComponent(component('rows'), { source: 'bytes', grantsClock: false });
+       const id = (name) => ext.info.tableFunctions.find((t) => t.name === name).id;
+       const int = (i) => ({ tag: 'integer', val: BigInt(i) });
+       const failure = (f) => { try { f(); return 'returned'; } catch (e) { return e.payload.message; } };
+       const series = ext.tableOpen(id('series'), [int(1), int(10)]);
+       const first = ext.tableNext(series, 3).length;
+       const trap = ext.tableOpen(id('trap_after'), [int(1)]);
+       const trapped = failure(() => ext.tableNext(trap, 5));
+       const stale = failure(() => ext.tableNext(series, 3));
+       ext.tableClose(series);
+       ext.tableClose(trap);
+       const fresh = ext.tableOpen(id('series'), [int(5), int(6)]);
+       const rows = ext.tableNext(fresh, 256).map(([value]) => Number(value.val));
+       ext.tableClose(fresh);
+       return { first, trapped, stale, rows, closed: failure(() => ext.tableNext(fresh, 1)) };`,
+      testComponents('rows'),
+    );
+    assert.deepEqual(results, {
+      first: 3,
+      trapped: 'rows: trap_after() panicked: trap_after: 1 rows were enough',
+      stale: 'rows: series() stopped: the extension restarted after a failure',
+      rows: [5, 6],
+      closed: 'rows: no open cursor 3',
+    });
   });
 
   test('without a grant the clock reads the Unix epoch (the bundled uuid has the grant); it is never waited on', async () => {

@@ -116,7 +116,7 @@ async function main() {
     print(`.load ${file.name}`, 'input');
     try {
       const info = await db.loadExtension(new Uint8Array(await file.arrayBuffer()));
-      const names = [...info.scalars, ...info.aggregates, ...info.collations].map((f) => f.name);
+      const names = [...info.scalars, ...info.aggregates, ...info.collations, ...info.tableFunctions].map((f) => f.name);
       print(`loaded ${info.name} ${info.version}: ${names.join(', ')}`);
     } catch (error) {
       print(`Error: ${error.message}`, 'error');

@@ -19,7 +19,7 @@ const HELP: &[(&str, &str)] = &[
     (".help ?COMMAND?", "Show this message, or the help for COMMAND"),
     (".import [--csv] [--skip N] FILE TABLE", "Import data from FILE into TABLE (created from the header row if missing)"),
     (".indexes ?TABLE?", "Show the names of indexes, optionally only those on TABLE"),
-    (".load NAME|PATH", "Load an extension: a bundled name (uuid, md5, snake, stats), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)"),
+    (".load NAME|PATH", "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)"),
     (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
     (".nullvalue TEXT", "Show NULL values as TEXT"),
     (".once FILE", "Send the output of the next command only to FILE"),
@@ -172,6 +172,10 @@ fn describe(info: &ExtensionInfo, source: &str) -> String {
     }
     for c in &info.collations {
         entries.push(("collation", c.name.clone(), &c.doc));
+    }
+    for t in &info.table_functions {
+        let sig = format!("{}({}) -> ({})", t.name, t.parameters.join(", "), t.columns.join(", "));
+        entries.push(("table", sig, &t.doc));
     }
     let width = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
     let mut out = format!("{} {} ({source})\n", info.name, info.version);
@@ -348,6 +352,9 @@ impl Shell {
         }
         for c in &info.collations {
             result = result.and_then(|()| dispatch_bridge::register_host_collation(handle, &c.name, c.id));
+        }
+        for t in &info.table_functions {
+            result = result.and_then(|()| dispatch_bridge::register_host_table(handle, &t.name, t.id, &t.columns, &t.parameters));
         }
         if let Err(e) = result {
             dispatch_bridge::unregister_extension(handle);

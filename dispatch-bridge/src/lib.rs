@@ -1,7 +1,8 @@
 //! SQLite functions whose bodies live somewhere else.
 //!
 //! A [`Bridge`] installs `sqlite3_create_function_v2` / `sqlite3_create_window_function` /
-//! `sqlite3_create_collation_v2` trampolines on every connection it is attached to. Each
+//! `sqlite3_create_collation_v2` trampolines, and eponymous virtual tables for table
+//! functions (`sqlite3_create_module_v2`), on every connection it is attached to. Each
 //! trampoline converts the `sqlite3_value`s to [`ValueRef`]s (borrowed, no copies), hands
 //! them to a [`Dispatcher`] together with the extension's handle and the function's id, and
 //! turns the answer into the SQL result or a SQL error.
@@ -12,8 +13,10 @@
 
 mod registry;
 mod trampolines;
+mod vtab;
 
 pub use registry::{Bridge, BridgeError};
+pub use vtab::PAGE_ROWS;
 
 use std::borrow::Cow;
 
@@ -71,4 +74,21 @@ pub trait Dispatcher {
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, DispatchError>;
     /// Negative, zero or positive, as `memcmp`.
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32;
+    /// Start table function `id`; returns the cursor's id in extension `ext`.
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError>;
+    /// Up to `max_rows` further rows of `cursor`; fewer means the last ones.
+    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, DispatchError>;
+    fn table_close(&self, ext: u32, cursor: u64);
+}
+
+impl From<&ValueRef<'_>> for Value {
+    fn from(value: &ValueRef<'_>) -> Value {
+        match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(*i),
+            ValueRef::Real(r) => Value::Real(*r),
+            ValueRef::Text(t) => Value::Text(t.to_string()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
 }

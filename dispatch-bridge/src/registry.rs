@@ -7,6 +7,7 @@ use std::rc::Rc;
 use libsqlite3_sys as ffi;
 
 use crate::trampolines::{self, FunctionData};
+use crate::vtab::{self, ModuleData};
 use crate::{Dispatcher, FunctionFlags};
 
 /// A registration SQLite refused, or one that could never work.
@@ -24,12 +25,14 @@ impl fmt::Display for BridgeError {
 
 impl std::error::Error for BridgeError {}
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Kind {
     Scalar,
     Aggregate,
     Window,
     Collation,
+    /// A table function: its columns and parameters.
+    Table(Vec<String>, Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +102,11 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Collation)
     }
 
+    /// A table function `name` with these result columns and (required) parameters.
+    pub fn register_table(&mut self, ext: u32, name: &str, func_id: u32, columns: &[String], parameters: &[String]) -> Result<(), BridgeError> {
+        self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
+    }
+
     /// Remove everything extension `ext` registered, from every connection.
     pub fn unregister_extension(&mut self, ext: u32) {
         let (gone, kept) = std::mem::take(&mut self.registrations).into_iter().partition(|r| r.ext == ext);
@@ -130,6 +138,21 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     }
 
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), BridgeError> {
+        if let Kind::Table(columns, parameters) = &&registration.kind {
+            let name = registration.name.to_string_lossy();
+            let data = ModuleData::new(registration.ext, registration.func_id, &name, columns, parameters, Rc::clone(&self.dispatcher))
+                .map_err(misuse)?;
+            let module = data.module();
+            // SAFETY: `db` is open (attach's contract); the module struct lives inside the
+            // client data, which SQLite frees through destroy_module, also when it fails.
+            let rc = unsafe {
+                ffi::sqlite3_create_module_v2(db, registration.name.as_ptr(), module, Box::into_raw(data).cast::<c_void>(), Some(vtab::destroy_module::<D>))
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(BridgeError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+            }
+            return Ok(());
+        }
         let data = Box::into_raw(Box::new(FunctionData {
             ext: registration.ext,
             id: registration.func_id,
@@ -140,7 +163,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         let name = registration.name.as_ptr();
         let text_rep = ffi::SQLITE_UTF8 | registration.flags;
         let rc = unsafe {
-            match registration.kind {
+            match &registration.kind {
                 // On failure SQLite itself calls the destructor on `data`.
                 Kind::Scalar => ffi::sqlite3_create_function_v2(
                     db,
@@ -191,6 +214,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                     }
                     rc
                 }
+                Kind::Table(..) => unreachable!("installed above"),
             }
         };
         if rc == ffi::SQLITE_OK {
@@ -211,9 +235,13 @@ impl<D: Dispatcher + 'static> Bridge<D> {
 unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) {
     let name = registration.name.as_ptr();
     unsafe {
-        match registration.kind {
+        match &registration.kind {
             Kind::Collation => {
                 ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None);
+            }
+            // A null module removes the module and its eponymous table.
+            Kind::Table(..) => {
+                ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None);
             }
             _ => {
                 ffi::sqlite3_create_function_v2(

@@ -14,24 +14,20 @@ struct TestDispatcher {
     /// Live aggregation states: context → (sum, count).
     sums: RefCell<HashMap<u64, (i64, i64)>>,
     finalized: RefCell<Vec<u64>>,
+    /// Open table cursors: id → (next value, last value, fail after this value).
+    cursors: RefCell<HashMap<u64, (i64, i64, Option<i64>)>>,
+    next_cursor: RefCell<u64>,
+    /// Rows handed out per `table_next` call, to see the pages.
+    pages: RefCell<Vec<usize>>,
 }
 
-fn owned(v: &ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(*i),
-        ValueRef::Real(r) => Value::Real(*r),
-        ValueRef::Text(t) => Value::Text(t.to_string()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-    }
-}
 
 impl Dispatcher for TestDispatcher {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, DispatchError> {
         let _ = ext;
         match id {
             // echo(x)
-            0 => Ok(owned(&args[0])),
+            0 => Ok(Value::from(&args[0])),
             // fail(msg): an error with SQLITE_TOOBIG's code
             1 => Err(DispatchError::new(18, format!("failed: {:?}", args[0]))),
             // argc(...)
@@ -77,6 +73,44 @@ impl Dispatcher for TestDispatcher {
         // Reverse order, ignoring case.
         b.to_lowercase().cmp(&a.to_lowercase()) as i32
     }
+
+    /// Table 0: series(start, stop) → (value, square). Table 1: failing(n) fails after n rows.
+    fn table_open(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError> {
+        let int = |v: &ValueRef<'_>| match v {
+            ValueRef::Integer(i) => Ok(*i),
+            other => Err(DispatchError::new(1, format!("series(): an integer please, not {other:?}"))),
+        };
+        let state = match id {
+            0 => (int(&args[0])?, int(&args[1])?, None),
+            _ => (1, i64::MAX, Some(int(&args[0])?)),
+        };
+        let cursor = {
+            let mut next = self.next_cursor.borrow_mut();
+            *next += 1;
+            *next
+        };
+        self.cursors.borrow_mut().insert(cursor, state);
+        Ok(cursor)
+    }
+
+    fn table_next(&self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, DispatchError> {
+        let mut cursors = self.cursors.borrow_mut();
+        let (next, last, fail_after) = cursors.get_mut(&cursor).expect("an open cursor");
+        let mut rows = Vec::new();
+        while rows.len() < max_rows as usize && *next <= *last {
+            if fail_after.is_some_and(|n| *next > n) {
+                return Err(DispatchError::new(1, format!("failing(): gave up after {} rows", *next - 1)));
+            }
+            rows.push(vec![Value::Integer(*next), Value::Integer(*next * *next)]);
+            *next += 1;
+        }
+        self.pages.borrow_mut().push(rows.len());
+        Ok(rows)
+    }
+
+    fn table_close(&self, _: u32, cursor: u64) {
+        self.cursors.borrow_mut().remove(&cursor);
+    }
 }
 
 fn setup() -> (Connection, Bridge<TestDispatcher>) {
@@ -88,6 +122,9 @@ fn setup() -> (Connection, Bridge<TestDispatcher>) {
     bridge.register_scalar(EXT, "argc", -1, FunctionFlags::default(), 2).unwrap();
     bridge.register_aggregate(EXT, "sum_i", 1, det, 0, true).unwrap();
     bridge.register_collation(EXT, "rev", 0).unwrap();
+    let columns = ["value".to_owned(), "square".to_owned()];
+    bridge.register_table(EXT, "series", 0, &columns, &["start".to_owned(), "stop".to_owned()]).unwrap();
+    bridge.register_table(EXT, "failing", 1, &columns, &["n".to_owned()]).unwrap();
     unsafe { bridge.attach(conn.handle()) }.unwrap();
     (conn, bridge)
 }
@@ -249,4 +286,48 @@ proptest::proptest! {
         let count: i64 = conn.query_row(&format!("SELECT argc({placeholders})"), params, |row| row.get(0)).unwrap();
         proptest::prop_assert_eq!(count, values.len() as i64);
     }
+}
+
+fn ints(conn: &Connection, sql: &str) -> Vec<i64> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn table_functions_take_arguments_as_hidden_columns() {
+    let (conn, bridge) = setup();
+    assert_eq!(ints(&conn, "SELECT value FROM series(1, 5)"), [1, 2, 3, 4, 5]);
+    assert_eq!(ints(&conn, "SELECT square FROM series(2, 3)"), [4, 9]);
+    assert_eq!(ints(&conn, "SELECT value FROM series WHERE start = 3 AND stop = 4"), [3, 4]);
+    assert_eq!(ints(&conn, "SELECT stop FROM series(1, 2)"), [2, 2], "the hidden columns read back");
+    assert_eq!(ints(&conn, "SELECT value FROM series(1, 10) WHERE value % 3 = 0 ORDER BY value DESC"), [9, 6, 3]);
+    // Laterally joined: the arguments come from another table, row by row.
+    conn.execute_batch("CREATE TABLE t(n); INSERT INTO t VALUES (1), (3);").unwrap();
+    assert_eq!(ints(&conn, "SELECT s.value FROM t, series(1, t.n) AS s ORDER BY t.n, s.value"), [1, 1, 2, 3]);
+    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "every cursor closed");
+}
+
+#[test]
+fn rows_cross_a_page_at_a_time_and_limit_closes_early() {
+    let (conn, bridge) = setup();
+    assert_eq!(ints(&conn, "SELECT count(*) FROM series(1, 1000)"), [1000]);
+    let pages = bridge.dispatcher().pages.borrow().clone();
+    assert_eq!(pages, [256, 256, 256, 232], "pages of PAGE_ROWS; a short page is the last");
+    bridge.dispatcher().pages.borrow_mut().clear();
+    assert_eq!(ints(&conn, "SELECT value FROM series(1, 1000000) LIMIT 3"), [1, 2, 3]);
+    assert_eq!(bridge.dispatcher().pages.borrow().len(), 1, "LIMIT 3 reads one page of a million rows");
+    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "the cursor LIMIT abandoned is closed");
+}
+
+#[test]
+fn table_function_errors_are_sql_errors() {
+    let (conn, bridge) = setup();
+    let err = conn.prepare("SELECT * FROM series(1)").unwrap_err();
+    assert!(err.to_string().contains("series(): missing argument stop (takes start, stop)"), "{err}");
+    let err = conn.query_row("SELECT count(*) FROM series('a', 2)", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("series(): an integer please"), "{err}");
+    let err = conn.query_row("SELECT count(*) FROM failing(300)", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("failing(): gave up after 300 rows"), "{err}");
+    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "a failed cursor is closed too");
+    assert_eq!(ints(&conn, "SELECT value FROM series(7, 7)"), [7], "the connection goes on");
 }

@@ -1,5 +1,5 @@
 //! What may be loaded together on one connection: one extension of a name, and each SQL
-//! function (name and arity) and collation from at most one extension. SQLite compares
+//! function (name and arity), collation and table function from at most one extension. SQLite compares
 //! these names without regard to ASCII case, and so do these checks. Every host that loads
 //! extensions (the REPL's runtime, `embed`, the loadable library) asks here.
 
@@ -34,5 +34,6 @@ fn provided(info: &ExtensionInfo) -> Vec<(String, String)> {
         .map(|f| sig(&f.name, f.arity))
         .chain(info.aggregates.iter().map(|f| sig(&f.name, f.arity)))
         .chain(info.collations.iter().map(|c| (format!("collate {}", c.name.to_ascii_lowercase()), format!("collation {}", c.name))))
+        .chain(info.table_functions.iter().map(|t| (format!("table {}", t.name.to_ascii_lowercase()), format!("table function {}", t.name))))
         .collect()
 }

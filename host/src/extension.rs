@@ -5,6 +5,7 @@
 //! stopped by the deadline, memory over the cap) wasmtime refuses further calls into that
 //! instance, so it is dropped and the next call instantiates afresh.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{aggregate_function, collation, metadata, scalar_function, Error, ExtensionInfo, Value};
+use crate::bindings::{aggregate_function, collation, metadata, scalar_function, table_function, Error, ExtensionInfo, Value};
 use crate::cache::ComponentCache;
 use crate::inspect::Interfaces;
 pub use crate::sandbox::Sandbox;
@@ -124,6 +125,7 @@ struct Exports {
     scalar: scalar_function::GuestIndices,
     aggregate: Option<aggregate_function::GuestIndices>,
     collation: Option<collation::GuestIndices>,
+    table: Option<table_function::GuestIndices>,
 }
 
 struct Live {
@@ -131,6 +133,7 @@ struct Live {
     scalar: scalar_function::Guest,
     aggregate: Option<aggregate_function::Guest>,
     collation: Option<collation::Guest>,
+    table: Option<table_function::Guest>,
 }
 
 /// A loaded extension: its metadata and its one live instance.
@@ -142,6 +145,18 @@ pub struct Extension {
     exports: Exports,
     sandbox: Sandbox,
     live: Option<Live>,
+    /// Counts instantiations: a cursor belongs to the instance that opened it.
+    generation: u64,
+    /// Open table-function cursors, by the id the host hands out.
+    cursors: HashMap<u64, Cursor>,
+    next_cursor: u64,
+}
+
+/// A table-function cursor: which function, which instance, and its id in that instance.
+struct Cursor {
+    function: u32,
+    generation: u64,
+    guest: u64,
 }
 
 /// Why a call failed inside the extension (not a SQL error it returned itself).
@@ -196,12 +211,17 @@ fn no_aggregates() -> Error {
     Error { code: SQLITE_ERROR, message: String::from("the extension exports no aggregate functions") }
 }
 
+fn no_table_functions() -> Error {
+    Error { code: SQLITE_ERROR, message: String::from("the extension exports no table functions") }
+}
+
 /// Which kind of function an id belongs to, for messages.
 #[derive(Clone, Copy)]
 enum Kind {
     Scalar,
     Aggregate,
     Collation,
+    Table,
 }
 
 impl Extension {
@@ -231,6 +251,7 @@ impl Extension {
             scalar: scalar_function::GuestIndices::new(&pre).map_err(missing("sqlite:extension/scalar-function"))?,
             aggregate: aggregate_function::GuestIndices::new(&pre).ok(),
             collation: collation::GuestIndices::new(&pre).ok(),
+            table: table_function::GuestIndices::new(&pre).ok(),
         };
         let empty = ExtensionInfo {
             name: String::new(),
@@ -238,9 +259,20 @@ impl Extension {
             scalars: Vec::new(),
             aggregates: Vec::new(),
             collations: Vec::new(),
+            table_functions: Vec::new(),
         };
-        let mut extension =
-            Extension { info: empty, engine: engine.engine().clone(), interrupts: engine.interrupts().clone(), pre, exports, sandbox, live: None };
+        let mut extension = Extension {
+            info: empty,
+            engine: engine.engine().clone(),
+            interrupts: engine.interrupts().clone(),
+            pre,
+            exports,
+            sandbox,
+            live: None,
+            generation: 0,
+            cursors: HashMap::new(),
+            next_cursor: 1,
+        };
         let (mut live, instance) = extension.instantiate().context("instantiating the extension")?;
         let describe = extension.exports.metadata.load(&mut live.store, &instance)?;
         let info = describe.call_describe(&mut live.store).map_err(|trap| {
@@ -253,6 +285,9 @@ impl Extension {
         }
         if !info.collations.is_empty() && extension.exports.collation.is_none() {
             anyhow::bail!("{} declares collations but does not export sqlite:extension/collation", info.name);
+        }
+        if !info.table_functions.is_empty() && extension.exports.table.is_none() {
+            anyhow::bail!("{} declares table functions but does not export sqlite:extension/table-function", info.name);
         }
         extension.info = info;
         extension.live = Some(live);
@@ -302,7 +337,8 @@ impl Extension {
         Ok(store)
     }
 
-    fn instantiate(&self) -> Result<(Live, wasmtime::component::Instance)> {
+    fn instantiate(&mut self) -> Result<(Live, wasmtime::component::Instance)> {
+        self.generation += 1;
         let mut store = self.new_store()?;
         let instance = self.pre.instantiate(&mut store)?;
         let scalar = self.exports.scalar.load(&mut store, &instance)?;
@@ -314,7 +350,11 @@ impl Extension {
             Some(indices) => Some(indices.load(&mut store, &instance)?),
             None => None,
         };
-        Ok((Live { store, scalar, aggregate, collation }, instance))
+        let table = match &self.exports.table {
+            Some(indices) => Some(indices.load(&mut store, &instance)?),
+            None => None,
+        };
+        Ok((Live { store, scalar, aggregate, collation, table }, instance))
     }
 
     fn function_name(&self, kind: Kind, id: u32) -> String {
@@ -322,6 +362,7 @@ impl Extension {
             Kind::Scalar => self.info.scalars.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Aggregate => self.info.aggregates.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Collation => self.info.collations.iter().find(|f| f.id == id).map(|f| &f.name),
+            Kind::Table => self.info.table_functions.iter().find(|f| f.id == id).map(|f| &f.name),
         };
         name.cloned().unwrap_or_else(|| format!("#{id}"))
     }
@@ -398,6 +439,47 @@ impl Extension {
         })
     }
 
+    /// Open a cursor of table function `id`; returns the cursor's id.
+    pub fn table_open(&mut self, id: u32, args: &[Value]) -> Result<u64, Error> {
+        let guest = self.invoke(Kind::Table, id, |live| match &live.table {
+            Some(table) => table.call_open(&mut live.store, id, args),
+            None => Ok(Err(no_table_functions())),
+        })?;
+        let cursor = self.next_cursor;
+        self.next_cursor += 1;
+        self.cursors.insert(cursor, Cursor { function: id, generation: self.generation, guest });
+        Ok(cursor)
+    }
+
+    /// Up to `max_rows` further rows of `cursor`. A trap replaces the instance, and with it
+    /// every cursor it had: their rows are gone, which their next call says.
+    pub fn table_next(&mut self, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
+        let Some(&Cursor { function, generation, guest }) = self.cursors.get(&cursor) else {
+            return Err(Error { code: SQLITE_ERROR, message: format!("{}: no open cursor {cursor}", self.info.name) });
+        };
+        if generation != self.generation || self.live.is_none() {
+            let message = format!("{}: {}() stopped: the extension restarted after a failure", self.info.name, self.function_name(Kind::Table, function));
+            return Err(Error { code: SQLITE_ERROR, message });
+        }
+        self.invoke(Kind::Table, function, |live| match &live.table {
+            Some(table) => table.call_next(&mut live.store, guest, max_rows),
+            None => Ok(Err(no_table_functions())),
+        })
+    }
+
+    /// Close `cursor` (the query read all its rows or stopped early).
+    pub fn table_close(&mut self, cursor: u64) {
+        let Some(Cursor { function, generation, guest }) = self.cursors.remove(&cursor) else { return };
+        if generation != self.generation || self.live.is_none() {
+            return;
+        }
+        // A failure needs no report: the instance is then replaced, which drops the cursor.
+        let _ = self.invoke(Kind::Table, function, |live| match &live.table {
+            Some(table) => table.call_close(&mut live.store, guest).map(Ok),
+            None => Ok(Ok(())),
+        });
+    }
+
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.
     pub fn collation_compare(&mut self, id: u32, a: &str, b: &str) -> i32 {
         self.invoke(Kind::Collation, id, |live| match &live.collation {
@@ -440,6 +522,30 @@ fn validate(info: &ExtensionInfo) -> Result<()> {
         }
         if !ids.insert((kind, id)) {
             anyhow::bail!("{}: {kind} id {id} is used twice", info.name);
+        }
+    }
+    for table in &info.table_functions {
+        let name = &table.name;
+        if !valid_name(name) {
+            anyhow::bail!("{}: table function name {name:?} is not a valid identifier", info.name);
+        }
+        if !seen.insert(format!("table {}", name.to_ascii_lowercase())) {
+            anyhow::bail!("{}: table function {name} is declared twice", info.name);
+        }
+        if !ids.insert(("table", table.id)) {
+            anyhow::bail!("{}: table function id {} is used twice", info.name, table.id);
+        }
+        if table.columns.is_empty() {
+            anyhow::bail!("{}: table function {name} has no columns", info.name);
+        }
+        let mut columns = std::collections::HashSet::new();
+        for column in table.columns.iter().chain(&table.parameters) {
+            if !valid_name(column) {
+                anyhow::bail!("{}: {name}: column or parameter {column:?} is not a valid identifier", info.name);
+            }
+            if !columns.insert(column.to_ascii_lowercase()) {
+                anyhow::bail!("{}: {name}: {column} names two columns or parameters", info.name);
+            }
         }
     }
     Ok(())

@@ -32,11 +32,12 @@ pub mod embedded {
             "md5" => MD5,
             "snake" => SNAKE,
             "stats" => STATS,
+            "regexp" => REGEXP,
             _ => None,
         }
     }
 
-    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake", "stats"];
+    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake", "stats", "regexp"];
 
     /// Bundled extensions granted the clock without `--allow-clock`: uuid7() embeds the
     /// time, and these extensions are part of sqlink itself.

@@ -27,7 +27,7 @@ Host options (what loaded extensions may use; everything is denied by default):
 REPL options (as sqlite3): -bail -header -noheader -list -csv -json -line -box -table
   -nullvalue TEXT
 
-Extensions: `.load uuid` (bundled: uuid, md5, snake, stats), `.load NAME` searches SQLINK_PATH
+Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp), `.load NAME` searches SQLINK_PATH
 for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
 SQLINK_CACHE_DIR (default ~/.cache/sqlink; empty to disable).";
 

@@ -163,6 +163,20 @@ impl dispatch::Host for RuntimeState {
             Err(_) => 0,
         }
     }
+
+    fn table_open(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<u64, Error> {
+        self.extension(ext)?.table_open(id, &args)
+    }
+
+    fn table_next(&mut self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
+        self.extension(ext)?.table_next(cursor, max_rows)
+    }
+
+    fn table_close(&mut self, ext: u32, cursor: u64) {
+        if let Ok(extension) = self.extension(ext) {
+            extension.table_close(cursor);
+        }
+    }
 }
 
 impl sqlite::extension::types::Host for RuntimeState {}

@@ -90,3 +90,36 @@ fn unload_removes_every_function_and_collation() {
     let err = conn.query_row("SELECT 'a' = 'A' COLLATE snake", [], |r| r.get::<_, i64>(0)).unwrap_err();
     assert!(err.to_string().contains("no such collation sequence"), "{err}");
 }
+
+fn ints(conn: &Connection, sql: &str) -> Vec<i64> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn table_functions_stream_rows_into_native_sqlite() {
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    load(&conn, &mut extensions, "regexp");
+    let rows = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/rows.wasm")).unwrap();
+    extensions.load(&conn, &rows, Sandbox::default(), "rows.wasm").unwrap();
+    let mut stmt = conn.prepare(r"SELECT match, start, end FROM regexp_matches('a1 bb22', '\d+')").unwrap();
+    let found: Vec<(String, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(found, [("1".to_owned(), 2, 3), ("22".to_owned(), 6, 8)]);
+    conn.execute_batch("CREATE TABLE t(n); INSERT INTO t VALUES (2), (3);").unwrap();
+    assert_eq!(ints(&conn, "SELECT s.value FROM t, series(1, t.n) AS s ORDER BY t.n, s.value"), [1, 2, 1, 2, 3]);
+    assert_eq!(ints(&conn, "SELECT value FROM series(1, 1000000) LIMIT 2"), [1, 2]);
+    assert_eq!(ints(&conn, "SELECT open_cursors()"), [0], "LIMIT closed the cursor");
+    assert_eq!(ints(&conn, "SELECT count(*) FROM series(1, 1000000)"), [1_000_000]);
+
+    let err = conn.prepare("SELECT * FROM series(1)").unwrap_err();
+    assert!(err.to_string().contains("series(): missing argument stop (takes start, stop)"), "{err}");
+    let err = conn.query_row("SELECT count(*) FROM fail_after(600)", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("fail_after: gave up after 600 rows"), "{err}");
+    let err = conn.query_row("SELECT count(*) FROM trap_after(5)", [], |r| r.get::<_, i64>(0)).unwrap_err();
+    assert!(err.to_string().contains("rows: trap_after() panicked: trap_after: 5 rows were enough"), "{err}");
+    assert_eq!(ints(&conn, "SELECT value FROM series(4, 4)"), [4], "the connection goes on");
+
+    extensions.unload(&conn, "regexp").unwrap();
+    let err = conn.prepare("SELECT * FROM regexp_matches('a', 'a')").unwrap_err();
+    assert!(err.to_string().contains("no such table: regexp_matches"), "{err}");
+}

@@ -33,6 +33,20 @@ SELECT uuid_str('nonsense') IS NULL;\n");
 }
 
 #[test]
+fn regexp_gives_sql_its_regexp_operator() {
+    let out = ok(".load regexp
+CREATE TABLE t(x); INSERT INTO t VALUES ('abc123'), ('Grüße'), ('none'), (NULL);
+SELECT x FROM t WHERE x REGEXP '\\d+$' OR x REGEXP '^\\w+e$' ORDER BY x;
+SELECT regexp_substr('tel 555-1234', '\\d{3}-\\d{4}'), regexp_replace('2024-01-31', '(\\d+)-(\\d+)-(\\d+)', '$3.$2.$1');
+SELECT regexp_capture('key=value', '(\\w+)=(\\w+)', 2), regexp_capture('key=value', '\\w+'), regexp_like(NULL, 'x') IS NULL;
+");
+    assert_eq!(out, "Grüße\nabc123\nnone\n555-1234|31.01.2024\nvalue|key|1\n");
+    let run = sqlink(".load regexp\nSELECT 'x' REGEXP '(';\nSELECT 'still here';\n");
+    assert_eq!(run.stderr, "Error: invalid regular expression '(': unclosed group\n");
+    assert_eq!(run.stdout, "still here\n");
+}
+
+#[test]
 fn a_file_database_persists_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let first = sqlink_in(dir.path(), &["my.db"], "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes(body) VALUES ('first'), ('second');\n");
@@ -163,7 +177,7 @@ fn errors_are_one_line_and_the_session_goes_on() {
     assert_eq!(
         errors,
         [
-            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set",
+            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, and SQLINK_PATH is not set",
             &format!("Error: cannot load {}/notwasm.wasm: not a WebAssembly file", dir.path().display()),
             "Error: near \"SELEC\": syntax error",
             "Error: no such function: nofunc",

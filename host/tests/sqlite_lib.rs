@@ -29,6 +29,9 @@ struct Calls {
     /// context → running sum, for the `total` aggregate.
     sums: HashMap<u64, i64>,
     finalized: Vec<u64>,
+    /// Open cursors of the `upto(n)` table function: cursor → (next, last).
+    cursors: HashMap<u64, (i64, i64)>,
+    opened: u64,
 }
 
 struct Harness {
@@ -101,6 +104,26 @@ impl dispatch::Host for Harness {
     fn collation_compare(&mut self, _: u32, _: u32, a: String, b: String) -> i32 {
         // Case-insensitive, reversed.
         b.to_lowercase().cmp(&a.to_lowercase()) as i32
+    }
+
+    /// upto(n) → (i, text of i) for i in 1..=n.
+    fn table_open(&mut self, _: u32, _: u32, args: Vec<Value>) -> Result<u64, Error> {
+        let Some(Value::Integer(n)) = args.first() else { return Err(Error { code: 20, message: "upto: an integer".into() }) };
+        self.calls.opened += 1;
+        let cursor = self.calls.opened;
+        self.calls.cursors.insert(cursor, (1, *n));
+        Ok(cursor)
+    }
+
+    fn table_next(&mut self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
+        let (next, last) = self.calls.cursors.get_mut(&cursor).ok_or_else(|| Error { code: 1, message: "no cursor".into() })?;
+        let rows: Vec<Vec<Value>> = (*next..=*last).take(max_rows as usize).map(|i| vec![Value::Integer(i), Value::Text(i.to_string())]).collect();
+        *next += rows.len() as i64;
+        Ok(rows)
+    }
+
+    fn table_close(&mut self, _: u32, cursor: u64) {
+        self.calls.cursors.remove(&cursor);
     }
 }
 
@@ -191,6 +214,8 @@ impl Lib {
         bridge.call_register_host_scalar(&mut self.store, EXT, "nargs", -1, none, 2).unwrap().unwrap();
         bridge.call_register_host_aggregate(&mut self.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
         bridge.call_register_host_collation(&mut self.store, EXT, "rev", 0).unwrap().unwrap();
+        let (columns, parameters) = (["i".to_owned(), "text".to_owned()], ["n".to_owned()]);
+        bridge.call_register_host_table(&mut self.store, EXT, "upto", 0, &columns, &parameters).unwrap().unwrap();
     }
 }
 
@@ -317,11 +342,18 @@ fn host_functions_through_the_bridge() {
     let keys: Vec<Value> = sorted[0].1.iter().map(|r| r[0].clone()).collect();
     assert_eq!(keys, ["c", "b", "a"].map(|s| Value::Text(s.into())).to_vec());
 
+    let rows = lib.exec(before, "SELECT count(*), sum(i), max(text) FROM upto(300)").unwrap();
+    assert_eq!(rows[0].1, vec![vec![Value::Integer(300), Value::Integer(45150), Value::Text("99".into())]]);
+    assert_eq!(lib.one(after, "SELECT text FROM upto(1000) LIMIT 1 OFFSET 2").unwrap(), Value::Text("3".into()));
+    assert!(lib.store.data().calls.cursors.is_empty(), "every cursor was closed");
+
     lib.lib.sqlink_wasm_dispatch_bridge().call_unregister_extension(&mut lib.store, EXT).unwrap();
     let err = lib.one(after, "SELECT echo(1)").unwrap_err();
     assert_eq!(err.message, "no such function: echo");
     let err = lib.one(after, "SELECT 'a' < 'b' COLLATE rev").unwrap_err();
     assert_eq!(err.message, "no such collation sequence: rev");
+    let err = lib.one(after, "SELECT * FROM upto(1)").unwrap_err();
+    assert_eq!(err.message, "no such table: upto");
 }
 
 #[test]

@@ -183,6 +183,9 @@ fn listing(extensions: &Extensions) -> String {
                     json!({"kind": if f.window { "window" } else { "aggregate" }, "name": f.name, "arity": f.arity, "doc": f.doc})
                 }))
                 .chain(info.collations.iter().map(|c| json!({"kind": "collation", "name": c.name, "doc": c.doc})))
+                .chain(info.table_functions.iter().map(|t| {
+                    json!({"kind": "table", "name": t.name, "arity": t.parameters.len(), "parameters": t.parameters, "columns": t.columns, "doc": t.doc})
+                }))
                 .collect::<Vec<_>>();
             json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions})
         })

@@ -77,6 +77,37 @@ class Functions(unittest.TestCase):
         self.assertEqual(sqlink.extensions(conn)[0]["source"], str(WASM / "md5.wasm"))
 
 
+class TableFunctions(unittest.TestCase):
+    def test_regexp_matches_and_the_regexp_operator(self):
+        conn = connect("regexp")
+        rows = conn.execute(r"SELECT match, start, end FROM regexp_matches('a1 bb22 größe333', '\d+')").fetchall()
+        self.assertEqual(rows, [("1", 2, 3), ("22", 6, 8), ("333", 14, 17)])
+        conn.executescript("CREATE TABLE t(x); INSERT INTO t VALUES ('a1b2'), ('c'), ('d3');")
+        joined = conn.execute(r"SELECT t.x, m.match FROM t, regexp_matches(t.x, '\d') AS m ORDER BY 1, 2").fetchall()
+        self.assertEqual(joined, [("a1b2", "1"), ("a1b2", "2"), ("d3", "3")])
+        self.assertEqual(conn.execute(r"SELECT x FROM t WHERE x REGEXP '^[a-c]' ORDER BY x").fetchall(), [("a1b2",), ("c",)])
+        table = [f for f in sqlink.extensions(conn)[0]["functions"] if f["kind"] == "table"]
+        self.assertEqual([(f["name"], f["parameters"], f["columns"]) for f in table], [("regexp_matches", ["text", "pattern"], ["match", "start", "end"])])
+
+    def test_limit_closes_and_errors_end_the_statement(self):
+        conn = connect(str(WASM / "test" / "rows.wasm"))
+        self.assertEqual(conn.execute("SELECT value FROM series(1, 1000000) LIMIT 2").fetchall(), [(1,), (2,)])
+        self.assertEqual(one(conn, "SELECT open_cursors()"), 0)
+        with self.assertRaisesRegex(sqlite3.OperationalError, "^fail_after: gave up after 300 rows$"):
+            conn.execute("SELECT count(*) FROM fail_after(300)").fetchall()
+        with self.assertRaisesRegex(sqlite3.OperationalError, r"^series\(\): missing argument stop \(takes start, stop\)$"):
+            conn.execute("SELECT * FROM series(1)").fetchall()
+        self.assertEqual(one(conn, "SELECT count(*) FROM series(1, 1000)"), 1000)
+
+    def test_unloaded_inside_a_statement_it_is_gone(self):
+        conn = connect("regexp")
+        sqlink.unload(conn, "regexp")
+        with self.assertRaisesRegex(sqlite3.OperationalError, "no such table: regexp_matches"):
+            conn.execute("SELECT * FROM regexp_matches('a', 'a')").fetchall()
+        sqlink.load(conn, "regexp")
+        self.assertEqual(conn.execute("SELECT match FROM regexp_matches('a', 'a')").fetchall(), [("a",)])
+
+
 class Unload(unittest.TestCase):
     def test_unload_then_load_again(self):
         conn = connect("md5", "snake")
@@ -155,7 +186,7 @@ class BadInput(unittest.TestCase):
         self.addCleanup(not_wasm.unlink)
         cases = [
             ("./missing.wasm", "no such file: ./missing.wasm"),
-            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set'),
+            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, regexp, and SQLINK_PATH is not set'),
             (str(not_wasm), f"cannot load {not_wasm}: not a WebAssembly file"),
             ("md5", "cannot load md5: md5 is already loaded"),
             (str(WASM / "test" / "duplicate.wasm"), None),
@@ -218,7 +249,7 @@ class Sqlite3Shell(unittest.TestCase):
         self.assertEqual(run.stdout, "md5\n900150983cd24fb0d6963f7d28e17f72\n900150983cd24fb0d6963f7d28e17f72\n")
         self.assertEqual(
             run.stderr,
-            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, and SQLINK_PATH is not set\n',
+            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, regexp, and SQLINK_PATH is not set\n',
         )
 
 

@@ -34,6 +34,18 @@ pub fn sqlite_collation(attr: TokenStream, item: TokenStream) -> TokenStream {
     codegen::collation(attr.into(), item.into()).into()
 }
 
+/// Turn a function that returns rows into a SQL table function: `FROM name(args)`.
+///
+/// Options: `columns(a, b, …)` (required; the names of each row's values), `name = "…"`.
+/// The parameters are the SQL arguments, each required, and owned (`String`, `Vec<u8>`,
+/// `i64`, `f64`, `bool`, `Value`, `Option<…>` of those for NULL); the result is an iterator
+/// (or a `Result` of one) whose items are tuples with one value per column, or `Result`s of
+/// such tuples (an error ends the statement there). Rows are made as SQLite reads them.
+#[proc_macro_attribute]
+pub fn sqlite_table_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    codegen::table_function(attr.into(), item.into()).into()
+}
+
 /// Export an extension: its name and the functions it provides. This is the only glue an
 /// author writes; it implements every interface of the `sqlite:extension/extension` world.
 ///
@@ -44,6 +56,7 @@ pub fn sqlite_collation(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///     scalars: [md5],           // functions marked #[sqlite_scalar]
 ///     aggregates: [Md5Agg],     // state types marked #[sqlite_aggregate]
 ///     collations: [snake],      // functions marked #[sqlite_collation]
+///     table_functions: [words], // functions marked #[sqlite_table_function]
 /// }
 /// ```
 #[proc_macro]

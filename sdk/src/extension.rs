@@ -95,6 +95,7 @@ pub struct ExtensionDef {
     pub scalars: &'static [ScalarDef],
     pub aggregates: &'static [AggregateDef],
     pub collations: &'static [CollationDef],
+    pub table_functions: &'static [crate::table::TableFunctionDef],
 }
 
 /// What a SQL function's Rust return type becomes: a value, or an error.
@@ -209,6 +210,18 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
             .map(|(def, id)| types::CollationInfo {
                 id,
                 name: def.name.to_owned(),
+                doc: def.doc.to_owned(),
+            })
+            .collect(),
+        table_functions: ext
+            .table_functions
+            .iter()
+            .zip(0u32..)
+            .map(|(def, id)| types::TableFunctionInfo {
+                id,
+                name: def.name.to_owned(),
+                columns: def.columns.iter().map(|c| (*c).to_owned()).collect(),
+                parameters: def.parameters.iter().map(|p| (*p).to_owned()).collect(),
                 doc: def.doc.to_owned(),
             })
             .collect(),

@@ -20,6 +20,7 @@
 
 mod error;
 mod extension;
+mod table;
 mod value;
 
 pub use error::Error;
@@ -27,7 +28,8 @@ pub use extension::{
     AggregateDef, AggregateFunction, CollationDef, CollationFunction, ExtensionDef, FunctionFlags,
     ScalarDef, ScalarFunction,
 };
-pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar};
+pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
+pub use table::{open_cursors, IntoRow, IntoRowResult, Rows, TableFunctionDef};
 pub use value::{ArgError, FromValue, IntoValue, Value};
 
 /// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
@@ -63,5 +65,6 @@ pub mod __private {
         aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value, collation_compare,
         describe, scalar_call, AggregateStates, IntoSqlResult, IntoStepResult,
     };
+    pub use crate::table::{rows, table_close, table_next, table_open};
     pub use wit_bindgen;
 }

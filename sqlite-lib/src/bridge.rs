@@ -69,6 +69,19 @@ impl Dispatcher for HostDispatcher {
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
         dispatch::collation_compare(ext, id, a, b)
     }
+
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError> {
+        dispatch::table_open(ext, id, &params(args)).map_err(error)
+    }
+
+    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, DispatchError> {
+        let rows = dispatch::table_next(ext, cursor, max_rows).map_err(error)?;
+        Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
+    }
+
+    fn table_close(&self, ext: u32, cursor: u64) {
+        dispatch::table_close(ext, cursor)
+    }
 }
 
 fn flags(flags: types::FunctionFlags) -> FunctionFlags {
@@ -105,7 +118,11 @@ impl dispatch_bridge::Guest for SqliteLib {
         BRIDGE.with(|b| b.borrow_mut().register_collation(ext, &name, func_id)).map_err(wit_error)
     }
 
-    fn unregister_extension(ext: u32) {
+    fn register_host_table(ext: u32, name: String, func_id: u32, columns: Vec<String>, parameters: Vec<String>) -> Result<(), types::Error> {
+        BRIDGE.with(|b| b.borrow_mut().register_table(ext, &name, func_id, &columns, &parameters)).map_err(wit_error)
+    }
+
+        fn unregister_extension(ext: u32) {
         BRIDGE.with(|b| b.borrow_mut().unregister_extension(ext));
     }
 }

@@ -23,6 +23,7 @@ class Metadata(exports.Metadata):
             ],
             aggregates=[],
             collations=[],
+            table_functions=[],
         )
 
 

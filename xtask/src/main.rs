@@ -17,7 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
 /// The example extensions: (cargo package, output name).
-pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats")];
+pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats"), ("regexp-ext", "regexp")];
 
 /// Extensions the sandbox tests load, written to misbehave: (cargo package, file it builds,
 /// output name under target/wasm/test/).
@@ -28,6 +28,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("duplicate-test-ext", "duplicate_test_ext.wasm", "duplicate"),
     ("command-test-ext", "command-test-ext.wasm", "command"),
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
+    ("rows-test-ext", "rows_test_ext.wasm", "rows"),
 ];
 
 fn main() -> Result<()> {
@@ -115,10 +116,39 @@ fn test(root: &Path) -> Result<()> {
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
-    let package = cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]);
+    let package = forget_packaged_sdk_builds(root).and_then(|()| {
+        cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"])
+    });
     let python = test_python(root);
     let browser = test_browser(root);
     rust.and(package).and(python).and(browser)
+}
+
+/// Cargo verifies the packaged SDK against the packaged macros crate as if it came from a
+/// (local) registry, and never unpacks or rebuilds a registry crate of a version it has seen:
+/// what an earlier `cargo package` left would hide today's macros. Forget both: the unpacked
+/// copies under Cargo's home (local registries' directories are named `-HASH`; crates.io's
+/// are not touched) and the builds (debug profile, where verification builds).
+fn forget_packaged_sdk_builds(root: &Path) -> Result<()> {
+    let ours = |name: &str| name.starts_with("sqlink-sdk");
+    let mut stale = Vec::new();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    if let Some(sources) = cargo_home.map(|home| home.join("registry/src")) {
+        for registry in std::fs::read_dir(sources).into_iter().flatten().flatten() {
+            if registry.file_name().to_string_lossy().starts_with('-') {
+                let crates = std::fs::read_dir(registry.path()).into_iter().flatten().flatten();
+                stale.extend(crates.filter(|c| ours(&c.file_name().to_string_lossy())).map(|c| c.path()));
+            }
+        }
+    }
+    let fingerprints = std::fs::read_dir(root.join("target/debug/.fingerprint")).into_iter().flatten().flatten();
+    stale.extend(fingerprints.filter(|f| ours(&f.file_name().to_string_lossy())).map(|f| f.path()));
+    for path in stale {
+        std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The Python package, installed as a user installs it (`pip install ./python`) into a

@@ -7,7 +7,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{bracketed, Expr, Ident, Path, Token};
 
-use super::{collation_def_ident, scalar_def_ident};
+use super::{collation_def_ident, scalar_def_ident, table_def_ident};
 
 struct ExportInput {
     name: Expr,
@@ -15,13 +15,14 @@ struct ExportInput {
     scalars: Vec<Path>,
     aggregates: Vec<Path>,
     collations: Vec<Path>,
+    table_functions: Vec<Path>,
 }
 
 impl Parse for ExportInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
-        let (mut scalars, mut aggregates, mut collations) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut scalars, mut aggregates, mut collations, mut table_functions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![:]>()?;
@@ -31,10 +32,11 @@ impl Parse for ExportInput {
                 "scalars" => scalars = parse_list(input)?,
                 "aggregates" => aggregates = parse_list(input)?,
                 "collations" => collations = parse_list(input)?,
+                "table_functions" => table_functions = parse_list(input)?,
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
-                        "expected `name`, `version`, `scalars`, `aggregates` or `collations`",
+                        "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
                     ))
                 }
             }
@@ -48,7 +50,7 @@ impl Parse for ExportInput {
                 "export_extension! needs the extension's name: `name: \"…\",`",
             )
         })?;
-        Ok(ExportInput { name, version, scalars, aggregates, collations })
+        Ok(ExportInput { name, version, scalars, aggregates, collations, table_functions })
     }
 }
 
@@ -77,6 +79,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let scalars = input.scalars.iter().map(|p| def_path(p, scalar_def_ident));
     let aggregates = &input.aggregates;
     let collations = input.collations.iter().map(|p| def_path(p, collation_def_ident));
+    let table_functions = input.table_functions.iter().map(|p| def_path(p, table_def_ident));
 
     Ok(quote! {
         const _: () = {
@@ -90,6 +93,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 scalars: &[#(#scalars),*],
                 aggregates: &[#(<#aggregates as ::sqlink_sdk::AggregateFunction>::DEF),*],
                 collations: &[#(#collations),*],
+                table_functions: &[#(#table_functions),*],
             };
 
             struct Extension;
@@ -132,6 +136,20 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             impl exports::collation::Guest for Extension {
                 fn compare(id: u32, a: ::std::string::String, b: ::std::string::String) -> i32 {
                     sdk::collation_compare(&EXTENSION, id, &a, &b)
+                }
+            }
+            impl exports::table_function::Guest for Extension {
+                fn open(id: u32, args: ::std::vec::Vec<types::Value>) -> ::core::result::Result<u64, types::Error> {
+                    sdk::table_open(&EXTENSION, id, &args)
+                }
+                fn next(
+                    cursor: u64,
+                    max_rows: u32,
+                ) -> ::core::result::Result<::std::vec::Vec<::std::vec::Vec<types::Value>>, types::Error> {
+                    sdk::table_next(cursor, max_rows)
+                }
+                fn close(cursor: u64) {
+                    sdk::table_close(cursor)
                 }
             }
 

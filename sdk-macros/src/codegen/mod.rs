@@ -7,6 +7,7 @@ mod options;
 mod params;
 mod returns;
 mod scalar;
+mod table;
 
 use proc_macro2::TokenStream;
 
@@ -32,6 +33,10 @@ fn or_error(expanded: syn::Result<TokenStream>, item: TokenStream) -> TokenStrea
     })
 }
 
+pub fn table_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    or_error(table::expand(attr, item.clone()), item)
+}
+
 pub fn export_extension(input: TokenStream) -> TokenStream {
     export::expand(input).unwrap_or_else(syn::Error::into_compile_error)
 }
@@ -45,6 +50,17 @@ fn scalar_def_ident(function: &syn::Ident) -> syn::Ident {
 
 fn collation_def_ident(function: &syn::Ident) -> syn::Ident {
     quote::format_ident!("__sqlink_collation_{}", function)
+}
+
+fn table_def_ident(function: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__sqlink_table_{}", function)
+}
+
+/// Letters, digits and underscores, not starting with a digit: a name SQL takes unquoted.
+fn is_sql_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The doc comment as one line: the first paragraph, lines joined by spaces.

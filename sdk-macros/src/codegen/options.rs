@@ -4,6 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
+use super::is_sql_identifier;
+
 #[derive(Default)]
 pub struct Options {
     pub name: Option<LitStr>,
@@ -63,11 +65,6 @@ impl Options {
     }
 }
 
-fn is_sql_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 
 use sqlink_sdk::{
-    export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, AggregateFunction, Error,
-    IntoValue, Value,
+    export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function,
+    AggregateFunction, Error, IntoValue, Value,
 };
 
 /// Fixed arity, borrowed and owned arguments.
@@ -187,6 +187,22 @@ mod more {
     }
 }
 
+/// Words of a text, lazily, with their positions.
+#[sqlite_table_function(columns(word, position))]
+pub fn words(text: Option<String>) -> impl Iterator<Item = (String, i64)> {
+    let words: Vec<String> = text.unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    words.into_iter().zip(1..)
+}
+
+/// A table function that fails before any row, or on a row.
+#[sqlite_table_function(name = "checked_range", columns(value))]
+pub fn range(stop: i64) -> Result<Vec<Result<(i64,), Error>>, Error> {
+    if stop < 0 {
+        return Err(Error::new("negative stop"));
+    }
+    Ok((0..=stop).map(|i| if i < 3 { Ok((i,)) } else { Err(Error::new("too far")) }).collect())
+}
+
 export_extension! {
     name: "full",
     version: "1.2.3",
@@ -196,6 +212,7 @@ export_extension! {
     ],
     aggregates: [RunningSum, StrictCount, Longest],
     collations: [nocase],
+    table_functions: [words, range],
 }
 
 fn main() {
@@ -257,4 +274,17 @@ fn main() {
     step(1, &[Value::Text("abc".into())]).unwrap();
     assert_eq!(step(1, &[Value::Text(String::new())]).unwrap_err().message, "longest(): empty text");
     assert_eq!((Longest::DEF.finalize)(1), Ok(Value::Text("abc".into())));
+
+    // Table functions: the generated open, and rows as the host pages them.
+    let def = __sqlink_table_words;
+    assert_eq!((def.name, def.columns, def.parameters), ("words", &["word", "position"][..], &["text"][..]));
+    let rows: Vec<_> = (def.open)(&[Value::Text("a b".into())]).unwrap().collect();
+    assert_eq!(rows, [Ok(vec![Value::Text("a".into()), Value::Integer(1)]), Ok(vec![Value::Text("b".into()), Value::Integer(2)])]);
+    let def = __sqlink_table_range;
+    assert_eq!(def.name, "checked_range");
+    assert_eq!((def.open)(&[Value::Integer(-1)]).err().unwrap().message, "negative stop");
+    let rows: Vec<_> = (def.open)(&[Value::Integer(5)]).unwrap().collect();
+    assert_eq!(rows[3].as_ref().unwrap_err().message, "too far");
+    let err = (def.open)(&[Value::Text("x".into())]).err().unwrap();
+    assert_eq!(err.message, "checked_range(): argument 1 must be an integer, got text");
 }

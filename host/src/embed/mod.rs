@@ -29,12 +29,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags as SqlFlags, WindowAggregate};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
-use crate::bindings::{Error, ExtensionInfo, FunctionFlags, Value};
+use crate::bindings::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};
 use crate::conflicts;
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
 
@@ -63,7 +63,11 @@ enum Kind {
     Aggregate,
     Window,
     Collation,
+    /// A table function, as an eponymous virtual table (see [`table`]).
+    Table,
 }
+
+mod table;
 
 struct Registration {
     kind: Kind,
@@ -83,8 +87,9 @@ pub struct Loaded {
 pub struct Extensions {
     engine: ExtensionEngine,
     loaded: Vec<Loaded>,
-    /// Keyed by lower-case name and arity (`None` for collations).
-    registered: HashMap<(String, Option<i32>), Registration>,
+    /// Keyed by namespace, lower-case name and (for functions) arity or (for table
+    /// functions) shape: `f md5/1`, `c snake`, `t regexp_matches(text, pattern) -> (…)`.
+    registered: HashMap<String, Registration>,
 }
 
 impl Extensions {
@@ -109,23 +114,37 @@ impl Extensions {
         let bound = |id| Bound { ext: ext.clone(), id, contexts: contexts.clone() };
         let mut wanted = Vec::new();
         for f in &info.scalars {
-            wanted.push((Kind::Scalar, f.name.as_str(), f.arity, flags(&f.flags), bound(f.id)));
+            wanted.push(Wanted { kind: Kind::Scalar, name: &f.name, arity: f.arity, flags: flags(&f.flags), bound: bound(f.id), table: None });
         }
         for f in &info.aggregates {
             let kind = if f.window { Kind::Window } else { Kind::Aggregate };
-            wanted.push((kind, f.name.as_str(), f.arity, flags(&f.flags), bound(f.id)));
+            wanted.push(Wanted { kind, name: &f.name, arity: f.arity, flags: flags(&f.flags), bound: bound(f.id), table: None });
         }
         for c in &info.collations {
-            wanted.push((Kind::Collation, c.name.as_str(), -1, SqlFlags::empty(), bound(c.id)));
+            wanted.push(Wanted { kind: Kind::Collation, name: &c.name, arity: -1, flags: SqlFlags::empty(), bound: bound(c.id), table: None });
         }
-        for (kind, name, arity, flags, bound) in wanted {
-            let key = (name.to_ascii_lowercase(), (kind != Kind::Collation).then_some(arity));
+        for t in &info.table_functions {
+            wanted.push(Wanted { kind: Kind::Table, name: &t.name, arity: -1, flags: SqlFlags::empty(), bound: bound(t.id), table: Some(t) });
+        }
+        // Check before registering anything, so that a refused load leaves nothing behind.
+        for w in &wanted {
+            if let (Some(t), None) = (w.table, self.registered.get(&w.key())) {
+                if let Some((_, other)) = self.registered.iter().find(|(key, r)| r.kind == Kind::Table && table_name(key) == t.name.to_ascii_lowercase()) {
+                    if table::statement_running(conn) {
+                        bail!("cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection", info.name, other.name);
+                    }
+                }
+            }
+        }
+        for w in wanted {
+            let key = w.key();
             match self.registered.get(&key) {
-                Some(existing) if existing.kind == kind => *lock(&existing.slot) = Some(bound),
+                Some(existing) if existing.kind == w.kind => *lock(&existing.slot) = Some(w.bound),
                 _ => {
-                    let slot: Slot = Arc::new(Mutex::new(Some(bound)));
-                    register(conn, kind, name, arity, flags, slot.clone())?;
-                    self.registered.insert(key, Registration { kind, name: name.to_owned(), arity, slot });
+                    let slot: Slot = Arc::new(Mutex::new(Some(w.bound.clone())));
+                    register(conn, &w, slot.clone())?;
+                    self.registered.retain(|k, r| !(r.kind == Kind::Table && w.kind == Kind::Table && table_name(k) == w.name.to_ascii_lowercase()));
+                    self.registered.insert(key, Registration { kind: w.kind, name: w.name.to_owned(), arity: w.arity, slot });
                 }
             }
         }
@@ -151,8 +170,35 @@ impl Extensions {
     }
 }
 
-/// Register one function or collation whose body calls through `slot`.
-fn register(conn: &Connection, kind: Kind, name: &str, arity: i32, flags: SqlFlags, slot: Slot) -> Result<()> {
+/// One function, collation or table function an extension wants registered.
+struct Wanted<'a> {
+    kind: Kind,
+    name: &'a str,
+    arity: i32,
+    flags: SqlFlags,
+    bound: Bound,
+    table: Option<&'a TableFunctionInfo>,
+}
+
+impl Wanted<'_> {
+    fn key(&self) -> String {
+        let name = self.name.to_ascii_lowercase();
+        match (self.kind, self.table) {
+            (Kind::Collation, _) => format!("c {name}"),
+            (Kind::Table, Some(t)) => format!("t {name}({}) -> ({})", t.parameters.join(", "), t.columns.join(", ")),
+            _ => format!("f {name}/{}", self.arity),
+        }
+    }
+}
+
+/// The lower-case name in a table function's key.
+fn table_name(key: &str) -> &str {
+    key.strip_prefix("t ").and_then(|k| k.split('(').next()).unwrap_or("")
+}
+
+/// Register one function, collation or table function whose body calls through `slot`.
+fn register(conn: &Connection, wanted: &Wanted<'_>, slot: Slot) -> Result<()> {
+    let Wanted { kind, name, arity, flags, .. } = *wanted;
     let registered = match kind {
         Kind::Scalar => conn.create_scalar_function(name, arity, flags, {
             let name = name.to_owned();
@@ -170,12 +216,19 @@ fn register(conn: &Connection, kind: Kind, name: &str, arity: i32, flags: SqlFla
             Some(bound) => lock(&bound.ext).collation_compare(bound.id, a, b).cmp(&0),
             None => a.as_bytes().cmp(b.as_bytes()),
         }),
+        Kind::Table => match wanted.table {
+            Some(info) => table::register(conn, info, slot),
+            None => return Err(anyhow::anyhow!("{name}: no table function metadata")),
+        },
     };
     registered.with_context(|| format!("registering {name}"))
 }
 
 /// Remove a registration from SQLite; false if SQLite refused (a statement is running).
 fn remove(conn: &Connection, registration: &Registration) -> bool {
+    if registration.kind == Kind::Table {
+        return table::remove(conn, &registration.name);
+    }
     if registration.kind != Kind::Collation {
         return conn.remove_function(registration.name.as_str(), registration.arity).is_ok();
     }
