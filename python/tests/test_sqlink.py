@@ -239,6 +239,16 @@ class BadInput(unittest.TestCase):
 class Sqlite3Shell(unittest.TestCase):
     """The same library in Debian's sqlite3 shell."""
 
+    def test_the_library_brings_no_sqlite_of_its_own(self):
+        # Two SQLite copies in one process break each other's file locks: every sqlite3_*
+        # call must go through the loading SQLite's API table.
+        def symbols(*flags):
+            run = subprocess.run(["nm", "-D", *flags, sqlink.loadable_path()], capture_output=True, text=True, check=True)
+            return [line.split()[-1] for line in run.stdout.splitlines() if line.split()[-1].startswith("sqlite3")]
+
+        self.assertEqual(symbols("--defined-only"), ["sqlite3_sqlink_init"])
+        self.assertEqual(symbols("--undefined-only"), [])
+
     def test_load_and_query(self):
         shell = shutil.which("sqlite3")
         if shell is None:
