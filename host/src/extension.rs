@@ -71,6 +71,10 @@ impl ExtensionEngine {
     pub fn new(cache: ComponentCache) -> Result<Self> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // For `perf`: name the compiled wasm functions in /tmp/perf-PID.map (BENCHMARKS.md).
+        if std::env::var_os("SQLINK_PERF_MAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)?;
         let weak = engine.weak();
         std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
