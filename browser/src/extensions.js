@@ -191,7 +191,8 @@ function validate(info) {
   for (const [{ name, arity, id }, kind] of functions) {
     if (!validName(name)) throw new Error(`${info.name}: function name ${JSON.stringify(name)} is not a valid identifier`);
     if (arity < -1 || arity > 127) throw new Error(`${info.name}: ${name} has arity ${arity}, outside -1..=127`);
-    const key = kind === 'collation' ? `collation ${name}` : `${name.toLowerCase()}/${arity}`;
+    // SQLite matches function and collation names without regard to ASCII case.
+    const key = kind === 'collation' ? `collation ${name.toLowerCase()}` : `${name.toLowerCase()}/${arity}`;
     if (seen.has(key)) throw new Error(`${info.name}: ${name} is declared twice`);
     seen.add(key);
     if (ids.has(`${kind} ${id}`)) throw new Error(`${info.name}: ${kind} id ${id} is used twice`);

@@ -520,7 +520,8 @@ fn validate(info: &ExtensionInfo) -> Result<()> {
         if !(-1..=127).contains(&arity) {
             anyhow::bail!("{}: {name} has arity {arity}, outside -1..=127", info.name);
         }
-        let key = if kind == "collation" { format!("collation {name}") } else { format!("{}/{arity}", name.to_ascii_lowercase()) };
+        // SQLite matches function and collation names without regard to ASCII case.
+        let key = if kind == "collation" { format!("collation {}", name.to_ascii_lowercase()) } else { format!("{}/{arity}", name.to_ascii_lowercase()) };
         if !seen.insert(key) {
             anyhow::bail!("{}: {name} is declared twice", info.name);
         }
@@ -553,4 +554,22 @@ fn validate(info: &ExtensionInfo) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::sqlite::extension::types::CollationInfo;
+
+    fn with_collations(names: &[&str]) -> ExtensionInfo {
+        let collations = names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
+        ExtensionInfo { name: "x".into(), version: "1".into(), scalars: vec![], aggregates: vec![], collations, table_functions: vec![] }
+    }
+
+    #[test]
+    fn collations_differing_only_in_case_are_one_collation() {
+        assert!(validate(&with_collations(&["snake", "kebab"])).is_ok());
+        let err = validate(&with_collations(&["Snake", "snake"])).unwrap_err();
+        assert_eq!(err.to_string(), "x: snake is declared twice");
+    }
 }
