@@ -127,12 +127,10 @@ impl Extensions {
             wanted.push(Wanted { kind: Kind::Table, name: &t.name, arity: -1, flags: SqlFlags::empty(), bound: bound(t.id), table: Some(t) });
         }
         // Check before registering anything, so that a refused load leaves nothing behind.
-        for w in &wanted {
-            if let (Some(t), None) = (w.table, self.registered.get(&w.key())) {
-                if let Some((_, other)) = self.registered.iter().find(|(key, r)| r.kind == Kind::Table && table_name(key) == t.name.to_ascii_lowercase()) {
-                    if table::statement_running(conn) {
-                        bail!("cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection", info.name, other.name);
-                    }
+        for w in wanted.iter().filter(|w| w.kind == Kind::Table && !self.registered.contains_key(&w.key())) {
+            if let Some(other) = self.registered.values().find(|r| r.replaced_by(w)) {
+                if table::statement_running(conn) {
+                    bail!("cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection", info.name, other.name);
                 }
             }
         }
@@ -143,7 +141,7 @@ impl Extensions {
                 _ => {
                     let slot: Slot = Arc::new(Mutex::new(Some(w.bound.clone())));
                     register(conn, &w, slot.clone())?;
-                    self.registered.retain(|k, r| !(r.kind == Kind::Table && w.kind == Kind::Table && table_name(k) == w.name.to_ascii_lowercase()));
+                    self.registered.retain(|_, r| !r.replaced_by(&w));
                     self.registered.insert(key, Registration { kind: w.kind, name: w.name.to_owned(), arity: w.arity, slot });
                 }
             }
@@ -191,9 +189,11 @@ impl Wanted<'_> {
     }
 }
 
-/// The lower-case name in a table function's key.
-fn table_name(key: &str) -> &str {
-    key.strip_prefix("t ").and_then(|k| k.split('(').next()).unwrap_or("")
+impl Registration {
+    /// A table function's module is replaced by one of the same name whatever its shape.
+    fn replaced_by(&self, wanted: &Wanted<'_>) -> bool {
+        self.kind == Kind::Table && wanted.kind == Kind::Table && self.name.eq_ignore_ascii_case(wanted.name)
+    }
 }
 
 /// Register one function, collation or table function whose body calls through `slot`.
