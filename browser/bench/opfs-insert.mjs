@@ -4,25 +4,14 @@
 //
 //   node bench/opfs-insert.mjs [--quick]
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { build } from '../build.mjs';
-import { serve } from '../server.mjs';
-import { launch } from '../chromium.mjs';
+import { summary, withDemoPage } from './page.mjs';
 
 const quick = process.argv.includes('--quick');
 const SIZES_MB = quick ? [1, 5] : [1, 50];
 const INSERTS = quick ? 10 : 100;
 
-const server = await serve(build(), 0);
-const profile = mkdtempSync(join(tmpdir(), 'sqlink-bench-'));
-const context = await launch(profile);
-try {
-  const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForSelector('#status[data-ready="true"]', { timeout: 60_000 });
+await withDemoPage(build(), async (page) => {
   const rows = [];
   for (const mb of SIZES_MB) {
     const timings = await page.evaluate(
@@ -47,14 +36,9 @@ try {
       },
       [mb, INSERTS],
     );
-    const sorted = [...timings.ms].sort((a, b) => a - b);
-    rows.push({ mb: (timings.bytes / 1024 / 1024).toFixed(1), min: sorted[0], median: sorted[Math.floor(sorted.length / 2)] });
+    rows.push({ mb: (timings.bytes / 1024 / 1024).toFixed(1), ...summary(timings.ms) });
   }
   console.log(`browser: one autocommit INSERT into an OPFS database file (${INSERTS} inserts each, Chromium headless)`);
   console.log('  database     min ms   median ms');
   for (const { mb, min, median } of rows) console.log(`  ${`${mb} MB`.padEnd(10)} ${min.toFixed(2).padStart(8)} ${median.toFixed(2).padStart(11)}`);
-} finally {
-  await context.close();
-  server.close();
-  rmSync(profile, { recursive: true, force: true });
-}
+});

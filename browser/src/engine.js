@@ -5,6 +5,7 @@
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
+import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
 
@@ -62,6 +63,8 @@ export class Session {
   #baseURI;
   #watch;
   #onLoad;
+  // The memory of the runtime's core instance that imports dispatch (crossing.js).
+  #runtimeMemory = null;
 
   /**
    * @param {string | null} path OPFS file name, or null in memory
@@ -99,7 +102,8 @@ export class Session {
       'sqlink:wasm/file-locks': { FileLock },
       'sqlink:wasm/interrupt': this.#interrupt(),
     };
-    const runtime = await instantiateRuntime(runtimeModule, imports);
+    const runtime = await instantiateRuntime(runtimeModule, imports, (module, moduleImports) => this.#instantiateCore(module, moduleImports));
+    if (this.#runtimeMemory === null) throw new Error('the runtime has no sqlink:wasm/dispatch import: it does not match this page');
     this.#session = runtime.session;
     if (this.#path !== null) {
       if (this.#bytes !== null) await importFile(this.#path, this.#bytes);
@@ -279,23 +283,66 @@ export class Session {
     };
   }
 
-  // The runtime's dispatch import. Each call runs synchronously in the extension's instance;
-  // an error is thrown as `{ payload }`, which jco turns into the `err` case.
+  // Instantiate one of the runtime's core modules. The one importing sqlink:wasm/dispatch
+  // gets the per-row calls as core functions over its own memory instead of jco's glue.
+  async #instantiateCore(module, moduleImports) {
+    const name = Object.keys(moduleImports ?? {}).find((key) => key.startsWith('sqlink:wasm/dispatch@'));
+    if (name === undefined) return WebAssembly.instantiate(module, moduleImports);
+    Object.assign(moduleImports[name], this.#coreDispatch());
+    const instance = await WebAssembly.instantiate(module, moduleImports);
+    this.#runtimeMemory = new CoreMemory(instance.exports.memory, instance.exports.cabi_realloc);
+    return instance;
+  }
+
+  // The per-row dispatch calls at the core level (signatures by the canonical ABI: the
+  // arguments' list and the result are in the runtime's memory). Each runs synchronously in
+  // the extension's instance; an error becomes the result's `err`.
+  #coreDispatch() {
+    const { scalar, aggregate, collation } = WATCH.kinds;
+    const result = (shape, ret, handle, kind, id, call) => {
+      const memory = this.#runtimeMemory;
+      try {
+        this.#watched(handle >>> 0, kind, id >>> 0, (extension) => call(extension, memory));
+      } catch (error) {
+        writeErr(memory, ret >>> 0, shape, errorPayload(error));
+      }
+    };
+    return {
+      'scalar-call': (ext, id, args, count, ret) =>
+        result('value', ret, ext, scalar, id, (e, m) => e.scalarCallAt(id >>> 0, m, args >>> 0, count >>> 0, ret >>> 0)),
+      'aggregate-step': (ext, id, context, args, count, ret) =>
+        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0)),
+      'aggregate-inverse': (ext, id, context, args, count, ret) =>
+        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0, true)),
+      'aggregate-value': (ext, id, context, ret) =>
+        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0)),
+      'aggregate-finalize': (ext, id, context, ret) =>
+        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0, true)),
+      'collation-compare': (ext, id, a, aLength, b, bLength) => {
+        if (!this.#extensions.has(ext >>> 0)) return 0;
+        const memory = this.#runtimeMemory;
+        return this.#watched(ext >>> 0, collation, id >>> 0, (e) => e.collationCompareAt(id >>> 0, memory, a >>> 0, aLength >>> 0, b >>> 0, bLength >>> 0));
+      },
+    };
+  }
+
+  // The runtime's dispatch import as jco binds it: table functions cross here, a page of
+  // rows at a time; the per-row calls are reached as core functions (#coreDispatch), so
+  // jco's names for them, which it requires, are never called.
   #dispatch() {
-    const { scalar, aggregate, collation, table } = WATCH.kinds;
+    const { table } = WATCH.kinds;
     // A cursor's calls are watched under its function's id, which names it at the time limit.
     const cursorFunction = (ext, cursor) => this.#extensions.get(ext)?.cursorFunction(cursor) ?? -1;
+    const replaced = () => {
+      throw { payload: { code: 1, message: 'internal error: a per-row call reached jco\'s glue' } };
+    };
     return {
-      scalarCall: (ext, id, args) => this.#watched(ext, scalar, id, (e) => e.scalarCall(id, args)),
-      aggregateStep: (ext, id, context, args) => this.#watched(ext, aggregate, id, (e) => e.aggregateStep(id, context, args)),
-      aggregateValue: (ext, id, context) => this.#watched(ext, aggregate, id, (e) => e.aggregateValue(id, context)),
-      aggregateInverse: (ext, id, context, args) =>
-        this.#watched(ext, aggregate, id, (e) => e.aggregateInverse(id, context, args)),
-      aggregateFinalize: (ext, id, context) => this.#watched(ext, aggregate, id, (e) => e.aggregateFinalize(id, context)),
-      collationCompare: (ext, id, a, b) => {
-        if (!this.#extensions.has(ext)) return 0;
-        return this.#watched(ext, collation, id, (e) => e.collationCompare(id, a, b));
-      },
+      scalarCall: replaced,
+      aggregateStep: replaced,
+      aggregateValue: replaced,
+      aggregateInverse: replaced,
+      aggregateFinalize: replaced,
+      collationCompare: replaced,
       // The cursors the runtime holds are LoadedExtension's own ids, not the instance's.
       tableOpen: (ext, id, args) => this.#watched(ext, table, id, (e) => e.tableOpen(id, args)),
       tableNext: (ext, cursor, maxRows) =>

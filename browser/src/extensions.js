@@ -6,6 +6,7 @@
 import { generate, $init } from './vendor/jco/js-component-bindgen-component.js';
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
+import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
 
 const METADATA = 'sqlite:extension/metadata@0.1.0';
 const SCALARS = 'sqlite:extension/scalar-function@0.1.0';
@@ -90,9 +91,11 @@ export function captureOutput(sink) {
 /**
  * Transpile, check and instantiate an extension component.
  * @param {Uint8Array} bytes the `.wasm` component
- * @param {{ source: string, grantsClock: boolean }} options
+ * @param {{ source: string, grantsClock: boolean, direct?: boolean }} options
+ *   `direct: false` sends every call through jco's glue, the reference the direct crossing
+ *   (crossing.js) is tested against
  */
-export async function loadExtensionComponent(bytes, { source, grantsClock }) {
+export async function loadExtensionComponent(bytes, { source, grantsClock, direct = true }) {
   await $init;
   let transpiled;
   try {
@@ -132,8 +135,16 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   });
   const imports = shim.getImportObject();
   Object.assign(imports, deniedNetwork(imports));
-  const instantiate = () =>
-    bindings.instantiate((name) => modules.get(name), imports, (module, moduleImports) => new WebAssembly.Instance(module, moduleImports));
+  // jco's instance, and the core functions per-row calls reach directly (crossing.js).
+  const instantiate = () => {
+    const cores = [];
+    const exports = bindings.instantiate((name) => modules.get(name), imports, (module, moduleImports) => {
+      const core = new WebAssembly.Instance(module, moduleImports);
+      cores.push(core);
+      return core;
+    });
+    return { exports, core: direct ? extensionCore(cores) : null };
+  };
 
   let instance;
   try {
@@ -143,7 +154,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock }) {
   }
   let info;
   try {
-    info = instance[METADATA].describe();
+    info = instance.exports[METADATA].describe();
   } catch (error) {
     throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
   }
@@ -248,14 +259,15 @@ class LoadedExtension {
 
   // Run one call. The extension's own `err` passes through; a trap (panic, stack overflow,
   // memory) becomes a SQL error naming the function, and the instance, which wasm leaves
-  // in an unknown state, is replaced on the next call.
+  // in an unknown state, is replaced on the next call. `call` gets jco's bindings of
+  // `interfaceName` and the instance's core functions (null when it has none).
   #call(key, interfaceName, call) {
     try {
       if (this.#instance === null) {
         this.#instance = this.#instantiate();
         this.#generation++;
       }
-      return call(this.#instance[interfaceName]);
+      return call(this.#instance.exports[interfaceName], this.#instance.core);
     } catch (error) {
       if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) throw { payload: error.payload };
       this.#instance = null;
@@ -272,24 +284,60 @@ class LoadedExtension {
     return `${this.info.name}: ${this.#names.get(key) ?? key}()`;
   }
 
-  scalarCall(id, args) {
-    return this.#call(`s${id}`, SCALARS, (f) => f.call(id, args));
+  // One per-row call with its arguments and result in the runtime's memory `from`: straight
+  // into the core function when the instance has it (copying memory to memory), else
+  // through jco's glue (`viaBindings`, on JS values). An `err` is thrown as { payload }.
+  #crossing(key, interfaceName, name, shape, from, ret, direct, viaBindings) {
+    this.#call(key, interfaceName, (bindings, core) => {
+      const entry = core?.[name];
+      if (!entry) {
+        writeOk(from, ret, shape, viaBindings(bindings));
+        return;
+      }
+      const at = direct(entry.fn, core.memory) >>> 0;
+      try {
+        copyResult(core.memory, at, from, ret, shape);
+      } finally {
+        entry.post?.(at);
+      }
+    });
   }
 
-  aggregateStep(id, context, args) {
-    return this.#call(`a${id}`, AGGREGATES, (f) => f.step(id, context, args));
+  /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
+  scalarCallAt(id, from, args, count, ret) {
+    this.#crossing(`s${id}`, SCALARS, 'call', 'value', from, ret,
+      (call, to) => call(id, copyValues(from, args, count, to), count),
+      (f) => f.call(id, readValues(from, args, count)));
   }
 
-  aggregateValue(id, context) {
-    return this.#call(`a${id}`, AGGREGATES, (f) => f.value(id, context));
+  /** aggregate-step, or aggregate-inverse when `inverse`, laid out as scalarCallAt. */
+  aggregateStepAt(id, context, from, args, count, ret, inverse = false) {
+    const name = inverse ? 'inverse' : 'step';
+    this.#crossing(`a${id}`, AGGREGATES, name, 'unit', from, ret,
+      (step, to) => step(id, context, copyValues(from, args, count, to), count),
+      (f) => f[name](id, BigInt.asUintN(64, context), readValues(from, args, count)));
   }
 
-  aggregateInverse(id, context, args) {
-    return this.#call(`a${id}`, AGGREGATES, (f) => f.inverse(id, context, args));
+  /** aggregate-value, or aggregate-finalize when `final`, the result written at `ret` in `from`. */
+  aggregateValueAt(id, context, from, ret, final = false) {
+    const name = final ? 'finalize' : 'value';
+    this.#crossing(`a${id}`, AGGREGATES, name, 'value', from, ret,
+      (value) => value(id, context),
+      (f) => f[name](id, BigInt.asUintN(64, context)));
   }
 
-  aggregateFinalize(id, context) {
-    return this.#call(`a${id}`, AGGREGATES, (f) => f.finalize(id, context));
+  /** collation-compare of the strings at (a, aLength) and (b, bLength) in `from`. */
+  collationCompareAt(id, from, a, aLength, b, bLength) {
+    try {
+      return this.#call(`c${id}`, COLLATION, (bindings, core) => {
+        if (!core?.compare) return bindings.compare(id, from.text(a, aLength), from.text(b, bLength));
+        const to = core.memory;
+        return core.compare.fn(id, to.copyIn(from, a, aLength), aLength, to.copyIn(from, b, bLength), bLength);
+      });
+    } catch {
+      // A comparison cannot fail in SQLite; a broken collation sorts its inputs as equal.
+      return 0;
+    }
   }
 
   tableOpen(id, args) {
@@ -330,12 +378,4 @@ class LoadedExtension {
     return cursor.generation === this.#generation && this.#instance !== null;
   }
 
-  collationCompare(id, a, b) {
-    try {
-      return this.#call(`c${id}`, COLLATION, (f) => f.compare(id, a, b));
-    } catch {
-      // A comparison cannot fail in SQLite; a broken collation sorts its inputs as equal.
-      return 0;
-    }
-  }
 }

@@ -3,6 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,6 +292,123 @@ describe('JS API', () => {
       'no such table: missing',
     ]);
     assert.deepEqual(results.rows, [[1], [2]]);
+  });
+
+  test('values of every type cross into an extension and back unchanged', async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.loadExtension(component('identity'));
+       await db.loadExtension('md5');
+       await db.loadExtension('stats');
+       await db.exec(\`CREATE TABLE v(x); INSERT INTO v VALUES (NULL), (0), (-1), (-9223372036854775808),
+         (9223372036854775807), (1.5), (-0.0), (1e308), (''), ('ascii'), ('é漢字🙂'), (x''), (x'00ff'),
+         (zeroblob(200000)), (printf('%.*c', 300000, 'x'))\`);
+       const same = await db.exec('SELECT count(*), sum(identity(x) IS x AND typeof(identity(x)) = typeof(x)) FROM v');
+       const md5 = await db.exec("SELECT md5('é漢字🙂'), md5(x'00ff'), md5(NULL) IS NULL");
+       const window = await db.exec(\`SELECT round(stddev(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), 6)
+         FROM (SELECT 1.0 AS x UNION ALL SELECT 2 UNION ALL SELECT 4 UNION ALL SELECT 8)\`);
+       await db.close();
+       return { same: same[0].rows, md5: md5[0].rows, window: window[0].rows.flat() };`,
+      testComponents('identity'),
+    );
+    assert.deepEqual(results.same, [[15, 15]]);
+    const hex = (text) => createHash('md5').update(text).digest('hex');
+    assert.deepEqual(results.md5, [[hex('é漢字🙂'), hex(Buffer.from([0, 255])), 1]]);
+    assert.deepEqual(results.window, [null, 0.707107, 1.414214, 2.828427]);
+  });
+
+  test("calls straight into an extension's core functions give what jco's glue gives", async () => {
+    const results = await inPage(
+      page,
+      `const { loadExtensionComponent } = await import('/extensions.js');
+       const { CoreMemory, errorPayload, readValues, writeValue } = await import('/crossing.js');
+       // The runtime's side: a memory and a bump allocator standing in for its cabi_realloc.
+       const memory = new WebAssembly.Memory({ initial: 1 });
+       let top = 1024;
+       const runtime = new CoreMemory(memory, (_old, _size, align, size) => {
+         top = Math.ceil(top / align) * align;
+         const at = top;
+         top += size;
+         while (top > memory.buffer.byteLength) memory.grow(1);
+         return at;
+       });
+       const args = (...values) => {
+         const at = runtime.alloc(16 * values.length, 8);
+         values.forEach((value, i) => writeValue(runtime, at + 16 * i, value));
+         return [at, values.length];
+       };
+       const shown = (value) => typeof value?.val === 'bigint' ? { ...value, val: String(value.val) }
+         : value?.val instanceof Uint8Array ? { ...value, val: [...value.val] } : value;
+       // What one call leaves: its value, 'ok', or its error.
+       const outcome = (shape, call) => {
+         const ret = runtime.alloc(24, 8);
+         try {
+           call(ret);
+         } catch (error) {
+           return errorPayload(error);
+         }
+         if (runtime.view.getUint8(ret) !== 0) return 'err written';
+         return shape === 'value' ? shown(readValues(runtime, ret + 8, 1)[0]) : 'ok';
+       };
+       const text = (val) => ({ tag: 'text', val });
+       const script = async (direct) => {
+         const load = async (bytes) => loadExtensionComponent(bytes, { source: 'test', grantsClock: false, direct });
+         const fetched = async (name) => new Uint8Array(await (await fetch('/wasm/' + name + '.wasm')).arrayBuffer());
+         const identity = await load(component('identity'));
+         const md5 = await load(await fetched('md5'));
+         const stats = await load(await fetched('stats'));
+         const snake = await load(await fetched('snake'));
+         const hostile = await load(component('hostile'));
+         const id = (ext, list, name) => ext.info[list].find((f) => f.name === name).id;
+         const out = [];
+         const values = [{ tag: 'null' }, { tag: 'integer', val: -(2n ** 63n) }, { tag: 'integer', val: 2n ** 63n - 1n },
+           { tag: 'real', val: -0.5 }, text(''), text('é漢字🙂'), text('x'.repeat(300000)),
+           { tag: 'blob', val: new Uint8Array([]) }, { tag: 'blob', val: new Uint8Array(200000).fill(7) }];
+         for (const value of values) {
+           out.push(outcome('value', (ret) => identity.scalarCallAt(id(identity, 'scalars', 'identity'), runtime, ...args(value), ret)));
+         }
+         out.push(outcome('value', (ret) => md5.scalarCallAt(id(md5, 'scalars', 'md5'), runtime, ...args(text('é漢字🙂')), ret)));
+         out.push(outcome('value', (ret) => hostile.scalarCallAt(id(hostile, 'scalars', 'panic_with'), runtime, ...args(text('boom')), ret)));
+         out.push(outcome('value', (ret) => hostile.scalarCallAt(id(hostile, 'scalars', 'read_file'), runtime, ...args(text('/nowhere')), ret)));
+         out.push(outcome('value', (ret) => hostile.scalarCallAt(id(hostile, 'scalars', 'giant'), runtime, ...args({ tag: 'integer', val: 3n }), ret)));
+         const stddev = id(stats, 'aggregates', 'stddev');
+         for (const x of [1, 2, 4, 8]) {
+           out.push(outcome('unit', (ret) => stats.aggregateStepAt(stddev, 7n, runtime, ...args({ tag: 'real', val: x }), ret)));
+         }
+         out.push(outcome('value', (ret) => stats.aggregateValueAt(stddev, 7n, runtime, ret)));
+         out.push(outcome('unit', (ret) => stats.aggregateStepAt(stddev, 7n, runtime, ...args({ tag: 'real', val: 1 }), ret, true)));
+         out.push(outcome('value', (ret) => stats.aggregateValueAt(stddev, 7n, runtime, ret, true)));
+         const order = (a, b) => {
+           const [at, length] = runtime.writeText(a);
+           const [bt, bLength] = runtime.writeText(b);
+           return snake.collationCompareAt(0, runtime, at, length, bt, bLength);
+         };
+         out.push(order('FooBar', 'foo_bar'), Math.sign(order('a', 'b')), Math.sign(order('b', 'a')));
+         return out;
+       };
+       return { direct: await script(true), glue: await script(false) };`,
+      testComponents('identity', 'hostile'),
+    );
+    assert.deepEqual(results.direct, results.glue);
+    const [nil, min, max, real, empty, unicode, long, emptyBlob, blob, md5, panic, readFile, giant, ...rest] = results.direct;
+    assert.deepEqual([nil, min, max, real, empty, unicode], [
+      { tag: 'null' }, { tag: 'integer', val: String(-(2n ** 63n)) }, { tag: 'integer', val: String(2n ** 63n - 1n) },
+      { tag: 'real', val: -0.5 }, { tag: 'text', val: '' }, { tag: 'text', val: 'é漢字🙂' },
+    ]);
+    assert.equal(long.val.length, 300000);
+    assert.deepEqual(emptyBlob, { tag: 'blob', val: [] });
+    assert.equal(blob.val.length, 200000);
+    assert.deepEqual(md5, { tag: 'text', val: createHash('md5').update('é漢字🙂').digest('hex') });
+    assert.deepEqual(panic, { code: 1, message: 'hostile: panic_with() panicked: boom' });
+    assert.equal(readFile.code, 1);
+    assert.match(readFile.message, /^read_file\(\/nowhere\): /);
+    assert.deepEqual(giant, { tag: 'text', val: 'xxx' });
+    assert.deepEqual(rest.slice(0, 4), ['ok', 'ok', 'ok', 'ok']);
+    assert.equal(rest[4].val.toFixed(6), '3.095696');
+    assert.equal(rest[5], 'ok');
+    assert.equal(rest[6].val.toFixed(6), '3.055050');
+    assert.deepEqual(rest.slice(7), [0, -1, 1]);
   });
 
   test('a broken or panicking extension gives one clear error and the session carries on', async () => {

@@ -175,8 +175,9 @@ fn test_browser(root: &Path) -> Result<()> {
     toolchain::run_in(&browser, "node", &["--test", "test/"])
 }
 
-/// The native paths (crate bench/), then the browser's (one INSERT into an OPFS database
-/// file of growing size, in headless Chromium).
+/// The native paths (crate bench/), then the browser's in headless Chromium: extension
+/// calls beside sqlite-wasm with JavaScript functions, and one INSERT into an OPFS database
+/// file of growing size.
 fn bench(root: &Path, args: &[&str]) -> Result<()> {
     let mut cargo_args = vec!["run", "--release", "-q", "-p", "sqlink-bench", "--"];
     cargo_args.extend(args);
@@ -185,9 +186,12 @@ fn bench(root: &Path, args: &[&str]) -> Result<()> {
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;
     toolchain::ensure_chromium()?;
-    let mut node_args = vec!["bench/opfs-insert.mjs"];
-    node_args.extend(args);
-    toolchain::run_in(&browser, "node", &node_args)
+    for script in ["bench/calls.mjs", "bench/opfs-insert.mjs"] {
+        let mut node_args = vec![script];
+        node_args.extend(args);
+        toolchain::run_in(&browser, "node", &node_args)?;
+    }
+    Ok(())
 }
 
 /// Path (e): libsqlink in Python's sqlite3, and (full runs only, as it comes from PyPI)

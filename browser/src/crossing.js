@@ -1,0 +1,277 @@
+// The calls SQLite makes per row (scalar calls, aggregate steps, values and finals,
+// collation comparisons) cross from the runtime's linear memory to the extension's without
+// jco's per-call glue, which costs several microseconds a call (task bookkeeping, turning
+// every text into a JS string and back). Both sides are core wasm here, laid out by the
+// canonical ABI for the types of wit/extension, so each argument is copied memory to memory:
+// a `list<value>` is 16-byte cells (a tag byte, the payload at 8: an i64, an f64, or a
+// pointer and length), a `result<value, error>` has its value at 8 or its error record's
+// code, pointer and length at 8/12/16, and a `result<_, error>` has them at 4/8/12.
+
+const TAG = { null: 0, integer: 1, real: 2, text: 3, blob: 4 };
+const CELL = 16;
+const SQLITE_ERROR = 1;
+
+const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder();
+
+/** A core instance's memory and its `cabi_realloc`, as the canonical ABI uses them. */
+export class CoreMemory {
+  #memory;
+  #realloc;
+  #buffer = null;
+  #view = null;
+  #bytes = null;
+
+  constructor(memory, realloc) {
+    this.#memory = memory;
+    this.#realloc = realloc;
+  }
+
+  // Views are rebuilt only when the memory has grown, which detaches the old buffer (its
+  // length reads 0): asking the memory for its buffer on every access costs more.
+  #refresh() {
+    if (this.#buffer === null || this.#buffer.byteLength === 0) {
+      const buffer = this.#memory.buffer;
+      this.#buffer = buffer;
+      this.#view = new DataView(buffer);
+      this.#bytes = new Uint8Array(buffer);
+    }
+  }
+
+  get view() {
+    this.#refresh();
+    return this.#view;
+  }
+
+  get bytes() {
+    this.#refresh();
+    return this.#bytes;
+  }
+
+  alloc(size, align) {
+    return this.#realloc(0, 0, align, size) >>> 0;
+  }
+
+  /** Copy `length` bytes at `at` in `from` into a new allocation here; its address. */
+  copyIn(from, at, length) {
+    if (length === 0) return align1Empty;
+    const to = this.alloc(length, 1);
+    this.bytes.set(from.bytes.subarray(at, at + length), to);
+    return to;
+  }
+
+  /** `text` as UTF-8 in a new allocation here: [address, length]. */
+  writeText(text) {
+    const bytes = encoder.encode(text);
+    const at = bytes.length === 0 ? align1Empty : this.alloc(bytes.length, 1);
+    this.bytes.set(bytes, at);
+    return [at, bytes.length];
+  }
+
+  text(at, length) {
+    return utf8.decode(this.bytes.subarray(at, at + length));
+  }
+}
+
+// An empty list or string needs no allocation; any address aligned for its element will do.
+const align1Empty = 1;
+
+/** Thrown by a crossing that fails as SQL: the runtime gets it as the call's `err`. */
+export function sqlError(message, code = SQLITE_ERROR) {
+  return { payload: { code, message } };
+}
+
+/** Copy the `list<value>` at (`at`, `count`) in `from` into new allocations in `to`; its address. */
+export function copyValues(from, at, count, to) {
+  if (count === 0) return 8;
+  const list = to.alloc(count * CELL, 8);
+  for (let i = 0; i < count; i++) copyValue(from, at + i * CELL, to, list + i * CELL, false);
+  return list;
+}
+
+// One value cell from `at` in `from` to `dest` in `to`. Text coming back from an extension is
+// checked to be UTF-8 (the runtime's guest code trusts its strings), as wasmtime's lifting does.
+function copyValue(from, at, to, dest, checkText) {
+  const source = from.view;
+  const tag = source.getUint8(at);
+  switch (tag) {
+    case TAG.null:
+      to.view.setUint8(dest, tag);
+      return;
+    case TAG.integer:
+    case TAG.real: {
+      const bits = source.getBigInt64(at + 8, true);
+      const view = to.view;
+      view.setUint8(dest, tag);
+      view.setBigInt64(dest + 8, bits, true);
+      return;
+    }
+    case TAG.text:
+    case TAG.blob: {
+      const pointer = source.getUint32(at + 8, true);
+      const length = source.getUint32(at + 12, true);
+      if (checkText && tag === TAG.text) checkUtf8(from.bytes, pointer, length);
+      const copy = to.copyIn(from, pointer, length);
+      const view = to.view;
+      view.setUint8(dest, tag);
+      view.setUint32(dest + 8, copy, true);
+      view.setUint32(dest + 12, length, true);
+      return;
+    }
+    default:
+      throw new Error(`it returned a value with the unknown tag ${tag}`);
+  }
+}
+
+// ASCII, the common case, is checked byte by byte; anything else by a strict decoder.
+function checkUtf8(bytes, at, length) {
+  for (let i = at, end = at + length; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      try {
+        strictUtf8.decode(bytes.subarray(at, end));
+      } catch {
+        throw new Error('it returned text that is not UTF-8');
+      }
+      return;
+    }
+  }
+}
+
+/** The `list<value>` at (`at`, `count`) in `from` as jco's JS values (for jco's own glue). */
+export function readValues(from, at, count) {
+  const values = [];
+  for (let i = 0; i < count; i++) {
+    const cell = at + i * CELL;
+    const view = from.view;
+    const tag = view.getUint8(cell);
+    const pointer = view.getUint32(cell + 8, true);
+    const length = view.getUint32(cell + 12, true);
+    switch (tag) {
+      case TAG.null:
+        values.push({ tag: 'null' });
+        break;
+      case TAG.integer:
+        values.push({ tag: 'integer', val: view.getBigInt64(cell + 8, true) });
+        break;
+      case TAG.real:
+        values.push({ tag: 'real', val: view.getFloat64(cell + 8, true) });
+        break;
+      case TAG.text:
+        values.push({ tag: 'text', val: from.text(pointer, length) });
+        break;
+      case TAG.blob:
+        values.push({ tag: 'blob', val: from.bytes.slice(pointer, pointer + length) });
+        break;
+      default:
+        throw sqlError(`a value with the unknown tag ${tag} crossed`);
+    }
+  }
+  return values;
+}
+
+/** Write jco's JS value `value` as a value cell at `dest` in `to`. */
+export function writeValue(to, dest, value) {
+  const tag = TAG[value?.tag];
+  if (tag === undefined) throw new Error(`it returned an unknown value ${JSON.stringify(value?.tag)}`);
+  switch (tag) {
+    case TAG.null:
+      to.view.setUint8(dest, tag);
+      return;
+    case TAG.integer:
+      to.view.setUint8(dest, tag);
+      to.view.setBigInt64(dest + 8, BigInt.asIntN(64, BigInt(value.val)), true);
+      return;
+    case TAG.real:
+      to.view.setUint8(dest, tag);
+      to.view.setFloat64(dest + 8, Number(value.val), true);
+      return;
+    default: {
+      let at;
+      let length;
+      if (tag === TAG.text) {
+        [at, length] = to.writeText(String(value.val));
+      } else {
+        const bytes = value.val instanceof Uint8Array ? value.val : Uint8Array.from(value.val);
+        length = bytes.length;
+        at = length === 0 ? align1Empty : to.alloc(length, 1);
+        to.bytes.set(bytes, at);
+      }
+      const view = to.view;
+      view.setUint8(dest, tag);
+      view.setUint32(dest + 8, at, true);
+      view.setUint32(dest + 12, length, true);
+    }
+  }
+}
+
+// Where a result's error record sits: after the tag, aligned for its payload.
+const ERROR_AT = { value: 8, unit: 4 };
+
+/**
+ * Copy the extension's `result<value, error>` (`shape` 'value') or `result<_, error>`
+ * ('unit') at `at` in `from` to `dest` in `to`. An `err` is thrown as a SQL error instead,
+ * for the caller to report as the function's.
+ */
+export function copyResult(from, at, to, dest, shape) {
+  const view = from.view;
+  if (view.getUint8(at) !== 0) {
+    const error = at + ERROR_AT[shape];
+    const code = view.getInt32(error, true);
+    throw sqlError(from.text(view.getUint32(error + 4, true), view.getUint32(error + 8, true)), code);
+  }
+  if (shape === 'value') copyValue(from, at + 8, to, dest + 8, true);
+  to.view.setUint8(dest, 0);
+}
+
+/** Write an `ok` result holding jco's JS `value` (undefined for `result<_, error>`) at `dest` in `to`. */
+export function writeOk(to, dest, shape, value) {
+  if (shape === 'value') writeValue(to, dest + 8, value);
+  to.view.setUint8(dest, 0);
+}
+
+/** Write the `err` of a result at `dest` in `to`: the SQL error `payload` ({ code, message }). */
+export function writeErr(to, dest, shape, { code, message }) {
+  const error = dest + ERROR_AT[shape];
+  const [at, length] = to.writeText(String(message));
+  const view = to.view;
+  view.setUint8(dest, 1);
+  view.setInt32(error, Number(code) | 0, true);
+  view.setUint32(error + 4, at, true);
+  view.setUint32(error + 8, length, true);
+}
+
+/** The payload of a SQL error thrown by a crossing, or one for any other exception. */
+export function errorPayload(error) {
+  if (error && Object.prototype.hasOwnProperty.call(error, 'payload') && typeof error.payload === 'object') {
+    return { code: error.payload.code ?? SQLITE_ERROR, message: error.payload.message ?? String(error.payload) };
+  }
+  return { code: SQLITE_ERROR, message: error?.message ?? String(error) };
+}
+
+const EXPORTS = {
+  call: 'sqlite:extension/scalar-function@0.1.0#call',
+  step: 'sqlite:extension/aggregate-function@0.1.0#step',
+  inverse: 'sqlite:extension/aggregate-function@0.1.0#inverse',
+  value: 'sqlite:extension/aggregate-function@0.1.0#value',
+  finalize: 'sqlite:extension/aggregate-function@0.1.0#finalize',
+  compare: 'sqlite:extension/collation@0.1.0#compare',
+};
+
+/**
+ * The core functions of an extension's instance that its per-row calls reach, when one core
+ * instance exports them with its `memory` and `cabi_realloc` (what wit-component produces
+ * for a guest's main module); else null, and calls go through jco's glue.
+ * Each entry: { fn, post } (`post` is its `cabi_post_` function, when it has one).
+ */
+export function extensionCore(instances) {
+  const main = instances.find((instance) => EXPORTS.call in instance.exports);
+  const exports = main?.exports;
+  if (!(exports?.memory instanceof WebAssembly.Memory) || typeof exports.cabi_realloc !== 'function') return null;
+  const core = { memory: new CoreMemory(exports.memory, exports.cabi_realloc) };
+  for (const [name, exportName] of Object.entries(EXPORTS)) {
+    const fn = exports[exportName];
+    core[name] = typeof fn === 'function' ? { fn, post: exports[`cabi_post_${exportName}`] ?? null } : null;
+  }
+  return core;
+}
