@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use sqlink_host::cache::ComponentCache;
+use sqlink_host::cache::{self, ComponentCache};
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
 use sqlink_host::runtime::{self, RuntimeOptions};
@@ -31,6 +31,10 @@ Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp), `.load NAME
 for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
 SQLINK_CACHE_DIR (default ~/.cache/sqlink; empty to disable).";
 
+/// The machine code of the runtime and the bundled extensions, compiled by `cargo xtask build`
+/// (empty in a build without it: then they are compiled at first use and cached).
+static BUILT_IN: &[u8] = include_bytes!(env!("SQLINK_PRECOMPILED"));
+
 fn main() {
     match run() {
         Ok(code) => std::process::exit(code),
@@ -43,8 +47,10 @@ fn main() {
 
 fn run() -> Result<i32> {
     let all: Vec<String> = std::env::args().skip(1).collect();
-    if all.first().map(String::as_str) == Some("new") {
-        return new_extension(&all[1..]);
+    match all.first().map(String::as_str) {
+        Some("new") => return new_extension(&all[1..]),
+        Some("--precompile") => return precompile(&all[1..]),
+        _ => {}
     }
     let mut sandbox = Sandbox::default();
     let mut repl_args = Vec::new();
@@ -92,7 +98,7 @@ fn run() -> Result<i32> {
         }
     }
     let interactive = std::io::stdin().is_terminal() && !has_sql_argument(&repl_args);
-    let engine = ExtensionEngine::new(ComponentCache::from_env())?;
+    let engine = ExtensionEngine::new(ComponentCache::from_env().with_built_in(BUILT_IN))?;
     // Ctrl-C interrupts the running statement (or extension call), as in sqlite3; a third
     // press that nothing took ends sqlink.
     let interrupts = engine.interrupts().clone();
@@ -156,4 +162,22 @@ fn database_argument(args: &[String]) -> Option<&Path> {
 
 fn has_sql_argument(args: &[String]) -> bool {
     positional(args).len() > 1
+}
+
+/// `sqlink --precompile PATH`, run by `cargo xtask build`: the machine code of the runtime
+/// and the bundled extensions, compiled for this program's engine, for the next build of
+/// sqlink to carry. PATH is left alone when it already holds them, so that build is a no-op.
+fn precompile(args: &[String]) -> Result<i32> {
+    let [path] = args else { bail!("usage: sqlink --precompile PATH") };
+    let runtime = embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?;
+    let mut components = vec![runtime];
+    components.extend(embedded::EXTENSION_NAMES.iter().filter_map(|name| embedded::extension(name)));
+    let engine = ExtensionEngine::new(ComponentCache::disabled())?;
+    let current = std::fs::read(path).unwrap_or_default();
+    if cache::precompiled_for(engine.engine(), &current, &components) {
+        return Ok(0);
+    }
+    let blob = cache::precompile(engine.engine(), &components)?;
+    std::fs::write(path, &blob).with_context(|| format!("writing {path}"))?;
+    Ok(0)
 }

@@ -5,12 +5,11 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{command, pty_command};
+use common::{command, pty_command, test_extension};
 
 /// A query that runs until something stops it.
 const ENDLESS: &str = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c;";
@@ -71,8 +70,7 @@ impl Watched {
 }
 
 fn hostile() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/hostile.wasm");
-    path.canonicalize().unwrap().to_string_lossy().into_owned()
+    test_extension("hostile").to_string_lossy().into_owned()
 }
 
 /// A batch on a pipe: SIGINT during `statement` gives the interrupt error, the lines after it

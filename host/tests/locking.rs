@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{command, sqlink_in, Run};
+use common::{command, sqlink_in, test_extension, Run};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -435,7 +435,7 @@ fn a_busy_writer_waits_about_its_timeout_then_says_database_is_locked() {
 fn an_extension_reading_the_database_file_cannot_break_its_locks() {
     let (dir, db) = temp_db();
     create_table(&db);
-    let hostile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/hostile.wasm").canonicalize().unwrap();
+    let hostile = test_extension("hostile");
     let granted = dir.path().canonicalize().unwrap();
     let mut session = Session::start_with(&db, &["--allow-dir", granted.to_str().unwrap()]);
     session.run_until(

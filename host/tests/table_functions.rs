@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::{ok, sqlink};
+use common::{ok, sqlink, test_extension};
 
 fn rows_ext() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/rows.wasm");
-    format!(".load {}\n", path.canonicalize().unwrap().display())
+    format!(".load {}\n", test_extension("rows").display())
 }
 
 #[test]

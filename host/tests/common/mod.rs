@@ -17,6 +17,13 @@ pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlink-test-cache")
 }
 
+/// A test extension from target/wasm/test, which `cargo xtask build` builds.
+pub fn test_extension(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/wasm/test/{name}.wasm"));
+    assert!(path.is_file(), "{} is missing: run `cargo xtask build`", path.display());
+    path.canonicalize().unwrap()
+}
+
 pub fn command(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqlink"));
     cmd.args(args).current_dir(cwd).env("SQLINK_CACHE_DIR", cache_dir()).env_remove("SQLINK_PATH");
