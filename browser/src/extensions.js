@@ -1,6 +1,6 @@
 // Extension components in the page: transpiled with jco's in-browser `generate`, given a
 // sandboxed WASI (no files, no environment, the network denied when used, the real time only
-// when granted), and
+// when granted; a failing call that asked for files or the environment says so), and
 // called synchronously from the runtime's dispatch import.
 
 import { generate, $init } from './vendor/jco/js-component-bindgen-component.js';
@@ -135,6 +135,22 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   });
   const imports = shim.getImportObject();
   Object.assign(imports, deniedNetwork(imports));
+  // No directory and no environment in the page; a call that asked for them and failed
+  // says so, as natively.
+  const withheld = { files: false, environment: false };
+  imports['wasi:filesystem/preopens'] = {
+    getDirectories: () => {
+      withheld.files = true;
+      return [];
+    },
+  };
+  imports['wasi:cli/environment'] = {
+    ...imports['wasi:cli/environment'],
+    getEnvironment: () => {
+      withheld.environment = true;
+      return [];
+    },
+  };
   // jco's instance, and the core functions per-row calls reach directly (crossing.js).
   const instantiate = () => {
     const cores = [];
@@ -170,7 +186,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   if (info.tableFunctions.length > 0 && !exported.has(TABLES)) {
     throw new Error(`${info.name} declares table functions but does not export ${TABLES}`);
   }
-  return new LoadedExtension(info, source, instance, instantiate, stderr);
+  return new LoadedExtension(info, source, instance, instantiate, stderr, withheld);
 }
 
 const validName = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
@@ -231,6 +247,8 @@ class LoadedExtension {
   #instance;
   #instantiate;
   #stderr;
+  // What the running call asked for that the page withholds: { files, environment }.
+  #withheld;
   #names = new Map();
   // Counts instantiations: a table-function cursor belongs to the instance that opened it.
   #generation = 1;
@@ -239,13 +257,14 @@ class LoadedExtension {
   #cursors = new Map();
   #nextCursor = 1n;
 
-  constructor(info, source, instance, instantiate, stderr) {
+  constructor(info, source, instance, instantiate, stderr, withheld) {
     this.info = info;
     this.source = source;
     this.handle = 0;
     this.#instance = instance;
     this.#instantiate = instantiate;
     this.#stderr = stderr;
+    this.#withheld = withheld;
     // Scalars, aggregates, collations and table functions each number their ids from 0.
     for (const f of info.scalars) this.#names.set(`s${f.id}`, f.name);
     for (const f of info.aggregates) this.#names.set(`a${f.id}`, f.name);
@@ -262,6 +281,8 @@ class LoadedExtension {
   // in an unknown state, is replaced on the next call. `call` gets jco's bindings of
   // `interfaceName` and the instance's core functions (null when it has none).
   #call(key, interfaceName, call) {
+    this.#withheld.files = false;
+    this.#withheld.environment = false;
     try {
       if (this.#instance === null) {
         this.#instance = this.#instantiate();
@@ -269,14 +290,26 @@ class LoadedExtension {
       }
       return call(this.#instance.exports[interfaceName], this.#instance.core);
     } catch (error) {
-      if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) throw { payload: error.payload };
+      if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) {
+        const { code, message } = error.payload;
+        throw { payload: { code, message: this.#noted(message, true) } };
+      }
       this.#instance = null;
       const name = this.#shown(key);
       const panic = panicMessage(this.#stderr.text);
       this.#stderr.text = '';
       const message = panic ? `${name} panicked: ${panic}` : `${name} failed: ${firstLine(error)}`;
-      throw { payload: { code: SQLITE_ERROR, message } };
+      // Rust's panic handler reads RUST_BACKTRACE: reading the environment does not explain a trap.
+      throw { payload: { code: SQLITE_ERROR, message: this.#noted(message, false) } };
     }
+  }
+
+  // A failure's message, with what the call asked for and was withheld.
+  #noted(message, environment) {
+    const notes = [];
+    if (this.#withheld.files) notes.push('it looked for files, and extensions get none in the page');
+    if (environment && this.#withheld.environment) notes.push('it read the environment, which extensions do not get in the page');
+    return notes.length === 0 ? message : `${message} (${notes.join('; ')})`;
   }
 
   // A function as messages name it: "md5: md5()".

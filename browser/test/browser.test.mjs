@@ -425,6 +425,8 @@ describe('JS API', () => {
        await db.loadExtension(component('hostile'));
        await attempt(() => db.exec("SELECT panic_with('boom')"));
        await attempt(() => db.exec("SELECT panic_with('again')"));
+       await attempt(() => db.exec("SELECT require_env('HOME')"));
+       await attempt(() => db.exec("SELECT read_file('/etc/hostname')"));
        const after = await db.exec('SELECT 1 + 1');
        await db.close();
        return { errors, after: after[0].rows };`,
@@ -445,6 +447,12 @@ describe('JS API', () => {
     assert.equal(results.errors[4], 'cannot load the given bytes: duplicate: twice is declared twice');
     assert.equal(results.errors[5], 'hostile: panic_with() panicked: boom');
     assert.equal(results.errors[6], 'hostile: panic_with() panicked: again');
+    // A failing call that asked for the environment or files, which the page withholds, says so.
+    assert.equal(results.errors[7], 'HOME is not set (it read the environment, which extensions do not get in the page)');
+    assert.equal(
+      results.errors[8],
+      'read_file(/etc/hostname): No such file or directory (os error 44) (it looked for files, and extensions get none in the page)',
+    );
     assert.deepEqual(results.after, [[2]]);
   });
 

@@ -19,7 +19,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::bindings::{aggregate_function, collation, metadata, scalar_function, table_function, Error, ExtensionInfo, Value};
 use crate::cache::ComponentCache;
 use crate::inspect::Interfaces;
-pub use crate::sandbox::Sandbox;
+pub use crate::sandbox::{GrantNames, Sandbox};
+use crate::sandbox::{NotesWithheld, Withheld};
 
 /// SQLITE_ERROR: an extension failed.
 const SQLITE_ERROR: i32 = 1;
@@ -116,6 +117,14 @@ pub struct ExtensionState {
     ticks_left: u64,
     /// Set when the running call was stopped by an interrupt request, not the time limit.
     interrupted: bool,
+    /// What the running call asked for and was refused.
+    withheld: Withheld,
+}
+
+impl NotesWithheld for ExtensionState {
+    fn withheld(&mut self) -> &mut Withheld {
+        &mut self.withheld
+    }
 }
 
 impl WasiView for ExtensionState {
@@ -245,7 +254,7 @@ impl Extension {
         }
         sandbox.check_import_names(&interfaces.imports)?;
         let component = engine.cache().load_with_notice(engine.engine(), bytes, compiling)?;
-        let linker = Sandbox::linker::<ExtensionState>(engine.engine(), &component)?;
+        let linker = sandbox.linker::<ExtensionState>(engine.engine(), &component)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
@@ -319,7 +328,7 @@ impl Extension {
             .build();
         // Instantiation and `describe` get one call's time, as every later call does.
         let ticks_left = self.deadline_ticks();
-        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left, interrupted: false };
+        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left, interrupted: false, withheld: Withheld::default() };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);
@@ -395,19 +404,32 @@ impl Extension {
         let state = live.store.data_mut();
         state.ticks_left = ticks;
         state.interrupted = false;
+        // Only what this call asked for explains its failure (a runtime asks once and
+        // remembers, so a later call may fail the same way without a note).
+        state.withheld = Withheld::default();
         live.store.set_epoch_deadline(1);
-        match call(live) {
-            Ok(result) => result,
-            Err(_) if live.store.data().interrupted => {
-                self.live = None;
-                Err(Error { code: SQLITE_INTERRUPT, message: String::from("interrupted") })
-            }
-            Err(trap) => {
+        let outcome = call(live);
+        let mut withheld = live.store.data().withheld;
+        let failure = match outcome {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => error,
+            // Rust's panic handler reads RUST_BACKTRACE: reading the environment does not
+            // explain a trap.
+            Err(trap) if !live.store.data().interrupted => {
+                withheld.environment = false;
                 let stderr = live.store.data().stderr.contents();
                 self.live = None;
-                Err(trap_error(&self.info.name, &self.function_name(kind, id), trap, &stderr, &self.sandbox))
+                trap_error(&self.info.name, &self.function_name(kind, id), trap, &stderr, &self.sandbox)
             }
-        }
+            Err(_) => {
+                self.live = None;
+                return Err(Error { code: SQLITE_INTERRUPT, message: String::from("interrupted") });
+            }
+        };
+        Err(match self.sandbox.withheld_note(withheld) {
+            Some(note) => Error { message: format!("{} ({note})", failure.message), ..failure },
+            None => failure,
+        })
     }
 
 

@@ -8,8 +8,11 @@
 //! or making an HTTP request traps with a message naming what was tried; without
 //! `--allow-clock` the clocks read a fixed time (the Unix epoch), which lets language
 //! runtimes start and leaks nothing; waiting on a clock always traps, since a blocked host
-//! call is out of reach of the call deadline. Only an import of an interface the host does
-//! not know is refused at load.
+//! call is out of reach of the call deadline. Without a granted directory the extension
+//! finds none, and without `--allow-env` its environment is empty (a missing variable, as
+//! language runtimes expect); a call that asked for either and failed says which grant it
+//! lacked. Only an import of an interface the host does not know is
+//! refused at load.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,10 +20,12 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker, Resource, ResourceType};
+use wasmtime::StoreContextMut;
 use wasmtime::Engine;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::DynPollable;
 use wasmtime_wasi_io::streams::{DynInputStream, DynOutputStream};
+use wasmtime_wasi::filesystem::Descriptor;
 use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiView};
 
 use crate::inspect::unversioned;
@@ -38,6 +43,35 @@ pub struct Sandbox {
     pub memory_limit: usize,
     /// How long one call may run before it is stopped.
     pub call_timeout: Duration,
+    /// How this host's user grants a directory and the environment, as errors name them.
+    pub grant_names: GrantNames,
+}
+
+/// How a host spells its grants: `--allow-dir DIR` and `--allow-env` on the command line,
+/// load options in the loadable extension.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantNames {
+    pub dir: &'static str,
+    pub env: &'static str,
+}
+
+impl GrantNames {
+    pub const FLAGS: GrantNames = GrantNames { dir: "--allow-dir DIR", env: "--allow-env" };
+}
+
+/// What an extension asked for in one call that its grants withheld, so that the call, if
+/// it fails, can say why.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Withheld {
+    /// It looked for directories, and none is granted.
+    pub files: bool,
+    /// It read the environment, which is withheld.
+    pub environment: bool,
+}
+
+/// A store's data that notes what its extension was refused.
+pub trait NotesWithheld {
+    fn withheld(&mut self) -> &mut Withheld;
 }
 
 impl Default for Sandbox {
@@ -48,6 +82,7 @@ impl Default for Sandbox {
             allow_clock: false,
             memory_limit: 256 << 20,
             call_timeout: Duration::from_secs(5),
+            grant_names: GrantNames::FLAGS,
         }
     }
 }
@@ -116,9 +151,10 @@ impl Sandbox {
     }
 
     /// The linker for `component`: all of WASI, with the network's entry points and waiting
-    /// on a clock trapping when used, and the `wasi:http` interfaces it imports (which no host
-    /// provides to extensions) present but trapping when called.
-    pub fn linker<T: WasiView>(engine: &Engine, component: &Component) -> Result<Linker<T>> {
+    /// on a clock trapping when used, the `wasi:http` interfaces it imports (which no host
+    /// provides to extensions) present but trapping when called, and the directories and
+    /// environment it is not granted empty, noting that it asked.
+    pub fn linker<T: WasiView + NotesWithheld>(&self, engine: &Engine, component: &Component) -> Result<Linker<T>> {
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
         linker.allow_shadowing(true);
@@ -137,6 +173,28 @@ impl Sandbox {
                 .and_then(|mut instance| instance.func_new(function, move |_, _, _, _| Err(no_network(&what))))
                 .map_err(anyhow::Error::from)?;
         }
+        if self.allowed_dirs.is_empty() {
+            linker
+                .instance(&format!("wasi:filesystem/preopens@{WASI_VERSION}"))
+                .and_then(|mut preopens| {
+                    preopens.func_wrap("get-directories", |mut store: StoreContextMut<T>, (): ()| {
+                        store.data_mut().withheld().files = true;
+                        Ok((Vec::<(Resource<Descriptor>, String)>::new(),))
+                    })
+                })
+                .map_err(anyhow::Error::from)?;
+        }
+        if !self.allow_env {
+            linker
+                .instance(&format!("wasi:cli/environment@{WASI_VERSION}"))
+                .and_then(|mut environment| {
+                    environment.func_wrap("get-environment", |mut store: StoreContextMut<T>, (): ()| {
+                        store.data_mut().withheld().environment = true;
+                        Ok((Vec::<(String, String)>::new(),))
+                    })
+                })
+                .map_err(anyhow::Error::from)?;
+        }
         // The wasi:io resources that wasi:http's functions take keep wasmtime-wasi's host
         // types; wasi:http's own resources get opaque ones.
         let imports: Vec<_> = component.component_type().imports(engine).map(|(name, item)| (name.to_owned(), item.ty)).collect();
@@ -147,6 +205,19 @@ impl Sandbox {
             }
         }
         Ok(linker)
+    }
+
+    /// Why a call of an extension that was refused `withheld` may have failed, naming the
+    /// grant; None when it was refused nothing.
+    pub fn withheld_note(&self, withheld: Withheld) -> Option<String> {
+        let mut notes = Vec::new();
+        if withheld.files {
+            notes.push(format!("it looked for files, but no directory is granted: {} grants one", self.grant_names.dir));
+        }
+        if withheld.environment {
+            notes.push(format!("it read the environment, which is empty without {}", self.grant_names.env));
+        }
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 
     /// A fresh WASI context with this sandbox's grants; stderr goes to `stderr`, where a

@@ -1,7 +1,7 @@
 //! Extensions built by other languages' standard tools load unchanged: a Python extension
 //! built in this test with componentize-py's default options (its component imports all of
-//! WASI, sockets included) loads without flags, answers queries, and a use of the network is
-//! a SQL error naming what was tried. `cargo xtask test` installs componentize-py into
+//! WASI, sockets included) loads without flags, answers queries, and a use of the network or
+//! of a file is a SQL error naming what was tried, and for the file the flag that grants it. `cargo xtask test` installs componentize-py into
 //! target/venv.
 
 mod common;
@@ -34,7 +34,8 @@ fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_
         dir.path(),
         &[],
         &format!(
-            ".load {}\nSELECT py_reverse('sqlink'), py_reverse(NULL) IS NULL;\nSELECT net_probe();\nSELECT py_reverse('still here');\n.extensions\n",
+            ".load {}\nSELECT py_reverse('sqlink'), py_reverse(NULL) IS NULL;\nSELECT net_probe();\nSELECT py_read('{}');\nSELECT py_reverse('still here');\n.extensions\n",
+            wasm.display(),
             wasm.display()
         ),
     );
@@ -43,14 +44,17 @@ fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_
         run.stderr,
         format!(
             "compiling {} ({size:.1} MB), cached after this\nError: python: net_probe() failed: it tried the network \
-             (wasi:sockets/tcp-create-socket#create-tcp-socket): extensions get no network access, and no flag grants it\n",
+             (wasi:sockets/tcp-create-socket#create-tcp-socket): extensions get no network access, and no flag grants it\n\
+             Error: py_read: [Errno 44] No such file or directory: '{}' (it looked for files, but no directory is granted: \
+             --allow-dir DIR grants one; it read the environment, which is empty without --allow-env)\n",
+            wasm.display(),
             wasm.display()
         )
     );
     assert_eq!(
         run.stdout,
         format!(
-            "knilqs|1\nereh llits\npython 1.0.0 ({})\n  scalar    py_reverse(x)  The text backwards.\n  scalar    net_probe()    Try to open a TCP socket.\n",
+            "knilqs|1\nereh llits\npython 1.0.0 ({})\n  scalar    py_reverse(x)  The text backwards.\n  scalar    net_probe()    Try to open a TCP socket.\n  scalar    py_read(x)     The text of a file.\n",
             wasm.display()
         )
     );

@@ -19,7 +19,7 @@ use rusqlite::{ffi, Connection};
 use serde_json::{json, Value as Json};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
-use sqlink_host::extension::{ExtensionEngine, Sandbox};
+use sqlink_host::extension::{ExtensionEngine, GrantNames, Sandbox};
 use sqlink_host::loader;
 
 mod api;
@@ -127,7 +127,7 @@ fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Re
             let options: Option<String> = ctx.get(1).context("sqlink_load(): options are JSON text")?;
             sandbox(options.as_deref().unwrap_or("{}"))?
         }
-        _ => Sandbox::default(),
+        _ => options_sandbox(),
     };
     let found = loader::find(&target, &loader::search_path())?;
     sandbox.allow_clock |= found.grants_clock;
@@ -135,12 +135,17 @@ fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Re
     Ok(info.name.clone())
 }
 
+/// Nothing granted, and errors naming the options that grant.
+fn options_sandbox() -> Sandbox {
+    Sandbox { grant_names: GrantNames { dir: "the allow_dir option", env: "the allow_env option" }, ..Sandbox::default() }
+}
+
 /// The grants the REPL's flags give, from `{"allow_dir": ..., "allow_env": ...,
 /// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}`.
 fn sandbox(options: &str) -> Result<Sandbox> {
     let options: Json = serde_json::from_str(options).context("sqlink_load(): options are not JSON")?;
     let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };
-    let mut sandbox = Sandbox::default();
+    let mut sandbox = options_sandbox();
     for (key, value) in &options {
         let wrong = || anyhow::anyhow!("sqlink_load(): option {key} cannot be {value}");
         match key.as_str() {

@@ -234,6 +234,16 @@ class BadInput(unittest.TestCase):
         self.assertIsNone(one(conn, "SELECT env_var('HOME')"))
         granted = connect(HOSTILE, allow_env=True)
         self.assertIsNotNone(one(granted, "SELECT env_var('HOME')"))
+        # A call that failed for want of a grant names the load option that gives it (a
+        # fresh instance: a runtime asks for its environment and directories once).
+        conn = connect(HOSTILE)
+        self.assert_error(conn, "SELECT require_env('HOME')", "HOME is not set (it read the environment, which is empty without the allow_env option)")
+        self.assert_error(
+            conn,
+            "SELECT read_file('/etc/hostname')",
+            "read_file(/etc/hostname): No such file or directory (os error 44) "
+            "(it looked for files, but no directory is granted: the allow_dir option grants one)",
+        )
 
 
 class Sqlite3Shell(unittest.TestCase):

@@ -1,6 +1,6 @@
 """A sqlink extension written in Python, built with componentize-py's default options (so it
-imports all of WASI, sockets included): py_reverse(text), and net_probe(), which tries to
-open a socket, which the sandbox denies when it is used.
+imports all of WASI, sockets included): py_reverse(text); net_probe(), which tries to open a
+socket, and py_read(path), which reads a file, both of which the sandbox denies when used.
 
     componentize-py -d wit/extension -w scalar-extension componentize app -o python.wasm
 """
@@ -20,6 +20,7 @@ class Metadata(exports.Metadata):
             scalars=[
                 types.ScalarInfo(0, "py_reverse", 1, types.FunctionFlags.DETERMINISTIC, "The text backwards."),
                 types.ScalarInfo(1, "net_probe", 0, types.FunctionFlags(0), "Try to open a TCP socket."),
+                types.ScalarInfo(2, "py_read", 1, types.FunctionFlags(0), "The text of a file."),
             ],
             aggregates=[],
             collations=[],
@@ -39,4 +40,10 @@ class ScalarFunction(exports.ScalarFunction):
         if id == 1:
             socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(("127.0.0.1", 9))
             return types.Value_Text("connected")
+        if id == 2:
+            try:
+                with open(args[0].value) as file:
+                    return types.Value_Text(file.read())
+            except OSError as error:
+                raise Err(types.Error(1, f"py_read: {error}"))
         raise Err(types.Error(1, f"no function {id}"))

@@ -51,6 +51,12 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// The environment variable `name`, or an error when it is not visible.
+#[sqlite_scalar]
+pub fn require_env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| Error::new(format!("{name} is not set")))
+}
+
 /// The contents of the file at `path`.
 #[sqlite_scalar]
 pub fn read_file(path: &str) -> Result<String, Error> {
@@ -94,6 +100,6 @@ impl PanicOnNegative {
 
 export_extension! {
     name: "hostile",
-    scalars: [panic_with, spin_forever, busy, grow, giant, env_var, read_file],
+    scalars: [panic_with, spin_forever, busy, grow, giant, env_var, require_env, read_file],
     aggregates: [FailAtEnd, PanicOnNegative],
 }
