@@ -1,7 +1,8 @@
 //! Extensions built by other languages' standard tools load unchanged: a Python extension
 //! built in this test with componentize-py's default options (its component imports all of
 //! WASI, sockets included) loads without flags, answers queries, and a use of the network or
-//! of a file is a SQL error naming what was tried, and for the file the flag that grants it. `cargo xtask test` installs componentize-py into
+//! of a file is a SQL error naming what was tried, and for the file the flag that grants it.
+//! A JavaScript extension built with componentize-js loads and answers likewise. `cargo xtask test` installs componentize-py into
 //! target/venv.
 
 mod common;
@@ -58,4 +59,30 @@ fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_
             wasm.display()
         )
     );
+}
+
+#[test]
+fn a_javascript_extension_built_with_componentize_js_loads_and_answers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("jsext.wasm");
+    let status = Command::new("node")
+        .current_dir(root.join("test-extensions/javascript"))
+        .arg("build.mjs")
+        .args([Path::new("ext.js"), &root.join("wit/extension"), &wasm])
+        .status()
+        .expect("node: `cargo xtask test` installs test-extensions/javascript's npm packages");
+    assert!(status.success(), "componentize-js failed");
+
+    let run = sqlink_in(
+        dir.path(),
+        &[],
+        &format!(".load {}\nSELECT js_upper('sqlink'), js_upper(NULL) IS NULL;\nSELECT js_upper(1);\n.extensions\n", wasm.display()),
+    );
+    let size = std::fs::metadata(&wasm).unwrap().len() as f64 / 1e6;
+    assert_eq!(
+        run.stderr,
+        format!("compiling {} ({size:.1} MB), cached after this\nError: js_upper takes text\n", wasm.display())
+    );
+    assert_eq!(run.stdout, format!("SQLINK|1\njsext 1.0.0 ({})\n  scalar    js_upper(x)  Upper case.\n", wasm.display()));
 }

@@ -119,6 +119,8 @@ fn build(root: &Path) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     toolchain::ensure_sqlite3()?;
     toolchain::ensure_componentize_py(root)?;
+    // The host's language tests build a JavaScript extension with componentize-js.
+    toolchain::ensure_npm_packages(&root.join("test-extensions/javascript"))?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);

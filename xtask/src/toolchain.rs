@@ -33,19 +33,20 @@ fn ensure_rust_target() -> Result<()> {
     }
 }
 
-/// The browser package's npm dependencies (jco, the WASI shim, playwright-core).
-pub fn ensure_npm_packages(browser: &Path) -> Result<()> {
-    let installed = browser.join("node_modules/.package-lock.json");
-    let lock = browser.join("package-lock.json");
+/// An npm package's dependencies, from its lockfile: browser/ (jco, the WASI shim,
+/// playwright-core) and test-extensions/javascript (componentize-js).
+pub fn ensure_npm_packages(package: &Path) -> Result<()> {
+    let installed = package.join("node_modules/.package-lock.json");
+    let lock = package.join("package-lock.json");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if modified(&installed).is_some_and(|installed| modified(&lock).is_some_and(|lock| installed >= lock)) {
         return Ok(());
     }
     if !have("npm") {
-        bail!("the browser build needs Node.js and npm (Debian packages nodejs and npm)");
+        bail!("{} needs Node.js and npm (Debian packages nodejs and npm)", package.display());
     }
-    eprintln!("xtask: installing the browser package's npm dependencies");
-    run_in(browser, "npm", &["ci", "--no-audit", "--no-fund"])
+    eprintln!("xtask: installing the npm dependencies of {}", package.display());
+    run_in(package, "npm", &["ci", "--no-audit", "--no-fund"])
 }
 
 /// Chromium for the browser tests: Debian's package (Playwright cannot download browsers here).
