@@ -166,9 +166,10 @@ export class Session {
    * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`, `regexp`), a URL,
    * or the bytes of a `.wasm` component. Its functions are then available to SQL.
    * @param {string | URL | ArrayBuffer | Uint8Array} source
+   * @param {{ override?: boolean }} [options] `override`: it may replace SQLite's own functions
    * @returns {Promise<object>} the extension's metadata
    */
-  loadExtension(source) {
+  loadExtension(source, options = {}) {
     let target;
     if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
       const bytes = asBytes(source);
@@ -179,7 +180,11 @@ export class Session {
     }
     return this.#enqueue(async () => {
       try {
-        return await this.#call(() => this.#session.loadExtension(target));
+        return await this.#call(() => this.#session.loadExtension(target, options.override === true));
+      } catch (error) {
+        // The REPL names what it loads; bytes have only this worker's key.
+        if (this.#pendingBytes.has(target)) error.message = error.message.replace(`cannot load ${target}:`, 'cannot load the given bytes:');
+        throw error;
       } finally {
         this.#pendingBytes.delete(target);
       }

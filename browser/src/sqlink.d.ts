@@ -74,8 +74,11 @@ export declare class Database {
   exec(sql: string): Promise<StatementResult[]>;
   /** One line of REPL input, with the native shell's dot commands. */
   evalLine(line: string): Promise<LineResult>;
-  /** Load an extension: bundled name (uuid, md5, snake, stats, regexp), URL, or component bytes. */
-  loadExtension(source: string | URL | ArrayBuffer | Uint8Array): Promise<ExtensionInfo>;
+  /**
+   * Load an extension: bundled name (uuid, md5, snake, stats, regexp), URL, or component
+   * bytes. Names of SQLite's own functions are refused unless `override` is true.
+   */
+  loadExtension(source: string | URL | ArrayBuffer | Uint8Array, options?: { override?: boolean }): Promise<ExtensionInfo>;
   /**
    * Interrupt the running statement (its call rejects with "interrupted"; the database
    * stays open). Needs a cross-origin isolated page.

@@ -218,13 +218,16 @@ export class Database {
 
   /**
    * Load an extension component: a bundled name (`uuid`, `md5`, `snake`, `stats`, `regexp`), a URL,
-   * or the bytes of a `.wasm` component. Its functions are then available to SQL.
+   * or the bytes of a `.wasm` component. Its functions are then available to SQL. A function,
+   * collation or table function named like one of SQLite's own is refused, unless
+   * `{ override: true }` lets the extension replace it.
    * @param {string | URL | ArrayBuffer | Uint8Array} source
+   * @param {{ override?: boolean }} [options]
    * @returns {Promise<object>} the extension's metadata
    */
-  loadExtension(source) {
+  loadExtension(source, options = {}) {
     const message = source instanceof URL ? source.href : ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? source : String(source);
-    return this.#request('loadExtension', [message]);
+    return this.#request('loadExtension', [message, { override: options.override === true }]);
   }
 
   /**

@@ -411,6 +411,29 @@ describe('JS API', () => {
     assert.deepEqual(rest.slice(7), [0, -1, 1]);
   });
 
+  test("SQLite's own functions are replaced only when loadExtension is given { override: true }", async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       let refused;
+       try { await db.loadExtension(component('shadow')); } catch (e) { refused = e.message; }
+       const before = await db.exec("SELECT upper('abc')");
+       await db.loadExtension(component('shadow'), { override: true });
+       const after = await db.exec("SELECT upper('abc')");
+       const listed = await db.evalLine('.extensions');
+       await db.close();
+       return { refused, before: before[0].rows, after: after[0].rows, listed: listed.output };`,
+      testComponents('shadow'),
+    );
+    assert.equal(
+      results.refused,
+      'cannot load the given bytes: upper() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it',
+    );
+    assert.deepEqual(results.before, [['ABC']]);
+    assert.deepEqual(results.after, [['shadowed abc']]);
+    assert.match(results.listed, /\n {2}replaces SQLite's upper\(\), collation nocase \(loaded with --override\)\n/);
+  });
+
   test('a broken or panicking extension gives one clear error and the session carries on', async () => {
     const results = await inPage(
       page,

@@ -19,7 +19,7 @@ const HELP: &[(&str, &str)] = &[
     (".help ?COMMAND?", "Show this message, or the help for COMMAND"),
     (".import [--csv] [--skip N] FILE TABLE", "Import data from FILE into TABLE (created from the header row if missing)"),
     (".indexes ?TABLE?", "Show the names of indexes, optionally only those on TABLE"),
-    (".load NAME|PATH", "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser)"),
+    (".load NAME|PATH [--override]", "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser); --override lets it replace SQLite's own functions of the same names"),
     (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
     (".nullvalue TEXT", "Show NULL values as TEXT"),
     (".once FILE", "Send the output of the next command only to FILE"),
@@ -162,7 +162,9 @@ fn signature(name: &str, arity: i32) -> String {
     format!("{name}({params})")
 }
 
-fn describe(info: &ExtensionInfo, source: &str) -> String {
+/// An extension as `.extensions` lists it: name, version, where from, what of SQLite's own
+/// it replaced (loaded with --override), then each function with its doc.
+fn describe(info: &ExtensionInfo, source: &str, overridden: &[String]) -> String {
     let mut entries: Vec<(&str, String, &str)> = Vec::new();
     for f in &info.scalars {
         entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
@@ -179,6 +181,9 @@ fn describe(info: &ExtensionInfo, source: &str) -> String {
     }
     let width = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
     let mut out = format!("{} {} ({source})\n", info.name, info.version);
+    if !overridden.is_empty() {
+        let _ = writeln!(out, "  replaces SQLite's {} (loaded with --override)", overridden.join(", "));
+    }
     for (kind, sig, doc) in entries {
         let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
     }
@@ -198,13 +203,13 @@ impl Shell {
                 Some(text) => self.output.out(&text),
                 None => self.error(&format!("Nothing matches '{}'", arg.map_or("", |a| a.as_str()))),
             },
-            "load" => match arg {
-                Some(name) => {
-                    if let Err(message) = self.load(name) {
+            "load" => match (arg, args.get(2).map(String::as_str), args.len()) {
+                (Some(name), None, _) | (Some(name), Some("--override"), 3) => {
+                    if let Err(message) = self.load(name, args.len() == 3) {
                         self.error(&message);
                     }
                 }
-                None => self.error("usage: .load NAME|PATH"),
+                _ => self.error("usage: .load NAME|PATH [--override]"),
             },
             "unload" => match arg {
                 Some(name) => self.unload(name),
@@ -216,7 +221,7 @@ impl Shell {
                     self.output.line("no extensions loaded; try .load uuid");
                 }
                 for ext in loaded {
-                    self.output.out(&describe(&ext.info, &ext.source));
+                    self.output.out(&describe(&ext.info, &ext.source, &dispatch_bridge::overridden(ext.handle)));
                 }
             }
             "open" => {
@@ -335,11 +340,15 @@ impl Shell {
     }
 
     /// Ask the host for the extension, then install its functions here, inside the
-    /// composition: the host never calls back into the runtime while `.load` runs.
-    pub fn load(&mut self, name: &str) -> Result<ExtensionInfo, String> {
+    /// composition: the host never calls back into the runtime while `.load` runs. With
+    /// `replace_builtins` its functions may replace SQLite's own of the same names.
+    pub fn load(&mut self, name: &str, replace_builtins: bool) -> Result<ExtensionInfo, String> {
         let target = if name.contains('/') || name.ends_with(".wasm") { self.resolve(name) } else { name.to_owned() };
         let loaded = spi_loader::load(&target)?;
         let handle = loaded.handle;
+        if replace_builtins {
+            dispatch_bridge::allow_override(handle);
+        }
         let info = &loaded.info;
         let mut result = Ok(());
         for f in &info.scalars {
@@ -399,6 +408,15 @@ impl Shell {
         let Some(ext) = spi_loader::list().into_iter().find(|e| e.info.name == name) else {
             return self.error(&format!("no extension named {name} is loaded"));
         };
+        // SQLite cannot bring back its own function once replaced: removing the replacement
+        // would leave no function of that name at all.
+        let overridden = dispatch_bridge::overridden(ext.handle);
+        if !overridden.is_empty() {
+            return self.error(&format!(
+                "cannot unload {name}: it replaced SQLite's {}, which cannot be restored on an open database",
+                overridden.join(", ")
+            ));
+        }
         dispatch_bridge::unregister_extension(ext.handle);
         if let Err(message) = spi_loader::unload(ext.handle) {
             self.error(&message);

@@ -55,8 +55,8 @@ impl Guest for Cli {
         result.unwrap_or_else(|message| LineResult { output: format!("Error: {message}\n"), pending: false, quit: false })
     }
 
-    fn load_extension(name_or_path: String) -> Result<ExtensionInfo, String> {
-        with_shell(|shell| shell.load(&name_or_path))
+    fn load_extension(name_or_path: String, replace_builtins: bool) -> Result<ExtensionInfo, String> {
+        with_shell(|shell| shell.load(&name_or_path, replace_builtins))
     }
 
     fn serialize() -> Result<Vec<u8>, String> {

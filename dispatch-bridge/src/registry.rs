@@ -1,10 +1,12 @@
 //! Which extension functions exist, and on which connections they are installed.
 
-use std::ffi::{c_int, c_void, CString};
+use std::collections::{HashMap, HashSet};
+use std::ffi::{c_int, c_void, CStr, CString};
 use std::fmt;
 use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
+use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
 
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::{self, ModuleData};
@@ -51,11 +53,35 @@ pub struct Bridge<D: Dispatcher + 'static> {
     dispatcher: Rc<D>,
     registrations: Vec<Registration>,
     connections: Vec<*mut ffi::sqlite3>,
+    /// SQLite's own functions, collations and modules (read at the first attach): not
+    /// replaced unless the extension was allowed to.
+    predefined: Option<Predefined>,
+    /// Extensions loaded with override, and what each replaced (as shown).
+    overriding: HashSet<u32>,
+    overridden: HashMap<u32, Vec<String>>,
 }
 
 impl<D: Dispatcher + 'static> Bridge<D> {
     pub fn new(dispatcher: D) -> Self {
-        Bridge { dispatcher: Rc::new(dispatcher), registrations: Vec::new(), connections: Vec::new() }
+        Bridge {
+            dispatcher: Rc::new(dispatcher),
+            registrations: Vec::new(),
+            connections: Vec::new(),
+            predefined: None,
+            overriding: HashSet::new(),
+            overridden: HashMap::new(),
+        }
+    }
+
+    /// Let extension `ext` replace SQLite's own functions, collations and table functions
+    /// of the names it registers (loading with override); without this they are refused.
+    pub fn allow_override(&mut self, ext: u32) {
+        self.overriding.insert(ext);
+    }
+
+    /// What extension `ext` replaced of SQLite's own, as shown (`upper()`).
+    pub fn overridden(&self, ext: u32) -> &[String] {
+        self.overridden.get(&ext).map_or(&[], Vec::as_slice)
     }
 
     pub fn dispatcher(&self) -> &D {
@@ -68,6 +94,9 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// `db` must be an open connection, and must be [`detach`](Self::detach)ed before it
     /// is closed.
     pub unsafe fn attach(&mut self, db: *mut ffi::sqlite3) -> Result<(), BridgeError> {
+        if self.predefined.is_none() {
+            self.predefined = Some(builtins()?);
+        }
         for registration in &self.registrations {
             unsafe { self.install(db, registration) }?;
         }
@@ -109,6 +138,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
 
     /// Remove everything extension `ext` registered, from every connection.
     pub fn unregister_extension(&mut self, ext: u32) {
+        self.overriding.remove(&ext);
+        self.overridden.remove(&ext);
         let (gone, kept) = std::mem::take(&mut self.registrations).into_iter().partition(|r| r.ext == ext);
         self.registrations = kept;
         for registration in gone {
@@ -124,6 +155,18 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         if !(-1..=127).contains(&arity) {
             return Err(misuse(format!("{}: arity {arity} is outside -1..=127", name.to_string_lossy())));
         }
+        let namespace = match kind {
+            Kind::Collation => Namespace::Collation,
+            Kind::Table(..) => Namespace::Table,
+            Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
+        };
+        let shown = name.to_string_lossy().into_owned();
+        let how_to_override = Some("`.load NAME --override`");
+        let replaces = match self.predefined.as_ref().and_then(|p| p.refusal(namespace, &shown, how_to_override)) {
+            Some(_) if self.overriding.contains(&ext) => true,
+            Some(refusal) => return Err(BridgeError { code: ffi::SQLITE_ERROR, message: refusal }),
+            None => false,
+        };
         let registration = Registration { ext, name, func_id, arity, flags: sqlite_flags(flags), kind };
         for (index, &db) in self.connections.iter().enumerate() {
             if let Err(error) = unsafe { self.install(db, &registration) } {
@@ -134,6 +177,9 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             }
         }
         self.registrations.push(registration);
+        if replaces {
+            self.overridden.entry(ext).or_default().push(namespace.shown(&shown));
+        }
         Ok(())
     }
 
@@ -230,6 +276,62 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             })
         }
     }
+}
+
+/// SQLite's built-in functions, collations and modules, read on a connection of its own to
+/// an in-memory database: asking the attached one would read its schema, which needs a lock
+/// on its file that another connection may hold (or a hot journal may deny).
+fn builtins() -> Result<Predefined, BridgeError> {
+    let mut db = std::ptr::null_mut();
+    // SAFETY: the name is NUL-terminated; `db` receives a handle, closed below whatever
+    // happens (SQLite allocates one even when opening fails).
+    let rc = unsafe { ffi::sqlite3_open_v2(c":memory:".as_ptr(), &mut db, ffi::SQLITE_OPEN_READWRITE, std::ptr::null()) };
+    let listed = if rc == ffi::SQLITE_OK {
+        // SAFETY: `db` was just opened.
+        unsafe { predefined(db) }
+    } else {
+        Err(BridgeError { code: rc, message: String::from("cannot open a connection to list SQLite's functions") })
+    };
+    // SAFETY: `db` came from sqlite3_open_v2 above and is used no more.
+    unsafe { ffi::sqlite3_close(db) };
+    listed
+}
+
+/// What `db` has: SQLite's built-ins (and any functions the program added).
+///
+/// # Safety
+/// `db` must be an open connection.
+unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, BridgeError> {
+    let sql = CString::new(PREDEFINED_SQL).map_err(|_| misuse(String::from("NUL in the introspection query")))?;
+    let mut stmt = std::ptr::null_mut();
+    // SAFETY: `db` is open; `sql` is NUL-terminated; `stmt` receives the statement, which
+    // is finalized below whatever happens.
+    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
+    if rc != ffi::SQLITE_OK {
+        return Err(BridgeError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
+    }
+    let mut predefined = Predefined::default();
+    let text = |column: c_int| {
+        // SAFETY: `stmt` is on a row; the text stays valid until the next step.
+        let text = unsafe { ffi::sqlite3_column_text(stmt, column) };
+        if text.is_null() { String::new() } else { unsafe { CStr::from_ptr(text.cast()) }.to_string_lossy().into_owned() }
+    };
+    // SAFETY: `stmt` was prepared above and is stepped until done, then finalized.
+    let rc = loop {
+        match unsafe { ffi::sqlite3_step(stmt) } {
+            ffi::SQLITE_ROW => {
+                if let Some(namespace) = Namespace::from_tag(&text(0)) {
+                    predefined.insert(namespace, &text(1));
+                }
+            }
+            rc => break rc,
+        }
+    };
+    unsafe { ffi::sqlite3_finalize(stmt) };
+    if rc != ffi::SQLITE_DONE {
+        return Err(BridgeError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
+    }
+    Ok(predefined)
 }
 
 unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) {

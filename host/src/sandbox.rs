@@ -45,18 +45,24 @@ pub struct Sandbox {
     pub call_timeout: Duration,
     /// How this host's user grants a directory and the environment, as errors name them.
     pub grant_names: GrantNames,
+    /// Let the extension replace functions, collations and table functions the connection
+    /// already has (SQLite's own, or the program's); refused otherwise. `embed` reads it;
+    /// the REPL asks per `.load` (`--override`), inside its runtime.
+    pub allow_override: bool,
 }
 
 /// How a host spells its grants: `--allow-dir DIR` and `--allow-env` on the command line,
-/// load options in the loadable extension.
+/// load options in the loadable extension; and how it lets an extension replace the
+/// connection's own functions, if it can.
 #[derive(Debug, Clone, Copy)]
 pub struct GrantNames {
     pub dir: &'static str,
     pub env: &'static str,
+    pub replace: Option<&'static str>,
 }
 
 impl GrantNames {
-    pub const FLAGS: GrantNames = GrantNames { dir: "--allow-dir DIR", env: "--allow-env" };
+    pub const FLAGS: GrantNames = GrantNames { dir: "--allow-dir DIR", env: "--allow-env", replace: Some("allow_override") };
 }
 
 /// What an extension asked for in one call that its grants withheld, so that the call, if
@@ -83,6 +89,7 @@ impl Default for Sandbox {
             memory_limit: 256 << 20,
             call_timeout: Duration::from_secs(5),
             grant_names: GrantNames::FLAGS,
+            allow_override: false,
         }
     }
 }

@@ -123,3 +123,36 @@ fn table_functions_stream_rows_into_native_sqlite() {
     let err = conn.prepare("SELECT * FROM regexp_matches('a', 'a')").unwrap_err();
     assert!(err.to_string().contains("no such table: regexp_matches"), "{err}");
 }
+
+/// What the connection had before (SQLite's `upper` and `NOCASE`, or the program's own
+/// functions) is not replaced unless the sandbox allows override; then `loaded()` says what
+/// was replaced, and the extension cannot be unloaded (SQLite cannot bring the old back).
+#[test]
+fn the_connections_own_functions_are_replaced_only_when_asked() {
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    let shadow = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/shadow.wasm")).unwrap();
+    let err = extensions.load(&conn, &shadow, Sandbox::default(), "shadow.wasm").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "upper() is already defined in this SQLite (built in, or by the program); allow_override replaces it"
+    );
+    assert_eq!(text(&conn, "SELECT upper('abc')"), "ABC");
+
+    // The program's own function is protected the same way.
+    conn.create_scalar_function("md5", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |_| Ok("the program's"))
+        .unwrap();
+    let md5 = embedded::extension("md5").unwrap();
+    let err = extensions.load(&conn, md5, Sandbox::default(), "bundled").unwrap_err();
+    assert!(err.to_string().starts_with("md5() is already defined in this SQLite"), "{err}");
+    assert_eq!(text(&conn, "SELECT md5('x')"), "the program's");
+
+    let allowed = Sandbox { allow_override: true, ..Sandbox::default() };
+    extensions.load(&conn, &shadow, allowed, "shadow.wasm").unwrap();
+    assert_eq!(text(&conn, "SELECT upper('abc')"), "shadowed abc");
+    let sorted = "SELECT group_concat(column1, ',') FROM (SELECT column1 FROM (VALUES ('bb'), ('a'), ('C')) ORDER BY column1 COLLATE nocase)";
+    assert_eq!(text(&conn, sorted), "C,a,bb", "the extension's nocase: by length, then bytes");
+    assert_eq!(extensions.loaded()[0].overridden, ["upper()", "collation nocase"]);
+    let err = extensions.unload(&conn, "shadow").unwrap_err();
+    assert_eq!(err.to_string(), "cannot unload shadow: it replaced upper(), collation nocase, which cannot be restored on an open connection");
+    assert_eq!(text(&conn, "SELECT upper('abc')"), "shadowed abc");
+}

@@ -270,3 +270,36 @@ fn a_large_component_is_announced_while_it_compiles_once() {
     let second = session(());
     assert_eq!((second.stdout.as_str(), second.stderr.as_str()), ("900150983cd24fb0d6963f7d28e17f72\n", ""));
 }
+
+/// An extension may not replace SQLite's own functions or collations unless it is loaded
+/// with --override; `.extensions` then says what it replaced, and it stays loaded (SQLite
+/// cannot bring its own back on an open database).
+#[test]
+fn sqlites_own_functions_are_replaced_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let shadow = test_extension("shadow");
+    let script = format!(
+        ".load {0}\nSELECT upper('abc');\n.load {0} --override\nSELECT upper('abc'), 'B' < 'a' COLLATE nocase;\n.extensions\n\
+         .unload shadow\nSELECT upper('x');\n.load md5 --overide\n",
+        shadow.display()
+    );
+    let run = sqlink_in(dir.path(), &[], &script);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "ABC\nshadowed abc|1\nshadow 0.1.0 ({})\n  replaces SQLite's upper(), collation nocase (loaded with --override)\n\
+             \x20 scalar    upper(x)  Not upper case at all: shows whose `upper` ran.\n\
+             \x20 collation nocase    Orders by length, then bytes: shows whose `nocase` ran.\nshadowed x\n",
+            shadow.display()
+        )
+    );
+    assert_eq!(
+        run.stderr,
+        format!(
+            "Error: cannot load {}: upper() is already defined in this SQLite (built in, or by the program); \
+             `.load NAME --override` replaces it\nError: cannot unload shadow: it replaced SQLite's upper(), collation nocase, which cannot be \
+             restored on an open database\nError: usage: .load NAME|PATH [--override]\n",
+            shadow.display()
+        )
+    );
+}

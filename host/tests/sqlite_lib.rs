@@ -26,7 +26,7 @@ const EXT: u32 = 3;
 
 #[derive(Default)]
 struct Calls {
-    /// context → running sum, for the `total` aggregate.
+    /// context → running sum, for the `int_total` aggregate.
     sums: HashMap<u64, i64>,
     finalized: Vec<u64>,
     /// Open cursors of the `upto(n)` table function: cursor → (next, last).
@@ -81,7 +81,7 @@ impl dispatch::Host for Harness {
                 *self.calls.sums.entry(context).or_default() += x;
                 Ok(())
             }
-            _ => Err(Error { code: 20, message: "total: integers only".into() }),
+            _ => Err(Error { code: 20, message: "int_total: integers only".into() }),
         }
     }
 
@@ -212,7 +212,7 @@ impl Lib {
         bridge.call_register_host_scalar(&mut self.store, EXT, "echo", 1, det, 0).unwrap().unwrap();
         bridge.call_register_host_scalar(&mut self.store, EXT, "fail", 0, none, 1).unwrap().unwrap();
         bridge.call_register_host_scalar(&mut self.store, EXT, "nargs", -1, none, 2).unwrap().unwrap();
-        bridge.call_register_host_aggregate(&mut self.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
+        bridge.call_register_host_aggregate(&mut self.store, EXT, "int_total", 1, det, 0, true).unwrap().unwrap();
         bridge.call_register_host_collation(&mut self.store, EXT, "rev", 0).unwrap().unwrap();
         let (columns, parameters) = (["i".to_owned(), "text".to_owned()], ["n".to_owned()]);
         bridge.call_register_host_table(&mut self.store, EXT, "upto", 0, &columns, &parameters).unwrap().unwrap();
@@ -304,6 +304,33 @@ fn errors_carry_code_and_message() {
     assert_eq!(lib.one(conn, "SELECT count(*) FROM u").unwrap(), Value::Integer(1));
 }
 
+/// SQLite's own names are refused unless the extension was allowed to replace them; what
+/// it replaced is listed.
+#[test]
+fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
+    let mut lib = Lib::new(None);
+    let conn = lib.open(":memory:").unwrap();
+    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
+    let det = FunctionFlags::DETERMINISTIC;
+    let err = bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap_err();
+    assert_eq!(
+        err.message,
+        "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it"
+    );
+    let err = bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap_err();
+    assert!(err.message.starts_with("collation rtrim is already defined"), "{}", err.message);
+    let err = bridge.call_register_host_table(&mut lib.store, EXT, "json_each", 0, &["v".to_owned()], &[]).unwrap().unwrap_err();
+    assert!(err.message.starts_with("table function json_each is already defined"), "{}", err.message);
+    assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is untouched");
+
+    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
+    bridge.call_allow_override(&mut lib.store, EXT).unwrap();
+    bridge.call_register_host_aggregate(&mut lib.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
+    assert_eq!(bridge.call_overridden(&mut lib.store, EXT).unwrap(), ["total()"]);
+    assert_eq!(bridge.call_overridden(&mut lib.store, EXT + 1).unwrap(), Vec::<String>::new());
+    assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Integer(2), "the host's total");
+}
+
 #[test]
 fn host_functions_through_the_bridge() {
     let mut lib = Lib::new(None);
@@ -320,7 +347,7 @@ fn host_functions_through_the_bridge() {
     assert_eq!(err.message, "constraint said no");
 
     lib.exec(before, "CREATE TABLE g(k, v); INSERT INTO g VALUES ('a', 1), ('b', 2), ('a', 3), ('b', 4), ('c', 5)").unwrap();
-    let results = lib.exec(before, "SELECT k, total(v) FROM g GROUP BY k ORDER BY k").unwrap();
+    let results = lib.exec(before, "SELECT k, int_total(v) FROM g GROUP BY k ORDER BY k").unwrap();
     assert_eq!(
         results[0].1,
         vec![
@@ -330,12 +357,12 @@ fn host_functions_through_the_bridge() {
         ]
     );
     let windowed = lib
-        .exec(before, "SELECT total(v) OVER (ORDER BY v ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM g")
+        .exec(before, "SELECT int_total(v) OVER (ORDER BY v ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM g")
         .unwrap();
     let sums: Vec<Value> = windowed[0].1.iter().map(|r| r[0].clone()).collect();
     assert_eq!(sums, [1, 3, 6, 9, 12].map(Value::Integer).to_vec());
-    let err = lib.one(before, "SELECT total('x')").unwrap_err();
-    assert_eq!(err.message, "total: integers only");
+    let err = lib.one(before, "SELECT int_total('x')").unwrap_err();
+    assert_eq!(err.message, "int_total: integers only");
     assert!(lib.store.data().calls.sums.is_empty(), "every aggregation was finalized");
 
     let sorted = lib.exec(before, "SELECT k FROM g GROUP BY k ORDER BY k COLLATE rev").unwrap();

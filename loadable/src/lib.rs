@@ -137,11 +137,13 @@ fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Re
 
 /// Nothing granted, and errors naming the options that grant.
 fn options_sandbox() -> Sandbox {
-    Sandbox { grant_names: GrantNames { dir: "the allow_dir option", env: "the allow_env option" }, ..Sandbox::default() }
+    Sandbox { grant_names: GrantNames { dir: "the allow_dir option", env: "the allow_env option", replace: None }, ..Sandbox::default() }
 }
 
 /// The grants the REPL's flags give, from `{"allow_dir": ..., "allow_env": ...,
-/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}`.
+/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}`. There is no override of the
+/// connection's own functions: SQLite refuses to replace one while a statement runs, and
+/// `sqlink_load()` runs inside one.
 fn sandbox(options: &str) -> Result<Sandbox> {
     let options: Json = serde_json::from_str(options).context("sqlink_load(): options are not JSON")?;
     let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };

@@ -31,7 +31,9 @@ def load(conn: sqlite3.Connection, *extensions: str, **grants) -> list:
 
     `grants` are the sandbox's options for these extensions, as the sqlink shell's flags:
     allow_dir (a path or a list of paths), allow_env, allow_clock (booleans),
-    timeout_ms, memory_mib (integers).
+    timeout_ms, memory_mib (integers). An extension may not replace the connection's own
+    functions (SQLite's `upper`, or the program's): SQLite refuses that while a statement
+    runs, and loading runs in one.
     """
     if not _has_sqlink(conn):
         if not hasattr(conn, "enable_load_extension"):

@@ -17,6 +17,7 @@ import sqlink
 REPOSITORY = Path(__file__).resolve().parents[2]
 WASM = REPOSITORY / "target" / "wasm"
 HOSTILE = str(WASM / "test" / "hostile.wasm")
+SHADOW = str(WASM / "test" / "shadow.wasm")
 
 
 def connect(*extensions, **grants):
@@ -228,6 +229,16 @@ class BadInput(unittest.TestCase):
         conn = connect(HOSTILE, timeout_ms=300)
         self.assert_error(conn, "SELECT spin_forever()", "hostile: spin_forever() was stopped after 300ms (time limit)")
         self.assertEqual(one(conn, "SELECT busy(2)"), 2)
+
+    def test_sqlites_and_the_programs_own_functions_are_not_replaced(self):
+        conn = connect()
+        refused = "cannot load {}: upper() is already defined in this SQLite (built in, or by the program)"
+        self.assert_error(conn, "SELECT sqlink_load(?)", refused.format(SHADOW), SHADOW)
+        self.assertEqual(one(conn, "SELECT upper('abc')"), "ABC")
+        conn.create_function("md5", 1, lambda x: "the program's")
+        self.assert_error(conn, "SELECT sqlink_load('md5')", "cannot load md5: md5() is already defined in this SQLite (built in, or by the program)")
+        self.assertEqual(one(conn, "SELECT md5('x')"), "the program's")
+        self.assertEqual(sqlink.extensions(conn), [])
 
     def test_extensions_get_no_files_or_environment_unless_granted(self):
         conn = connect(HOSTILE)

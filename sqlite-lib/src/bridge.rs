@@ -122,7 +122,15 @@ impl dispatch_bridge::Guest for SqliteLib {
         BRIDGE.with(|b| b.borrow_mut().register_table(ext, &name, func_id, &columns, &parameters)).map_err(wit_error)
     }
 
-        fn unregister_extension(ext: u32) {
+    fn unregister_extension(ext: u32) {
         BRIDGE.with(|b| b.borrow_mut().unregister_extension(ext));
+    }
+
+    fn allow_override(ext: u32) {
+        BRIDGE.with(|b| b.borrow_mut().allow_override(ext));
+    }
+
+    fn overridden(ext: u32) -> Vec<String> {
+        BRIDGE.with(|b| b.borrow().overridden(ext).to_vec())
     }
 }

@@ -29,6 +29,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("command-test-ext", "command-test-ext.wasm", "command"),
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
     ("rows-test-ext", "rows_test_ext.wasm", "rows"),
+    ("shadow-test-ext", "shadow_test_ext.wasm", "shadow"),
 ];
 
 fn main() -> Result<()> {

@@ -34,6 +34,8 @@ use rusqlite::functions::{Aggregate, Context, FunctionFlags as SqlFlags, WindowA
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
+use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
+
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};
 use crate::conflicts;
 use crate::extension::{Extension, ExtensionEngine, Sandbox};
@@ -67,6 +69,16 @@ enum Kind {
     Table,
 }
 
+impl Kind {
+    fn namespace(self) -> Namespace {
+        match self {
+            Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
+            Kind::Collation => Namespace::Collation,
+            Kind::Table => Namespace::Table,
+        }
+    }
+}
+
 mod table;
 
 struct Registration {
@@ -81,6 +93,8 @@ struct Registration {
 pub struct Loaded {
     pub source: String,
     pub info: ExtensionInfo,
+    /// What of the connection's own it replaced (loaded with `allow_override`), as shown.
+    pub overridden: Vec<String>,
 }
 
 /// The extensions loaded on one connection. Use one per connection, with that connection.
@@ -104,11 +118,15 @@ impl Extensions {
 
     /// Load an extension component and register its scalar, aggregate, window and collation
     /// functions on `conn`; `source` says where it came from. Refuses an extension already
-    /// loaded or one whose functions another loaded extension provides.
+    /// loaded, one whose functions another loaded extension provides, and, unless the
+    /// sandbox allows override, one that names a function, collation or table function the
+    /// connection had before (SQLite's own, or the program's).
     pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
+        let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
         let extension = Extension::load(&self.engine, bytes, sandbox)?;
         let info = extension.info().clone();
         conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
+        let predefined = self.predefined(conn)?;
         let ext: Shared = Arc::new(Mutex::new(extension));
         let contexts = Arc::new(AtomicU64::new(1));
         let bound = |id| Bound { ext: ext.clone(), id, contexts: contexts.clone() };
@@ -127,6 +145,15 @@ impl Extensions {
             wanted.push(Wanted { kind: Kind::Table, name: &t.name, arity: -1, flags: SqlFlags::empty(), bound: bound(t.id), table: Some(t) });
         }
         // Check before registering anything, so that a refused load leaves nothing behind.
+        let mut overridden = Vec::new();
+        for w in &wanted {
+            if let Some(refusal) = predefined.refusal(w.kind.namespace(), w.name, how_to_override) {
+                if !allow_override {
+                    bail!(refusal);
+                }
+                overridden.push(w.kind.namespace().shown(w.name));
+            }
+        }
         for w in wanted.iter().filter(|w| w.kind == Kind::Table && !self.registered.contains_key(&w.key())) {
             if let Some(other) = self.registered.values().find(|r| r.replaced_by(w)) {
                 if table::statement_running(conn) {
@@ -146,14 +173,38 @@ impl Extensions {
                 }
             }
         }
-        self.loaded.push(Loaded { source: source.to_owned(), info });
+        self.loaded.push(Loaded { source: source.to_owned(), info, overridden });
         Ok(&self.loaded[self.loaded.len() - 1].info)
+    }
+
+    /// What `conn` has that sqlink did not register: SQLite's built-ins and the program's.
+    fn predefined(&self, conn: &Connection) -> Result<Predefined> {
+        let mut ours = Predefined::default();
+        for registration in self.registered.values() {
+            ours.insert(registration.kind.namespace(), &registration.name);
+        }
+        let mut predefined = Predefined::default();
+        let mut stmt = conn.prepare(PREDEFINED_SQL).context("listing the connection's functions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (tag, name): (String, String) = (row.get(0)?, row.get(1)?);
+            if let Some(namespace) = Namespace::from_tag(&tag).filter(|&n| !ours.contains(n, &name)) {
+                predefined.insert(namespace, &name);
+            }
+        }
+        Ok(predefined)
     }
 
     /// Unload extension `name`: its functions and collations answer as unknown ones, and
     /// are removed from `conn` unless a statement is running.
     pub fn unload(&mut self, conn: &Connection, name: &str) -> Result<()> {
         let index = self.loaded.iter().position(|l| l.info.name == name).with_context(|| format!("{name} is not loaded"))?;
+        // SQLite cannot bring back a function once replaced: removing the replacement would
+        // leave no function of that name at all.
+        let overridden = &self.loaded[index].overridden;
+        if !overridden.is_empty() {
+            bail!("cannot unload {name}: it replaced {}, which cannot be restored on an open connection", overridden.join(", "));
+        }
         self.loaded.remove(index);
         self.registered.retain(|_, registration| {
             let mut slot = lock(&registration.slot);
