@@ -7,8 +7,9 @@
 //!   it, timed by the REPL's `.timer` around the same statement.
 //!
 //! The bundled extensions take path (c) too (their bytes are embedded in the host and
-//! loaded like any other), so there is no separate (d). Then `.load` time with a cold and
-//! a warm compile cache, and the REPL's start time.
+//! loaded like any other), so there is no separate (d). Each cell is the minimum and the
+//! median of several repetitions, (a) and (b) interleaved, as this machine is shared and
+//! noisy. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +45,7 @@ const MATCHES: &str = r"SELECT count(*) FROM doc, regexp_matches(doc.body, '\w+'
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let rows: u64 = if quick { 10_000 } else { 1_000_000 };
+    let repetitions = if quick { 1 } else { 5 };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace root")?.to_path_buf();
     let sqlink = root.join("target/release/sqlink");
     let identity = root.join("target/wasm/test/identity.wasm");
@@ -61,15 +63,24 @@ fn main() -> Result<()> {
         loaded.load(&embedded_conn, &bytes, embedded::sandbox(name), name)?;
     }
     let statements: Vec<String> = calls().map(count_sql).chain(std::iter::once(MATCHES.to_owned())).collect();
-    let runtime = runtime_timings(&sqlink, &identity, rows, &statements)?;
+    let runtime = runtime_timings(&sqlink, &identity, rows, &statements, repetitions)?;
 
-    println!("{:<20} {:>14} {:>22} {:>22}", "function", "(a) native", "(b) embedded", "(c) runtime");
+    println!("min / median of {repetitions}\n");
+    println!("{:<20} {:>20} {:>28} {:>28}", "function", "(a) native", "(b) embedded", "(c) runtime");
     // `x` alone: the scan and count every path pays before any function call.
     for (call, c) in calls().zip(&runtime) {
-        let a = per_row(time_query(&native, &count_sql(call))?, rows);
-        let b = per_row(time_query(&embedded_conn, &count_sql(call))?, rows);
-        let c = per_row(*c, rows);
-        println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", call, a, b, b / a, c, c / a);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..repetitions {
+            a.push(per_row(time_query(&native, &count_sql(call))?, rows));
+            b.push(per_row(time_query(&embedded_conn, &count_sql(call))?, rows));
+        }
+        let c: Vec<f64> = c.iter().map(|d| per_row(*d, rows)).collect();
+        let ((a, a_median), (b, b_median), (c, c_median)) = (spread(a), spread(b), spread(c));
+        println!(
+            "{call:<20} {a:>7.1} / {a_median:>7.1} ns {b:>7.1} / {b_median:>7.1} ns ({:>5.2}x) {c:>7.1} / {c_median:>7.1} ns ({:>5.2}x)",
+            b / a,
+            c / a
+        );
     }
 
     // Rows of a table function: natively the same iterator in a Rust loop (no SQLite).
@@ -79,8 +90,8 @@ fn main() -> Result<()> {
     let a = per_row(started.elapsed(), rows);
     anyhow::ensure!(words as u64 == rows, "regexp_matches found {words} words, not {rows}");
     let b = per_row(time_query(&embedded_conn, MATCHES)?, rows);
-    let c = per_row(runtime[runtime.len() - 1], rows);
-    println!("\n{MATCHES}: ns per row");
+    let (c, _) = spread(runtime[runtime.len() - 1].iter().map(|d| per_row(*d, rows)).collect());
+    println!("\n{MATCHES}: ns per row (minimum)");
     println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", "regexp_matches", a, b, b / a, c, c / a);
 
     println!();
@@ -170,8 +181,15 @@ fn per_row(d: Duration, rows: u64) -> f64 {
     d.as_nanos() as f64 / rows as f64
 }
 
-/// One `sqlink` session: build the tables, then time each statement with `.timer on`.
-fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[String]) -> Result<Vec<Duration>> {
+/// The minimum and the median of `samples`.
+fn spread(mut samples: Vec<f64>) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    (samples[0], samples[samples.len() / 2])
+}
+
+/// One `sqlink` session: build the tables, then time each statement `repetitions` times
+/// with `.timer on`; each statement's times.
+fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[String], repetitions: usize) -> Result<Vec<Vec<Duration>>> {
     let mut script = String::new();
     for name in extensions() {
         let target = if name == "identity" { identity.display().to_string() } else { name.to_owned() };
@@ -179,8 +197,10 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[Stri
     }
     script.push_str(&table_sql(rows).replace('\n', " "));
     script.push_str("\n.timer on\n");
-    for statement in statements {
-        script.push_str(&format!("{statement};\n"));
+    for _ in 0..repetitions {
+        for statement in statements {
+            script.push_str(&format!("{statement};\n"));
+        }
     }
     let cache = tempfile::tempdir()?;
     let output = Command::new(sqlink)
@@ -199,10 +219,10 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[Stri
         .map(|t| t.trim().parse::<f64>().map(Duration::from_secs_f64))
         .collect::<Result<_, _>>()
         .context("reading .timer output")?;
-    if times.len() != statements.len() {
-        bail!("expected {} timings from sqlink, got:\n{stdout}", statements.len());
+    if times.len() != statements.len() * repetitions {
+        bail!("expected {} timings from sqlink, got:\n{stdout}", statements.len() * repetitions);
     }
-    Ok(times)
+    Ok((0..statements.len()).map(|i| times.iter().skip(i).step_by(statements.len()).copied().collect()).collect())
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -231,9 +251,9 @@ fn load_times(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `sqlink :memory: "SELECT 1"` from start to exit, with a warm compile cache.
+/// `sqlink :memory: "SELECT 1"` from start to exit: with an empty compile cache (as on a
+/// new machine; the runtime's machine code is built in), and with a warm one.
 fn repl_start(sqlink: &Path) -> Result<()> {
-    let cache = tempfile::tempdir()?;
     let run = |dir: &PathBuf| -> Result<Duration> {
         let started = Instant::now();
         let status = Command::new(sqlink).env("SQLINK_CACHE_DIR", dir).args([":memory:", "SELECT 1"]).output()?.status;
@@ -242,10 +262,19 @@ fn repl_start(sqlink: &Path) -> Result<()> {
         }
         Ok(started.elapsed())
     };
+    let empty = median(
+        (0..5)
+            .map(|_| {
+                let cache = tempfile::tempdir()?;
+                run(&cache.path().to_path_buf())
+            })
+            .collect::<Result<_>>()?,
+    );
+    let cache = tempfile::tempdir()?;
     let dir = cache.path().to_path_buf();
-    let cold = run(&dir)?;
+    run(&dir)?;
     let warm = median((0..5).map(|_| run(&dir)).collect::<Result<_>>()?);
-    println!("REPL start to exit (SELECT 1): cold cache {:.0} ms, warm cache {:.1} ms", ms(cold), ms(warm));
+    println!("REPL start to exit (SELECT 1), median of 5: empty cache {:.1} ms, warm cache {:.1} ms", ms(empty), ms(warm));
     Ok(())
 }
 
