@@ -15,7 +15,7 @@ mod registry;
 mod trampolines;
 mod vtab;
 
-pub use registry::{Bridge, BridgeError};
+pub use registry::Bridge;
 pub use vtab::PAGE_ROWS;
 
 use std::borrow::Cow;
@@ -42,18 +42,27 @@ pub enum Value {
     Blob(Vec<u8>),
 }
 
-/// An error raised by an extension function: SQLite result code and message.
+/// A SQLite result code and message: raised by an extension function, or a registration
+/// SQLite refused (or that could never work).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DispatchError {
+pub struct SqlError {
     pub code: i32,
     pub message: String,
 }
 
-impl DispatchError {
+impl SqlError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        DispatchError { code, message: message.into() }
+        SqlError { code, message: message.into() }
     }
 }
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SqlError {}
 
 /// Flags of a registered function, as the extension's metadata gives them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,17 +76,17 @@ pub struct FunctionFlags {
 /// function's id in that extension's metadata, `context` names one aggregation: it is
 /// unique while the aggregation is alive and `aggregate_finalize` ends it.
 pub trait Dispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, DispatchError>;
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError>;
-    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<Value, DispatchError>;
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError>;
-    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, DispatchError>;
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError>;
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError>;
+    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError>;
+    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
     /// Negative, zero or positive, as `memcmp`.
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32;
     /// Start table function `id`; returns the cursor's id in extension `ext`.
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError>;
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError>;
     /// Up to `max_rows` further rows of `cursor`; fewer means the last ones.
-    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, DispatchError>;
+    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError>;
     fn table_close(&self, ext: u32, cursor: u64);
 }
 

@@ -2,7 +2,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{c_int, c_void, CStr, CString};
-use std::fmt;
 use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
@@ -10,22 +9,8 @@ use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
 
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::{self, ModuleData};
-use crate::{Dispatcher, FunctionFlags};
+use crate::{Dispatcher, FunctionFlags, SqlError};
 
-/// A registration SQLite refused, or one that could never work.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BridgeError {
-    pub code: i32,
-    pub message: String,
-}
-
-impl fmt::Display for BridgeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for BridgeError {}
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -93,7 +78,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// # Safety
     /// `db` must be an open connection, and must be [`detach`](Self::detach)ed before it
     /// is closed.
-    pub unsafe fn attach(&mut self, db: *mut ffi::sqlite3) -> Result<(), BridgeError> {
+    pub unsafe fn attach(&mut self, db: *mut ffi::sqlite3) -> Result<(), SqlError> {
         if self.predefined.is_none() {
             self.predefined = Some(builtins()?);
         }
@@ -109,7 +94,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.connections.retain(|&c| c != db);
     }
 
-    pub fn register_scalar(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32) -> Result<(), BridgeError> {
+    pub fn register_scalar(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32) -> Result<(), SqlError> {
         self.register(ext, name, arity, flags, func_id, Kind::Scalar)
     }
 
@@ -122,17 +107,17 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         flags: FunctionFlags,
         func_id: u32,
         window: bool,
-    ) -> Result<(), BridgeError> {
+    ) -> Result<(), SqlError> {
         let kind = if window { Kind::Window } else { Kind::Aggregate };
         self.register(ext, name, arity, flags, func_id, kind)
     }
 
-    pub fn register_collation(&mut self, ext: u32, name: &str, func_id: u32) -> Result<(), BridgeError> {
+    pub fn register_collation(&mut self, ext: u32, name: &str, func_id: u32) -> Result<(), SqlError> {
         self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Collation)
     }
 
     /// A table function `name` with these result columns and (required) parameters.
-    pub fn register_table(&mut self, ext: u32, name: &str, func_id: u32, columns: &[String], parameters: &[String]) -> Result<(), BridgeError> {
+    pub fn register_table(&mut self, ext: u32, name: &str, func_id: u32, columns: &[String], parameters: &[String]) -> Result<(), SqlError> {
         self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
@@ -150,7 +135,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         }
     }
 
-    fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), BridgeError> {
+    fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), SqlError> {
         let name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL byte")))?;
         if !(-1..=127).contains(&arity) {
             return Err(misuse(format!("{}: arity {arity} is outside -1..=127", name.to_string_lossy())));
@@ -164,7 +149,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         let how_to_override = Some("`.load NAME --override`");
         let replaces = match self.predefined.as_ref().and_then(|p| p.refusal(namespace, &shown, how_to_override)) {
             Some(_) if self.overriding.contains(&ext) => true,
-            Some(refusal) => return Err(BridgeError { code: ffi::SQLITE_ERROR, message: refusal }),
+            Some(refusal) => return Err(SqlError { code: ffi::SQLITE_ERROR, message: refusal }),
             None => false,
         };
         let registration = Registration { ext, name, func_id, arity, flags: sqlite_flags(flags), kind };
@@ -183,7 +168,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         Ok(())
     }
 
-    unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), BridgeError> {
+    unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
         if let Kind::Table(columns, parameters) = &&registration.kind {
             let name = registration.name.to_string_lossy();
             let data = ModuleData::new(registration.ext, registration.func_id, &name, columns, parameters, Rc::clone(&self.dispatcher))
@@ -195,7 +180,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                 ffi::sqlite3_create_module_v2(db, registration.name.as_ptr(), module, Box::into_raw(data).cast::<c_void>(), Some(vtab::destroy_module::<D>))
             };
             if rc != ffi::SQLITE_OK {
-                return Err(BridgeError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+                return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
             }
             return Ok(());
         }
@@ -266,7 +251,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         if rc == ffi::SQLITE_OK {
             Ok(())
         } else {
-            Err(BridgeError {
+            Err(SqlError {
                 code: rc,
                 message: format!(
                     "cannot register {}: {}",
@@ -281,7 +266,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
 /// SQLite's built-in functions, collations and modules, read on a connection of its own to
 /// an in-memory database: asking the attached one would read its schema, which needs a lock
 /// on its file that another connection may hold (or a hot journal may deny).
-fn builtins() -> Result<Predefined, BridgeError> {
+fn builtins() -> Result<Predefined, SqlError> {
     let mut db = std::ptr::null_mut();
     // SAFETY: the name is NUL-terminated; `db` receives a handle, closed below whatever
     // happens (SQLite allocates one even when opening fails).
@@ -290,7 +275,7 @@ fn builtins() -> Result<Predefined, BridgeError> {
         // SAFETY: `db` was just opened.
         unsafe { predefined(db) }
     } else {
-        Err(BridgeError { code: rc, message: String::from("cannot open a connection to list SQLite's functions") })
+        Err(SqlError { code: rc, message: String::from("cannot open a connection to list SQLite's functions") })
     };
     // SAFETY: `db` came from sqlite3_open_v2 above and is used no more.
     unsafe { ffi::sqlite3_close(db) };
@@ -301,14 +286,14 @@ fn builtins() -> Result<Predefined, BridgeError> {
 ///
 /// # Safety
 /// `db` must be an open connection.
-unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, BridgeError> {
+unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
     let sql = CString::new(PREDEFINED_SQL).map_err(|_| misuse(String::from("NUL in the introspection query")))?;
     let mut stmt = std::ptr::null_mut();
     // SAFETY: `db` is open; `sql` is NUL-terminated; `stmt` receives the statement, which
     // is finalized below whatever happens.
     let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
     if rc != ffi::SQLITE_OK {
-        return Err(BridgeError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
+        return Err(SqlError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
     }
     let mut predefined = Predefined::default();
     let text = |column: c_int| {
@@ -329,7 +314,7 @@ unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, BridgeError> {
     };
     unsafe { ffi::sqlite3_finalize(stmt) };
     if rc != ffi::SQLITE_DONE {
-        return Err(BridgeError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
+        return Err(SqlError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
     }
     Ok(predefined)
 }
@@ -376,6 +361,6 @@ fn sqlite_flags(flags: FunctionFlags) -> c_int {
     out
 }
 
-fn misuse(message: String) -> BridgeError {
-    BridgeError { code: ffi::SQLITE_MISUSE, message }
+fn misuse(message: String) -> SqlError {
+    SqlError { code: ffi::SQLITE_MISUSE, message }
 }

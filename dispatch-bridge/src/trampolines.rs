@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use libsqlite3_sys as ffi;
 
-use crate::{DispatchError, Dispatcher, Value, ValueRef};
+use crate::{Dispatcher, SqlError, Value, ValueRef};
 
 /// What each registered function carries as its `pApp`: where to send calls.
 pub(crate) struct FunctionData<D> {
@@ -97,7 +97,7 @@ fn error_code(code: i32) -> c_int {
     }
 }
 
-pub(crate) unsafe fn set_error(ctx: *mut ffi::sqlite3_context, error: &DispatchError) {
+pub(crate) unsafe fn set_error(ctx: *mut ffi::sqlite3_context, error: &SqlError) {
     let message = &error.message;
     let len = c_int::try_from(message.len()).unwrap_or(c_int::MAX);
     unsafe {
@@ -115,12 +115,12 @@ pub(crate) unsafe fn set_error(ctx: *mut ffi::sqlite3_context, error: &DispatchE
 unsafe fn guarded<D>(ctx: *mut ffi::sqlite3_context, body: impl FnOnce()) {
     if catch_unwind(AssertUnwindSafe(body)).is_err() {
         let name = unsafe { &data::<D>(ctx).name };
-        let error = DispatchError::new(ffi::SQLITE_ERROR, format!("{name}(): the dispatcher panicked"));
+        let error = SqlError::new(ffi::SQLITE_ERROR, format!("{name}(): the dispatcher panicked"));
         unsafe { set_error(ctx, &error) };
     }
 }
 
-unsafe fn finish(ctx: *mut ffi::sqlite3_context, result: Result<Value, DispatchError>) {
+unsafe fn finish(ctx: *mut ffi::sqlite3_context, result: Result<Value, SqlError>) {
     unsafe {
         match result {
             Ok(value) => set_result(ctx, value),

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use libsqlite3_sys as ffi;
 
 use crate::trampolines::{set_result, value_ref};
-use crate::{DispatchError, Dispatcher, Value};
+use crate::{Dispatcher, SqlError, Value};
 
 /// Rows asked for per crossing: enough that a crossing's cost spreads thin, few enough that
 /// a query with LIMIT does not make many rows it never reads.
@@ -117,7 +117,7 @@ fn sqlite_string(message: &str) -> *mut c_char {
 }
 
 /// Report `error` as the virtual table's error; returns its code for SQLite.
-unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &DispatchError) -> c_int {
+unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
     // SAFETY: `vtab` is the live table SQLite passed in; its message is SQLite-allocated.
     unsafe {
         ffi::sqlite3_free((*vtab).zErrMsg.cast::<c_void>());
@@ -199,7 +199,7 @@ unsafe extern "C" fn best_index<D>(vtab: *mut ffi::sqlite3_vtab, info: *mut ffi:
                 None if present[parameter] => return ffi::SQLITE_CONSTRAINT,
                 None => {
                     let message = format!("{}(): missing argument {name} (takes {})", data.name, data.parameters.join(", "));
-                    return fail(vtab, &DispatchError::new(ffi::SQLITE_ERROR, message));
+                    return fail(vtab, &SqlError::new(ffi::SQLITE_ERROR, message));
                 }
             }
         }
@@ -242,7 +242,7 @@ impl<D: Dispatcher> Cursor<D> {
     }
 
     /// The next page from the extension; at its end, the extension's cursor is closed.
-    fn fetch(&mut self) -> Result<(), DispatchError> {
+    fn fetch(&mut self) -> Result<(), SqlError> {
         let Some(open) = self.open else {
             self.page.clear();
             return Ok(());
@@ -251,7 +251,7 @@ impl<D: Dispatcher> Cursor<D> {
         let page = data.dispatcher.table_next(data.ext, open, PAGE_ROWS)?;
         if let Some(row) = page.iter().find(|row| row.len() != data.columns) {
             let message = format!("{}(): a row has {} values for {} columns", data.name, row.len(), data.columns);
-            return Err(DispatchError::new(ffi::SQLITE_ERROR, message));
+            return Err(SqlError::new(ffi::SQLITE_ERROR, message));
         }
         self.last_page = page.len() < PAGE_ROWS as usize;
         self.page = page;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
-use sqlink_dispatch_bridge::{Bridge, DispatchError, Dispatcher, FunctionFlags, Value, ValueRef};
+use sqlink_dispatch_bridge::{Bridge, Dispatcher, FunctionFlags, SqlError, Value, ValueRef};
 
 const EXT: u32 = 7;
 
@@ -23,22 +23,22 @@ struct TestDispatcher {
 
 
 impl Dispatcher for TestDispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, DispatchError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
         let _ = ext;
         match id {
             // echo(x)
             0 => Ok(Value::from(&args[0])),
             // fail(msg): an error with SQLITE_TOOBIG's code
-            1 => Err(DispatchError::new(18, format!("failed: {:?}", args[0]))),
+            1 => Err(SqlError::new(18, format!("failed: {:?}", args[0]))),
             // argc(...)
             2 => Ok(Value::Integer(args.len() as i64)),
             _ => unreachable!(),
         }
     }
 
-    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
         let ValueRef::Integer(x) = args[0] else {
-            return Err(DispatchError::new(20, "sum_i: integers only"));
+            return Err(SqlError::new(20, "sum_i: integers only"));
         };
         let _ = id;
         let mut sums = self.sums.borrow_mut();
@@ -48,11 +48,11 @@ impl Dispatcher for TestDispatcher {
         Ok(())
     }
 
-    fn aggregate_value(&self, _: u32, _: u32, context: u64) -> Result<Value, DispatchError> {
+    fn aggregate_value(&self, _: u32, _: u32, context: u64) -> Result<Value, SqlError> {
         Ok(Value::Integer(self.sums.borrow().get(&context).map_or(0, |s| s.0)))
     }
 
-    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
         let ValueRef::Integer(x) = args[0] else { unreachable!() };
         let mut sums = self.sums.borrow_mut();
         let entry = sums.entry(context).or_default();
@@ -61,7 +61,7 @@ impl Dispatcher for TestDispatcher {
         Ok(())
     }
 
-    fn aggregate_finalize(&self, _: u32, _: u32, context: u64) -> Result<Value, DispatchError> {
+    fn aggregate_finalize(&self, _: u32, _: u32, context: u64) -> Result<Value, SqlError> {
         self.finalized.borrow_mut().push(context);
         Ok(match self.sums.borrow_mut().remove(&context) {
             Some((sum, _)) => Value::Integer(sum),
@@ -75,10 +75,10 @@ impl Dispatcher for TestDispatcher {
     }
 
     /// Table 0: series(start, stop) → (value, square). Table 1: failing(n) fails after n rows.
-    fn table_open(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError> {
+    fn table_open(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
         let int = |v: &ValueRef<'_>| match v {
             ValueRef::Integer(i) => Ok(*i),
-            other => Err(DispatchError::new(1, format!("series(): an integer please, not {other:?}"))),
+            other => Err(SqlError::new(1, format!("series(): an integer please, not {other:?}"))),
         };
         let state = match id {
             0 => (int(&args[0])?, int(&args[1])?, None),
@@ -93,13 +93,13 @@ impl Dispatcher for TestDispatcher {
         Ok(cursor)
     }
 
-    fn table_next(&self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, DispatchError> {
+    fn table_next(&self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError> {
         let mut cursors = self.cursors.borrow_mut();
         let (next, last, fail_after) = cursors.get_mut(&cursor).expect("an open cursor");
         let mut rows = Vec::new();
         while rows.len() < max_rows as usize && *next <= *last {
             if fail_after.is_some_and(|n| *next > n) {
-                return Err(DispatchError::new(1, format!("failing(): gave up after {} rows", *next - 1)));
+                return Err(SqlError::new(1, format!("failing(): gave up after {} rows", *next - 1)));
             }
             rows.push(vec![Value::Integer(*next), Value::Integer(*next * *next)]);
             *next += 1;

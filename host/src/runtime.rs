@@ -17,12 +17,10 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::{dispatch, file_locks, interrupt, spi_loader, sqlite, Error, Value};
-use crate::extension::{Extension, ExtensionEngine, Sandbox};
+use crate::extension::{Extension, ExtensionEngine, Sandbox, SQLITE_ERROR};
 use crate::{conflicts, loader};
 use crate::locks::FileLocks;
 
-/// SQLITE_ERROR.
-const SQLITE_ERROR: i32 = 1;
 
 /// Components from this size on get a notice while they compile.
 const LARGE_COMPONENT: usize = 2 << 20;

@@ -67,11 +67,6 @@ pub struct CollationDef {
     pub compare: fn(&str, &str) -> Ordering,
 }
 
-/// Implemented by `#[sqlite_scalar]` on a type named like the function.
-pub trait ScalarFunction {
-    const DEF: ScalarDef;
-}
-
 /// Implemented by `#[sqlite_aggregate]` on the aggregate's state type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a SQL aggregate",
@@ -80,11 +75,6 @@ pub trait ScalarFunction {
 )]
 pub trait AggregateFunction {
     const DEF: AggregateDef;
-}
-
-/// Implemented by `#[sqlite_collation]` on a type named like the function.
-pub trait CollationFunction {
-    const DEF: CollationDef;
 }
 
 /// Everything one extension exports; built by `export_extension!`.

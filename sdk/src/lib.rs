@@ -24,10 +24,7 @@ mod table;
 mod value;
 
 pub use error::Error;
-pub use extension::{
-    AggregateDef, AggregateFunction, CollationDef, CollationFunction, ExtensionDef, FunctionFlags,
-    ScalarDef, ScalarFunction,
-};
+pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef, FunctionFlags, ScalarDef};
 pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
 pub use table::{open_cursors, IntoRow, IntoRowResult, Rows, TableFunctionDef};
 pub use value::{ArgError, FromValue, IntoValue, Value};

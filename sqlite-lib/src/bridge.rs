@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use sqlink_dispatch_bridge::{self as bridge, Bridge, DispatchError, Dispatcher, FunctionFlags, ValueRef};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, FunctionFlags, SqlError, ValueRef};
 
 use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::dispatch;
@@ -41,28 +41,28 @@ fn result(value: types::ValueResult) -> bridge::Value {
     }
 }
 
-fn error(e: types::Error) -> DispatchError {
-    DispatchError { code: e.code, message: e.message }
+fn error(e: types::Error) -> SqlError {
+    SqlError { code: e.code, message: e.message }
 }
 
 impl Dispatcher for HostDispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, DispatchError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
         dispatch::scalar_call(ext, id, &params(args)).map(result).map_err(error)
     }
 
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
         dispatch::aggregate_step(ext, id, context, &params(args)).map_err(error)
     }
 
-    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, DispatchError> {
+    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
         dispatch::aggregate_value(ext, id, context).map(result).map_err(error)
     }
 
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), DispatchError> {
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
         dispatch::aggregate_inverse(ext, id, context, &params(args)).map_err(error)
     }
 
-    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, DispatchError> {
+    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
         dispatch::aggregate_finalize(ext, id, context).map(result).map_err(error)
     }
 
@@ -70,11 +70,11 @@ impl Dispatcher for HostDispatcher {
         dispatch::collation_compare(ext, id, a, b)
     }
 
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, DispatchError> {
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
         dispatch::table_open(ext, id, &params(args)).map_err(error)
     }
 
-    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, DispatchError> {
+    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
         let rows = dispatch::table_next(ext, cursor, max_rows).map_err(error)?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
     }
@@ -92,7 +92,7 @@ fn flags(flags: types::FunctionFlags) -> FunctionFlags {
     }
 }
 
-fn wit_error(e: bridge::BridgeError) -> types::Error {
+fn wit_error(e: bridge::SqlError) -> types::Error {
     types::Error { code: e.code, message: e.message }
 }
 

@@ -38,10 +38,8 @@ use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
 
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};
 use crate::conflicts;
-use crate::extension::{Extension, ExtensionEngine, Sandbox};
+use crate::extension::{Extension, ExtensionEngine, Sandbox, SQLITE_ERROR};
 
-/// SQLITE_ERROR.
-const SQLITE_ERROR: i32 = 1;
 
 /// One extension instance, shared by every function it registered on a connection.
 type Shared = Arc<Mutex<Extension>>;
