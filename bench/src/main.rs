@@ -10,6 +10,7 @@
 //! loaded like any other), so there is no separate (d). Each cell is the minimum and the
 //! median of several repetitions, (a) and (b) interleaved, as this machine is shared and
 //! noisy. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,8 @@
 //! The sqlink REPL: behaves like the sqlite3 shell and talks only to `sqlink:wasm/spi`,
 //! `spi-loader` and `dispatch-bridge`. Two ways in: `wasi:cli/run` reads stdin (the native
 //! host), `session` takes one call per line or SQL batch (the browser).
+// Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
+#![deny(unsafe_code)]
 
 mod commands;
 mod dump;
@@ -10,6 +12,7 @@ mod output;
 mod session;
 mod shell;
 
+#[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
         path: ["../wit/extension", "../wit/runtime"],
@@ -33,4 +36,9 @@ impl bindings::exports::wasi::cli::run::Guest for Cli {
     }
 }
 
-bindings::export!(Cli with_types_in bindings);
+// The export glue is wit-bindgen's canonical ABI code, expanded here.
+#[allow(unsafe_code)]
+mod exports {
+    use super::{bindings, Cli};
+    bindings::export!(Cli with_types_in bindings);
+}

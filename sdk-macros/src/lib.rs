@@ -1,5 +1,6 @@
 //! Attribute macros of `sqlink-sdk`. The code generation lives in [`codegen`], which works on
 //! `proc_macro2` tokens so it can be unit-tested; these entry points only convert tokens.
+#![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 

@@ -17,6 +17,8 @@
 //!
 //! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
 //! a component that `sqlink` loads with `.load path/to/strings.wasm`.
+// Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
+#![deny(unsafe_code)]
 
 mod error;
 mod extension;
@@ -32,6 +34,7 @@ pub use value::{ArgError, FromValue, IntoValue, Value};
 /// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
 /// they are public so that `export_extension!` can name them from another crate.
 #[doc(hidden)]
+#[allow(unsafe_code)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "wit",

@@ -1,5 +1,6 @@
 //! `cargo xtask build | run | test`: builds the wasm components, composes the runtime with
 //! wac, builds the native host, and runs things.
+#![forbid(unsafe_code)]
 
 mod compose;
 mod toolchain;
