@@ -148,7 +148,7 @@ fn native_connection(rows: u64) -> Result<Connection> {
     })?;
     conn.create_scalar_function("to_snake_case", 1, det, |ctx| {
         Ok(match ctx.get_raw(0) {
-            ValueRef::Text(b) => snake_ext::to_snake_case(std::str::from_utf8(b).ok()),
+            ValueRef::Text(b) => std::str::from_utf8(b).ok().map(snake_ext::to_snake_case),
             _ => None,
         })
     })?;

@@ -8,8 +8,10 @@ mod codegen;
 
 /// Turn a plain Rust function into a SQL scalar function.
 ///
-/// Options: `name = "sql_name"`, `deterministic`, `direct_only`, `innocuous`.
-/// The arity is the number of parameters; a single `&[Value]` parameter takes any number.
+/// Options: `name = "sql_name"`, `deterministic`, `direct_only`, `innocuous`, and `strict`
+/// (never called with a NULL argument: NULL in gives NULL out, so parameters need no
+/// `Option`). The arity is the number of parameters; a single `&[Value]` parameter takes any
+/// number.
 /// The doc comment becomes the function's documentation in the extension's metadata.
 #[proc_macro_attribute]
 pub fn sqlite_scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -20,8 +22,8 @@ pub fn sqlite_scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The block defines `fn step(&mut self, args…)` and `fn finalize(self) -> T`; with
 /// `fn value(&self) -> T` and `fn inverse(&mut self, args…)` as well it is a window
-/// function. Options as for `sqlite_scalar`; the default name is the type's name in
-/// snake_case.
+/// function. Options as for `sqlite_scalar` but `strict`; the default name is the type's
+/// name in snake_case.
 #[proc_macro_attribute]
 pub fn sqlite_aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
     codegen::aggregate(attr.into(), item.into()).into()

@@ -3,10 +3,10 @@
 //! ```ignore
 //! use sqlink_sdk::sqlite_scalar;
 //!
-//! /// Reverse a string.
-//! #[sqlite_scalar(deterministic)]
-//! fn reverse(s: Option<&str>) -> Option<String> {
-//!     s.map(|s| s.chars().rev().collect())
+//! /// Reverse a string. `strict`: NULL gives NULL without a call.
+//! #[sqlite_scalar(deterministic, strict)]
+//! fn reverse(s: &str) -> String {
+//!     s.chars().rev().collect()
 //! }
 //!
 //! sqlink_sdk::export_extension! {

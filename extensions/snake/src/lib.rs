@@ -1,5 +1,5 @@
 //! Case conversion with `heck`: `to_snake_case('HelloWorld')` is 'hello_world'; the `snake`
-//! collation orders strings by that form.
+//! collation orders strings by that form. The functions are `strict`: NULL in, NULL out.
 
 use std::cmp::Ordering;
 
@@ -10,45 +10,45 @@ use heck::{
 use sqlink_sdk::{export_extension, sqlite_collation, sqlite_scalar};
 
 /// 'HelloWorld' → 'hello_world'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_snake_case(x: Option<&str>) -> Option<String> {
-    x.map(ToSnakeCase::to_snake_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_snake_case(x: &str) -> String {
+    x.to_snake_case()
 }
 
 /// 'HelloWorld' → 'hello-world'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_kebab_case(x: Option<&str>) -> Option<String> {
-    x.map(ToKebabCase::to_kebab_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_kebab_case(x: &str) -> String {
+    x.to_kebab_case()
 }
 
 /// 'hello_world' → 'helloWorld'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_lower_camel_case(x: Option<&str>) -> Option<String> {
-    x.map(ToLowerCamelCase::to_lower_camel_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_lower_camel_case(x: &str) -> String {
+    x.to_lower_camel_case()
 }
 
 /// 'hello_world' → 'HelloWorld'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_upper_camel_case(x: Option<&str>) -> Option<String> {
-    x.map(ToUpperCamelCase::to_upper_camel_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_upper_camel_case(x: &str) -> String {
+    x.to_upper_camel_case()
 }
 
 /// 'HelloWorld' → 'HELLO_WORLD'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_shouty_snake_case(x: Option<&str>) -> Option<String> {
-    x.map(ToShoutySnakeCase::to_shouty_snake_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_shouty_snake_case(x: &str) -> String {
+    x.to_shouty_snake_case()
 }
 
 /// 'hello_world' → 'Hello World'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_title_case(x: Option<&str>) -> Option<String> {
-    x.map(ToTitleCase::to_title_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_title_case(x: &str) -> String {
+    x.to_title_case()
 }
 
 /// 'hello_world' → 'Hello-World'.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn to_train_case(x: Option<&str>) -> Option<String> {
-    x.map(ToTrainCase::to_train_case)
+#[sqlite_scalar(deterministic, innocuous, strict)]
+pub fn to_train_case(x: &str) -> String {
+    x.to_train_case()
 }
 
 /// Compares strings by their snake_case form, so 'HelloWorld' = 'hello_world'.
@@ -73,19 +73,28 @@ export_extension! {
 
 #[cfg(test)]
 mod tests {
+    use sqlink_sdk::Value;
+
     use super::*;
 
     #[test]
     fn every_style() {
-        let s = Some("HelloWorld");
-        assert_eq!(to_snake_case(s).as_deref(), Some("hello_world"));
-        assert_eq!(to_kebab_case(s).as_deref(), Some("hello-world"));
-        assert_eq!(to_lower_camel_case(Some("hello_world")).as_deref(), Some("helloWorld"));
-        assert_eq!(to_upper_camel_case(Some("hello_world")).as_deref(), Some("HelloWorld"));
-        assert_eq!(to_shouty_snake_case(s).as_deref(), Some("HELLO_WORLD"));
-        assert_eq!(to_title_case(Some("hello_world")).as_deref(), Some("Hello World"));
-        assert_eq!(to_train_case(Some("hello_world")).as_deref(), Some("Hello-World"));
-        assert_eq!(to_snake_case(None), None);
+        let s = "HelloWorld";
+        assert_eq!(to_snake_case(s), "hello_world");
+        assert_eq!(to_kebab_case(s), "hello-world");
+        assert_eq!(to_lower_camel_case("hello_world"), "helloWorld");
+        assert_eq!(to_upper_camel_case("hello_world"), "HelloWorld");
+        assert_eq!(to_shouty_snake_case(s), "HELLO_WORLD");
+        assert_eq!(to_title_case("hello_world"), "Hello World");
+        assert_eq!(to_train_case("hello_world"), "Hello-World");
+    }
+
+    #[test]
+    fn strict_gives_null_for_null_without_calling() {
+        let call = __sqlink_scalar_to_snake_case.call;
+        assert_eq!(call(&[Value::Null]), Ok(Value::Null));
+        assert_eq!(call(&[Value::Text("HelloWorld".into())]), Ok(Value::Text("hello_world".into())));
+        assert!(call(&[Value::Integer(1)]).is_err(), "a wrong type is still an error");
     }
 
     #[test]

@@ -10,12 +10,12 @@ use syn::spanned::Spanned;
 use syn::{ImplItem, ImplItemFn, ItemImpl};
 
 use super::doc_line;
-use super::options::Options;
+use super::options::{Options, Target};
 use super::params::{check_generics, classify};
 use super::returns::{sql_result, step_result};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let options = Options::parse(attr, true)?;
+    let options = Options::parse(attr, Target::Aggregate)?;
     let block: ItemImpl = syn::parse2(item).map_err(|e| {
         syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type")
     })?;

@@ -4,12 +4,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 
-use super::options::Options;
+use super::options::{Options, Target};
 use super::params::{check_generics, classify, Params};
 use super::{collation_def_ident, doc_line};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let options = Options::parse(attr, false)?;
+    let options = Options::parse(attr, Target::Collation)?;
     let function: syn::ItemFn = syn::parse2(item).map_err(|e| {
         syn::Error::new(e.span(), "#[sqlite_collation] goes on a function")
     })?;

@@ -1,4 +1,4 @@
-//! `name = "…"`, `deterministic`, `direct_only`, `innocuous`.
+//! `name = "…"`, `deterministic`, `direct_only`, `innocuous`, and for scalars `strict`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,15 +12,40 @@ pub struct Options {
     pub deterministic: bool,
     pub direct_only: bool,
     pub innocuous: bool,
+    /// Never called with a NULL argument: NULL in gives NULL out.
+    pub strict: bool,
+}
+
+/// What the attribute is on, which decides the options it takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Scalar,
+    Aggregate,
+    /// A name only.
+    Collation,
+}
+
+impl Target {
+    fn expected(self) -> &'static str {
+        match self {
+            Target::Scalar => "`name = \"…\"`, `deterministic`, `direct_only`, `innocuous` or `strict`",
+            Target::Aggregate => "`name = \"…\"`, `deterministic`, `direct_only` or `innocuous`",
+            Target::Collation => "`name = \"…\"`",
+        }
+    }
 }
 
 impl Options {
-    /// Parse the attribute's arguments; `with_flags` is false for collations, which take
-    /// only a name.
-    pub fn parse(attr: TokenStream, with_flags: bool) -> syn::Result<Options> {
+    /// Parse the attribute's arguments. An option the target does not take, or one given
+    /// twice, is an error at its span.
+    pub fn parse(attr: TokenStream, target: Target) -> syn::Result<Options> {
         let mut options = Options::default();
+        let with_flags = target != Target::Collation;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("name") {
+                if options.name.is_some() {
+                    return Err(meta.error("`name` is given twice"));
+                }
                 let name: LitStr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(e.span(), "expected a string: name = \"sql_name\"")
                 })?;
@@ -33,19 +58,17 @@ impl Options {
                 options.name = Some(name);
                 return Ok(());
             }
-            let flag = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
+            let key = meta.path.get_ident().map(|i| i.to_string());
+            let flag = match key.as_deref() {
                 Some("deterministic") if with_flags => &mut options.deterministic,
                 Some("direct_only") if with_flags => &mut options.direct_only,
                 Some("innocuous") if with_flags => &mut options.innocuous,
-                _ => {
-                    let expected = if with_flags {
-                        "`name = \"…\"`, `deterministic`, `direct_only` or `innocuous`"
-                    } else {
-                        "`name = \"…\"`"
-                    };
-                    return Err(meta.error(format!("unknown option; expected {expected}")));
-                }
+                Some("strict") if target == Target::Scalar => &mut options.strict,
+                _ => return Err(meta.error(format!("unknown option; expected {}", target.expected()))),
             };
+            if *flag {
+                return Err(meta.error(format!("`{}` is given twice", key.unwrap_or_default())));
+            }
             *flag = true;
             Ok(())
         });
@@ -72,16 +95,24 @@ mod tests {
 
     #[test]
     fn parses_name_and_flags() {
-        let o = Options::parse(quote!(name = "my_fn", deterministic, innocuous), true).unwrap();
+        let o = Options::parse(quote!(name = "my_fn", deterministic, innocuous), Target::Scalar).unwrap();
         assert_eq!(o.sql_name("x".into()), "my_fn");
-        assert!(o.deterministic && o.innocuous && !o.direct_only);
+        assert!(o.deterministic && o.innocuous && !o.direct_only && !o.strict);
+        assert!(Options::parse(quote!(strict), Target::Scalar).unwrap().strict);
     }
 
     #[test]
-    fn rejects_unknown_options_and_bad_names() {
-        assert!(Options::parse(quote!(fast), true).is_err());
-        assert!(Options::parse(quote!(deterministic), false).is_err());
-        assert!(Options::parse(quote!(name = "1abc"), true).is_err());
-        assert!(Options::parse(quote!(name = 3), true).is_err());
+    fn rejects_unknown_repeated_and_misplaced_options_and_bad_names() {
+        let error = |attr, target| Options::parse(attr, target).err().map(|e| e.to_string());
+        assert_eq!(
+            error(quote!(fast), Target::Scalar).as_deref(),
+            Some("unknown option; expected `name = \"…\"`, `deterministic`, `direct_only`, `innocuous` or `strict`")
+        );
+        assert!(error(quote!(deterministic), Target::Collation).is_some());
+        assert!(error(quote!(strict), Target::Aggregate).is_some(), "strict is for scalars");
+        assert_eq!(error(quote!(deterministic, deterministic), Target::Scalar).as_deref(), Some("`deterministic` is given twice"));
+        assert_eq!(error(quote!(name = "a", name = "b"), Target::Aggregate).as_deref(), Some("`name` is given twice"));
+        assert!(error(quote!(name = "1abc"), Target::Scalar).is_some());
+        assert!(error(quote!(name = 3), Target::Scalar).is_some());
     }
 }

@@ -4,13 +4,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 
-use super::options::Options;
+use super::options::{Options, Target};
 use super::params::{check_generics, classify};
 use super::returns::sql_result;
 use super::{doc_line, scalar_def_ident};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let options = Options::parse(attr, true)?;
+    let options = Options::parse(attr, Target::Scalar)?;
     let function: syn::ItemFn = syn::parse2(item).map_err(|e| {
         syn::Error::new(e.span(), "#[sqlite_scalar] goes on a function")
     })?;
@@ -31,6 +31,14 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let doc = doc_line(&function.attrs);
     let (bindings, passed) = params.conversions(&sql_name);
     let result = sql_result(&sig.output, quote!(#ident(#(#passed),*)));
+    // `strict`: SQL's NULL in, NULL out, without calling the function.
+    let strict = options.strict.then(|| {
+        quote! {
+            if args.iter().any(|arg| matches!(arg, ::sqlink_sdk::Value::Null)) {
+                return ::core::result::Result::Ok(::sqlink_sdk::Value::Null);
+            }
+        }
+    });
     let def_ident = scalar_def_ident(ident);
     let vis = &function.vis;
 
@@ -43,6 +51,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             fn call(
                 args: &[::sqlink_sdk::Value],
             ) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
+                #strict
                 #bindings
                 #result
             }
