@@ -16,9 +16,7 @@ const ARTIFACTS: &[(&str, &str)] = &[
 fn main() {
     println!("cargo:rerun-if-env-changed=SQLINK_WASM_DIR");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let dir = std::env::var_os("SQLINK_WASM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("../target/wasm"));
+    let dir = std::env::var_os("SQLINK_WASM_DIR").map(PathBuf::from).unwrap_or_else(|| manifest.join("../target/wasm"));
     let mut code = String::new();
     for (name, file) in ARTIFACTS {
         let path = dir.join(file);

@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
+use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::Connection;
 use sqlink_host::cache::ComponentCache;
-use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
 use sqlink_host::embed::Extensions;
 use sqlink_host::embedded;
+use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
 
 /// A benchmarked function: its SQL call and the extension providing it.
 struct Case {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection, spi_loader};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
-use crate::format::{sql_string, Mode};
+use crate::format::{Mode, sql_string};
 use crate::shell::{Flow, Shell};
 
 /// Each command's usage and what it does, as `.help` shows them.
@@ -19,7 +19,10 @@ const HELP: &[(&str, &str)] = &[
     (".help ?COMMAND?", "Show this message, or the help for COMMAND"),
     (".import [--csv] [--skip N] FILE TABLE", "Import data from FILE into TABLE (created from the header row if missing)"),
     (".indexes ?TABLE?", "Show the names of indexes, optionally only those on TABLE"),
-    (".load NAME|PATH [--override]", "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser); --override lets it replace SQLite's own functions of the same names"),
+    (
+        ".load NAME|PATH [--override]",
+        "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser); --override lets it replace SQLite's own functions of the same names",
+    ),
     (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
     (".nullvalue TEXT", "Show NULL values as TEXT"),
     (".once FILE", "Send the output of the next command only to FILE"),
@@ -40,10 +43,7 @@ const HELP: &[(&str, &str)] = &[
 /// `.help` text for the commands whose name starts with `prefix` (all without one).
 fn help(prefix: Option<&str>) -> Option<String> {
     let prefix = prefix.map(|p| p.trim_start_matches('.'));
-    let matching: Vec<_> = HELP
-        .iter()
-        .filter(|(usage, _)| prefix.is_none_or(|p| usage[1..].starts_with(p)))
-        .collect();
+    let matching: Vec<_> = HELP.iter().filter(|(usage, _)| prefix.is_none_or(|p| usage[1..].starts_with(p))).collect();
     if matching.is_empty() {
         return None;
     }
@@ -355,9 +355,7 @@ impl Shell {
             result = result.and_then(|()| dispatch_bridge::register_host_scalar(handle, &f.name, f.arity, f.flags, f.id));
         }
         for f in &info.aggregates {
-            result = result.and_then(|()| {
-                dispatch_bridge::register_host_aggregate(handle, &f.name, f.arity, f.flags, f.id, f.window)
-            });
+            result = result.and_then(|()| dispatch_bridge::register_host_aggregate(handle, &f.name, f.arity, f.flags, f.id, f.window));
         }
         for c in &info.collations {
             result = result.and_then(|()| dispatch_bridge::register_host_collation(handle, &c.name, c.id));
@@ -458,7 +456,10 @@ mod tests {
 
     #[test]
     fn help_for_one_command() {
-        assert_eq!(help(Some("dump")).unwrap(), ".dump ?PATTERN?      Render the database (or the tables matching a LIKE pattern) as SQL\n");
+        assert_eq!(
+            help(Some("dump")).unwrap(),
+            ".dump ?PATTERN?      Render the database (or the tables matching a LIKE pattern) as SQL\n"
+        );
         assert!(help(Some("nothing")).is_none());
         assert!(help(None).unwrap().lines().count() >= HELP.len());
     }

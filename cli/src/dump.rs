@@ -3,7 +3,7 @@
 
 use crate::bindings::sqlink::wasm::spi;
 use crate::format::sql_literal;
-use crate::shell::{Shell, PAGE_ROWS};
+use crate::shell::{PAGE_ROWS, Shell};
 
 impl Shell {
     /// Tables (schema, then rows), then indexes, triggers and views, in one transaction.
@@ -23,9 +23,8 @@ impl Shell {
                 false
             }
         };
-        let others = format!(
-            "SELECT sql FROM sqlite_schema AS o WHERE ({filter}) AND sql NOT NULL AND type IN ('index', 'trigger', 'view')"
-        );
+        let others =
+            format!("SELECT sql FROM sqlite_schema AS o WHERE ({filter}) AND sql NOT NULL AND type IN ('index', 'trigger', 'view')");
         match self.query_text(&others) {
             Ok(rows) => rows.iter().for_each(|row| self.output.line(&format!("{};", row[0]))),
             Err(e) => {

@@ -264,8 +264,7 @@ impl<'a> Printer<'a> {
             Mode::Insert => {
                 let _ = write!(out, "INSERT INTO {}", crate::bindings::sqlink::wasm::spi::sql_identifier(&s.insert_table));
                 if s.headers {
-                    let names: Vec<String> =
-                        self.columns.iter().map(|c| crate::bindings::sqlink::wasm::spi::sql_identifier(c)).collect();
+                    let names: Vec<String> = self.columns.iter().map(|c| crate::bindings::sqlink::wasm::spi::sql_identifier(c)).collect();
                     let _ = write!(out, "({})", names.join(","));
                 }
                 let cells: Vec<String> = row.iter().map(|v| sql_literal(v, true)).collect();
@@ -356,9 +355,8 @@ fn grid(out: &mut String, mode: Mode, columns: &[String], rows: &[Vec<String>]) 
     let split = |cells: &[String]| cells.iter().map(|c| display_lines(c)).collect::<Vec<_>>();
     let header = split(columns);
     let body: Vec<Vec<Vec<String>>> = rows.iter().map(|r| split(r)).collect();
-    let widths: Vec<usize> = (0..columns.len())
-        .map(|i| body.iter().chain([&header]).flat_map(|r| r[i].iter().map(|l| width(l))).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> =
+        (0..columns.len()).map(|i| body.iter().chain([&header]).flat_map(|r| r[i].iter().map(|l| width(l))).max().unwrap_or(0)).collect();
     let (h, v) = if mode == Mode::Box { ('─', '│') } else { ('-', '|') };
     let rule = |out: &mut String, left: char, mid: char, right: char| {
         out.push(left);

@@ -3,8 +3,8 @@
 //! with TEXT columns, every field is inserted as text (empty fields as ''), a short row is
 //! filled with NULL and a long one cut, each with a warning naming the line.
 
-use crate::format::sql_string;
 use crate::bindings::sqlink::wasm::spi;
+use crate::format::sql_string;
 use crate::shell::Shell;
 
 const USAGE: &str = "usage: .import [--csv] [--skip N] FILE TABLE";
@@ -29,7 +29,9 @@ impl Shell {
             }
         }
         let [file, table] = positional[..] else { return self.error(USAGE) };
-        let delimiter = if csv_mode { b',' } else {
+        let delimiter = if csv_mode {
+            b','
+        } else {
             match self.settings.column_separator.as_bytes() {
                 [byte] => *byte,
                 [] => return self.error("non-null column separator required for import"),
@@ -56,9 +58,7 @@ impl Shell {
         let quoted = spi::sql_identifier(table);
         let exists = !self.query_text(&format!("SELECT 1 FROM pragma_table_info({})", sql_string(table)))?.is_empty();
         let columns = if exists {
-            self.query_text(&format!("SELECT count(*) FROM pragma_table_info({})", sql_string(table)))?[0][0]
-                .parse::<usize>()
-                .unwrap_or(0)
+            self.query_text(&format!("SELECT count(*) FROM pragma_table_info({})", sql_string(table)))?[0][0].parse::<usize>().unwrap_or(0)
         } else {
             let Some(header) = records.next() else { return Ok(()) };
             let (header, _) = header.map_err(|e| format!("{file}: {e}"))?;
@@ -91,9 +91,7 @@ impl Shell {
             } else if record.len() > columns {
                 self.warn(&format!("{file}:{line}: expected {columns} columns but found {} - extras ignored", record.len()));
             }
-            let values: Vec<String> = (0..columns)
-                .map(|i| record.get(i).map_or_else(|| String::from("NULL"), sql_string))
-                .collect();
+            let values: Vec<String> = (0..columns).map(|i| record.get(i).map_or_else(|| String::from("NULL"), sql_string)).collect();
             self.query_text(&format!("INSERT INTO {table} VALUES({})", values.join(",")))?;
         }
         Ok(())

@@ -6,8 +6,8 @@
 
 mod commands;
 mod dump;
-mod import;
 mod format;
+mod import;
 mod output;
 mod session;
 mod shell;
@@ -39,6 +39,6 @@ impl bindings::exports::wasi::cli::run::Guest for Cli {
 // The export glue is wit-bindgen's canonical ABI code, expanded here.
 #[allow(unsafe_code)]
 mod exports {
-    use super::{bindings, Cli};
+    use super::{Cli, bindings};
     bindings::export!(Cli with_types_in bindings);
 }

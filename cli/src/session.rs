@@ -3,12 +3,12 @@
 
 use std::cell::RefCell;
 
+use crate::Cli;
 use crate::bindings::exports::sqlink::wasm::session::{Guest, LineResult, StatementResult};
 use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::Connection;
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::shell::{Flow, Output, Shell};
-use crate::Cli;
 
 thread_local! {
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };

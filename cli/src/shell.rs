@@ -3,9 +3,9 @@
 use std::io::BufRead;
 use std::time::Instant;
 
+use crate::bindings::exports::sqlink::wasm::session::StatementResult;
 use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
-use crate::bindings::exports::sqlink::wasm::session::StatementResult;
 use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Printer, Settings};
 pub use crate::output::Output;
@@ -58,9 +58,7 @@ impl Shell {
                 Some("bail") => bail = true,
                 Some("header") | Some("headers") => settings.headers = true,
                 Some("noheader") => settings.headers = false,
-                Some("nullvalue") => {
-                    settings.null_value = iter.next().ok_or("-nullvalue needs an argument")?.clone()
-                }
+                Some("nullvalue") => settings.null_value = iter.next().ok_or("-nullvalue needs an argument")?.clone(),
                 Some("help") => return Err(USAGE.to_owned()),
                 Some(name) if !name.is_empty() => {
                     if !settings.set_mode(name, None) {
@@ -295,11 +293,7 @@ fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
 }
 
 /// Compile and hand over each statement of `sql` in turn; stops at the first error.
-fn each_statement(
-    conn: &Connection,
-    sql: &str,
-    mut each: impl FnMut(&Statement) -> Result<(), String>,
-) -> Result<(), String> {
+fn each_statement(conn: &Connection, sql: &str, mut each: impl FnMut(&Statement) -> Result<(), String>) -> Result<(), String> {
     let mut rest = sql;
     while !rest.trim().is_empty() {
         let prepared = conn.prepare(rest).map_err(|e| e.message)?;
@@ -312,11 +306,7 @@ fn each_statement(
 }
 
 pub fn banner() -> String {
-    format!(
-        "sqlink {} (SQLite {})\nEnter \".help\" for usage hints.",
-        env!("CARGO_PKG_VERSION"),
-        spi::sqlite_version()
-    )
+    format!("sqlink {} (SQLite {})\nEnter \".help\" for usage hints.", env!("CARGO_PKG_VERSION"), spi::sqlite_version())
 }
 
 /// Relative paths are relative to the host's working directory; SQLite's special names

@@ -1,16 +1,15 @@
 //! Which extension functions exist, and on which connections they are installed.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::{c_int, c_void, CStr, CString};
+use std::ffi::{CStr, CString, c_int, c_void};
 use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
-use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
+use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::{self, ModuleData};
 use crate::{Dispatcher, FunctionFlags, SqlError};
-
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -117,7 +116,14 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     }
 
     /// A table function `name` with these result columns and (required) parameters.
-    pub fn register_table(&mut self, ext: u32, name: &str, func_id: u32, columns: &[String], parameters: &[String]) -> Result<(), SqlError> {
+    pub fn register_table(
+        &mut self,
+        ext: u32,
+        name: &str,
+        func_id: u32,
+        columns: &[String],
+        parameters: &[String],
+    ) -> Result<(), SqlError> {
         self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
@@ -177,7 +183,13 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             // SAFETY: `db` is open (attach's contract); the module struct lives inside the
             // client data, which SQLite frees through destroy_module, also when it fails.
             let rc = unsafe {
-                ffi::sqlite3_create_module_v2(db, registration.name.as_ptr(), module, Box::into_raw(data).cast::<c_void>(), Some(vtab::destroy_module::<D>))
+                ffi::sqlite3_create_module_v2(
+                    db,
+                    registration.name.as_ptr(),
+                    module,
+                    Box::into_raw(data).cast::<c_void>(),
+                    Some(vtab::destroy_module::<D>),
+                )
             };
             if rc != ffi::SQLITE_OK {
                 return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
@@ -253,11 +265,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         } else {
             Err(SqlError {
                 code: rc,
-                message: format!(
-                    "cannot register {}: {}",
-                    registration.name.to_string_lossy(),
-                    unsafe { trampolines::errmsg(db) }
-                ),
+                message: format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) }),
             })
         }
     }

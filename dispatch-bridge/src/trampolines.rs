@@ -1,7 +1,7 @@
 //! The `extern "C"` callbacks SQLite calls, and the conversions on each side of them.
 
-use std::ffi::{c_char, c_int, c_void, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -78,12 +78,9 @@ pub(crate) unsafe fn set_result(ctx: *mut ffi::sqlite3_context, value: Value) {
                 ffi::SQLITE_TRANSIENT(),
                 ffi::SQLITE_UTF8 as u8,
             ),
-            Value::Blob(blob) => ffi::sqlite3_result_blob64(
-                ctx,
-                blob.as_ptr().cast::<c_void>(),
-                blob.len() as u64,
-                ffi::SQLITE_TRANSIENT(),
-            ),
+            Value::Blob(blob) => {
+                ffi::sqlite3_result_blob64(ctx, blob.as_ptr().cast::<c_void>(), blob.len() as u64, ffi::SQLITE_TRANSIENT())
+            }
         }
     }
 }
@@ -129,11 +126,7 @@ unsafe fn finish(ctx: *mut ffi::sqlite3_context, result: Result<Value, SqlError>
     }
 }
 
-pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(
-    ctx: *mut ffi::sqlite3_context,
-    argc: c_int,
-    argv: *mut *mut ffi::sqlite3_value,
-) {
+pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     unsafe {
         guarded::<D>(ctx, || {
             let data = data::<D>(ctx);
@@ -163,11 +156,7 @@ unsafe fn aggregation(ctx: *mut ffi::sqlite3_context, create: bool) -> Option<u6
     }
 }
 
-pub(crate) unsafe extern "C" fn step<D: Dispatcher>(
-    ctx: *mut ffi::sqlite3_context,
-    argc: c_int,
-    argv: *mut *mut ffi::sqlite3_value,
-) {
+pub(crate) unsafe extern "C" fn step<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     unsafe {
         guarded::<D>(ctx, || {
             let data = data::<D>(ctx);
@@ -182,11 +171,7 @@ pub(crate) unsafe extern "C" fn step<D: Dispatcher>(
     }
 }
 
-pub(crate) unsafe extern "C" fn inverse<D: Dispatcher>(
-    ctx: *mut ffi::sqlite3_context,
-    argc: c_int,
-    argv: *mut *mut ffi::sqlite3_value,
-) {
+pub(crate) unsafe extern "C" fn inverse<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     unsafe {
         guarded::<D>(ctx, || {
             let data = data::<D>(ctx);
@@ -219,8 +204,7 @@ pub(crate) unsafe extern "C" fn finalize<D: Dispatcher>(ctx: *mut ffi::sqlite3_c
     unsafe {
         guarded::<D>(ctx, || {
             let data = data::<D>(ctx);
-            let context = aggregation(ctx, false)
-                .unwrap_or_else(|| NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed));
+            let context = aggregation(ctx, false).unwrap_or_else(|| NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed));
             finish(ctx, data.dispatcher.aggregate_finalize(data.ext, data.id, context));
         })
     }

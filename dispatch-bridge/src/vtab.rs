@@ -3,8 +3,8 @@
 //! that xBestIndex requires, xFilter opens the extension's cursor, and rows cross a page
 //! at a time.
 
-use std::ffi::{c_char, c_int, c_void, CString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{CString, c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
@@ -334,11 +334,7 @@ unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut 
         let cursor = &*cursor.cast::<Cursor<D>>();
         let columns = (*cursor.data).columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
-        let value = if i < columns {
-            cursor.page.get(cursor.index).and_then(|row| row.get(i))
-        } else {
-            cursor.args.get(i - columns)
-        };
+        let value = if i < columns { cursor.page.get(cursor.index).and_then(|row| row.get(i)) } else { cursor.args.get(i - columns) };
         set_result(ctx, value.cloned().unwrap_or(Value::Null));
     }
     ffi::SQLITE_OK

@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
 use sqlink_dispatch_bridge::{Bridge, Dispatcher, FunctionFlags, SqlError, Value, ValueRef};
 
 const EXT: u32 = 7;
@@ -20,7 +20,6 @@ struct TestDispatcher {
     /// Rows handed out per `table_next` call, to see the pages.
     pages: RefCell<Vec<usize>>,
 }
-
 
 impl Dispatcher for TestDispatcher {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
@@ -200,9 +199,7 @@ fn aggregates_keep_groups_apart_and_always_finalize() {
 fn window_functions_use_value_and_inverse() {
     let (conn, _bridge) = setup();
     conn.execute_batch("CREATE TABLE w(x); INSERT INTO w VALUES (1),(2),(3),(4),(5);").unwrap();
-    let mut stmt = conn
-        .prepare("SELECT sum_i(x) OVER (ORDER BY x ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM w")
-        .unwrap();
+    let mut stmt = conn.prepare("SELECT sum_i(x) OVER (ORDER BY x ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM w").unwrap();
     let got: Vec<i64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(got, vec![1, 3, 6, 9, 12]);
 }

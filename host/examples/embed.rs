@@ -5,9 +5,9 @@
 
 use anyhow::{Context, Result};
 use sqlink_host::cache::ComponentCache;
-use sqlink_host::extension::{ExtensionEngine, Sandbox};
 use sqlink_host::embed::Extensions;
 use sqlink_host::embedded;
+use sqlink_host::extension::{ExtensionEngine, Sandbox};
 
 fn main() -> Result<()> {
     let bytes = match std::env::args().nth(1) {

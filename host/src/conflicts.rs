@@ -3,7 +3,7 @@
 //! these names without regard to ASCII case, and so do these checks. Every host that loads
 //! extensions (the REPL's runtime, `embed`, the loadable library) asks here.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 
 use crate::bindings::ExtensionInfo;
 
@@ -34,6 +34,8 @@ fn provided(info: &ExtensionInfo) -> Vec<(String, String)> {
         .map(|f| sig(&f.name, f.arity))
         .chain(info.aggregates.iter().map(|f| sig(&f.name, f.arity)))
         .chain(info.collations.iter().map(|c| (format!("collate {}", c.name.to_ascii_lowercase()), format!("collation {}", c.name))))
-        .chain(info.table_functions.iter().map(|t| (format!("table {}", t.name.to_ascii_lowercase()), format!("table function {}", t.name))))
+        .chain(
+            info.table_functions.iter().map(|t| (format!("table {}", t.name.to_ascii_lowercase()), format!("table function {}", t.name))),
+        )
         .collect()
 }

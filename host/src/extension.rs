@@ -6,17 +6,17 @@
 //! instance, so it is dropped and the next call instantiates afresh.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use wasmtime::component::{Component, InstancePre, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{aggregate_function, collation, metadata, scalar_function, table_function, Error, ExtensionInfo, Value};
+use crate::bindings::{Error, ExtensionInfo, Value, aggregate_function, collation, metadata, scalar_function, table_function};
 use crate::cache::ComponentCache;
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -201,7 +201,10 @@ fn root_cause(error: &anyhow::Error) -> String {
 fn is_memory_limit(trap: &anyhow::Error) -> bool {
     // Growth past the limiter's cap fails inside the guest allocator, which then aborts.
     let text = format!("{trap:?}");
-    text.contains("memory allocation") || text.contains("growing memory") || text.contains("forcing a memory growth failure") || text.contains("out of memory")
+    text.contains("memory allocation")
+        || text.contains("growing memory")
+        || text.contains("forcing a memory growth failure")
+        || text.contains("out of memory")
 }
 
 fn is_hostcall_fuel_exhausted(trap: &anyhow::Error) -> bool {
@@ -322,13 +325,18 @@ impl Extension {
     fn new_store(&self) -> Result<Store<ExtensionState>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(self.sandbox.memory_limit)
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = StoreLimitsBuilder::new().memory_size(self.sandbox.memory_limit).trap_on_grow_failure(true).build();
         // Instantiation and `describe` get one call's time, as every later call does.
         let ticks_left = self.deadline_ticks();
-        let state = ExtensionState { wasi, table: ResourceTable::new(), limits, stderr, ticks_left, interrupted: false, withheld: Withheld::default() };
+        let state = ExtensionState {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            stderr,
+            ticks_left,
+            interrupted: false,
+            withheld: Withheld::default(),
+        };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);
@@ -382,12 +390,7 @@ impl Extension {
 
     /// Run one call on the live instance (instantiating it first if the last one
     /// trapped). A trap drops the instance and becomes a SQL error naming the function.
-    fn invoke<R>(
-        &mut self,
-        kind: Kind,
-        id: u32,
-        call: impl FnOnce(&mut Live) -> wasmtime::Result<Result<R, Error>>,
-    ) -> Result<R, Error> {
+    fn invoke<R>(&mut self, kind: Kind, id: u32, call: impl FnOnce(&mut Live) -> wasmtime::Result<Result<R, Error>>) -> Result<R, Error> {
         if self.live.is_none() {
             match self.instantiate() {
                 Ok((live, _)) => self.live = Some(live),
@@ -431,7 +434,6 @@ impl Extension {
             None => failure,
         })
     }
-
 
     pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
         self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))
@@ -484,7 +486,11 @@ impl Extension {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no open cursor {cursor}", self.info.name) });
         };
         if generation != self.generation || self.live.is_none() {
-            let message = format!("{}: {}() stopped: the extension restarted after a failure", self.info.name, self.function_name(Kind::Table, function));
+            let message = format!(
+                "{}: {}() stopped: the extension restarted after a failure",
+                self.info.name,
+                self.function_name(Kind::Table, function)
+            );
             return Err(Error { code: SQLITE_ERROR, message });
         }
         self.invoke(Kind::Table, function, |live| match &live.table {
@@ -524,14 +530,16 @@ fn root_message(error: &anyhow::Error) -> String {
 fn validate(info: &ExtensionInfo) -> Result<()> {
     let valid_name = |n: &str| {
         let mut chars = n.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     if !valid_name(&info.name) {
         anyhow::bail!("the extension's name {:?} is not a valid identifier", info.name);
     }
     let mut seen = std::collections::HashSet::new();
-    let functions = info.scalars.iter().map(|f| (&f.name, f.arity, f.id, "scalar"))
+    let functions = info
+        .scalars
+        .iter()
+        .map(|f| (&f.name, f.arity, f.id, "scalar"))
         .chain(info.aggregates.iter().map(|f| (&f.name, f.arity, f.id, "aggregate")))
         .chain(info.collations.iter().map(|f| (&f.name, 0, f.id, "collation")));
     let mut ids = std::collections::HashSet::new();
@@ -543,7 +551,11 @@ fn validate(info: &ExtensionInfo) -> Result<()> {
             anyhow::bail!("{}: {name} has arity {arity}, outside -1..=127", info.name);
         }
         // SQLite matches function and collation names without regard to ASCII case.
-        let key = if kind == "collation" { format!("collation {}", name.to_ascii_lowercase()) } else { format!("{}/{arity}", name.to_ascii_lowercase()) };
+        let key = if kind == "collation" {
+            format!("collation {}", name.to_ascii_lowercase())
+        } else {
+            format!("{}/{arity}", name.to_ascii_lowercase())
+        };
         if !seen.insert(key) {
             anyhow::bail!("{}: {name} is declared twice", info.name);
         }
@@ -584,7 +596,8 @@ mod tests {
     use crate::bindings::sqlite::extension::types::CollationInfo;
 
     fn with_collations(names: &[&str]) -> ExtensionInfo {
-        let collations = names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
+        let collations =
+            names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
         ExtensionInfo { name: "x".into(), version: "1".into(), scalars: vec![], aggregates: vec![], collations, table_functions: vec![] }
     }
 

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use sqlink_host::cache::{self, ComponentCache};
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};

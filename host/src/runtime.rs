@@ -9,18 +9,17 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Store, UpdateDeadline};
-use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::FsPerms;
+use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{dispatch, file_locks, interrupt, spi_loader, sqlite, Error, Value};
-use crate::extension::{Extension, ExtensionEngine, Sandbox, SQLITE_ERROR};
-use crate::{conflicts, loader};
+use crate::bindings::{Error, Value, dispatch, file_locks, interrupt, spi_loader, sqlite};
+use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
-
+use crate::{conflicts, loader};
 
 /// Components from this size on get a notice while they compile.
 const LARGE_COMPONENT: usize = 2 << 20;
@@ -92,8 +91,8 @@ impl RuntimeState {
                 eprintln!("compiling {target} ({:.1} MB), cached after this", size as f64 / 1e6);
             }
         };
-        let extension = Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce)
-            .with_context(|| format!("cannot load {target}"))?;
+        let extension =
+            Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce).with_context(|| format!("cannot load {target}"))?;
         conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))?;
         let handle = self.next_handle;
         self.next_handle += 1;
@@ -102,18 +101,14 @@ impl RuntimeState {
     }
 
     fn extension(&mut self, handle: u32) -> Result<&mut Extension, Error> {
-        self.extensions.get_mut(&handle).map(|l| &mut l.extension).ok_or_else(|| Error {
-            code: SQLITE_ERROR,
-            message: format!("extension #{handle} is not loaded"),
-        })
+        self.extensions
+            .get_mut(&handle)
+            .map(|l| &mut l.extension)
+            .ok_or_else(|| Error { code: SQLITE_ERROR, message: format!("extension #{handle} is not loaded") })
     }
 
     fn describe(loaded: &Loaded) -> spi_loader::LoadedExtension {
-        spi_loader::LoadedExtension {
-            handle: loaded.handle,
-            source: loaded.source.clone(),
-            info: loaded.extension.info().clone(),
-        }
+        spi_loader::LoadedExtension { handle: loaded.handle, source: loaded.source.clone(), info: loaded.extension.info().clone() }
     }
 }
 
@@ -224,9 +219,8 @@ pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, st
     store.set_epoch_deadline(u64::MAX / 2);
 
     let linker = linker(engine.engine())?;
-    let command = Command::instantiate(&mut store, &component, &linker)
-        .map_err(anyhow::Error::from)
-        .context("instantiating the runtime")?;
+    let command =
+        Command::instantiate(&mut store, &component, &linker).map_err(anyhow::Error::from).context("instantiating the runtime")?;
     match command.wasi_cli_run().call_run(&mut store) {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),

@@ -17,16 +17,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
+use wasmtime::Engine;
+use wasmtime::StoreContextMut;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker, Resource, ResourceType};
-use wasmtime::StoreContextMut;
-use wasmtime::Engine;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::p2::DynPollable;
-use wasmtime_wasi_io::streams::{DynInputStream, DynOutputStream};
 use wasmtime_wasi::filesystem::Descriptor;
+use wasmtime_wasi::p2::DynPollable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiView};
+use wasmtime_wasi_io::streams::{DynInputStream, DynOutputStream};
 
 use crate::inspect::unversioned;
 
@@ -326,9 +326,10 @@ mod tests {
     #[test]
     fn every_wasi_interface_links_and_an_unknown_one_is_refused_by_name() {
         let sandbox = Sandbox::default();
-        let wasi: Vec<String> = ["wasi:sockets/tcp@0.2.9", "wasi:http/types@0.2.10", "wasi:clocks/wall-clock@0.2.0", "sqlite:extension/types@0.1.0"]
-            .map(String::from)
-            .to_vec();
+        let wasi: Vec<String> =
+            ["wasi:sockets/tcp@0.2.9", "wasi:http/types@0.2.10", "wasi:clocks/wall-clock@0.2.0", "sqlite:extension/types@0.1.0"]
+                .map(String::from)
+                .to_vec();
         assert!(sandbox.check_import_names(&wasi).is_ok());
         let unknown = vec![String::from("acme:gadget/api@1.0.0")];
         assert_eq!(

@@ -30,11 +30,7 @@ fn median(xs: &[f64]) -> f64 {
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
+    if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
 }
 
 fn assert_close(actual: &str, expected: Option<f64>, what: &str) {
@@ -119,7 +115,8 @@ SELECT md5_agg(x) IS NULL FROM (SELECT NULL x);
 
 #[test]
 fn snake_collation_in_order_by_and_a_unique_index() {
-    let run = sqlink(".load snake
+    let run = sqlink(
+        ".load snake
 SELECT 'HelloWorld' = 'hello_world' COLLATE snake, 'HelloWorld' = 'hello_world';
 SELECT column1 FROM (VALUES ('b_c'), ('BA'), ('aB'), ('A_a')) ORDER BY column1 COLLATE snake;
 CREATE TABLE names(n TEXT COLLATE snake UNIQUE);
@@ -131,23 +128,23 @@ CREATE TABLE tags(t TEXT);
 CREATE UNIQUE INDEX tags_by_snake ON tags(t COLLATE snake);
 INSERT INTO tags VALUES ('userId'), ('user_id');
 SELECT count(*) FROM tags;
-");
-    assert_eq!(run.stdout, "1|0\nA_a\naB\nb_c\nBA\ngoodbye-world\nHelloWorld\n0\n");
-    assert_eq!(
-        run.stderr,
-        "Error: UNIQUE constraint failed: names.n\nError: UNIQUE constraint failed: tags.t\n"
+",
     );
+    assert_eq!(run.stdout, "1|0\nA_a\naB\nb_c\nBA\ngoodbye-world\nHelloWorld\n0\n");
+    assert_eq!(run.stderr, "Error: UNIQUE constraint failed: names.n\nError: UNIQUE constraint failed: tags.t\n");
 }
 
 #[test]
 fn errors_in_step_reach_the_user_and_the_next_aggregate_starts_clean() {
-    let run = sqlink(".load stats
+    let run = sqlink(
+        ".load stats
 .load md5
 SELECT median(x) FROM (SELECT 1 x UNION ALL SELECT 'abc' UNION ALL SELECT 3);
 SELECT percentile(x, 200) FROM (SELECT 1 x);
 SELECT md5_agg(x) FROM (SELECT 'a' x UNION ALL SELECT 7);
 SELECT median(x), md5_agg(CAST(x AS TEXT)) FROM (SELECT 1 x UNION ALL SELECT 2 UNION ALL SELECT 6);
-");
+",
+    );
     assert_eq!(
         run.stderr,
         "Error: median(): argument 1 must be a number, got text

@@ -47,9 +47,8 @@ fn groups_and_window_frames_keep_their_states_apart() {
     let mut stmt = conn.prepare("SELECT g, median(x), var_pop(x) FROM t GROUP BY g ORDER BY g").unwrap();
     let rows: Vec<(i64, f64, f64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
     assert_eq!(rows, [(1, 2.0, 1.0), (2, 20.0, 466.6666666666667), (3, 5.0, 0.0)]);
-    let mut stmt = conn
-        .prepare("SELECT var_pop(x) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t ORDER BY rowid")
-        .unwrap();
+    let mut stmt =
+        conn.prepare("SELECT var_pop(x) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t ORDER BY rowid").unwrap();
     let frames: Vec<f64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(frames, [0.0, 1.0, 12.25, 25.0, 400.0, 756.25]);
 }
@@ -103,7 +102,8 @@ fn table_functions_stream_rows_into_native_sqlite() {
     let rows = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/rows.wasm")).unwrap();
     extensions.load(&conn, &rows, Sandbox::default(), "rows.wasm").unwrap();
     let mut stmt = conn.prepare(r"SELECT match, start, end FROM regexp_matches('a1 bb22', '\d+')").unwrap();
-    let found: Vec<(String, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let found: Vec<(String, i64, i64)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
     assert_eq!(found, [("1".to_owned(), 2, 3), ("22".to_owned(), 6, 8)]);
     conn.execute_batch("CREATE TABLE t(n); INSERT INTO t VALUES (2), (3);").unwrap();
     assert_eq!(ints(&conn, "SELECT s.value FROM t, series(1, t.n) AS s ORDER BY t.n, s.value"), [1, 2, 1, 2, 3]);
@@ -132,15 +132,11 @@ fn the_connections_own_functions_are_replaced_only_when_asked() {
     let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
     let shadow = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wasm/test/shadow.wasm")).unwrap();
     let err = extensions.load(&conn, &shadow, Sandbox::default(), "shadow.wasm").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "upper() is already defined in this SQLite (built in, or by the program); allow_override replaces it"
-    );
+    assert_eq!(err.to_string(), "upper() is already defined in this SQLite (built in, or by the program); allow_override replaces it");
     assert_eq!(text(&conn, "SELECT upper('abc')"), "ABC");
 
     // The program's own function is protected the same way.
-    conn.create_scalar_function("md5", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |_| Ok("the program's"))
-        .unwrap();
+    conn.create_scalar_function("md5", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |_| Ok("the program's")).unwrap();
     let md5 = embedded::extension("md5").unwrap();
     let err = extensions.load(&conn, md5, Sandbox::default(), "bundled").unwrap_err();
     assert!(err.to_string().starts_with("md5() is already defined in this SQLite"), "{err}");
@@ -149,10 +145,14 @@ fn the_connections_own_functions_are_replaced_only_when_asked() {
     let allowed = Sandbox { allow_override: true, ..Sandbox::default() };
     extensions.load(&conn, &shadow, allowed, "shadow.wasm").unwrap();
     assert_eq!(text(&conn, "SELECT upper('abc')"), "shadowed abc");
-    let sorted = "SELECT group_concat(column1, ',') FROM (SELECT column1 FROM (VALUES ('bb'), ('a'), ('C')) ORDER BY column1 COLLATE nocase)";
+    let sorted =
+        "SELECT group_concat(column1, ',') FROM (SELECT column1 FROM (VALUES ('bb'), ('a'), ('C')) ORDER BY column1 COLLATE nocase)";
     assert_eq!(text(&conn, sorted), "C,a,bb", "the extension's nocase: by length, then bytes");
     assert_eq!(extensions.loaded()[0].overridden, ["upper()", "collation nocase"]);
     let err = extensions.unload(&conn, "shadow").unwrap_err();
-    assert_eq!(err.to_string(), "cannot unload shadow: it replaced upper(), collation nocase, which cannot be restored on an open connection");
+    assert_eq!(
+        err.to_string(),
+        "cannot unload shadow: it replaced upper(), collation nocase, which cannot be restored on an open connection"
+    );
     assert_eq!(text(&conn, "SELECT upper('abc')"), "shadowed abc");
 }

@@ -85,10 +85,7 @@ fn snake_styles() {
     for (function, input, output) in cases {
         assert_eq!(ok_text(call(&mut ext, function, &[text(input)])), output, "{function}({input})");
         assert_eq!(call(&mut ext, function, &[Value::Null]).unwrap(), Value::Null, "{function}(NULL)");
-        mismatch(
-            call(&mut ext, function, &[Value::Blob(vec![1])]),
-            &format!("{function}(): argument 1 must be text, got blob"),
-        );
+        mismatch(call(&mut ext, function, &[Value::Blob(vec![1])]), &format!("{function}(): argument 1 must be text, got blob"));
     }
 }
 
@@ -99,10 +96,7 @@ fn uuid_versions_and_round_trips() {
     for name in ["uuid", "uuid4", "uuid7"] {
         let f = info.scalars.iter().find(|f| f.name == name).unwrap();
         assert_eq!(f.arity, 0);
-        assert!(
-            !f.flags.contains(sqlink_host::bindings::FunctionFlags::DETERMINISTIC),
-            "{name} must not be deterministic"
-        );
+        assert!(!f.flags.contains(sqlink_host::bindings::FunctionFlags::DETERMINISTIC), "{name} must not be deterministic");
     }
     let v4 = ok_text(call(&mut ext, "uuid4", &[]));
     assert_eq!(v4.len(), 36);

@@ -80,9 +80,6 @@ fn a_javascript_extension_built_with_componentize_js_loads_and_answers() {
         &format!(".load {}\nSELECT js_upper('sqlink'), js_upper(NULL) IS NULL;\nSELECT js_upper(1);\n.extensions\n", wasm.display()),
     );
     let size = std::fs::metadata(&wasm).unwrap().len() as f64 / 1e6;
-    assert_eq!(
-        run.stderr,
-        format!("compiling {} ({size:.1} MB), cached after this\nError: js_upper takes text\n", wasm.display())
-    );
+    assert_eq!(run.stderr, format!("compiling {} ({size:.1} MB), cached after this\nError: js_upper takes text\n", wasm.display()));
     assert_eq!(run.stdout, format!("SQLINK|1\njsext 1.0.0 ({})\n  scalar    js_upper(x)  Upper case.\n", wasm.display()));
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{command, sqlink_in, test_extension, Run};
+use common::{Run, command, sqlink_in, test_extension};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -64,12 +64,8 @@ impl Session {
 
     fn start_with(db: &Path, options: &[&str]) -> Session {
         let args: Vec<&str> = options.iter().copied().chain([db.to_str().unwrap()]).collect();
-        let mut child = command(db.parent().unwrap(), &args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            command(db.parent().unwrap(), &args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
         Session { child, stdin, stdout }
@@ -329,9 +325,7 @@ fn numbered(prefix: &str, n: usize, pad: usize) -> String {
 fn killed_writer_is_rolled_back(next: impl FnOnce(&Path) -> (i64, String)) {
     let (_dir, db) = temp_db();
     create_table(&db);
-    native(&db)
-        .execute_batch(&format!("INSERT INTO t(tag, pad) {}", numbered("committed", 50, 2000)))
-        .unwrap();
+    native(&db).execute_batch(&format!("INSERT INTO t(tag, pad) {}", numbered("committed", 50, 2000))).unwrap();
     let size_before = std::fs::metadata(&db).unwrap().len();
 
     let mut writer = Session::start(&db);

@@ -68,7 +68,11 @@ SELECT regexp_capture('key=value', '(\\w+)=(\\w+)', 2), regexp_capture('key=valu
 #[test]
 fn a_file_database_persists_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let first = sqlink_in(dir.path(), &["my.db"], "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes(body) VALUES ('first'), ('second');\n");
+    let first = sqlink_in(
+        dir.path(),
+        &["my.db"],
+        "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO notes(body) VALUES ('first'), ('second');\n",
+    );
     assert_eq!((first.stdout.as_str(), first.stderr.as_str(), first.code), ("", "", 0));
     assert!(dir.path().join("my.db").exists());
     let second = sqlink_in(
@@ -93,18 +97,12 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
     assert_eq!(ok(&format!("{setup}{q}")), "1|2.5|plain|\n-7|1.0e+20|a,\"b\"|x\n");
     assert_eq!(ok(&format!("{setup}.headers on\n{q}")), "n|r|s|z\n1|2.5|plain|\n-7|1.0e+20|a,\"b\"|x\n");
     assert_eq!(ok(&format!("{setup}.nullvalue NULL\n{q}")), "1|2.5|plain|NULL\n-7|1.0e+20|a,\"b\"|x\n");
-    assert_eq!(
-        ok(&format!("{setup}.mode csv\n.headers on\n{q}")),
-        "n,r,s,z\r\n1,2.5,plain,\r\n-7,1.0e+20,\"a,\"\"b\"\"\",x\r\n"
-    );
+    assert_eq!(ok(&format!("{setup}.mode csv\n.headers on\n{q}")), "n,r,s,z\r\n1,2.5,plain,\r\n-7,1.0e+20,\"a,\"\"b\"\"\",x\r\n");
     assert_eq!(
         ok(&format!("{setup}.mode json\n{q}")),
         "[{\"n\":1,\"r\":2.5,\"s\":\"plain\",\"z\":null},\n{\"n\":-7,\"r\":1.0e+20,\"s\":\"a,\\\"b\\\"\",\"z\":\"x\"}]\n"
     );
-    assert_eq!(
-        ok(&format!("{setup}.mode line\n{q}")),
-        "n = 1\nr = 2.5\ns = plain\nz = \n\nn = -7\nr = 1.0e+20\ns = a,\"b\"\nz = x\n"
-    );
+    assert_eq!(ok(&format!("{setup}.mode line\n{q}")), "n = 1\nr = 2.5\ns = plain\nz = \n\nn = -7\nr = 1.0e+20\ns = a,\"b\"\nz = x\n");
     assert_eq!(
         ok(&format!("{setup}.mode box\n{q}")),
         "┌────┬─────────┬───────┬───┐
@@ -129,7 +127,10 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
 
 #[test]
 fn reals_print_as_sqlite_prints_them() {
-    assert_eq!(ok("SELECT 1.0 / 3, 0.1 + 0.2, 100.0, 1e15, 2.0 / 3 * 1e10;\n"), "0.33333333333333332|0.30000000000000004|100.0|1000000000000000.0|6666666666.666666\n");
+    assert_eq!(
+        ok("SELECT 1.0 / 3, 0.1 + 0.2, 100.0, 1e15, 2.0 / 3 * 1e10;\n"),
+        "0.33333333333333332|0.30000000000000004|100.0|1000000000000000.0|6666666666.666666\n"
+    );
 }
 
 #[test]
@@ -161,7 +162,21 @@ fn timer_help_and_quit() {
     assert_eq!(lines[2], "2");
 
     let help = ok(".help\n");
-    for command in [".load", ".unload", ".extensions", ".open", ".tables", ".schema", ".mode", ".headers", ".nullvalue", ".timer", ".read", ".help", ".quit"] {
+    for command in [
+        ".load",
+        ".unload",
+        ".extensions",
+        ".open",
+        ".tables",
+        ".schema",
+        ".mode",
+        ".headers",
+        ".nullvalue",
+        ".timer",
+        ".read",
+        ".help",
+        ".quit",
+    ] {
         assert!(help.contains(command), "{command} missing from .help");
     }
     assert_eq!(ok("SELECT 1;\n.quit\nSELECT 2;\n"), "1\n");
@@ -280,10 +295,7 @@ export_extension! { name: "greet", scalars: [greet] }
 
     let run = sqlink_in(dir.path(), &[], &format!(".load {wasm_str}\nSELECT greet('world');\n.extensions\n"));
     assert_eq!(run.stderr, "");
-    assert_eq!(
-        run.stdout,
-        format!("hello, world\ngreet 1.2.3 ({wasm_str})\n  scalar    greet(x)  Greet someone.\n")
-    );
+    assert_eq!(run.stdout, format!("hello, world\ngreet 1.2.3 ({wasm_str})\n  scalar    greet(x)  Greet someone.\n"));
 
     let lib = dir.path().join("lib");
     std::fs::create_dir_all(&lib).unwrap();

@@ -80,10 +80,7 @@ fn errors_in_aggregate_step_and_finalize() {
         &[],
         "SELECT fail_at_end(rowid) FROM t;\nSELECT panic_on_negative(x) FROM (SELECT 1 x UNION ALL SELECT -5 UNION ALL SELECT 2);",
     );
-    assert_eq!(
-        stderr,
-        "Error: fail_at_end(): gave up after 2 rows\nError: hostile: panic_on_negative() panicked: negative value -5\n"
-    );
+    assert_eq!(stderr, "Error: fail_at_end(): gave up after 2 rows\nError: hostile: panic_on_negative() panicked: negative value -5\n");
     // The aggregate's next run starts from a clean state.
     let out = ok_with(
         &[],
@@ -126,8 +123,14 @@ fn loading_refuses_what_is_not_an_extension_or_asks_too_much() {
     let here = dir.path().canonicalize().unwrap();
     let expected = [
         format!("cannot load {}/text.wasm: not a WebAssembly file", here.display()),
-        format!("cannot load {}/core.wasm: a core WebAssembly module, not a component; build it for the wasm32-wasip2 target (or wrap it with `wasm-tools component new`)", here.display()),
-        format!("cannot load {}: not a sqlite extension: it does not export sqlite:extension/metadata", test_extension("command").display()),
+        format!(
+            "cannot load {}/core.wasm: a core WebAssembly module, not a component; build it for the wasm32-wasip2 target (or wrap it with `wasm-tools component new`)",
+            here.display()
+        ),
+        format!(
+            "cannot load {}: not a sqlite extension: it does not export sqlite:extension/metadata",
+            test_extension("command").display()
+        ),
         format!("cannot load {}: duplicate: twice is declared twice", test_extension("duplicate").display()),
     ];
     let expected: String = expected.iter().map(|line| format!("Error: {line}\n")).collect();

@@ -16,7 +16,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{run_with_stdin, sqlink_in, Run};
+use common::{Run, run_with_stdin, sqlink_in};
 
 /// Run `script` on `db` (a file name in a fresh directory) through sqlite3, then through
 /// sqlink on a fresh file of the same name; `files` are read back from the directory after
@@ -58,7 +58,9 @@ lines', NULL, NULL, 'c,d'), (4, '', 1e20, x'ff', 7);";
 #[test]
 fn markdown_tabs_quote_and_insert_modes() {
     for headers in ["on", "off"] {
-        for mode in ["markdown", "tabs", "quote", "insert", "insert other_table", "insert \"select\"", "table", "box", "list", "csv", "line"] {
+        for mode in
+            ["markdown", "tabs", "quote", "insert", "insert other_table", "insert \"select\"", "table", "box", "list", "csv", "line"]
+        {
             same_output(&format!("{TABLE}\n.headers {headers}\n.mode {mode}\nSELECT * FROM t;\nSELECT 1 AS one, NULL AS missing;"));
         }
     }
@@ -119,7 +121,8 @@ fn show_lists_the_settings_sqlink_has_as_sqlite3_does() {
     let script = ".headers on\n.mode csv\n.nullvalue NIL\n.separator ; \\r\\n\n.show";
     let ((sqlite3, _), (sqlink, _)) = both_in(script, &[], &[]);
     let missing_here = ["echo:", "eqp:", "explain:", "stats:", "width:"];
-    let expected: Vec<&str> = sqlite3.stdout.lines().filter(|l| !missing_here.contains(&l.trim_start().split(' ').next().unwrap_or(""))).collect();
+    let expected: Vec<&str> =
+        sqlite3.stdout.lines().filter(|l| !missing_here.contains(&l.trim_start().split(' ').next().unwrap_or(""))).collect();
     assert_eq!(sqlink.stdout.lines().collect::<Vec<_>>(), expected);
 }
 
@@ -192,9 +195,32 @@ fn help_lists_every_command_and_explains_one() {
     let dir = tempfile::tempdir().unwrap();
     let run = sqlink_in(dir.path(), &[], ".help\n.help dump\n.help nosuch");
     let commands = [
-        ".bail", ".changes", ".databases", ".dump", ".exit", ".extensions", ".headers", ".help", ".import", ".indexes", ".load", ".mode",
-        ".nullvalue", ".once", ".open", ".output", ".print", ".quit", ".read", ".schema", ".separator", ".show", ".tables", ".timeout",
-        ".timer", ".unload",
+        ".bail",
+        ".changes",
+        ".databases",
+        ".dump",
+        ".exit",
+        ".extensions",
+        ".headers",
+        ".help",
+        ".import",
+        ".indexes",
+        ".load",
+        ".mode",
+        ".nullvalue",
+        ".once",
+        ".open",
+        ".output",
+        ".print",
+        ".quit",
+        ".read",
+        ".schema",
+        ".separator",
+        ".show",
+        ".tables",
+        ".timeout",
+        ".timer",
+        ".unload",
     ];
     for command in commands {
         assert!(run.stdout.lines().any(|l| l.starts_with(&format!("{command} "))), "{command} missing from .help");

@@ -16,9 +16,9 @@ mod lib_bindings {
     });
 }
 
+use lib_bindings::SqliteLib;
 use lib_bindings::sqlink::wasm::dispatch;
 use lib_bindings::sqlite::extension::types::{Error, FunctionFlags, Value};
-use lib_bindings::SqliteLib;
 use sqlink_host::bindings::file_locks;
 use sqlink_host::locks::FileLocks;
 
@@ -117,7 +117,8 @@ impl dispatch::Host for Harness {
 
     fn table_next(&mut self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
         let (next, last) = self.calls.cursors.get_mut(&cursor).ok_or_else(|| Error { code: 1, message: "no cursor".into() })?;
-        let rows: Vec<Vec<Value>> = (*next..=*last).take(max_rows as usize).map(|i| vec![Value::Integer(i), Value::Text(i.to_string())]).collect();
+        let rows: Vec<Vec<Value>> =
+            (*next..=*last).take(max_rows as usize).map(|i| vec![Value::Integer(i), Value::Text(i.to_string())]).collect();
         *next += rows.len() as i64;
         Ok(rows)
     }
@@ -313,10 +314,7 @@ fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     let det = FunctionFlags::DETERMINISTIC;
     let err = bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap_err();
-    assert_eq!(
-        err.message,
-        "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it"
-    );
+    assert_eq!(err.message, "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it");
     let err = bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap_err();
     assert!(err.message.starts_with("collation rtrim is already defined"), "{}", err.message);
     let err = bridge.call_register_host_table(&mut lib.store, EXT, "json_each", 0, &["v".to_owned()], &[]).unwrap().unwrap_err();
@@ -356,9 +354,7 @@ fn host_functions_through_the_bridge() {
             vec![Value::Text("c".into()), Value::Integer(5)],
         ]
     );
-    let windowed = lib
-        .exec(before, "SELECT int_total(v) OVER (ORDER BY v ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM g")
-        .unwrap();
+    let windowed = lib.exec(before, "SELECT int_total(v) OVER (ORDER BY v ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM g").unwrap();
     let sums: Vec<Value> = windowed[0].1.iter().map(|r| r[0].clone()).collect();
     assert_eq!(sums, [1, 3, 6, 9, 12].map(Value::Integer).to_vec());
     let err = lib.one(before, "SELECT int_total('x')").unwrap_err();

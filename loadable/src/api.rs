@@ -7,7 +7,7 @@
 //! "SQLite API not initialized" if one of them were called, and sqlink calls none of them
 //! (they are `sqlite3_is_interrupted`, `sqlite3_stmt_explain` and the client-data calls).
 
-use std::mem::{offset_of, size_of, MaybeUninit};
+use std::mem::{MaybeUninit, offset_of, size_of};
 use std::os::raw::c_int;
 
 use rusqlite::ffi::{self, sqlite3_api_routines};

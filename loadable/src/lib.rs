@@ -13,10 +13,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use rusqlite::functions::{Context, FunctionFlags};
-use rusqlite::{ffi, Connection};
-use serde_json::{json, Value as Json};
+use rusqlite::{Connection, ffi};
+use serde_json::{Value as Json, json};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
 use sqlink_host::extension::{ExtensionEngine, GrantNames, Sandbox};
@@ -30,7 +30,11 @@ mod api;
 /// SQLite calls it with a live connection, an error-message slot and its API table, as its
 /// extension loading documents; nothing else may call it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn sqlite3_sqlink_init(db: *mut ffi::sqlite3, pz_err_msg: *mut *mut c_char, p_api: *mut ffi::sqlite3_api_routines) -> c_int {
+pub unsafe extern "C" fn sqlite3_sqlink_init(
+    db: *mut ffi::sqlite3,
+    pz_err_msg: *mut *mut c_char,
+    p_api: *mut ffi::sqlite3_api_routines,
+) -> c_int {
     // SAFETY: `p_api` is the table SQLite passed to this entry point.
     let mut api = match unsafe { api::for_rusqlite(p_api) } {
         Ok(api) => api,
@@ -104,7 +108,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Run `f` with the connection the function was called on and its extensions; its error
 /// becomes the statement's error, in one line.
-fn with_connection(ctx: &Context<'_>, loaded: &Loaded, f: impl FnOnce(&Connection, &mut Extensions) -> Result<String>) -> rusqlite::Result<String> {
+fn with_connection(
+    ctx: &Context<'_>,
+    loaded: &Loaded,
+    f: impl FnOnce(&Connection, &mut Extensions) -> Result<String>,
+) -> rusqlite::Result<String> {
     let result = (|| {
         // SAFETY: the context belongs to the call in progress, so its connection is open
         // for the whole call, and SQLite holds that connection's mutex while it runs.

@@ -197,11 +197,7 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
             .collations
             .iter()
             .zip(0u32..)
-            .map(|(def, id)| types::CollationInfo {
-                id,
-                name: def.name.to_owned(),
-                doc: def.doc.to_owned(),
-            })
+            .map(|(def, id)| types::CollationInfo { id, name: def.name.to_owned(), doc: def.doc.to_owned() })
             .collect(),
         table_functions: ext
             .table_functions
@@ -224,10 +220,7 @@ fn unknown(kind: &str, id: u32) -> Error {
 
 fn check_arity(name: &str, arity: i32, args: &[Value]) -> Result<(), Error> {
     if arity >= 0 && args.len() != arity as usize {
-        return Err(Error::with_code(
-            codes::MISUSE,
-            format!("{name}(): expected {arity} arguments, got {}", args.len()),
-        ));
+        return Err(Error::with_code(codes::MISUSE, format!("{name}(): expected {arity} arguments, got {}", args.len())));
     }
     Ok(())
 }
@@ -250,18 +243,14 @@ pub fn aggregate_step(ext: &ExtensionDef, id: u32, context: u64, args: &[Value])
 
 pub fn aggregate_value(ext: &ExtensionDef, id: u32, context: u64) -> Result<Value, Error> {
     let def = aggregate(ext, id)?;
-    let value = def.value.ok_or_else(|| {
-        Error::with_code(codes::MISUSE, format!("{}() is not a window function", def.name))
-    })?;
+    let value = def.value.ok_or_else(|| Error::with_code(codes::MISUSE, format!("{}() is not a window function", def.name)))?;
     value(context)
 }
 
 pub fn aggregate_inverse(ext: &ExtensionDef, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
     let def = aggregate(ext, id)?;
     check_arity(def.name, def.arity, args)?;
-    let inverse = def.inverse.ok_or_else(|| {
-        Error::with_code(codes::MISUSE, format!("{}() is not a window function", def.name))
-    })?;
+    let inverse = def.inverse.ok_or_else(|| Error::with_code(codes::MISUSE, format!("{}() is not a window function", def.name)))?;
     inverse(context, args)
 }
 

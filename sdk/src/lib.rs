@@ -28,7 +28,7 @@ mod value;
 pub use error::Error;
 pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef, FunctionFlags, ScalarDef};
 pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
-pub use table::{open_cursors, IntoRow, IntoRowResult, Rows, TableFunctionDef};
+pub use table::{IntoRow, IntoRowResult, Rows, TableFunctionDef, open_cursors};
 pub use value::{ArgError, FromValue, IntoValue, Value};
 
 /// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
@@ -62,8 +62,8 @@ pub mod codes {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::extension::{
-        aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value, collation_compare,
-        describe, scalar_call, AggregateStates, IntoSqlResult, IntoStepResult,
+        AggregateStates, IntoSqlResult, IntoStepResult, aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value,
+        collation_compare, describe, scalar_call,
     };
     pub use crate::table::{rows, table_close, table_next, table_open};
     pub use wit_bindgen;

@@ -39,13 +39,7 @@ impl ArgError {
 
     /// The SQL error for argument `position` (1-based) of `function`.
     pub fn into_error(self, function: &str, position: usize) -> Error {
-        Error::with_code(
-            crate::codes::MISMATCH,
-            format!(
-                "{function}(): argument {position} must be {}, got {}",
-                self.expected, self.found
-            ),
-        )
+        Error::with_code(crate::codes::MISMATCH, format!("{function}(): argument {position} must be {}, got {}", self.expected, self.found))
     }
 }
 
@@ -86,9 +80,7 @@ impl<'a> FromValue<'a> for i64 {
         match value {
             Value::Integer(i) => Ok(*i),
             // SQLite itself treats 3.0 as the integer 3; anything else would lose data.
-            Value::Real(r) if r.fract() == 0.0 && *r >= i64::MIN as f64 && *r < i64::MAX as f64 => {
-                Ok(*r as i64)
-            }
+            Value::Real(r) if r.fract() == 0.0 && *r >= i64::MIN as f64 && *r < i64::MAX as f64 => Ok(*r as i64),
             other => Err(ArgError::new("an integer", other)),
         }
     }
@@ -243,10 +235,7 @@ mod tests {
     fn integers_accept_integral_reals_only() {
         assert_eq!(i64::from_value(&Value::Integer(i64::MIN)), Ok(i64::MIN));
         assert_eq!(i64::from_value(&Value::Real(3.0)), Ok(3));
-        assert_eq!(
-            i64::from_value(&Value::Real(3.5)),
-            Err(ArgError { expected: "an integer", found: "real" })
-        );
+        assert_eq!(i64::from_value(&Value::Real(3.5)), Err(ArgError { expected: "an integer", found: "real" }));
         assert!(i32::from_value(&Value::Integer(1 << 40)).is_err());
         assert_eq!(i32::from_value(&Value::Integer(-7)), Ok(-7));
     }

@@ -5,10 +5,10 @@ use std::cell::RefCell;
 
 use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, FunctionFlags, SqlError, ValueRef};
 
+use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::dispatch;
 use crate::bindings::sqlite::extension::types;
-use crate::SqliteLib;
 
 thread_local! {
     /// One bridge for the component: every connection `spi` opens is attached to it.
@@ -109,16 +109,20 @@ impl dispatch_bridge::Guest for SqliteLib {
         func_id: u32,
         window: bool,
     ) -> Result<(), types::Error> {
-        BRIDGE
-            .with(|b| b.borrow_mut().register_aggregate(ext, &name, arity, flags(f), func_id, window))
-            .map_err(wit_error)
+        BRIDGE.with(|b| b.borrow_mut().register_aggregate(ext, &name, arity, flags(f), func_id, window)).map_err(wit_error)
     }
 
     fn register_host_collation(ext: u32, name: String, func_id: u32) -> Result<(), types::Error> {
         BRIDGE.with(|b| b.borrow_mut().register_collation(ext, &name, func_id)).map_err(wit_error)
     }
 
-    fn register_host_table(ext: u32, name: String, func_id: u32, columns: Vec<String>, parameters: Vec<String>) -> Result<(), types::Error> {
+    fn register_host_table(
+        ext: u32,
+        name: String,
+        func_id: u32,
+        columns: Vec<String>,
+        parameters: Vec<String>,
+    ) -> Result<(), types::Error> {
         BRIDGE.with(|b| b.borrow_mut().register_table(ext, &name, func_id, &columns, &parameters)).map_err(wit_error)
     }
 

@@ -1,14 +1,14 @@
 //! `sqlink:wasm/spi`: connections and statements over the C API.
 
 use std::cell::Cell;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{CStr, CString, c_char, c_int};
 
 use libsqlite3_sys as ffi;
 
+use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::spi::{self, Page, Prepared};
 use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
 use crate::bridge::BRIDGE;
-use crate::SqliteLib;
 
 impl spi::Guest for SqliteLib {
     type Connection = Connection;
@@ -85,14 +85,7 @@ pub struct Statement {
 unsafe extern "C" {
     fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
     fn sqlite3_serialize(db: *mut ffi::sqlite3, schema: *const c_char, size: *mut i64, flags: u32) -> *mut u8;
-    fn sqlite3_deserialize(
-        db: *mut ffi::sqlite3,
-        schema: *const c_char,
-        data: *mut u8,
-        size: i64,
-        capacity: i64,
-        flags: u32,
-    ) -> c_int;
+    fn sqlite3_deserialize(db: *mut ffi::sqlite3, schema: *const c_char, data: *mut u8, size: i64, capacity: i64, flags: u32) -> c_int;
 }
 
 const SQLITE_DESERIALIZE_FREEONCLOSE: u32 = 1;
@@ -117,7 +110,12 @@ unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
         let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
         if code == ffi::SQLITE_CANTOPEN {
             if let Some(path) = wal_mode_database(db) {
-                return error(code, format!("{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"));
+                return error(
+                    code,
+                    format!(
+                        "{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"
+                    ),
+                );
             }
         }
         error(code, message)
@@ -170,8 +168,7 @@ impl spi::GuestConnection for Connection {
             return Err(unsafe { db_error(self.db) });
         }
         let tail = if tail.is_null() { sql.len() } else { tail as usize - start as usize };
-        let statement = (!stmt.is_null())
-            .then(|| spi::Statement::new(Statement { stmt, db: self.db, done: Cell::new(false) }));
+        let statement = (!stmt.is_null()).then(|| spi::Statement::new(Statement { stmt, db: self.db, done: Cell::new(false) }));
         Ok(Prepared { statement, tail: tail as u32 })
     }
 
@@ -257,11 +254,7 @@ impl spi::GuestStatement for Statement {
         (0..count)
             .map(|i| {
                 let name = unsafe { ffi::sqlite3_column_name(self.stmt, i) };
-                if name.is_null() {
-                    String::new()
-                } else {
-                    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
-                }
+                if name.is_null() { String::new() } else { unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() }
             })
             .collect()
     }

@@ -14,7 +14,7 @@
 //! SQLite is built with SQLITE_OS_OTHER, so it calls [`sqlite3_os_init`] (defined here) to
 //! find its default VFS.
 
-use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
@@ -380,11 +380,7 @@ fn open_disk(path: &str, flags: c_int) -> Result<(DiskFile, c_int), c_int> {
         }
         Err(_) => return Err(ffi::SQLITE_CANTOPEN),
     };
-    let lock = if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
-        Some(FileLock::open(path).map_err(|_| ffi::SQLITE_CANTOPEN)?)
-    } else {
-        None
-    };
+    let lock = if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 { Some(FileLock::open(path).map_err(|_| ffi::SQLITE_CANTOPEN)?) } else { None };
     let journal = ffi::SQLITE_OPEN_MAIN_JOURNAL | ffi::SQLITE_OPEN_SUPER_JOURNAL | ffi::SQLITE_OPEN_WAL;
     let disk = DiskFile {
         file,

@@ -18,8 +18,7 @@ const SESSION: &str = "sqlink:wasm/session@0.1.0";
 pub fn runtime(cli: &Path, sqlite_lib: &Path) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let cli = Package::from_file("sqlink:cli", None, cli, graph.types_mut()).context("reading the cli component")?;
-    let lib = Package::from_file("sqlink:sqlite-lib", None, sqlite_lib, graph.types_mut())
-        .context("reading the sqlite-lib component")?;
+    let lib = Package::from_file("sqlink:sqlite-lib", None, sqlite_lib, graph.types_mut()).context("reading the sqlite-lib component")?;
     let run = graph.types()[cli.ty()]
         .exports
         .keys()

@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
 /// The example extensions: (cargo package, output name).
-pub const EXTENSIONS: &[(&str, &str)] = &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats"), ("regexp-ext", "regexp")];
+pub const EXTENSIONS: &[(&str, &str)] =
+    &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats"), ("regexp-ext", "regexp")];
 
 /// Extensions the sandbox tests load, written to misbehave: (cargo package, file it builds,
 /// output name under target/wasm/test/).
@@ -119,17 +120,20 @@ fn build(root: &Path) -> Result<()> {
 }
 
 fn test(root: &Path) -> Result<()> {
+    // Formatting first: it takes a second and needs nothing built (rustfmt.toml).
+    toolchain::ensure_rustfmt()?;
+    cargo(root, &["fmt", "--all", "--check"]).context("the code is not formatted: run `cargo fmt --all`")?;
     toolchain::ensure_sqlite3()?;
     toolchain::ensure_componentize_py(root)?;
     // The host's language tests build a JavaScript extension with componentize-js.
     toolchain::ensure_npm_packages(&root.join("test-extensions/javascript"))?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
-    let rust = cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
+    let rust =
+        cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
-    let package = forget_packaged_sdk_builds(root).and_then(|()| {
-        cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"])
-    });
+    let package = forget_packaged_sdk_builds(root)
+        .and_then(|()| cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]));
     let python = test_python(root);
     let browser = test_browser(root);
     rust.and(package).and(python).and(browser)

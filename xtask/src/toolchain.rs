@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 const WASI_HEADERS: &str = "/usr/include/wasm32-wasi/stdio.h";
 const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
@@ -18,6 +18,16 @@ const COMPONENTIZE_PY: &str = "0.25.1";
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
     ensure_c_toolchain()
+}
+
+/// rustfmt, for the formatting check `cargo xtask test` starts with.
+pub fn ensure_rustfmt() -> Result<()> {
+    let installed = Command::new("cargo").args(["fmt", "--version"]).output().is_ok_and(|out| out.status.success());
+    if installed || !have("rustup") {
+        return Ok(());
+    }
+    eprintln!("xtask: installing rustfmt");
+    run("rustup", &["component", "add", "rustfmt"])
 }
 
 fn ensure_rust_target() -> Result<()> {
@@ -151,11 +161,8 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 
 /// Run `program` in `dir`; an error if it cannot start or fails.
 pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
-    let status = Command::new(program)
-        .current_dir(dir)
-        .args(args)
-        .status()
-        .with_context(|| format!("running {program} {}", args.join(" ")))?;
+    let status =
+        Command::new(program).current_dir(dir).args(args).status().with_context(|| format!("running {program} {}", args.join(" ")))?;
     if !status.success() {
         bail!("{program} {} failed (in {})", args.join(" "), dir.display());
     }

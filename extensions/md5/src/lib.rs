@@ -71,10 +71,7 @@ mod tests {
     fn aggregate_hashes_the_concatenation_in_order() {
         assert_eq!(agg(&[Some(b"a"), Some(b"b")]), md5(Some(b"ab")));
         assert_eq!(agg(&[Some(b"b"), Some(b"a")]), md5(Some(b"ba")));
-        assert_eq!(
-            agg(&[Some(b"a"), Some(b"b"), Some(b"c")]).as_deref(),
-            Some("900150983cd24fb0d6963f7d28e17f72")
-        );
+        assert_eq!(agg(&[Some(b"a"), Some(b"b"), Some(b"c")]).as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
         // Text arrives as its UTF-8 bytes, blobs as themselves: both are `&[u8]` here.
         assert_eq!(agg(&[Some("hé".as_bytes()), Some(&[0x00, 0xff])]), md5(Some(b"h\xc3\xa9\x00\xff")));
     }

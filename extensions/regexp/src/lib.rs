@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use regex::Regex;
-use sqlink_sdk::{export_extension, sqlite_scalar, sqlite_table_function, Error};
+use sqlink_sdk::{Error, export_extension, sqlite_scalar, sqlite_table_function};
 
 /// How many compiled patterns an instance keeps: a query runs the same pattern on every
 /// row, so a small cache serves it; past this, the cache starts over.
@@ -171,7 +171,10 @@ mod tests {
     fn substr_replace_capture() {
         assert_eq!(regexp_substr(Some("tel 555-1234 or 555-9876"), Some(r"\d{3}-\d{4}")).unwrap().as_deref(), Some("555-1234"));
         assert_eq!(regexp_substr(Some("none"), Some(r"\d")).unwrap(), None);
-        assert_eq!(regexp_replace(Some("2024-01-31"), Some(r"(\d+)-(\d+)-(\d+)"), Some("$3.$2.$1")).unwrap().as_deref(), Some("31.01.2024"));
+        assert_eq!(
+            regexp_replace(Some("2024-01-31"), Some(r"(\d+)-(\d+)-(\d+)"), Some("$3.$2.$1")).unwrap().as_deref(),
+            Some("31.01.2024")
+        );
         assert_eq!(regexp_capture_group(Some("key=value"), Some(r"(\w+)=(\w+)"), 2).unwrap().as_deref(), Some("value"));
         assert_eq!(regexp_capture_whole(Some("key=value"), Some(r"\w+")).unwrap().as_deref(), Some("key"));
         assert_eq!(regexp_capture_group(Some("ab"), Some(r"(a)|(z)"), 2).unwrap(), None, "a group that took no part");

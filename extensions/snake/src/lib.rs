@@ -3,10 +3,7 @@
 
 use std::cmp::Ordering;
 
-use heck::{
-    ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToTitleCase, ToTrainCase,
-    ToUpperCamelCase,
-};
+use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToTitleCase, ToTrainCase, ToUpperCamelCase};
 use sqlink_sdk::{export_extension, sqlite_collation, sqlite_scalar};
 
 /// 'HelloWorld' → 'hello_world'.

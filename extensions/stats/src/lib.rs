@@ -5,7 +5,7 @@
 //! NULL values are ignored; any other non-numeric value is an error. An aggregate with too
 //! few values gives NULL: the sample statistics need two, everything else one.
 
-use sqlink_sdk::{export_extension, sqlite_aggregate, Error};
+use sqlink_sdk::{Error, export_extension, sqlite_aggregate};
 
 /// Count, mean and sum of squared deviations of a multiset of numbers, by Welford's
 /// algorithm, with its exact inverse so that values can also leave (window functions).
@@ -224,18 +224,14 @@ pub struct Percentile {
 impl Percentile {
     pub fn step(&mut self, x: Option<f64>, p: f64) -> Result<(), Error> {
         if !(0.0..=100.0).contains(&p) {
-            return Err(Error::new(format!(
-                "percentile(): argument 2 must be a number between 0 and 100, got {p}"
-            )));
+            return Err(Error::new(format!("percentile(): argument 2 must be a number between 0 and 100, got {p}")));
         }
         match self.p {
             None => self.p = Some(p),
             // The tolerance sqlean allows.
             Some(first) if (first - p).abs() <= 0.001 => {}
             Some(first) => {
-                return Err(Error::new(format!(
-                    "percentile(): argument 2 must be the same for all rows, got {first} and {p}"
-                )));
+                return Err(Error::new(format!("percentile(): argument 2 must be the same for all rows, got {first} and {p}")));
             }
         }
         self.sample.push(x, "percentile")
@@ -301,10 +297,7 @@ mod tests {
     #[test]
     fn too_few_values_give_null() {
         let empty = Moments::default();
-        assert_eq!(
-            (empty.var_samp(), empty.var_pop(), empty.stddev_samp(), empty.stddev_pop()),
-            (None, None, None, None)
-        );
+        assert_eq!((empty.var_samp(), empty.var_pop(), empty.stddev_samp(), empty.stddev_pop()), (None, None, None, None));
         let one = moments(&[42.0]);
         assert_eq!((one.var_samp(), one.stddev_samp()), (None, None));
         assert_eq!((one.var_pop(), one.stddev_pop()), (Some(0.0), Some(0.0)));

@@ -1,7 +1,7 @@
 //! UUIDs in SQL, with the function names and NULL rules of sqlean's uuid extension:
 //! invalid input gives NULL rather than an error.
 
-use sqlink_sdk::{export_extension, sqlite_scalar, Value};
+use sqlink_sdk::{Value, export_extension, sqlite_scalar};
 use uuid::Uuid;
 
 /// A random version 4 UUID as text, e.g. 'a3b1c2d4-…'.
@@ -81,10 +81,7 @@ mod tests {
     fn uuid7_carries_its_timestamp() {
         let u = uuid7();
         assert_eq!(&u[14..15], "7", "{u}");
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
         let ts = uuid7_timestamp_ms(&text(&u)).unwrap();
         assert!((now_ms - ts).abs() < 60_000, "{ts} vs {now_ms}");
         assert_eq!(uuid7_timestamp_ms(&text(&uuid4())), None);

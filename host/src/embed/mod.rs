@@ -29,17 +29,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
+use rusqlite::Connection;
 use rusqlite::functions::{Aggregate, Context, FunctionFlags as SqlFlags, WindowAggregate};
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::Connection;
 
-use sqlink_rules::{Namespace, Predefined, PREDEFINED_SQL};
+use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};
 use crate::conflicts;
-use crate::extension::{Extension, ExtensionEngine, Sandbox, SQLITE_ERROR};
-
+use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 
 /// One extension instance, shared by every function it registered on a connection.
 type Shared = Arc<Mutex<Extension>>;
@@ -130,17 +129,38 @@ impl Extensions {
         let bound = |id| Bound { ext: ext.clone(), id, contexts: contexts.clone() };
         let mut wanted = Vec::new();
         for f in &info.scalars {
-            wanted.push(Wanted { kind: Kind::Scalar, name: &f.name, arity: f.arity, flags: flags(&f.flags), bound: bound(f.id), table: None });
+            wanted.push(Wanted {
+                kind: Kind::Scalar,
+                name: &f.name,
+                arity: f.arity,
+                flags: flags(&f.flags),
+                bound: bound(f.id),
+                table: None,
+            });
         }
         for f in &info.aggregates {
             let kind = if f.window { Kind::Window } else { Kind::Aggregate };
             wanted.push(Wanted { kind, name: &f.name, arity: f.arity, flags: flags(&f.flags), bound: bound(f.id), table: None });
         }
         for c in &info.collations {
-            wanted.push(Wanted { kind: Kind::Collation, name: &c.name, arity: -1, flags: SqlFlags::empty(), bound: bound(c.id), table: None });
+            wanted.push(Wanted {
+                kind: Kind::Collation,
+                name: &c.name,
+                arity: -1,
+                flags: SqlFlags::empty(),
+                bound: bound(c.id),
+                table: None,
+            });
         }
         for t in &info.table_functions {
-            wanted.push(Wanted { kind: Kind::Table, name: &t.name, arity: -1, flags: SqlFlags::empty(), bound: bound(t.id), table: Some(t) });
+            wanted.push(Wanted {
+                kind: Kind::Table,
+                name: &t.name,
+                arity: -1,
+                flags: SqlFlags::empty(),
+                bound: bound(t.id),
+                table: Some(t),
+            });
         }
         // Check before registering anything, so that a refused load leaves nothing behind.
         let mut overridden = Vec::new();
@@ -155,7 +175,11 @@ impl Extensions {
         for w in wanted.iter().filter(|w| w.kind == Kind::Table && !self.registered.contains_key(&w.key())) {
             if let Some(other) = self.registered.values().find(|r| r.replaced_by(w)) {
                 if table::statement_running(conn) {
-                    bail!("cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection", info.name, other.name);
+                    bail!(
+                        "cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection",
+                        info.name,
+                        other.name
+                    );
                 }
             }
         }
@@ -252,10 +276,11 @@ fn register(conn: &Connection, wanted: &Wanted<'_>, slot: Slot) -> Result<()> {
         Kind::Scalar => conn.create_scalar_function(name, arity, flags, {
             let name = name.to_owned();
             move |ctx| {
-            let bound = current(&slot, &name)?;
-            let args = arguments(ctx);
-            lock(&bound.ext).call_scalar(bound.id, &args).map(into_sql).map_err(sql_error)
-        }}),
+                let bound = current(&slot, &name)?;
+                let args = arguments(ctx);
+                lock(&bound.ext).call_scalar(bound.id, &args).map(into_sql).map_err(sql_error)
+            }
+        }),
         Kind::Aggregate => conn.create_aggregate_function(name, arity, flags, ExtensionAggregate { name: name.to_owned(), slot }),
         Kind::Window => conn.create_window_function(name, arity, flags, ExtensionAggregate { name: name.to_owned(), slot }),
         // SQLite's collations cannot fail: a failed comparison counts as equal. Once the
@@ -287,7 +312,14 @@ fn remove(conn: &Connection, registration: &Registration) -> bool {
     // string that outlives the call, and null callbacks are SQLite's documented way to
     // delete a collation.
     let rc = unsafe {
-        rusqlite::ffi::sqlite3_create_collation_v2(conn.handle(), name.as_ptr(), rusqlite::ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None)
+        rusqlite::ffi::sqlite3_create_collation_v2(
+            conn.handle(),
+            name.as_ptr(),
+            rusqlite::ffi::SQLITE_UTF8,
+            std::ptr::null_mut(),
+            None,
+            None,
+        )
     };
     rc == rusqlite::ffi::SQLITE_OK
 }

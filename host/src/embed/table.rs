@@ -4,16 +4,16 @@
 //! ends or the statement stops early.
 
 use std::borrow::Cow;
-use std::ffi::{c_int, CStr, CString};
+use std::ffi::{CStr, CString, c_int};
 
+use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::vtab::{
-    Context as VTabContext, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor,
-    sqlite3_vtab, sqlite3_vtab_cursor,
+    Context as VTabContext, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor, sqlite3_vtab,
+    sqlite3_vtab_cursor,
 };
-use rusqlite::Connection;
 
-use super::{into_sql, lock, sql_error, Bound, Slot, SQLITE_ERROR};
+use super::{Bound, SQLITE_ERROR, Slot, into_sql, lock, sql_error};
 use crate::bindings::{Error, TableFunctionInfo, Value};
 
 /// Rows asked for per call into the extension (as the runtime's bridge asks).
@@ -79,7 +79,14 @@ unsafe impl<'vtab> VTab<'vtab> for ExtensionTable {
     type Aux = TableAux;
     type Cursor = ExtensionCursor<'vtab>;
 
-    fn connect(_: &mut VTabConnection, aux: Option<&TableAux>, _: &[u8], _: &[u8], _: &[u8], _: &[&[u8]]) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
+    fn connect(
+        _: &mut VTabConnection,
+        aux: Option<&TableAux>,
+        _: &[u8],
+        _: &[u8],
+        _: &[u8],
+        _: &[&[u8]],
+    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
         let aux = aux.ok_or_else(|| rusqlite::Error::ModuleError(String::from("a table function without its description")))?;
         let quoted = |c: &String| format!("\"{}\"", c.replace('"', "\"\""));
         let mut declared: Vec<String> = aux.columns.iter().map(quoted).collect();

@@ -65,12 +65,7 @@ pub fn sqlink_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
 const SESSION_LIMIT: Duration = Duration::from_secs(120);
 
 pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the sqlink binary");
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sqlink binary");
     let mut input = child.stdin.take().unwrap();
     let stdin = stdin.to_owned();
     let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
@@ -100,4 +95,3 @@ pub fn ok(stdin: &str) -> String {
     assert_eq!(run.code, 0);
     run.stdout
 }
-

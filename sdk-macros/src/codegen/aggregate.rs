@@ -16,9 +16,8 @@ use super::returns::{sql_result, step_result};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options = Options::parse(attr, Target::Aggregate)?;
-    let block: ItemImpl = syn::parse2(item).map_err(|e| {
-        syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type")
-    })?;
+    let block: ItemImpl =
+        syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type"))?;
     if let Some((_, trait_path, _)) = &block.trait_ {
         return Err(syn::Error::new_spanned(
             trait_path,
@@ -42,19 +41,15 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             _ => None,
         })
     };
-    let missing = |name: &str, shape: &str| {
-        syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"))
-    };
+    let missing =
+        |name: &str, shape: &str| syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"));
     let step = method("step").ok_or_else(|| missing("step", "fn step(&mut self, …)"))?;
     let finalize = method("finalize").ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))?;
     let value = method("value");
     let inverse = method("inverse");
     if value.is_some() != inverse.is_some() {
         let present = value.or(inverse).map_or(block.self_ty.span(), |f| f.sig.ident.span());
-        return Err(syn::Error::new(
-            present,
-            "a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`",
-        ));
+        return Err(syn::Error::new(present, "a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`"));
     }
 
     expect_receiver(step, Receiver::Mut)?;
@@ -64,10 +59,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         expect_receiver(inverse, Receiver::Mut)?;
         let inverse_params = classify(&inverse.sig.inputs, "an aggregate", true)?;
         if inverse_params.arity() != params.arity() {
-            return Err(syn::Error::new(
-                inverse.sig.paren_token.span.join(),
-                "`inverse` must take the same arguments as `step`",
-            ));
+            return Err(syn::Error::new(inverse.sig.paren_token.span.join(), "`inverse` must take the same arguments as `step`"));
         }
     }
     if let Some(value) = value {
@@ -84,13 +76,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let window_fns = match (value, inverse) {
         (Some(value), Some(inverse)) => {
             let value_call = sql_result(&value.sig.output, quote!(state.value()));
-            let (inverse_bindings, inverse_passed) =
-                classify(&inverse.sig.inputs, "an aggregate", true)?.conversions(&sql_name);
-            let inverse_call = step_result(
-                &inverse.sig.ident,
-                &inverse.sig.output,
-                quote!(state.inverse(#(#inverse_passed),*)),
-            )?;
+            let (inverse_bindings, inverse_passed) = classify(&inverse.sig.inputs, "an aggregate", true)?.conversions(&sql_name);
+            let inverse_call = step_result(&inverse.sig.ident, &inverse.sig.output, quote!(state.inverse(#(#inverse_passed),*)))?;
             quote! {
                 fn value(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
                     STATES.with(|states| states.inspect(context, |state| #value_call))

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{bracketed, Expr, Ident, Path, Token};
+use syn::{Expr, Ident, Path, Token, bracketed};
 
 use super::{collation_def_ident, scalar_def_ident, table_def_ident};
 
@@ -37,7 +37,7 @@ impl Parse for ExportInput {
                     return Err(syn::Error::new(
                         key.span(),
                         "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
-                    ))
+                    ));
                 }
             }
             if !input.is_empty() {
@@ -45,10 +45,7 @@ impl Parse for ExportInput {
             }
         }
         let name = name.ok_or_else(|| {
-            syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "export_extension! needs the extension's name: `name: \"…\",`",
-            )
+            syn::Error::new(proc_macro2::Span::call_site(), "export_extension! needs the extension's name: `name: \"…\",`")
         })?;
         Ok(ExportInput { name, version, scalars, aggregates, collations, table_functions })
     }

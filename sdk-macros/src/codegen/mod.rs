@@ -59,8 +59,7 @@ fn table_def_ident(function: &syn::Ident) -> syn::Ident {
 /// Letters, digits and underscores, not starting with a digit: a name SQL takes unquoted.
 fn is_sql_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The doc comment as one line: the first paragraph, lines joined by spaces.

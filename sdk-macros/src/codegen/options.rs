@@ -46,9 +46,8 @@ impl Options {
                 if options.name.is_some() {
                     return Err(meta.error("`name` is given twice"));
                 }
-                let name: LitStr = meta.value()?.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected a string: name = \"sql_name\"")
-                })?;
+                let name: LitStr =
+                    meta.value()?.parse().map_err(|e| syn::Error::new(e.span(), "expected a string: name = \"sql_name\""))?;
                 if !is_sql_identifier(&name.value()) {
                     return Err(syn::Error::new(
                         name.span(),
@@ -87,7 +86,6 @@ impl Options {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

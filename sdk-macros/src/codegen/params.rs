@@ -57,28 +57,18 @@ impl Params {
 
 /// Read the parameters of a SQL function. `skip_receiver` is true for aggregate methods,
 /// whose `self` is the aggregation state.
-pub fn classify<'a>(
-    inputs: impl IntoIterator<Item = &'a FnArg>,
-    what: &str,
-    skip_receiver: bool,
-) -> syn::Result<Params> {
+pub fn classify<'a>(inputs: impl IntoIterator<Item = &'a FnArg>, what: &str, skip_receiver: bool) -> syn::Result<Params> {
     let mut types = Vec::new();
     for input in inputs {
         match input {
             FnArg::Receiver(receiver) => {
                 if !skip_receiver {
-                    return Err(syn::Error::new_spanned(
-                        receiver,
-                        format!("{what} cannot take `self`; write a free function"),
-                    ));
+                    return Err(syn::Error::new_spanned(receiver, format!("{what} cannot take `self`; write a free function")));
                 }
             }
             FnArg::Typed(typed) => {
                 if !matches!(&*typed.pat, Pat::Ident(_) | Pat::Wild(_)) {
-                    return Err(syn::Error::new_spanned(
-                        &typed.pat,
-                        "SQL function parameters must be plain names, not patterns",
-                    ));
+                    return Err(syn::Error::new_spanned(&typed.pat, "SQL function parameters must be plain names, not patterns"));
                 }
                 check_type(&typed.ty)?;
                 types.push((*typed.ty).clone());
@@ -88,10 +78,7 @@ pub fn classify<'a>(
     let variadic_at = types.iter().position(is_value_slice);
     match variadic_at {
         Some(_) if types.len() == 1 => Ok(Params::Variadic),
-        Some(at) => Err(syn::Error::new_spanned(
-            &types[at],
-            "`&[Value]` takes all the arguments, so it must be the only parameter",
-        )),
+        Some(at) => Err(syn::Error::new_spanned(&types[at], "`&[Value]` takes all the arguments, so it must be the only parameter")),
         None => Ok(Params::Fixed(types)),
     }
 }
@@ -99,14 +86,10 @@ pub fn classify<'a>(
 /// Errors the trait system would report less clearly.
 fn check_type(ty: &Type) -> syn::Result<()> {
     match ty {
-        Type::Reference(reference) if reference.mutability.is_some() => Err(syn::Error::new_spanned(
-            ty,
-            "SQL arguments are read-only; take `&str`, `&[u8]` or an owned type instead of `&mut`",
-        )),
-        Type::ImplTrait(_) => Err(syn::Error::new_spanned(
-            ty,
-            "`impl Trait` cannot be a SQL argument; name a concrete type",
-        )),
+        Type::Reference(reference) if reference.mutability.is_some() => {
+            Err(syn::Error::new_spanned(ty, "SQL arguments are read-only; take `&str`, `&[u8]` or an owned type instead of `&mut`"))
+        }
+        Type::ImplTrait(_) => Err(syn::Error::new_spanned(ty, "`impl Trait` cannot be a SQL argument; name a concrete type")),
         _ => Ok(()),
     }
 }
@@ -134,10 +117,7 @@ pub fn elide_lifetimes(mut ty: Type) -> Type {
 pub fn check_generics(generics: &syn::Generics, what: &str) -> syn::Result<()> {
     for param in &generics.params {
         if !matches!(param, syn::GenericParam::Lifetime(_)) {
-            return Err(syn::Error::new_spanned(
-                param,
-                format!("{what} cannot be generic: SQL has no way to pick a type"),
-            ));
+            return Err(syn::Error::new_spanned(param, format!("{what} cannot be generic: SQL has no way to pick a type")));
         }
     }
     Ok(())
@@ -154,23 +134,74 @@ mod tests {
 
     #[test]
     fn arity_comes_from_the_signature() {
-        assert_eq!(params_of(quote!(fn f() {})).unwrap().arity(), 0);
-        assert_eq!(params_of(quote!(fn f(a: i64, b: &str) {})).unwrap().arity(), 2);
-        assert_eq!(params_of(quote!(fn f(args: &[Value]) {})).unwrap().arity(), -1);
-        assert_eq!(params_of(quote!(fn f(args: &[sqlink_sdk::Value]) {})).unwrap().arity(), -1);
+        assert_eq!(
+            params_of(quote!(
+                fn f() {}
+            ))
+            .unwrap()
+            .arity(),
+            0
+        );
+        assert_eq!(
+            params_of(quote!(
+                fn f(a: i64, b: &str) {}
+            ))
+            .unwrap()
+            .arity(),
+            2
+        );
+        assert_eq!(
+            params_of(quote!(
+                fn f(args: &[Value]) {}
+            ))
+            .unwrap()
+            .arity(),
+            -1
+        );
+        assert_eq!(
+            params_of(quote!(
+                fn f(args: &[sqlink_sdk::Value]) {}
+            ))
+            .unwrap()
+            .arity(),
+            -1
+        );
     }
 
     #[test]
     fn rejects_what_sql_cannot_pass() {
-        assert!(params_of(quote!(fn f(a: i64, rest: &[Value]) {})).is_err());
-        assert!(params_of(quote!(fn f(a: &mut str) {})).is_err());
-        assert!(params_of(quote!(fn f(a: impl AsRef<str>) {})).is_err());
-        assert!(params_of(quote!(fn f((a, b): (i64, i64)) {})).is_err());
+        assert!(
+            params_of(quote!(
+                fn f(a: i64, rest: &[Value]) {}
+            ))
+            .is_err()
+        );
+        assert!(
+            params_of(quote!(
+                fn f(a: &mut str) {}
+            ))
+            .is_err()
+        );
+        assert!(
+            params_of(quote!(
+                fn f(a: impl AsRef<str>) {}
+            ))
+            .is_err()
+        );
+        assert!(
+            params_of(quote!(
+                fn f((a, b): (i64, i64)) {}
+            ))
+            .is_err()
+        );
     }
 
     #[test]
     fn conversions_name_the_function_and_position() {
-        let params = params_of(quote!(fn f(a: &'a str) {})).unwrap();
+        let params = params_of(quote!(
+            fn f(a: &'a str) {}
+        ))
+        .unwrap();
         let (bindings, passed) = params.conversions("my_fn");
         let text = bindings.to_string();
         assert!(text.contains("\"my_fn\""), "{text}");

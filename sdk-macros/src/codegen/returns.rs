@@ -9,7 +9,7 @@
 //! `impl Trait`) or may hide a `Result` (an alias such as `fmt::Result` or `io::Result`).
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
@@ -154,9 +154,7 @@ pub fn step_result(method: &syn::Ident, output: &ReturnType, call: TokenStream) 
     let returns_value = |ty: &Type| {
         syn::Error::new_spanned(
             ty,
-            format!(
-                "`{method}` cannot return a value; return nothing, or `Result<(), E>` to fail the statement with `E`"
-            ),
+            format!("`{method}` cannot return a value; return nothing, or `Result<(), E>` to fail the statement with `E`"),
         )
     };
     match shape(output) {

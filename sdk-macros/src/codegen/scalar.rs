@@ -11,9 +11,7 @@ use super::{doc_line, scalar_def_ident};
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options = Options::parse(attr, Target::Scalar)?;
-    let function: syn::ItemFn = syn::parse2(item).map_err(|e| {
-        syn::Error::new(e.span(), "#[sqlite_scalar] goes on a function")
-    })?;
+    let function: syn::ItemFn = syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_scalar] goes on a function"))?;
     let sig = &function.sig;
     if let Some(asyncness) = &sig.asyncness {
         return Err(syn::Error::new(asyncness.span(), "a SQL function cannot be async"));
@@ -91,8 +89,32 @@ mod tests {
 
     #[test]
     fn rejects_async_and_generic_functions() {
-        assert!(expand(quote!(), quote!(async fn f() {})).is_err());
-        assert!(expand(quote!(), quote!(fn f<T>(x: T) {})).is_err());
-        assert!(expand(quote!(), quote!(struct S;)).is_err());
+        assert!(
+            expand(
+                quote!(),
+                quote!(
+                    async fn f() {}
+                )
+            )
+            .is_err()
+        );
+        assert!(
+            expand(
+                quote!(),
+                quote!(
+                    fn f<T>(x: T) {}
+                )
+            )
+            .is_err()
+        );
+        assert!(
+            expand(
+                quote!(),
+                quote!(
+                    struct S;
+                )
+            )
+            .is_err()
+        );
     }
 }

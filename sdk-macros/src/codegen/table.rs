@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{FnArg, LitStr, Pat, ReturnType, Token, Type};
 
-use super::params::{check_generics, classify, Params};
+use super::params::{Params, check_generics, classify};
 use super::{doc_line, is_sql_identifier, table_def_ident};
 
 struct TableOptions {
@@ -37,7 +37,10 @@ impl TableOptions {
             if meta.path.is_ident("name") {
                 let value: LitStr = meta.value()?.parse()?;
                 if !is_sql_identifier(&value.value()) {
-                    return Err(syn::Error::new(value.span(), "a SQL function name must be letters, digits and underscores, not starting with a digit"));
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "a SQL function name must be letters, digits and underscores, not starting with a digit",
+                    ));
                 }
                 name = Some(value);
                 return Ok(());
@@ -82,8 +85,7 @@ fn is_result(ty: &Type) -> bool {
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options = TableOptions::parse(attr)?;
-    let function: syn::ItemFn =
-        syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_table_function] goes on a function"))?;
+    let function: syn::ItemFn = syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_table_function] goes on a function"))?;
     let sig = &function.sig;
     if let Some(asyncness) = &sig.asyncness {
         return Err(syn::Error::new(asyncness.span(), "a SQL function cannot be async"));
@@ -100,7 +102,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             }
             match &*typed.pat {
                 Pat::Ident(ident) => parameters.push(ident.ident.unraw().to_string()),
-                other => return Err(syn::Error::new_spanned(other, "a table function's parameters need names: they name its arguments in SQL")),
+                other => {
+                    return Err(syn::Error::new_spanned(other, "a table function's parameters need names: they name its arguments in SQL"));
+                }
             }
         }
     }
@@ -121,7 +125,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let output = match &sig.output {
         ReturnType::Type(_, ty) => ty,
         ReturnType::Default => {
-            return Err(syn::Error::new(sig.ident.span(), "a table function returns its rows: an iterator of tuples, one value per column"))
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                "a table function returns its rows: an iterator of tuples, one value per column",
+            ));
         }
     };
 
@@ -190,12 +197,46 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_work() {
-        let f = quote!(fn f(x: String) -> Vec<(i64,)> { Vec::new() });
+        let f = quote!(
+            fn f(x: String) -> Vec<(i64,)> {
+                Vec::new()
+            }
+        );
         assert!(expand(quote!(), f.clone()).is_err(), "no columns");
         assert!(expand(quote!(columns(x)), f.clone()).is_err(), "a column named like an argument");
-        assert!(expand(quote!(columns(a)), quote!(fn f(x: &str) -> Vec<(i64,)> { Vec::new() })).is_err(), "borrowed argument");
-        assert!(expand(quote!(columns(a)), quote!(fn f(x: Option<&str>) -> Vec<(i64,)> { Vec::new() })).is_err());
-        assert!(expand(quote!(columns(a)), quote!(fn f(x: String) {})).is_err(), "no rows");
+        assert!(
+            expand(
+                quote!(columns(a)),
+                quote!(
+                    fn f(x: &str) -> Vec<(i64,)> {
+                        Vec::new()
+                    }
+                )
+            )
+            .is_err(),
+            "borrowed argument"
+        );
+        assert!(
+            expand(
+                quote!(columns(a)),
+                quote!(
+                    fn f(x: Option<&str>) -> Vec<(i64,)> {
+                        Vec::new()
+                    }
+                )
+            )
+            .is_err()
+        );
+        assert!(
+            expand(
+                quote!(columns(a)),
+                quote!(
+                    fn f(x: String) {}
+                )
+            )
+            .is_err(),
+            "no rows"
+        );
         assert!(expand(quote!(columns(a, a)), f).is_err(), "a column twice");
     }
 }

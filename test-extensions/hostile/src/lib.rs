@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use sqlink_sdk::{export_extension, sqlite_aggregate, sqlite_scalar, Error};
+use sqlink_sdk::{Error, export_extension, sqlite_aggregate, sqlite_scalar};
 
 /// Panics with `message`.
 #[sqlite_scalar]

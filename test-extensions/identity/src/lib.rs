@@ -1,7 +1,7 @@
 //! `identity(x)` returns its argument and `noop()` returns NULL: the benchmark's measure of
 //! the bare cost of a call into an extension, with one text argument and with none.
 
-use sqlink_sdk::{export_extension, sqlite_scalar, Value};
+use sqlink_sdk::{Value, export_extension, sqlite_scalar};
 
 /// Returns `x` unchanged.
 #[sqlite_scalar(deterministic, innocuous)]

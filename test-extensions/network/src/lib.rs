@@ -1,6 +1,6 @@
 //! An extension that imports WASI sockets: it loads, and the network is denied when used.
 
-use sqlink_sdk::{export_extension, sqlite_scalar, Error};
+use sqlink_sdk::{Error, export_extension, sqlite_scalar};
 
 /// Opens a TCP connection to `address` (host:port).
 #[sqlite_scalar]

@@ -1,7 +1,7 @@
 //! Table functions that misbehave or test the edges: a long lazy series, an error and a
 //! trap in the middle of the rows, NULL arguments, and a count of the cursors left open.
 
-use sqlink_sdk::{export_extension, sqlite_scalar, sqlite_table_function, Error};
+use sqlink_sdk::{Error, export_extension, sqlite_scalar, sqlite_table_function};
 
 /// The integers from `start` to `stop`, made one at a time.
 #[sqlite_table_function(columns(value))]
