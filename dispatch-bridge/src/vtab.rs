@@ -312,10 +312,11 @@ unsafe extern "C" fn next<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor) 
             let cursor = &mut *cursor.cast::<Cursor<D>>();
             cursor.index += 1;
             cursor.rowid += 1;
-            if cursor.index >= cursor.page.len() && !cursor.last_page {
-                if let Err(error) = cursor.fetch() {
-                    return fail(vtab, &error);
-                }
+            if cursor.index >= cursor.page.len()
+                && !cursor.last_page
+                && let Err(error) = cursor.fetch()
+            {
+                return fail(vtab, &error);
             }
         }
         ffi::SQLITE_OK

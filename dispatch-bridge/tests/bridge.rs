@@ -9,13 +9,16 @@ use sqlink_dispatch_bridge::{Bridge, Dispatcher, FunctionFlags, SqlError, Value,
 
 const EXT: u32 = 7;
 
+/// A table cursor's series: next value, last value, and the value after which it fails.
+type Series = (i64, i64, Option<i64>);
+
 #[derive(Default)]
 struct TestDispatcher {
     /// Live aggregation states: context → (sum, count).
     sums: RefCell<HashMap<u64, (i64, i64)>>,
     finalized: RefCell<Vec<u64>>,
     /// Open table cursors: id → (next value, last value, fail after this value).
-    cursors: RefCell<HashMap<u64, (i64, i64, Option<i64>)>>,
+    cursors: RefCell<HashMap<u64, Series>>,
     next_cursor: RefCell<u64>,
     /// Rows handed out per `table_next` call, to see the pages.
     pages: RefCell<Vec<usize>>,

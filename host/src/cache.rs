@@ -85,13 +85,13 @@ impl ComponentCache {
             }
         }
         let entry = self.entry(engine, &digest);
-        if let Some(path) = &entry {
-            if path.exists() {
-                // SAFETY: the file was written by `Component::serialize` of an engine with
-                // the same compatibility hash (it is in the file name), by this program.
-                if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
-                    return Ok(component);
-                }
+        if let Some(path) = &entry
+            && path.exists()
+        {
+            // SAFETY: the file was written by `Component::serialize` of an engine with
+            // the same compatibility hash (it is in the file name), by this program.
+            if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
+                return Ok(component);
             }
         }
         compiling();

@@ -126,7 +126,7 @@ fn uuid_versions_and_round_trips() {
     // Invalid input gives NULL, as in sqlean.
     for bad in [text("nope"), Value::Blob(vec![1, 2, 3]), Value::Integer(7), Value::Real(0.5), Value::Null] {
         for f in ["uuid_str", "uuid_blob", "uuid7_timestamp_ms"] {
-            assert_eq!(call(&mut ext, f, &[bad.clone()]).unwrap(), Value::Null, "{f}({bad:?})");
+            assert_eq!(call(&mut ext, f, std::slice::from_ref(&bad)).unwrap(), Value::Null, "{f}({bad:?})");
         }
     }
 }

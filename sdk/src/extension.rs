@@ -44,6 +44,13 @@ pub struct ScalarDef {
     pub call: fn(&[Value]) -> Result<Value, Error>,
 }
 
+/// Adds a row's arguments to the state of aggregation `context` (`step`, and `inverse`
+/// which takes them out again).
+pub type AggregateUpdate = fn(u64, &[Value]) -> Result<(), Error>;
+
+/// The result of aggregation `context`: so far (`value`), or at its end (`finalize`).
+pub type AggregateResult = fn(u64) -> Result<Value, Error>;
+
 /// An aggregate (or window) function, as `#[sqlite_aggregate]` describes it. Each function
 /// works on the state of aggregation `context`.
 #[derive(Debug, Clone, Copy)]
@@ -52,11 +59,11 @@ pub struct AggregateDef {
     pub arity: i32,
     pub flags: FunctionFlags,
     pub doc: &'static str,
-    pub step: fn(u64, &[Value]) -> Result<(), Error>,
-    pub finalize: fn(u64) -> Result<Value, Error>,
+    pub step: AggregateUpdate,
+    pub finalize: AggregateResult,
     /// Both present for a window function.
-    pub value: Option<fn(u64) -> Result<Value, Error>>,
-    pub inverse: Option<fn(u64, &[Value]) -> Result<(), Error>>,
+    pub value: Option<AggregateResult>,
+    pub inverse: Option<AggregateUpdate>,
 }
 
 /// A collating sequence, as `#[sqlite_collation]` describes it.

@@ -108,15 +108,15 @@ unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
     unsafe {
         let code = ffi::sqlite3_extended_errcode(db);
         let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
-        if code == ffi::SQLITE_CANTOPEN {
-            if let Some(path) = wal_mode_database(db) {
-                return error(
-                    code,
-                    format!(
-                        "{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"
-                    ),
-                );
-            }
+        if code == ffi::SQLITE_CANTOPEN
+            && let Some(path) = wal_mode_database(db)
+        {
+            return error(
+                code,
+                format!(
+                    "{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"
+                ),
+            );
         }
         error(code, message)
     }

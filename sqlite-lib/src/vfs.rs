@@ -239,10 +239,10 @@ unsafe extern "C" fn x_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int
     if synced.is_err() {
         return ffi::SQLITE_IOERR_FSYNC;
     }
-    if std::mem::take(&mut disk.sync_dir) {
-        if let Err(code) = sync_parent(&disk.path) {
-            return code;
-        }
+    if std::mem::take(&mut disk.sync_dir)
+        && let Err(code) = sync_parent(&disk.path)
+    {
+        return code;
     }
     ffi::SQLITE_OK
 }

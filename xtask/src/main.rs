@@ -120,9 +120,7 @@ fn build(root: &Path) -> Result<()> {
 }
 
 fn test(root: &Path) -> Result<()> {
-    // Formatting first: it takes a second and needs nothing built (rustfmt.toml).
-    toolchain::ensure_rustfmt()?;
-    cargo(root, &["fmt", "--all", "--check"]).context("the code is not formatted: run `cargo fmt --all`")?;
+    lint(root)?;
     toolchain::ensure_sqlite3()?;
     toolchain::ensure_componentize_py(root)?;
     // The host's language tests build a JavaScript extension with componentize-js.
@@ -137,6 +135,23 @@ fn test(root: &Path) -> Result<()> {
     let python = test_python(root);
     let browser = test_browser(root);
     rust.and(package).and(python).and(browser)
+}
+
+/// Before the tests: the formatting (rustfmt.toml), then clippy with warnings as errors on
+/// every crate, each with its own target: the host crates, the loadable library on its own
+/// (as it is built), and the wasm crates for wasm32-wasip2.
+fn lint(root: &Path) -> Result<()> {
+    toolchain::ensure_rustfmt()?;
+    cargo(root, &["fmt", "--all", "--check"]).context("the code is not formatted: run `cargo fmt --all`")?;
+    let deny = ["--", "-D", "warnings"];
+    let host = ["clippy", "--release", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable", "--all-targets"];
+    cargo(root, &[&host[..], &deny].concat())?;
+    cargo(root, &[&["clippy", "--release", "-p", "sqlink-loadable", "--all-targets"][..], &deny].concat())?;
+    let mut wasm = vec!["clippy", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
+    for package in EXTENSIONS.iter().map(|(package, _)| package).chain(TEST_EXTENSIONS.iter().map(|(package, _, _)| package)) {
+        wasm.extend(["-p", package]);
+    }
+    cargo(root, &[&wasm[..], &deny].concat())
 }
 
 /// Cargo verifies the packaged SDK against the packaged macros crate as if it came from a

@@ -173,14 +173,14 @@ impl Extensions {
             }
         }
         for w in wanted.iter().filter(|w| w.kind == Kind::Table && !self.registered.contains_key(&w.key())) {
-            if let Some(other) = self.registered.values().find(|r| r.replaced_by(w)) {
-                if table::statement_running(conn) {
-                    bail!(
-                        "cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection",
-                        info.name,
-                        other.name
-                    );
-                }
+            if let Some(other) = self.registered.values().find(|r| r.replaced_by(w))
+                && table::statement_running(conn)
+            {
+                bail!(
+                    "cannot load {}: table function {} has other columns or arguments than before; unload and load it outside a statement, or use a new connection",
+                    info.name,
+                    other.name
+                );
             }
         }
         for w in wanted {

@@ -232,7 +232,7 @@ unsafe impl VTabCursor for ExtensionCursor<'_> {
         let columns = self.table.columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
         let value = if i < columns { self.page.get(self.index).and_then(|row| row.get(i)) } else { self.args.get(i - columns) };
-        ctx.set_result(&into_sql(value.cloned().unwrap_or(Value::Null)))
+        ctx.set_result(into_sql(value.cloned().unwrap_or(Value::Null)))
     }
 
     fn rowid(&self) -> rusqlite::Result<i64> {

@@ -69,16 +69,16 @@ fn doc_line(attrs: &[syn::Attribute]) -> String {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
-                let line = s.value();
-                let line = line.trim();
-                if line.is_empty() && !lines.is_empty() {
-                    break;
-                }
-                if !line.is_empty() {
-                    lines.push(line.to_owned());
-                }
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value
+        {
+            let line = s.value();
+            let line = line.trim();
+            if line.is_empty() && !lines.is_empty() {
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(line.to_owned());
             }
         }
     }
