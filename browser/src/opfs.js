@@ -356,15 +356,10 @@ export class FileLock {
     this.#level = 'none';
   }
 
-  // Probed, as os_unix.c tests the byte with F_GETLK: taking the reserved lock for a
-  // moment tells whether another connection holds it. `navigator.locks.query()` was not
-  // exact enough: a reader now and then took a writer's journal for a hot one and failed
-  // with "database is locked" (native SQLite never gives a reader BUSY then).
   async reservedByAny() {
     if (rank(this.#level) > rank('shared')) return true;
-    if (!(await this.#take('reserved', 'exclusive'))) return true;
-    await this.#drop('reserved');
-    return false;
+    const { held } = await navigator.locks.query();
+    return held.some((lock) => lock.name === this.#names.reserved);
   }
 
   [Symbol.dispose]() {
