@@ -7,26 +7,20 @@ import { generate, $init } from './vendor/jco/js-component-bindgen-component.js'
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
 import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
+import { checkExports, checkMetadata, panicMessage } from './rules.js';
 
-const METADATA = 'sqlite:extension/metadata@0.1.0';
-const SCALARS = 'sqlite:extension/scalar-function@0.1.0';
-const AGGREGATES = 'sqlite:extension/aggregate-function@0.1.0';
-const COLLATION = 'sqlite:extension/collation@0.1.0';
-const TABLES = 'sqlite:extension/table-function@0.1.0';
+// The contract's interfaces as the components name them (with the contract's version).
+const versioned = (iface) => `${iface}@0.1.0`;
+const METADATA = versioned('sqlite:extension/metadata');
+const SCALARS = versioned('sqlite:extension/scalar-function');
+const AGGREGATES = versioned('sqlite:extension/aggregate-function');
+const COLLATION = versioned('sqlite:extension/collation');
+const TABLES = versioned('sqlite:extension/table-function');
 const SQLITE_ERROR = 1;
 
 function firstLine(error) {
   const text = String(error?.message ?? error).trim();
   return text.split('\n')[0];
-}
-
-/** The Rust panic message an extension printed before trapping, if any. */
-function panicMessage(stderr) {
-  const lines = stderr.split('\n');
-  const at = lines.findIndex((line) => line.includes('panicked at'));
-  if (at < 0) return null;
-  const next = lines[at + 1]?.trim();
-  return next || lines[at].trim();
 }
 
 function refusedClock(what) {
@@ -176,20 +170,10 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   }
   // A component built before table functions existed has no such field.
   info.tableFunctions ??= [];
-  validate(info);
-  if (info.aggregates.length > 0 && !exported.has(AGGREGATES)) {
-    throw new Error(`${info.name} declares aggregates but does not export ${AGGREGATES}`);
-  }
-  if (info.collations.length > 0 && !exported.has(COLLATION)) {
-    throw new Error(`${info.name} declares collations but does not export ${COLLATION}`);
-  }
-  if (info.tableFunctions.length > 0 && !exported.has(TABLES)) {
-    throw new Error(`${info.name} declares table functions but does not export ${TABLES}`);
-  }
+  checkMetadata(info);
+  checkExports(info, (iface) => exported.has(versioned(iface)));
   return new LoadedExtension(info, source, instance, instantiate, stderr, withheld);
 }
-
-const validName = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
 /**
  * The SQL signatures an extension provides, as keys ("md5/1", "collation snake",
@@ -201,46 +185,6 @@ export function provided(info) {
     ...info.collations.map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
     ...info.tableFunctions.map((t) => [`table ${t.name.toLowerCase()}`, `table function ${t.name}`]),
   ];
-}
-
-// Metadata the runtime can rely on (the same rules as the native host): names SQLite
-// accepts, arities it accepts, no signature declared twice, ids unique per kind, and table
-// functions with at least one column and distinct column and parameter names.
-function validate(info) {
-  if (!validName(info.name)) throw new Error(`the extension's name ${JSON.stringify(info.name)} is not a valid identifier`);
-  const seen = new Set();
-  const ids = new Set();
-  const functions = [
-    ...info.scalars.map((f) => [f, 'scalar']),
-    ...info.aggregates.map((f) => [f, 'aggregate']),
-    ...info.collations.map((f) => [{ ...f, arity: 0 }, 'collation']),
-  ];
-  for (const [{ name, arity, id }, kind] of functions) {
-    if (!validName(name)) throw new Error(`${info.name}: function name ${JSON.stringify(name)} is not a valid identifier`);
-    if (arity < -1 || arity > 127) throw new Error(`${info.name}: ${name} has arity ${arity}, outside -1..=127`);
-    // SQLite matches function and collation names without regard to ASCII case.
-    const key = kind === 'collation' ? `collation ${name.toLowerCase()}` : `${name.toLowerCase()}/${arity}`;
-    if (seen.has(key)) throw new Error(`${info.name}: ${name} is declared twice`);
-    seen.add(key);
-    if (ids.has(`${kind} ${id}`)) throw new Error(`${info.name}: ${kind} id ${id} is used twice`);
-    ids.add(`${kind} ${id}`);
-  }
-  for (const { id, name, columns, parameters } of info.tableFunctions) {
-    if (!validName(name)) throw new Error(`${info.name}: table function name ${JSON.stringify(name)} is not a valid identifier`);
-    if (seen.has(`table ${name.toLowerCase()}`)) throw new Error(`${info.name}: table function ${name} is declared twice`);
-    seen.add(`table ${name.toLowerCase()}`);
-    if (ids.has(`table ${id}`)) throw new Error(`${info.name}: table function id ${id} is used twice`);
-    ids.add(`table ${id}`);
-    if (columns.length === 0) throw new Error(`${info.name}: table function ${name} has no columns`);
-    const names = new Set();
-    for (const column of [...columns, ...parameters]) {
-      if (!validName(column)) {
-        throw new Error(`${info.name}: ${name}: column or parameter ${JSON.stringify(column)} is not a valid identifier`);
-      }
-      if (names.has(column.toLowerCase())) throw new Error(`${info.name}: ${name}: ${column} names two columns or parameters`);
-      names.add(column.toLowerCase());
-    }
-  }
 }
 
 class LoadedExtension {

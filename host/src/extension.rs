@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use sqlink_rules::metadata::Kind;
 use wasmtime::component::{Component, InstancePre, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -213,12 +214,7 @@ fn is_hostcall_fuel_exhausted(trap: &anyhow::Error) -> bool {
 
 /// The Rust panic message an extension printed before trapping, if any.
 fn panic_message(stderr: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(stderr);
-    let mut lines = text.lines().skip_while(|l| !l.contains("panicked at"));
-    let first = lines.next()?;
-    // "thread 'main' panicked at src/lib.rs:3:5:" then the message on the next line.
-    let message = lines.next().filter(|l| !l.starts_with("note:")).unwrap_or(first);
-    Some(message.trim().to_owned())
+    sqlink_rules::panic::panic_message(&String::from_utf8_lossy(stderr))
 }
 
 /// An aggregate call to an extension without the aggregate interface; the metadata
@@ -229,15 +225,6 @@ fn no_aggregates() -> Error {
 
 fn no_table_functions() -> Error {
     Error { code: SQLITE_ERROR, message: String::from("the extension exports no table functions") }
-}
-
-/// Which kind of function an id belongs to, for messages.
-#[derive(Clone, Copy)]
-enum Kind {
-    Scalar,
-    Aggregate,
-    Collation,
-    Table,
 }
 
 impl Extension {
@@ -296,15 +283,15 @@ impl Extension {
             anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
         })?;
         validate(&info)?;
-        if !info.aggregates.is_empty() && extension.exports.aggregate.is_none() {
-            anyhow::bail!("{} declares aggregates but does not export sqlite:extension/aggregate-function", info.name);
-        }
-        if !info.collations.is_empty() && extension.exports.collation.is_none() {
-            anyhow::bail!("{} declares collations but does not export sqlite:extension/collation", info.name);
-        }
-        if !info.table_functions.is_empty() && extension.exports.table.is_none() {
-            anyhow::bail!("{} declares table functions but does not export sqlite:extension/table-function", info.name);
-        }
+        let exports = &extension.exports;
+        sqlink_rules::metadata::check_exports(
+            &info.name,
+            &[
+                (Kind::Aggregate, !info.aggregates.is_empty(), exports.aggregate.is_some()),
+                (Kind::Collation, !info.collations.is_empty(), exports.collation.is_some()),
+                (Kind::Table, !info.table_functions.is_empty(), exports.table.is_some()),
+            ],
+        )?;
         extension.info = info;
         extension.live = Some(live);
         Ok(extension)
@@ -526,68 +513,19 @@ fn root_message(error: &anyhow::Error) -> String {
     error.root_cause().to_string()
 }
 
-/// Metadata a host can rely on: names SQLite accepts, ids unique per kind.
+/// Metadata a host can rely on: the rules every host applies (`sqlink_rules::metadata`).
 fn validate(info: &ExtensionInfo) -> Result<()> {
-    let valid_name = |n: &str| {
-        let mut chars = n.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if !valid_name(&info.name) {
-        anyhow::bail!("the extension's name {:?} is not a valid identifier", info.name);
-    }
-    let mut seen = std::collections::HashSet::new();
-    let functions = info
+    use sqlink_rules::metadata::{Function, Table, check};
+    let functions: Vec<Function<'_>> = info
         .scalars
         .iter()
-        .map(|f| (&f.name, f.arity, f.id, "scalar"))
-        .chain(info.aggregates.iter().map(|f| (&f.name, f.arity, f.id, "aggregate")))
-        .chain(info.collations.iter().map(|f| (&f.name, 0, f.id, "collation")));
-    let mut ids = std::collections::HashSet::new();
-    for (name, arity, id, kind) in functions {
-        if !valid_name(name) {
-            anyhow::bail!("{}: function name {name:?} is not a valid identifier", info.name);
-        }
-        if !(-1..=127).contains(&arity) {
-            anyhow::bail!("{}: {name} has arity {arity}, outside -1..=127", info.name);
-        }
-        // SQLite matches function and collation names without regard to ASCII case.
-        let key = if kind == "collation" {
-            format!("collation {}", name.to_ascii_lowercase())
-        } else {
-            format!("{}/{arity}", name.to_ascii_lowercase())
-        };
-        if !seen.insert(key) {
-            anyhow::bail!("{}: {name} is declared twice", info.name);
-        }
-        if !ids.insert((kind, id)) {
-            anyhow::bail!("{}: {kind} id {id} is used twice", info.name);
-        }
-    }
-    for table in &info.table_functions {
-        let name = &table.name;
-        if !valid_name(name) {
-            anyhow::bail!("{}: table function name {name:?} is not a valid identifier", info.name);
-        }
-        if !seen.insert(format!("table {}", name.to_ascii_lowercase())) {
-            anyhow::bail!("{}: table function {name} is declared twice", info.name);
-        }
-        if !ids.insert(("table", table.id)) {
-            anyhow::bail!("{}: table function id {} is used twice", info.name, table.id);
-        }
-        if table.columns.is_empty() {
-            anyhow::bail!("{}: table function {name} has no columns", info.name);
-        }
-        let mut columns = std::collections::HashSet::new();
-        for column in table.columns.iter().chain(&table.parameters) {
-            if !valid_name(column) {
-                anyhow::bail!("{}: {name}: column or parameter {column:?} is not a valid identifier", info.name);
-            }
-            if !columns.insert(column.to_ascii_lowercase()) {
-                anyhow::bail!("{}: {name}: {column} names two columns or parameters", info.name);
-            }
-        }
-    }
-    Ok(())
+        .map(|f| Function { kind: Kind::Scalar, name: &f.name, arity: f.arity, id: f.id })
+        .chain(info.aggregates.iter().map(|f| Function { kind: Kind::Aggregate, name: &f.name, arity: f.arity, id: f.id }))
+        .chain(info.collations.iter().map(|f| Function { kind: Kind::Collation, name: &f.name, arity: 0, id: f.id }))
+        .collect();
+    let tables: Vec<Table<'_>> =
+        info.table_functions.iter().map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters }).collect();
+    Ok(check(&info.name, &functions, &tables)?)
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@
 
 use std::collections::HashSet;
 
+pub mod metadata;
+pub mod panic;
+
 /// SQL that lists what a connection has, as rows of (namespace, name): run it before
 /// registering anything, and give each row to [`Predefined::insert`]. SQLite's
 /// table-valued pragmas and its JSON table functions are eponymous tables its module list

@@ -197,7 +197,8 @@ fn build_browser(root: &Path) -> Result<PathBuf> {
     Ok(browser)
 }
 
-/// The Playwright tests in headless Chromium (they build the site themselves).
+/// The page's tests: its rules against the shared cases (rules/cases.json), then the
+/// Playwright tests in headless Chromium (they build the site themselves).
 fn test_browser(root: &Path) -> Result<()> {
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;

@@ -1,0 +1,77 @@
+// The rules every sqlink host applies to an extension, as the page applies them: the same
+// as the Rust crate `sqlink-rules` (rules/src/metadata.rs and panic.rs), which the other
+// hosts use. rules/cases.json holds the cases both are tested against, message for message
+// (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
+
+const isIdentifier = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+
+/**
+ * Throws unless the extension's metadata is what a host can rely on: names SQLite accepts,
+ * arities it accepts, no signature declared twice (names compare without regard to ASCII
+ * case), ids unique per kind, table functions with at least one column and distinct column
+ * and parameter names. Checked in this order, so the first problem is the one named.
+ */
+export function checkMetadata(info) {
+  const refuse = (message) => {
+    throw new Error(`${info.name}: ${message}`);
+  };
+  if (!isIdentifier(info.name)) throw new Error(`the extension's name ${JSON.stringify(info.name)} is not a valid identifier`);
+  const signatures = new Set();
+  const ids = new Set();
+  const functions = [
+    ...(info.scalars ?? []).map((f) => [f, 'scalar']),
+    ...(info.aggregates ?? []).map((f) => [f, 'aggregate']),
+    ...(info.collations ?? []).map((f) => [{ ...f, arity: 0 }, 'collation']),
+  ];
+  for (const [{ name, arity, id }, kind] of functions) {
+    if (!isIdentifier(name)) refuse(`function name ${JSON.stringify(name)} is not a valid identifier`);
+    if (arity < -1 || arity > 127) refuse(`${name} has arity ${arity}, outside -1..=127`);
+    const signature = kind === 'collation' ? `collation ${name.toLowerCase()}` : `${name.toLowerCase()}/${arity}`;
+    if (signatures.has(signature)) refuse(`${name} is declared twice`);
+    signatures.add(signature);
+    if (ids.has(`${kind} ${id}`)) refuse(`${kind} id ${id} is used twice`);
+    ids.add(`${kind} ${id}`);
+  }
+  for (const { id, name, columns, parameters } of info.tableFunctions ?? []) {
+    if (!isIdentifier(name)) refuse(`table function name ${JSON.stringify(name)} is not a valid identifier`);
+    if (signatures.has(`table ${name.toLowerCase()}`)) refuse(`table function ${name} is declared twice`);
+    signatures.add(`table ${name.toLowerCase()}`);
+    if (ids.has(`table ${id}`)) refuse(`table function id ${id} is used twice`);
+    ids.add(`table ${id}`);
+    if (columns.length === 0) refuse(`table function ${name} has no columns`);
+    const names = new Set();
+    for (const column of [...columns, ...parameters]) {
+      if (!isIdentifier(column)) refuse(`${name}: column or parameter ${JSON.stringify(column)} is not a valid identifier`);
+      if (names.has(column.toLowerCase())) refuse(`${name}: ${column} names two columns or parameters`);
+      names.add(column.toLowerCase());
+    }
+  }
+}
+
+// What an extension that declares each kind must also export (the contract's interface
+// without its version), and how messages call what it declared.
+const INTERFACES = [
+  ['aggregates', 'sqlite:extension/aggregate-function', 'aggregates'],
+  ['collations', 'sqlite:extension/collation', 'collations'],
+  ['tableFunctions', 'sqlite:extension/table-function', 'table functions'],
+];
+
+/** Throws unless the extension exports the interface of each kind it declares any of. */
+export function checkExports(info, exports) {
+  for (const [field, iface, declared] of INTERFACES) {
+    if ((info[field] ?? []).length > 0 && !exports(iface)) throw new Error(`${info.name} declares ${declared} but does not export ${iface}`);
+  }
+}
+
+/**
+ * The message of a Rust panic an extension printed to stderr before trapping, if any: the
+ * line after "thread '…' panicked at FILE:LINE:COL:", or that line itself when the next is
+ * empty or only the backtrace note.
+ */
+export function panicMessage(stderr) {
+  const lines = stderr.split(/\r?\n/);
+  const at = lines.findIndex((line) => line.includes('panicked at'));
+  if (at < 0) return null;
+  const next = lines[at + 1]?.trim();
+  return next && !next.startsWith('note:') ? next : lines[at].trim();
+}

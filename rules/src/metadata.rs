@@ -1,0 +1,168 @@
+//! What an extension's metadata must satisfy before a host registers anything from it: names
+//! SQLite accepts, arities it accepts, no signature declared twice (SQLite compares names
+//! without regard to ASCII case), ids unique per kind, table functions with at least one
+//! column and distinct column and parameter names.
+//!
+//! The page applies the same rules in JavaScript (`browser/src/rules.js`: it checks an
+//! extension before handing anything to the runtime). `rules/cases.json` holds the cases both
+//! are tested against, message for message.
+
+use std::collections::HashSet;
+use std::fmt;
+
+/// The arities SQLite accepts for a function; -1 means any number of arguments.
+pub const ARITIES: std::ops::RangeInclusive<i32> = -1..=127;
+
+/// What kind of callable an id belongs to; ids are unique within a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Scalar,
+    Aggregate,
+    Collation,
+    Table,
+}
+
+impl Kind {
+    /// The word messages use: "scalar id 3 is used twice".
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Scalar => "scalar",
+            Kind::Aggregate => "aggregate",
+            Kind::Collation => "collation",
+            Kind::Table => "table function",
+        }
+    }
+
+    /// What an extension that declares these must also export (the contract's interface,
+    /// without its version), and how messages call what it declared.
+    pub fn interface(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Scalar => ("sqlite:extension/scalar-function", "scalars"),
+            Kind::Aggregate => ("sqlite:extension/aggregate-function", "aggregates"),
+            Kind::Collation => ("sqlite:extension/collation", "collations"),
+            Kind::Table => ("sqlite:extension/table-function", "table functions"),
+        }
+    }
+}
+
+/// A scalar, aggregate or collation as an extension declares it (a collation's arity is 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Function<'a> {
+    pub kind: Kind,
+    pub name: &'a str,
+    pub arity: i32,
+    pub id: u32,
+}
+
+/// A table function as an extension declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'a> {
+    pub name: &'a str,
+    pub id: u32,
+    pub columns: &'a [String],
+    pub parameters: &'a [String],
+}
+
+/// Why an extension's metadata was refused; the message names the extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataError(String);
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MetadataError {}
+
+/// A name SQLite takes unquoted: an ASCII letter or `_`, then letters, digits or `_`.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `text` in double quotes as JSON writes it, so that both hosts show a bad name alike.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Checks extension `extension`'s declarations, in the order the messages assume: the
+/// extension's own name, then each function, then each table function.
+pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) -> Result<(), MetadataError> {
+    let refuse = |message: String| Err(MetadataError(format!("{extension}: {message}")));
+    if !is_identifier(extension) {
+        return Err(MetadataError(format!("the extension's name {} is not a valid identifier", quoted(extension))));
+    }
+    let mut signatures = HashSet::new();
+    let mut ids = HashSet::new();
+    for &Function { kind, name, arity, id } in functions {
+        if !is_identifier(name) {
+            return refuse(format!("function name {} is not a valid identifier", quoted(name)));
+        }
+        if !ARITIES.contains(&arity) {
+            return refuse(format!("{name} has arity {arity}, outside -1..=127"));
+        }
+        let signature = match kind {
+            Kind::Collation => format!("collation {}", name.to_ascii_lowercase()),
+            _ => format!("{}/{arity}", name.to_ascii_lowercase()),
+        };
+        if !signatures.insert(signature) {
+            return refuse(format!("{name} is declared twice"));
+        }
+        if !ids.insert((kind, id)) {
+            return refuse(format!("{} id {id} is used twice", kind.word()));
+        }
+    }
+    for &Table { name, id, columns, parameters } in tables {
+        if !is_identifier(name) {
+            return refuse(format!("table function name {} is not a valid identifier", quoted(name)));
+        }
+        if !signatures.insert(format!("table {}", name.to_ascii_lowercase())) {
+            return refuse(format!("table function {name} is declared twice"));
+        }
+        if !ids.insert((Kind::Table, id)) {
+            return refuse(format!("table function id {id} is used twice"));
+        }
+        if columns.is_empty() {
+            return refuse(format!("table function {name} has no columns"));
+        }
+        let mut names = HashSet::new();
+        for column in columns.iter().chain(parameters) {
+            if !is_identifier(column) {
+                return refuse(format!("{name}: column or parameter {} is not a valid identifier", quoted(column)));
+            }
+            if !names.insert(column.to_ascii_lowercase()) {
+                return refuse(format!("{name}: {column} names two columns or parameters"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that extension `extension` exports the interface of each kind it declares any of:
+/// `kinds` holds (kind, declares any, exports its interface).
+pub fn check_exports(extension: &str, kinds: &[(Kind, bool, bool)]) -> Result<(), MetadataError> {
+    match kinds.iter().find(|(_, declared, exported)| *declared && !exported) {
+        Some((kind, _, _)) => {
+            let (interface, declared) = kind.interface();
+            Err(MetadataError(format!("{extension} declares {declared} but does not export {interface}")))
+        }
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,75 @@
+//! The cases in `rules/cases.json`, which the page's rules (`browser/test/rules.test.mjs`) are
+//! tested against too: the same declarations give the same message in every host.
+
+use serde_json::Value;
+use sqlink_rules::metadata::{Function, Kind, Table, check, check_exports};
+use sqlink_rules::panic::panic_message;
+
+fn cases() -> Value {
+    serde_json::from_str(include_str!("../cases.json")).expect("rules/cases.json is JSON")
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().expect("a string")
+}
+
+fn list<'a>(info: &'a Value, field: &str) -> &'a [Value] {
+    info.get(field).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn function(kind: Kind, f: &Value) -> Function<'_> {
+    Function {
+        kind,
+        name: text(&f["name"]),
+        arity: f.get("arity").map_or(0, |a| i32::try_from(a.as_i64().expect("an arity")).expect("an i32 arity")),
+        id: u32::try_from(f["id"].as_u64().expect("an id")).expect("a u32 id"),
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_array().expect("a list").iter().map(|s| text(s).to_owned()).collect()
+}
+
+#[test]
+fn metadata_cases_give_their_messages() {
+    let cases = cases();
+    for case in cases["metadata"].as_array().expect("metadata cases") {
+        let info = &case["info"];
+        let functions: Vec<Function<'_>> = list(info, "scalars")
+            .iter()
+            .map(|f| function(Kind::Scalar, f))
+            .chain(list(info, "aggregates").iter().map(|f| function(Kind::Aggregate, f)))
+            .chain(list(info, "collations").iter().map(|f| function(Kind::Collation, f)))
+            .collect();
+        let columns: Vec<(Vec<String>, Vec<String>)> =
+            list(info, "tableFunctions").iter().map(|t| (strings(&t["columns"]), strings(&t["parameters"]))).collect();
+        let tables: Vec<Table<'_>> = list(info, "tableFunctions")
+            .iter()
+            .zip(&columns)
+            .map(|(t, (columns, parameters))| Table {
+                name: text(&t["name"]),
+                id: u32::try_from(t["id"].as_u64().expect("an id")).expect("a u32 id"),
+                columns,
+                parameters,
+            })
+            .collect();
+        let exports =
+            |kind: Kind| case.get("exports").is_none_or(|e| e.as_array().expect("a list").iter().any(|i| text(i) == kind.interface().0));
+        let kinds: Vec<(Kind, bool, bool)> =
+            [(Kind::Aggregate, "aggregates"), (Kind::Collation, "collations"), (Kind::Table, "tableFunctions")]
+                .into_iter()
+                .map(|(kind, field)| (kind, !list(info, field).is_empty(), exports(kind)))
+                .collect();
+        let name = text(&info["name"]);
+        let got = check(name, &functions, &tables).and_then(|()| check_exports(name, &kinds)).err().map(|e| e.to_string());
+        assert_eq!(got.as_deref(), case["error"].as_str(), "case {info}");
+    }
+}
+
+#[test]
+fn panic_cases_give_their_messages() {
+    let cases = cases();
+    for case in cases["panic"].as_array().expect("panic cases") {
+        assert_eq!(panic_message(text(&case["stderr"])).as_deref(), case["message"].as_str(), "case {case}");
+    }
+}
