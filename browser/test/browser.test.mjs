@@ -723,7 +723,9 @@ describe('database files in OPFS, shared between pages', () => {
                                    await db.exec("INSERT INTO t VALUES ('b')");
                                    return performance.now() - started;`);
     await new Promise((resolve) => setTimeout(resolve, 800));
-    await inPage(pageA, `await db.exec('COMMIT'); return 1`);
+    // The committing page waits too: the waiting writer holds the shared lock for a moment
+    // each time it tries, and a COMMIT that meets it without a timeout is busy, as in SQLite.
+    await inPage(pageA, `await db.exec('PRAGMA busy_timeout = 5000; COMMIT'); return 1`);
     const waited = await waiting;
     assert.ok(waited >= 500, `the write waited ${waited} ms for the other page's transaction`);
     const tags = await inPage(pageA, `const [r] = await db.exec('SELECT tag FROM t ORDER BY tag'); return r.rows.map((x) => x[0]);`);
