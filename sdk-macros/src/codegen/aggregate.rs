@@ -5,132 +5,182 @@
 //! aggregations (GROUP BY, two aggregates in one query) never share one.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{ImplItem, ImplItemFn, ItemImpl};
 
 use super::doc_line;
-use super::options::{Options, Target};
-use super::params::{check_generics, classify};
-use super::returns::{sql_result, step_result};
+use super::options::{Flags, Options, Target};
+use super::params::{Params, check_generics, classify};
+use super::returns::{Returns, StepReturns};
 
-pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let options = Options::parse(attr, Target::Aggregate)?;
-    let block: ItemImpl =
-        syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type"))?;
-    if let Some((_, trait_path, _)) = &block.trait_ {
-        return Err(syn::Error::new_spanned(
-            trait_path,
-            "#[sqlite_aggregate] goes on an inherent `impl State { … }` block, not a trait impl",
-        ));
-    }
-    check_generics(&block.generics, "an aggregate")?;
-    if !block.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(&block.generics, "an aggregate's state type cannot have parameters"));
-    }
-    let self_ty = &*block.self_ty;
-    let type_name = match self_ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-    .ok_or_else(|| syn::Error::new_spanned(self_ty, "the state must be a named type"))?;
+/// Everything `#[sqlite_aggregate]` emits, checked.
+pub struct AggregateModel {
+    /// The `impl` block as written, kept.
+    pub block: ItemImpl,
+    pub sql_name: String,
+    pub flags: Flags,
+    pub doc: String,
+    /// `step`'s SQL arguments, which are also the function's.
+    pub params: Params,
+    pub step: StepReturns,
+    pub kind: Kind,
+}
 
-    let method = |name: &str| {
-        block.items.iter().find_map(|item| match item {
-            ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+pub enum Kind {
+    /// `step` and `finalize`.
+    Aggregate { finalize: Returns },
+    /// `value` and `inverse` as well.
+    Window {
+        finalize: Returns,
+        value: Returns,
+        /// The same arity as `step`'s; converted by their own types.
+        inverse_params: Params,
+        inverse: StepReturns,
+    },
+}
+
+impl AggregateModel {
+    pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<AggregateModel> {
+        let options = Options::parse(attr, Target::Aggregate)?;
+        let block: ItemImpl =
+            syn::parse2(item).map_err(|e| syn::Error::new(e.span(), "#[sqlite_aggregate] goes on an `impl` block of the state type"))?;
+        if let Some((_, trait_path, _)) = &block.trait_ {
+            return Err(syn::Error::new_spanned(
+                trait_path,
+                "#[sqlite_aggregate] goes on an inherent `impl State { … }` block, not a trait impl",
+            ));
+        }
+        check_generics(&block.generics, "an aggregate")?;
+        if !block.generics.params.is_empty() {
+            return Err(syn::Error::new_spanned(&block.generics, "an aggregate's state type cannot have parameters"));
+        }
+        let type_name = match &*block.self_ty {
+            syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
-        })
-    };
-    let missing =
-        |name: &str, shape: &str| syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"));
-    let step = method("step").ok_or_else(|| missing("step", "fn step(&mut self, …)"))?;
-    let finalize = method("finalize").ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))?;
-    let value = method("value");
-    let inverse = method("inverse");
-    if value.is_some() != inverse.is_some() {
-        let present = value.or(inverse).map_or(block.self_ty.span(), |f| f.sig.ident.span());
-        return Err(syn::Error::new(present, "a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`"));
-    }
-
-    expect_receiver(step, Receiver::Mut)?;
-    expect_receiver(finalize, Receiver::Owned)?;
-    let params = classify(&step.sig.inputs, "an aggregate", true)?;
-    if let Some(inverse) = inverse {
-        expect_receiver(inverse, Receiver::Mut)?;
-        let inverse_params = classify(&inverse.sig.inputs, "an aggregate", true)?;
-        if inverse_params.arity() != params.arity() {
-            return Err(syn::Error::new(inverse.sig.paren_token.span.join(), "`inverse` must take the same arguments as `step`"));
         }
-    }
-    if let Some(value) = value {
-        expect_receiver(value, Receiver::Shared)?;
-    }
-    let sql_name = options.sql_name(snake_case(&type_name));
-    let arity = params.arity();
-    let flags = options.flags_tokens();
-    let doc = doc_line(&block.attrs);
-    let (bindings, passed) = params.conversions(&sql_name);
+        .ok_or_else(|| syn::Error::new_spanned(&block.self_ty, "the state must be a named type"))?;
 
-    let step_call = step_result(&step.sig.ident, &step.sig.output, quote!(state.step(#(#passed),*)))?;
-    let finalize_call = sql_result(&finalize.sig.output, quote!(state.finalize()));
-    let window_fns = match (value, inverse) {
-        (Some(value), Some(inverse)) => {
-            let value_call = sql_result(&value.sig.output, quote!(state.value()));
-            let (inverse_bindings, inverse_passed) = classify(&inverse.sig.inputs, "an aggregate", true)?.conversions(&sql_name);
-            let inverse_call = step_result(&inverse.sig.ident, &inverse.sig.output, quote!(state.inverse(#(#inverse_passed),*)))?;
-            quote! {
-                fn value(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
-                    STATES.with(|states| states.inspect(context, |state| #value_call))
-                }
-                fn inverse(
-                    context: u64,
-                    args: &[::sqlink_sdk::Value],
-                ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
-                    #inverse_bindings
-                    STATES.with(|states| {
-                        states.update(context, |state| #inverse_call)
-                    })
-                }
-                (::core::option::Option::Some(value as _), ::core::option::Option::Some(inverse as _))
-            }
+        let method = |name: &str| {
+            block.items.iter().find_map(|item| match item {
+                ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+                _ => None,
+            })
+        };
+        let missing =
+            |name: &str, shape: &str| syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"));
+        let step = method("step").ok_or_else(|| missing("step", "fn step(&mut self, …)"))?;
+        let finalize = method("finalize").ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))?;
+        let (value, inverse) = (method("value"), method("inverse"));
+        if value.is_some() != inverse.is_some() {
+            let present = value.or(inverse).map_or(block.self_ty.span(), |f| f.sig.ident.span());
+            return Err(syn::Error::new(present, "a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`"));
         }
-        _ => quote!((::core::option::Option::None, ::core::option::Option::None)),
-    };
 
-    Ok(quote! {
-        #block
-
-        impl ::sqlink_sdk::AggregateFunction for #self_ty {
-            const DEF: ::sqlink_sdk::AggregateDef = {
-                ::std::thread_local! {
-                    static STATES: ::sqlink_sdk::__private::AggregateStates<#self_ty> =
-                        ::sqlink_sdk::__private::AggregateStates::new();
+        expect_receiver(step, Receiver::Mut)?;
+        expect_receiver(finalize, Receiver::Owned)?;
+        let finalize = Returns::of(&finalize.sig.output);
+        let params = classify(&step.sig.inputs, "an aggregate", true)?;
+        let step_returns = StepReturns::of(&step.sig.ident, &step.sig.output)?;
+        let kind = match (value, inverse) {
+            (Some(value), Some(inverse)) => {
+                expect_receiver(inverse, Receiver::Mut)?;
+                let inverse_params = classify(&inverse.sig.inputs, "an aggregate", true)?;
+                if inverse_params.arity() != params.arity() {
+                    return Err(syn::Error::new(inverse.sig.paren_token.span.join(), "`inverse` must take the same arguments as `step`"));
                 }
-                fn step(
-                    context: u64,
-                    args: &[::sqlink_sdk::Value],
-                ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
-                    #bindings
-                    STATES.with(|states| states.update(context, |state| #step_call))
-                }
-                fn finalize(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
-                    let state = STATES.with(|states| states.take(context));
-                    #finalize_call
-                }
-                let (value, inverse) = { #window_fns };
-                ::sqlink_sdk::AggregateDef {
-                    name: #sql_name,
-                    arity: #arity,
-                    flags: #flags,
-                    doc: #doc,
-                    step,
+                expect_receiver(value, Receiver::Shared)?;
+                Kind::Window {
                     finalize,
-                    value,
-                    inverse,
+                    value: Returns::of(&value.sig.output),
+                    inverse_params,
+                    inverse: StepReturns::of(&inverse.sig.ident, &inverse.sig.output)?,
                 }
-            };
-        }
-    })
+            }
+            _ => Kind::Aggregate { finalize },
+        };
+        Ok(AggregateModel {
+            sql_name: options.sql_name(snake_case(&type_name)),
+            flags: options.flags,
+            doc: doc_line(&block.attrs),
+            step: step_returns,
+            params,
+            kind,
+            block,
+        })
+    }
+}
+
+impl ToTokens for AggregateModel {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let AggregateModel { block, sql_name, flags, doc, params, step, kind } = self;
+        let self_ty = &block.self_ty;
+        let arity = params.arity();
+        let (bindings, passed) = params.conversions(sql_name);
+        let step_call = step.step_result(quote!(state.step(#(#passed),*)));
+        let (finalize_call, window_fns) = match kind {
+            Kind::Aggregate { finalize } => {
+                (finalize.sql_result(quote!(state.finalize())), quote!((::core::option::Option::None, ::core::option::Option::None)))
+            }
+            Kind::Window { finalize, value, inverse_params, inverse } => {
+                let finalize_call = finalize.sql_result(quote!(state.finalize()));
+                let value_call = value.sql_result(quote!(state.value()));
+                let (inverse_bindings, inverse_passed) = inverse_params.conversions(sql_name);
+                let inverse_call = inverse.step_result(quote!(state.inverse(#(#inverse_passed),*)));
+                let window_fns = quote! {
+                    fn value(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
+                        STATES.with(|states| states.inspect(context, |state| #value_call))
+                    }
+                    fn inverse(
+                        context: u64,
+                        args: &[::sqlink_sdk::Value],
+                    ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
+                        #inverse_bindings
+                        STATES.with(|states| {
+                            states.update(context, |state| #inverse_call)
+                        })
+                    }
+                    (::core::option::Option::Some(value as _), ::core::option::Option::Some(inverse as _))
+                };
+                (finalize_call, window_fns)
+            }
+        };
+
+        tokens.extend(quote! {
+            #block
+
+            impl ::sqlink_sdk::AggregateFunction for #self_ty {
+                const DEF: ::sqlink_sdk::AggregateDef = {
+                    ::std::thread_local! {
+                        static STATES: ::sqlink_sdk::__private::AggregateStates<#self_ty> =
+                            ::sqlink_sdk::__private::AggregateStates::new();
+                    }
+                    fn step(
+                        context: u64,
+                        args: &[::sqlink_sdk::Value],
+                    ) -> ::core::result::Result<(), ::sqlink_sdk::Error> {
+                        #bindings
+                        STATES.with(|states| states.update(context, |state| #step_call))
+                    }
+                    fn finalize(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {
+                        let state = STATES.with(|states| states.take(context));
+                        #finalize_call
+                    }
+                    let (value, inverse) = { #window_fns };
+                    ::sqlink_sdk::AggregateDef {
+                        name: #sql_name,
+                        arity: #arity,
+                        flags: #flags,
+                        doc: #doc,
+                        step,
+                        finalize,
+                        value,
+                        inverse,
+                    }
+                };
+            }
+        });
+    }
 }
 
 enum Receiver {
@@ -186,6 +236,14 @@ fn snake_case(name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn model(attr: TokenStream, item: TokenStream) -> syn::Result<AggregateModel> {
+        AggregateModel::parse(attr, item)
+    }
+
+    fn error(item: TokenStream) -> Option<String> {
+        model(quote!(), item).err().map(|e| e.to_string())
+    }
+
     #[test]
     fn snake_case_names() {
         assert_eq!(snake_case("Md5Agg"), "md5_agg");
@@ -194,7 +252,58 @@ mod tests {
     }
 
     #[test]
-    fn window_needs_value_and_inverse() {
+    fn a_plain_aggregate() {
+        let m = model(
+            quote!(name = "total", direct_only),
+            quote! {
+                /// Add them up.
+                impl Sum {
+                    fn step(&mut self, x: i64, y: Option<f64>) -> Result<(), Error> { Ok(()) }
+                    fn finalize(self) -> i64 { 0 }
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!((m.sql_name.as_str(), m.params.arity(), m.doc.as_str()), ("total", 2, "Add them up."));
+        assert_eq!(m.flags, Flags { deterministic: false, direct_only: true, innocuous: false });
+        assert!(matches!(m.step, StepReturns::Result { .. }));
+        assert!(matches!(m.kind, Kind::Aggregate { finalize: Returns::Plain(_) }));
+    }
+
+    #[test]
+    fn a_window_function() {
+        let m = model(
+            quote!(deterministic),
+            quote! {
+                impl RunningSum {
+                    fn step(&mut self, x: i64) {}
+                    fn inverse(&mut self, x: i64) {}
+                    fn value(&self) -> i64 { 0 }
+                    fn finalize(self) -> Option<i64> { None }
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!((m.sql_name.as_str(), m.params.arity()), ("running_sum", 1));
+        assert!(m.flags.deterministic);
+        assert!(matches!(m.step, StepReturns::Unit));
+        let Kind::Window { finalize, value, inverse_params, inverse } = m.kind else { panic!("not a window function") };
+        assert!(matches!(finalize, Returns::Plain(_)));
+        assert!(matches!(value, Returns::Plain(_)));
+        assert_eq!(inverse_params.arity(), 1);
+        assert!(matches!(inverse, StepReturns::Unit));
+    }
+
+    #[test]
+    fn finalize_is_needed() {
+        let missing = Some("an aggregate needs `fn finalize(self) -> T`; `finalize` is missing".to_owned());
+        assert_eq!(error(quote!(impl Sum { fn step(&mut self, x: i64) {} })), missing);
+        assert_eq!(error(quote!(impl Sum { fn step(&mut self, x: i64) {} fn inverse(&mut self, x: i64) {} })), missing);
+    }
+
+    #[test]
+    fn window_needs_value_and_inverse_alike() {
+        let both = Some("a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`".to_owned());
         let only_value = quote! {
             impl Sum {
                 fn step(&mut self, x: i64) {}
@@ -202,28 +311,50 @@ mod tests {
                 fn value(&self) -> i64 { 0 }
             }
         };
-        assert!(expand(quote!(), only_value).is_err());
-        let window = quote! {
+        assert_eq!(error(only_value), both);
+        let other_arity = quote! {
             impl Sum {
                 fn step(&mut self, x: i64) {}
-                fn inverse(&mut self, x: i64) {}
+                fn inverse(&mut self) {}
                 fn value(&self) -> i64 { 0 }
                 fn finalize(self) -> i64 { 0 }
             }
         };
-        let out = expand(quote!(), window).unwrap().to_string();
-        assert!(out.contains("name : \"sum\""), "{out}");
-        assert!(out.contains("Some (value as _)"), "{out}");
+        assert_eq!(error(other_arity).as_deref(), Some("`inverse` must take the same arguments as `step`"));
     }
 
     #[test]
-    fn receivers_are_checked() {
-        let bad = quote! {
+    fn receivers_and_step_results_are_checked() {
+        let shared_step = quote!(impl Sum { fn step(&self, x: i64) {} fn finalize(self) -> i64 { 0 } });
+        assert_eq!(error(shared_step).as_deref(), Some("`step` must take `&mut self`"));
+        let borrowed_finalize = quote!(impl Sum { fn step(&mut self, x: i64) {} fn finalize(&self) -> i64 { 0 } });
+        assert_eq!(error(borrowed_finalize).as_deref(), Some("`finalize` must take `self`"));
+        let inverse_value = quote! {
             impl Sum {
-                fn step(&self, x: i64) {}
+                fn step(&mut self, x: i64) {}
+                fn inverse(&mut self, x: i64) -> i64 { 0 }
+                fn value(&self) -> i64 { 0 }
                 fn finalize(self) -> i64 { 0 }
             }
         };
-        assert!(expand(quote!(), bad).is_err());
+        assert!(error(inverse_value).is_some_and(|e| e.starts_with("`inverse` cannot return a value")));
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_inherent_impl_of_a_named_type() {
+        for item in [
+            quote!(impl Default for Sum {}),
+            quote!(
+                impl<T> Sum<T> {}
+            ),
+            quote!(
+                fn f() {}
+            ),
+            quote!(
+                impl (i64, i64) {}
+            ),
+        ] {
+            assert!(error(item.clone()).is_some(), "{item}");
+        }
     }
 }

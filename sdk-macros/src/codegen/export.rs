@@ -2,44 +2,55 @@
 //! the extension's definition and its implementation of every exported WIT interface.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Path, Token, bracketed};
 
 use super::{collation_def_ident, scalar_def_ident, table_def_ident};
 
-struct ExportInput {
-    name: Expr,
-    version: Option<Expr>,
-    scalars: Vec<Path>,
-    aggregates: Vec<Path>,
-    collations: Vec<Path>,
-    table_functions: Vec<Path>,
+/// Everything `export_extension!` emits: the extension's name and version and what it lists.
+pub struct ExportModel {
+    pub name: Expr,
+    /// `None`: the crate's version.
+    pub version: Option<Expr>,
+    pub scalars: Vec<Path>,
+    pub aggregates: Vec<Path>,
+    pub collations: Vec<Path>,
+    pub table_functions: Vec<Path>,
 }
 
-impl Parse for ExportInput {
+const KEYS: [&str; 6] = ["name", "version", "scalars", "aggregates", "collations", "table_functions"];
+
+impl Parse for ExportModel {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
-        let (mut scalars, mut aggregates, mut collations, mut table_functions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut scalars, mut aggregates, mut collations, mut table_functions) = (None, None, None, None);
+        let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            let key_name = key.to_string();
+            if !KEYS.contains(&key_name.as_str()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
+                ));
+            }
+            // A second list would silently replace the first.
+            if seen.contains(&key_name) {
+                return Err(syn::Error::new(key.span(), format!("`{key_name}` is given twice")));
+            }
             input.parse::<Token![:]>()?;
-            match key.to_string().as_str() {
+            match key_name.as_str() {
                 "name" => name = Some(input.parse()?),
                 "version" => version = Some(input.parse()?),
-                "scalars" => scalars = parse_list(input)?,
-                "aggregates" => aggregates = parse_list(input)?,
-                "collations" => collations = parse_list(input)?,
-                "table_functions" => table_functions = parse_list(input)?,
-                _ => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
-                    ));
-                }
+                "scalars" => scalars = Some(parse_list(input)?),
+                "aggregates" => aggregates = Some(parse_list(input)?),
+                "collations" => collations = Some(parse_list(input)?),
+                _ => table_functions = Some(parse_list(input)?),
             }
+            seen.push(key_name);
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
@@ -47,7 +58,14 @@ impl Parse for ExportInput {
         let name = name.ok_or_else(|| {
             syn::Error::new(proc_macro2::Span::call_site(), "export_extension! needs the extension's name: `name: \"…\",`")
         })?;
-        Ok(ExportInput { name, version, scalars, aggregates, collations, table_functions })
+        Ok(ExportModel {
+            name,
+            version,
+            scalars: scalars.unwrap_or_default(),
+            aggregates: aggregates.unwrap_or_default(),
+            collations: collations.unwrap_or_default(),
+            table_functions: table_functions.unwrap_or_default(),
+        })
     }
 }
 
@@ -66,124 +84,157 @@ fn def_path(path: &Path, rename: fn(&Ident) -> Ident) -> Path {
     path
 }
 
-pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let input: ExportInput = syn::parse2(input)?;
-    let name = &input.name;
-    let version = match &input.version {
-        Some(version) => quote!(#version),
-        None => quote!(env!("CARGO_PKG_VERSION")),
-    };
-    let scalars = input.scalars.iter().map(|p| def_path(p, scalar_def_ident));
-    let aggregates = &input.aggregates;
-    let collations = input.collations.iter().map(|p| def_path(p, collation_def_ident));
-    let table_functions = input.table_functions.iter().map(|p| def_path(p, table_def_ident));
-
-    Ok(quote! {
-        const _: () = {
-            use ::sqlink_sdk::bindings::exports::sqlite::extension as exports;
-            use ::sqlink_sdk::bindings::sqlite::extension::types;
-            use ::sqlink_sdk::__private as sdk;
-
-            static EXTENSION: ::sqlink_sdk::ExtensionDef = ::sqlink_sdk::ExtensionDef {
-                name: #name,
-                version: #version,
-                scalars: &[#(#scalars),*],
-                aggregates: &[#(<#aggregates as ::sqlink_sdk::AggregateFunction>::DEF),*],
-                collations: &[#(#collations),*],
-                table_functions: &[#(#table_functions),*],
-            };
-
-            struct Extension;
-
-            impl exports::metadata::Guest for Extension {
-                fn describe() -> types::ExtensionInfo {
-                    sdk::describe(&EXTENSION)
-                }
-            }
-            impl exports::scalar_function::Guest for Extension {
-                fn call(
-                    id: u32,
-                    args: ::std::vec::Vec<types::Value>,
-                ) -> ::core::result::Result<types::Value, types::Error> {
-                    sdk::scalar_call(&EXTENSION, id, &args)
-                }
-            }
-            impl exports::aggregate_function::Guest for Extension {
-                fn step(
-                    id: u32,
-                    context: u64,
-                    args: ::std::vec::Vec<types::Value>,
-                ) -> ::core::result::Result<(), types::Error> {
-                    sdk::aggregate_step(&EXTENSION, id, context, &args)
-                }
-                fn value(id: u32, context: u64) -> ::core::result::Result<types::Value, types::Error> {
-                    sdk::aggregate_value(&EXTENSION, id, context)
-                }
-                fn inverse(
-                    id: u32,
-                    context: u64,
-                    args: ::std::vec::Vec<types::Value>,
-                ) -> ::core::result::Result<(), types::Error> {
-                    sdk::aggregate_inverse(&EXTENSION, id, context, &args)
-                }
-                fn finalize(id: u32, context: u64) -> ::core::result::Result<types::Value, types::Error> {
-                    sdk::aggregate_finalize(&EXTENSION, id, context)
-                }
-            }
-            impl exports::collation::Guest for Extension {
-                fn compare(id: u32, a: ::std::string::String, b: ::std::string::String) -> i32 {
-                    sdk::collation_compare(&EXTENSION, id, &a, &b)
-                }
-            }
-            impl exports::table_function::Guest for Extension {
-                fn open(id: u32, args: ::std::vec::Vec<types::Value>) -> ::core::result::Result<u64, types::Error> {
-                    sdk::table_open(&EXTENSION, id, &args)
-                }
-                fn next(
-                    cursor: u64,
-                    max_rows: u32,
-                ) -> ::core::result::Result<::std::vec::Vec<::std::vec::Vec<types::Value>>, types::Error> {
-                    sdk::table_next(cursor, max_rows)
-                }
-                fn close(cursor: u64) {
-                    sdk::table_close(cursor)
-                }
-            }
-
-            // The component's exports exist only in the WebAssembly build. Their symbol names
-            // (`cabi_post_sqlite:extension/…#finalize`) cannot appear in the linker version
-            // script of a native cdylib, so exporting them there would break the host build
-            // of an extension crate's `["cdylib", "rlib"]` (and so its unit tests).
-            #[cfg(target_family = "wasm")]
-            ::sqlink_sdk::bindings::__export_extension_world!(Extension with_types_in ::sqlink_sdk::bindings);
+impl ToTokens for ExportModel {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ExportModel { name, version, scalars, aggregates, collations, table_functions } = self;
+        let version = match version {
+            Some(version) => quote!(#version),
+            None => quote!(env!("CARGO_PKG_VERSION")),
         };
-    })
+        let scalars = scalars.iter().map(|p| def_path(p, scalar_def_ident));
+        let collations = collations.iter().map(|p| def_path(p, collation_def_ident));
+        let table_functions = table_functions.iter().map(|p| def_path(p, table_def_ident));
+
+        tokens.extend(quote! {
+            const _: () = {
+                use ::sqlink_sdk::bindings::exports::sqlite::extension as exports;
+                use ::sqlink_sdk::bindings::sqlite::extension::types;
+                use ::sqlink_sdk::__private as sdk;
+
+                static EXTENSION: ::sqlink_sdk::ExtensionDef = ::sqlink_sdk::ExtensionDef {
+                    name: #name,
+                    version: #version,
+                    scalars: &[#(#scalars),*],
+                    aggregates: &[#(<#aggregates as ::sqlink_sdk::AggregateFunction>::DEF),*],
+                    collations: &[#(#collations),*],
+                    table_functions: &[#(#table_functions),*],
+                };
+
+                struct Extension;
+
+                impl exports::metadata::Guest for Extension {
+                    fn describe() -> types::ExtensionInfo {
+                        sdk::describe(&EXTENSION)
+                    }
+                }
+                impl exports::scalar_function::Guest for Extension {
+                    fn call(
+                        id: u32,
+                        args: ::std::vec::Vec<types::Value>,
+                    ) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &args)
+                    }
+                }
+                impl exports::aggregate_function::Guest for Extension {
+                    fn step(
+                        id: u32,
+                        context: u64,
+                        args: ::std::vec::Vec<types::Value>,
+                    ) -> ::core::result::Result<(), types::Error> {
+                        sdk::aggregate_step(&EXTENSION, id, context, &args)
+                    }
+                    fn value(id: u32, context: u64) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::aggregate_value(&EXTENSION, id, context)
+                    }
+                    fn inverse(
+                        id: u32,
+                        context: u64,
+                        args: ::std::vec::Vec<types::Value>,
+                    ) -> ::core::result::Result<(), types::Error> {
+                        sdk::aggregate_inverse(&EXTENSION, id, context, &args)
+                    }
+                    fn finalize(id: u32, context: u64) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::aggregate_finalize(&EXTENSION, id, context)
+                    }
+                }
+                impl exports::collation::Guest for Extension {
+                    fn compare(id: u32, a: ::std::string::String, b: ::std::string::String) -> i32 {
+                        sdk::collation_compare(&EXTENSION, id, &a, &b)
+                    }
+                }
+                impl exports::table_function::Guest for Extension {
+                    fn open(id: u32, args: ::std::vec::Vec<types::Value>) -> ::core::result::Result<u64, types::Error> {
+                        sdk::table_open(&EXTENSION, id, &args)
+                    }
+                    fn next(
+                        cursor: u64,
+                        max_rows: u32,
+                    ) -> ::core::result::Result<::std::vec::Vec<::std::vec::Vec<types::Value>>, types::Error> {
+                        sdk::table_next(cursor, max_rows)
+                    }
+                    fn close(cursor: u64) {
+                        sdk::table_close(cursor)
+                    }
+                }
+
+                // The component's exports exist only in the WebAssembly build. Their symbol names
+                // (`cabi_post_sqlite:extension/…#finalize`) cannot appear in the linker version
+                // script of a native cdylib, so exporting them there would break the host build
+                // of an extension crate's `["cdylib", "rlib"]` (and so its unit tests).
+                #[cfg(target_family = "wasm")]
+                ::sqlink_sdk::bindings::__export_extension_world!(Extension with_types_in ::sqlink_sdk::bindings);
+            };
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn model(input: TokenStream) -> syn::Result<ExportModel> {
+        syn::parse2(input)
+    }
+
+    fn names(paths: &[Path]) -> Vec<String> {
+        paths.iter().map(|p| p.to_token_stream().to_string()).collect()
+    }
+
     #[test]
-    fn lists_become_definitions() {
-        let out = expand(quote! {
+    fn the_model_has_each_list() {
+        let m = model(quote! {
             name: "demo",
             scalars: [a, m::b],
             aggregates: [Sum],
             collations: [c],
         })
-        .unwrap()
-        .to_string();
-        assert!(out.contains("__sqlink_scalar_a"), "{out}");
+        .unwrap();
+        assert_eq!(m.name.to_token_stream().to_string(), "\"demo\"");
+        assert!(m.version.is_none());
+        assert_eq!(names(&m.scalars), ["a", "m :: b"]);
+        assert_eq!(names(&m.aggregates), ["Sum"]);
+        assert_eq!(names(&m.collations), ["c"]);
+        assert!(m.table_functions.is_empty());
+        let m = model(quote!(name: "demo", version: "1.2.3", table_functions: [words])).unwrap();
+        assert_eq!(m.version.map(|v| v.to_token_stream().to_string()).as_deref(), Some("\"1.2.3\""));
+        assert_eq!(names(&m.table_functions), ["words"]);
+    }
+
+    #[test]
+    fn lists_become_definitions() {
+        let out = model(quote!(name: "demo", scalars: [m::b], aggregates: [Sum], collations: [c], table_functions: [t]))
+            .unwrap()
+            .into_token_stream()
+            .to_string();
         assert!(out.contains("m :: __sqlink_scalar_b"), "{out}");
         assert!(out.contains("< Sum as :: sqlink_sdk :: AggregateFunction > :: DEF"), "{out}");
         assert!(out.contains("__sqlink_collation_c"), "{out}");
+        assert!(out.contains("__sqlink_table_t"), "{out}");
         assert!(out.contains("CARGO_PKG_VERSION"), "{out}");
     }
 
     #[test]
     fn name_is_required_and_keys_are_checked() {
-        assert!(expand(quote!(scalars: [a])).is_err());
-        assert!(expand(quote!(name: "x", functions: [a])).is_err());
+        let error = |input| model(input).err().map(|e| e.to_string());
+        assert_eq!(error(quote!(scalars: [a])).as_deref(), Some("export_extension! needs the extension's name: `name: \"…\",`"));
+        assert!(error(quote!(name: "x", functions: [a])).is_some_and(|e| e.starts_with("expected `name`")));
+        for (input, key) in [
+            (quote!(name: "x", scalars: [a], scalars: [b]), "scalars"),
+            (quote!(name: "x", name: "y"), "name"),
+            (quote!(name: "x", version: "1", aggregates: [], version: "2"), "version"),
+            (quote!(name: "x", table_functions: [t], collations: [], table_functions: [u]), "table_functions"),
+        ] {
+            assert_eq!(error(input), Some(format!("`{key}` is given twice")));
+        }
     }
 }

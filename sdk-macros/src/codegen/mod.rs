@@ -1,4 +1,8 @@
 //! Code generation for the SDK's attributes, over `proc_macro2` tokens.
+//!
+//! Each macro is parse → model → emit: parsing builds a model (`ScalarModel`,
+//! `AggregateModel`, …) and does all the checking, so every error is found there, at its
+//! span; emission (`ToTokens` on the model) reads only the model and cannot fail.
 
 mod aggregate;
 mod collation;
@@ -10,35 +14,39 @@ mod scalar;
 mod table;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
 pub fn scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
-    or_error(scalar::expand(attr, item.clone()), item)
+    or_error(scalar::ScalarModel::parse(attr, item.clone()), item)
 }
 
 pub fn aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
-    or_error(aggregate::expand(attr, item.clone()), item)
+    or_error(aggregate::AggregateModel::parse(attr, item.clone()), item)
 }
 
 pub fn collation(attr: TokenStream, item: TokenStream) -> TokenStream {
-    or_error(collation::expand(attr, item.clone()), item)
-}
-
-/// On an error, the item is kept as written beside it: the author's mistake is then the
-/// error reported, not every use of an item that has disappeared.
-fn or_error(expanded: syn::Result<TokenStream>, item: TokenStream) -> TokenStream {
-    expanded.unwrap_or_else(|error| {
-        let mut tokens = error.into_compile_error();
-        tokens.extend(item);
-        tokens
-    })
+    or_error(collation::CollationModel::parse(attr, item.clone()), item)
 }
 
 pub fn table_function(attr: TokenStream, item: TokenStream) -> TokenStream {
-    or_error(table::expand(attr, item.clone()), item)
+    or_error(table::TableFunctionModel::parse(attr, item.clone()), item)
+}
+
+/// The model's code; on an error, the item is kept as written beside it: the author's
+/// mistake is then the error reported, not every use of an item that has disappeared.
+fn or_error(model: syn::Result<impl ToTokens>, item: TokenStream) -> TokenStream {
+    model.map_or_else(
+        |error| {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(item);
+            tokens
+        },
+        |model| model.into_token_stream(),
+    )
 }
 
 pub fn export_extension(input: TokenStream) -> TokenStream {
-    export::expand(input).unwrap_or_else(syn::Error::into_compile_error)
+    syn::parse2::<export::ExportModel>(input).map_or_else(syn::Error::into_compile_error, |model| model.into_token_stream())
 }
 
 /// The hidden constant `#[sqlite_scalar] fn f` defines next to `f`, and

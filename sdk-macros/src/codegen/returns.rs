@@ -15,56 +15,154 @@ use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
 use super::params::elide_lifetimes;
 
-enum Shape<'a> {
+/// What a function returns, classified once while its model is built: it decides the
+/// conversion [`Returns::sql_result`] emits.
+pub enum Returns {
     /// No return type, or `()`.
     Unit,
-    /// `Result<T>` or `Result<T, E>`.
-    Result { ok: &'a Type, err: Option<&'a Type> },
+    /// `Result<T>` or `Result<T, E>`; `whole` is the written type, where an error about an
+    /// `E` that is not written points.
+    Result { ok: Box<Type>, err: Option<Box<Type>>, whole: Box<Type> },
     /// Any other type the generated code can name.
-    Plain(&'a Type),
+    Plain(Box<Type>),
     /// Left to the traits: see the module's documentation.
-    Opaque(&'a Type),
+    Opaque(Box<Type>),
 }
 
-fn shape(output: &ReturnType) -> Shape<'_> {
-    let ty = match output {
-        ReturnType::Default => return Shape::Unit,
-        ReturnType::Type(_, ty) => ungroup(ty),
-    };
-    if is_unit(ty) {
-        return Shape::Unit;
-    }
-    if !nameable(ty.to_token_stream()) {
-        return Shape::Opaque(ty);
-    }
-    let Type::Path(path) = ty else {
-        return match ty {
-            Type::Never(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => Shape::Opaque(ty),
-            _ => Shape::Plain(ty),
+impl Returns {
+    pub fn of(output: &ReturnType) -> Returns {
+        let (written, ty) = match output {
+            ReturnType::Default => return Returns::Unit,
+            ReturnType::Type(_, ty) => (&**ty, ungroup(ty)),
         };
-    };
-    let Some(last) = path.path.segments.last() else { return Shape::Opaque(ty) };
-    let name = last.ident.to_string();
-    if path.qself.is_some() || (name != "Result" && name.ends_with("Result")) {
-        return Shape::Opaque(ty);
+        if is_unit(ty) {
+            return Returns::Unit;
+        }
+        let opaque = || Returns::Opaque(Box::new(ty.clone()));
+        if !nameable(ty.to_token_stream()) {
+            return opaque();
+        }
+        let Type::Path(path) = ty else {
+            return match ty {
+                Type::Never(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => opaque(),
+                _ => Returns::Plain(Box::new(ty.clone())),
+            };
+        };
+        let Some(last) = path.path.segments.last() else { return opaque() };
+        let name = last.ident.to_string();
+        if path.qself.is_some() || (name != "Result" && name.ends_with("Result")) {
+            return opaque();
+        }
+        if name != "Result" {
+            return Returns::Plain(Box::new(ty.clone()));
+        }
+        let PathArguments::AngleBracketed(arguments) = &last.arguments else { return opaque() };
+        let types: Vec<&Type> = arguments
+            .args
+            .iter()
+            .map(|argument| match argument {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let whole = Box::new(written.clone());
+        match types[..] {
+            [ok] => Returns::Result { ok: Box::new(ok.clone()), err: None, whole },
+            [ok, err] => Returns::Result { ok: Box::new(ok.clone()), err: Some(Box::new(err.clone())), whole },
+            _ => opaque(),
+        }
     }
-    if name != "Result" {
-        return Shape::Plain(ty);
+
+    /// The expression turning `call`, of this type, into `Result<Value, Error>`.
+    pub fn sql_result(&self, call: TokenStream) -> TokenStream {
+        match self {
+            Returns::Unit => quote! {{
+                #call;
+                ::core::result::Result::Ok(::sqlink_sdk::Value::Null)
+            }},
+            Returns::Plain(ty) => {
+                let to_value = to_value(ty);
+                quote!(::core::result::Result::Ok(#to_value(#call)))
+            }
+            Returns::Result { ok, err, whole } => {
+                let (to_value, to_error) = (to_value(ok), to_error(err.as_deref(), whole));
+                quote! {
+                    match #call {
+                        ::core::result::Result::Ok(__sqlink_value) => {
+                            ::core::result::Result::Ok(#to_value(__sqlink_value))
+                        }
+                        ::core::result::Result::Err(__sqlink_error) => {
+                            ::core::result::Result::Err(#to_error(__sqlink_error))
+                        }
+                    }
+                }
+            }
+            Returns::Opaque(ty) => {
+                let convert = quote_spanned! {ty.span()=>
+                    ::sqlink_sdk::__private::IntoSqlResult::into_sql_result
+                };
+                quote!(#convert(#call))
+            }
+        }
     }
-    let PathArguments::AngleBracketed(arguments) = &last.arguments else { return Shape::Opaque(ty) };
-    let types: Vec<&Type> = arguments
-        .args
-        .iter()
-        .map(|argument| match argument {
-            GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        })
-        .collect::<Option<_>>()
-        .unwrap_or_default();
-    match types[..] {
-        [ok] => Shape::Result { ok, err: None },
-        [ok, err] => Shape::Result { ok, err: Some(err) },
-        _ => Shape::Opaque(ty),
+}
+
+/// What an aggregate's `step` or `inverse` returns: nothing, or `Result<(), E>`. Checked
+/// while the model is built; it decides the conversion to `Result<(), Error>`.
+pub enum StepReturns {
+    Unit,
+    Result {
+        err: Option<Box<Type>>,
+        whole: Box<Type>,
+    },
+    /// Left to the traits: see the module's documentation.
+    Opaque(Box<Type>),
+}
+
+impl StepReturns {
+    /// `method` names the method in the error for a return type that carries a value.
+    pub fn of(method: &syn::Ident, output: &ReturnType) -> syn::Result<StepReturns> {
+        let returns_value = |ty: &Type| {
+            syn::Error::new_spanned(
+                ty,
+                format!("`{method}` cannot return a value; return nothing, or `Result<(), E>` to fail the statement with `E`"),
+            )
+        };
+        match Returns::of(output) {
+            Returns::Unit => Ok(StepReturns::Unit),
+            Returns::Result { ok, err, whole } if is_unit(&ok) => Ok(StepReturns::Result { err, whole }),
+            Returns::Result { ok, .. } => Err(returns_value(&ok)),
+            Returns::Plain(ty) => Err(returns_value(&ty)),
+            Returns::Opaque(ty) => Ok(StepReturns::Opaque(ty)),
+        }
+    }
+
+    /// The expression turning `call` into `Result<(), Error>`.
+    pub fn step_result(&self, call: TokenStream) -> TokenStream {
+        match self {
+            StepReturns::Unit => quote! {{
+                #call;
+                ::core::result::Result::Ok(())
+            }},
+            StepReturns::Result { err, whole } => {
+                let to_error = to_error(err.as_deref(), whole);
+                quote! {
+                    match #call {
+                        ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+                        ::core::result::Result::Err(__sqlink_error) => {
+                            ::core::result::Result::Err(#to_error(__sqlink_error))
+                        }
+                    }
+                }
+            }
+            StepReturns::Opaque(ty) => {
+                let convert = quote_spanned! {ty.span()=>
+                    ::sqlink_sdk::__private::IntoStepResult::into_step_result
+                };
+                quote!(#convert(#call))
+            }
+        }
     }
 }
 
@@ -110,84 +208,6 @@ fn to_error(err: Option<&Type>, whole: &Type) -> TokenStream {
     }
 }
 
-/// The expression turning `call`, of the type `output` declares, into
-/// `Result<Value, Error>`.
-pub fn sql_result(output: &ReturnType, call: TokenStream) -> TokenStream {
-    match shape(output) {
-        Shape::Unit => quote! {{
-            #call;
-            ::core::result::Result::Ok(::sqlink_sdk::Value::Null)
-        }},
-        Shape::Plain(ty) => {
-            let to_value = to_value(ty);
-            quote!(::core::result::Result::Ok(#to_value(#call)))
-        }
-        Shape::Result { ok, err } => {
-            let whole = match output {
-                ReturnType::Type(_, ty) => &**ty,
-                ReturnType::Default => unreachable!("a Result shape has a type"),
-            };
-            let (to_value, to_error) = (to_value(ok), to_error(err, whole));
-            quote! {
-                match #call {
-                    ::core::result::Result::Ok(__sqlink_value) => {
-                        ::core::result::Result::Ok(#to_value(__sqlink_value))
-                    }
-                    ::core::result::Result::Err(__sqlink_error) => {
-                        ::core::result::Result::Err(#to_error(__sqlink_error))
-                    }
-                }
-            }
-        }
-        Shape::Opaque(ty) => {
-            let convert = quote_spanned! {ty.span()=>
-                ::sqlink_sdk::__private::IntoSqlResult::into_sql_result
-            };
-            quote!(#convert(#call))
-        }
-    }
-}
-
-/// The expression turning `call`, the result of the aggregate method `method`, into
-/// `Result<(), Error>`. Such a method returns nothing, or `Result<(), E>`.
-pub fn step_result(method: &syn::Ident, output: &ReturnType, call: TokenStream) -> syn::Result<TokenStream> {
-    let returns_value = |ty: &Type| {
-        syn::Error::new_spanned(
-            ty,
-            format!("`{method}` cannot return a value; return nothing, or `Result<(), E>` to fail the statement with `E`"),
-        )
-    };
-    match shape(output) {
-        Shape::Unit => Ok(quote! {{
-            #call;
-            ::core::result::Result::Ok(())
-        }}),
-        Shape::Result { ok, err } if is_unit(ok) => {
-            let whole = match output {
-                ReturnType::Type(_, ty) => &**ty,
-                ReturnType::Default => unreachable!("a Result shape has a type"),
-            };
-            let to_error = to_error(err, whole);
-            Ok(quote! {
-                match #call {
-                    ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
-                    ::core::result::Result::Err(__sqlink_error) => {
-                        ::core::result::Result::Err(#to_error(__sqlink_error))
-                    }
-                }
-            })
-        }
-        Shape::Result { ok, .. } => Err(returns_value(ok)),
-        Shape::Plain(ty) => Err(returns_value(ty)),
-        Shape::Opaque(ty) => {
-            let convert = quote_spanned! {ty.span()=>
-                ::sqlink_sdk::__private::IntoStepResult::into_step_result
-            };
-            Ok(quote!(#convert(#call)))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,42 +217,56 @@ mod tests {
         item.sig.output
     }
 
-    fn sql(tokens: TokenStream) -> String {
-        sql_result(&output(tokens), quote!(f())).to_string()
+    fn returns(tokens: TokenStream) -> Returns {
+        Returns::of(&output(tokens))
+    }
+
+    fn step(tokens: TokenStream) -> syn::Result<StepReturns> {
+        StepReturns::of(&quote::format_ident!("step"), &output(tokens))
     }
 
     #[test]
-    fn named_types_convert_through_into_value() {
-        assert!(sql(quote!(-> Option<String>)).contains("< Option < String > as :: sqlink_sdk :: IntoValue >"));
-        assert!(sql(quote!(-> &'a str)).contains("< & '_ str as :: sqlink_sdk :: IntoValue >"));
-        assert!(sql(quote!()).contains("Value :: Null"));
-        assert!(sql(quote!(-> ())).contains("Value :: Null"));
+    fn return_types_are_classified() {
+        assert!(matches!(returns(quote!()), Returns::Unit));
+        assert!(matches!(returns(quote!(-> ())), Returns::Unit));
+        assert!(matches!(returns(quote!(-> Option<String>)), Returns::Plain(_)));
+        assert!(matches!(returns(quote!(-> &'a str)), Returns::Plain(_)));
+        assert!(matches!(returns(quote!(-> Result<i64, MyError>)), Returns::Result { err: Some(_), .. }));
+        assert!(matches!(returns(quote!(-> std::io::Result<Vec<u8>>)), Returns::Result { err: None, .. }));
     }
 
     #[test]
-    fn results_convert_each_side() {
-        let out = sql(quote!(-> Result<i64, MyError>));
-        assert!(out.contains("< i64 as :: sqlink_sdk :: IntoValue >"), "{out}");
-        assert!(out.contains("< MyError as :: core :: convert :: Into < :: sqlink_sdk :: Error >"), "{out}");
-        let out = sql(quote!(-> std::io::Result<Vec<u8>>));
-        assert!(out.contains("< Vec < u8 > as :: sqlink_sdk :: IntoValue >"), "{out}");
-        assert!(out.contains("Into :: < :: sqlink_sdk :: Error > :: into"), "{out}");
-    }
-
-    #[test]
-    fn what_cannot_be_named_uses_the_traits() {
+    fn what_cannot_be_named_is_opaque() {
         for ty in [quote!(-> Self), quote!(-> Option<Self>), quote!(-> impl IntoValue), quote!(-> fmt::Result), quote!(-> SqlResult<i64>)] {
-            assert!(sql(ty.clone()).contains("IntoSqlResult"), "{ty}");
+            assert!(matches!(returns(ty.clone()), Returns::Opaque(_)), "{ty}");
         }
     }
 
     #[test]
     fn step_returns_nothing_or_a_unit_result() {
-        let step = |tokens| step_result(&quote::format_ident!("step"), &output(tokens), quote!(f()));
-        assert!(step(quote!()).is_ok());
-        assert!(step(quote!(-> Result<(), String>)).unwrap().to_string().contains("Into < :: sqlink_sdk :: Error >"));
-        assert!(step(quote!(-> i64)).is_err());
-        assert!(step(quote!(-> Result<i64, String>)).is_err());
-        assert!(step(quote!(-> fmt::Result)).unwrap().to_string().contains("IntoStepResult"));
+        assert!(matches!(step(quote!()), Ok(StepReturns::Unit)));
+        assert!(matches!(step(quote!(-> Result<(), String>)), Ok(StepReturns::Result { err: Some(_), .. })));
+        assert!(matches!(step(quote!(-> fmt::Result)), Ok(StepReturns::Opaque(_))));
+        for ty in [quote!(-> i64), quote!(-> Result<i64, String>)] {
+            let error = step(ty).err().map(|e| e.to_string());
+            assert_eq!(
+                error.as_deref(),
+                Some("`step` cannot return a value; return nothing, or `Result<(), E>` to fail the statement with `E`")
+            );
+        }
+    }
+
+    /// The emitted conversion names the written types, so that rustc's error for an
+    /// unsupported one points at it.
+    #[test]
+    fn conversions_name_each_side() {
+        let out = returns(quote!(-> Result<&'a str, MyError>)).sql_result(quote!(f())).to_string();
+        assert!(out.contains("< & '_ str as :: sqlink_sdk :: IntoValue >"), "{out}");
+        assert!(out.contains("< MyError as :: core :: convert :: Into < :: sqlink_sdk :: Error >"), "{out}");
+        let out = returns(quote!(-> std::io::Result<Vec<u8>>)).sql_result(quote!(f())).to_string();
+        assert!(out.contains("Into :: < :: sqlink_sdk :: Error > :: into"), "{out}");
+        assert!(returns(quote!(-> Self)).sql_result(quote!(f())).to_string().contains("IntoSqlResult"));
+        assert!(returns(quote!()).sql_result(quote!(f())).to_string().contains("Value :: Null"));
+        assert!(step(quote!(-> fmt::Result)).unwrap().step_result(quote!(f())).to_string().contains("IntoStepResult"));
     }
 }
