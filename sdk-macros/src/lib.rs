@@ -22,8 +22,10 @@ pub fn sqlite_scalar(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The block defines `fn step(&mut self, args…)` and `fn finalize(self) -> T`; with
 /// `fn value(&self) -> T` and `fn inverse(&mut self, args…)` as well it is a window
-/// function. Options as for `sqlite_scalar` but `strict`; the default name is the type's
-/// name in snake_case.
+/// function, whose `finalize` may be left out: the final result is then `value`'s.
+/// `step` and `inverse` return nothing, or `Result<(), E>` to fail the statement.
+/// Options as for `sqlite_scalar` but `strict`; the default name is the type's name in
+/// snake_case. The doc comment on the `impl` block becomes the function's documentation.
 #[proc_macro_attribute]
 pub fn sqlite_aggregate(attr: TokenStream, item: TokenStream) -> TokenStream {
     codegen::aggregate(attr.into(), item.into()).into()

@@ -1,4 +1,6 @@
-//! `#[sqlite_aggregate]` on `impl State { fn step…; fn finalize…; [fn value…; fn inverse…] }`.
+//! `#[sqlite_aggregate]` on `impl State { fn step…; fn finalize…; [fn value…; fn inverse…] }`;
+//! a window function (with `value` and `inverse`) may leave out `finalize`, which then
+//! calls `value`.
 //!
 //! The state type must be `Default`: a fresh state starts each aggregation. States live in
 //! a per-aggregate table keyed by the host's aggregation context, so interleaved
@@ -30,9 +32,10 @@ pub struct AggregateModel {
 pub enum Kind {
     /// `step` and `finalize`.
     Aggregate { finalize: Returns },
-    /// `value` and `inverse` as well.
+    /// `value` and `inverse` as well. Without `finalize` (`None`), `value` gives the final
+    /// result too.
     Window {
-        finalize: Returns,
+        finalize: Option<Returns>,
         value: Returns,
         /// The same arity as `step`'s; converted by their own types.
         inverse_params: Params,
@@ -70,16 +73,24 @@ impl AggregateModel {
         let missing =
             |name: &str, shape: &str| syn::Error::new_spanned(&block.self_ty, format!("an aggregate needs `{shape}`; `{name}` is missing"));
         let step = method("step").ok_or_else(|| missing("step", "fn step(&mut self, …)"))?;
-        let finalize = method("finalize").ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))?;
-        let (value, inverse) = (method("value"), method("inverse"));
+        let (value, inverse, finalize) = (method("value"), method("inverse"), method("finalize"));
+        // A window function's `value` stands in for a missing `finalize`; nothing else can.
+        if finalize.is_none() && value.is_none() {
+            return Err(missing("finalize", "fn finalize(self) -> T"));
+        }
         if value.is_some() != inverse.is_some() {
             let present = value.or(inverse).map_or(block.self_ty.span(), |f| f.sig.ident.span());
             return Err(syn::Error::new(present, "a window function needs both `fn value(&self) -> T` and `fn inverse(&mut self, …)`"));
         }
 
         expect_receiver(step, Receiver::Mut)?;
-        expect_receiver(finalize, Receiver::Owned)?;
-        let finalize = Returns::of(&finalize.sig.output);
+        let finalize = match finalize {
+            Some(finalize) => {
+                expect_receiver(finalize, Receiver::Owned)?;
+                Some(Returns::of(&finalize.sig.output))
+            }
+            None => None,
+        };
         let params = classify(&step.sig.inputs, "an aggregate", true)?;
         let step_returns = StepReturns::of(&step.sig.ident, &step.sig.output)?;
         let kind = match (value, inverse) {
@@ -97,7 +108,7 @@ impl AggregateModel {
                     inverse: StepReturns::of(&inverse.sig.ident, &inverse.sig.output)?,
                 }
             }
-            _ => Kind::Aggregate { finalize },
+            _ => Kind::Aggregate { finalize: finalize.ok_or_else(|| missing("finalize", "fn finalize(self) -> T"))? },
         };
         Ok(AggregateModel {
             sql_name: options.sql_name(snake_case(&type_name)),
@@ -123,7 +134,10 @@ impl ToTokens for AggregateModel {
                 (finalize.sql_result(quote!(state.finalize())), quote!((::core::option::Option::None, ::core::option::Option::None)))
             }
             Kind::Window { finalize, value, inverse_params, inverse } => {
-                let finalize_call = finalize.sql_result(quote!(state.finalize()));
+                let finalize_call = match finalize {
+                    Some(finalize) => finalize.sql_result(quote!(state.finalize())),
+                    None => value.sql_result(quote!(state.value())),
+                };
                 let value_call = value.sql_result(quote!(state.value()));
                 let (inverse_bindings, inverse_passed) = inverse_params.conversions(sql_name);
                 let inverse_call = inverse.step_result(quote!(state.inverse(#(#inverse_passed),*)));
@@ -288,14 +302,31 @@ mod tests {
         assert!(m.flags.deterministic);
         assert!(matches!(m.step, StepReturns::Unit));
         let Kind::Window { finalize, value, inverse_params, inverse } = m.kind else { panic!("not a window function") };
-        assert!(matches!(finalize, Returns::Plain(_)));
+        assert!(matches!(finalize, Some(Returns::Plain(_))));
         assert!(matches!(value, Returns::Plain(_)));
         assert_eq!(inverse_params.arity(), 1);
         assert!(matches!(inverse, StepReturns::Unit));
     }
 
     #[test]
-    fn finalize_is_needed() {
+    fn a_window_function_without_finalize_finalizes_with_value() {
+        let m = model(
+            quote!(),
+            quote! {
+                impl Sum {
+                    fn step(&mut self, x: i64) {}
+                    fn inverse(&mut self, x: i64) {}
+                    fn value(&self) -> Result<i64, Error> { Ok(0) }
+                }
+            },
+        )
+        .unwrap();
+        // What the generated finalize then returns is checked in tests/pass.
+        assert!(matches!(m.kind, Kind::Window { finalize: None, value: Returns::Result { .. }, .. }));
+    }
+
+    #[test]
+    fn finalize_is_needed_without_value() {
         let missing = Some("an aggregate needs `fn finalize(self) -> T`; `finalize` is missing".to_owned());
         assert_eq!(error(quote!(impl Sum { fn step(&mut self, x: i64) {} })), missing);
         assert_eq!(error(quote!(impl Sum { fn step(&mut self, x: i64) {} fn inverse(&mut self, x: i64) {} })), missing);
@@ -312,12 +343,12 @@ mod tests {
             }
         };
         assert_eq!(error(only_value), both);
+        assert_eq!(error(quote!(impl Sum { fn step(&mut self, x: i64) {} fn value(&self) -> i64 { 0 } })), both);
         let other_arity = quote! {
             impl Sum {
                 fn step(&mut self, x: i64) {}
                 fn inverse(&mut self) {}
                 fn value(&self) -> i64 { 0 }
-                fn finalize(self) -> i64 { 0 }
             }
         };
         assert_eq!(error(other_arity).as_deref(), Some("`inverse` must take the same arguments as `step`"));
@@ -334,7 +365,6 @@ mod tests {
                 fn step(&mut self, x: i64) {}
                 fn inverse(&mut self, x: i64) -> i64 { 0 }
                 fn value(&self) -> i64 { 0 }
-                fn finalize(self) -> i64 { 0 }
             }
         };
         assert!(error(inverse_value).is_some_and(|e| e.starts_with("`inverse` cannot return a value")));

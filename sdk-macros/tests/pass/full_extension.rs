@@ -151,6 +151,25 @@ macro_rules! constant {
 
 constant!(pi -> Result<f64, Error> = Ok(std::f64::consts::PI));
 
+/// A window function without `finalize`: `value` gives the final result too.
+#[derive(Default)]
+pub struct RowCount(i64);
+
+#[sqlite_aggregate]
+impl RowCount {
+    fn step(&mut self, _row: &Value) {
+        self.0 += 1;
+    }
+
+    fn inverse(&mut self, _row: &Value) {
+        self.0 -= 1;
+    }
+
+    fn value(&self) -> i64 {
+        self.0
+    }
+}
+
 /// The longest text; its state is its own SQL value.
 #[derive(Default, Clone)]
 pub struct Longest(Option<String>);
@@ -210,7 +229,7 @@ export_extension! {
         repeat_text, reverse, count_nulls, parse_int, checked_div, blob_len, nothing, more::answer,
         aliased, read_nothing, format_nothing, opaque, first_word, pi,
     ],
-    aggregates: [RunningSum, StrictCount, Longest],
+    aggregates: [RunningSum, StrictCount, RowCount, Longest],
     collations: [nocase],
     table_functions: [words, range],
 }
@@ -268,6 +287,18 @@ fn main() {
     assert_eq!(finalize(2), Ok(Value::Real(10.0)));
     let err = step(3, &[Value::Text("x".into())]).unwrap_err();
     assert_eq!(err.message, "running_sum(): argument 1 must be a number, got text");
+
+    let def = RowCount::DEF;
+    assert_eq!((def.name, def.arity), ("row_count", 1));
+    assert!(def.value.is_some() && def.inverse.is_some());
+    let (inverse, value) = (def.inverse.unwrap(), def.value.unwrap());
+    for _ in 0..3 {
+        (def.step)(1, &[Value::Null]).unwrap();
+    }
+    inverse(1, &[Value::Null]).unwrap();
+    assert_eq!(value(1), Ok(Value::Integer(2)));
+    assert_eq!((def.finalize)(1), Ok(Value::Integer(2)));
+    assert_eq!((def.finalize)(2), Ok(Value::Integer(0)), "finalize with no rows is value of a fresh state");
 
     let step = Longest::DEF.step;
     step(1, &[Value::Text("ab".into())]).unwrap();
