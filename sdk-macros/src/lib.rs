@@ -54,7 +54,23 @@ pub fn sqlite_table_function(attr: TokenStream, item: TokenStream) -> TokenStrea
 /// Export an extension: its name and the functions it provides. This is the only glue an
 /// author writes; it implements every interface of the `sqlite:extension/extension` world.
 ///
-/// ```ignore
+/// Each key at most once; all but `name` may be left out.
+///
+/// ```
+/// # use sqlink_sdk::{sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
+/// # #[sqlite_scalar]
+/// # fn md5(data: &[u8]) -> String { format!("{}", data.len()) }
+/// # #[derive(Default)]
+/// # struct Md5Agg(usize);
+/// # #[sqlite_aggregate]
+/// # impl Md5Agg {
+/// #     fn step(&mut self, data: &[u8]) { self.0 += data.len() }
+/// #     fn finalize(self) -> String { format!("{}", self.0) }
+/// # }
+/// # #[sqlite_collation]
+/// # fn snake(a: &str, b: &str) -> std::cmp::Ordering { a.cmp(b) }
+/// # #[sqlite_table_function(columns(word))]
+/// # fn words(text: String) -> Vec<(String,)> { text.split(' ').map(|w| (w.to_owned(),)).collect() }
 /// sqlink_sdk::export_extension! {
 ///     name: "md5",
 ///     version: "1.0.0",         // optional; defaults to the crate's version
@@ -63,6 +79,7 @@ pub fn sqlite_table_function(attr: TokenStream, item: TokenStream) -> TokenStrea
 ///     collations: [snake],      // functions marked #[sqlite_collation]
 ///     table_functions: [words], // functions marked #[sqlite_table_function]
 /// }
+/// # fn main() {}
 /// ```
 #[proc_macro]
 pub fn export_extension(input: TokenStream) -> TokenStream {

@@ -1,7 +1,7 @@
 //! Write SQLite extensions in plain Rust; ship them as WebAssembly components.
 //!
-//! ```ignore
-//! use sqlink_sdk::sqlite_scalar;
+//! ```
+//! use sqlink_sdk::{sqlite_aggregate, sqlite_scalar};
 //!
 //! /// Reverse a string. `strict`: NULL gives NULL without a call.
 //! #[sqlite_scalar(deterministic, strict)]
@@ -9,14 +9,46 @@
 //!     s.chars().rev().collect()
 //! }
 //!
+//! #[derive(Default)]
+//! struct Total(i64);
+//!
+//! /// The sum of the non-NULL values, also over a window's frame.
+//! #[sqlite_aggregate(deterministic)]
+//! impl Total {
+//!     fn step(&mut self, x: Option<i64>) {
+//!         self.0 += x.unwrap_or(0);
+//!     }
+//!     fn inverse(&mut self, x: Option<i64>) {
+//!         self.0 -= x.unwrap_or(0);
+//!     }
+//!     // With no `finalize`, the final result is `value`'s.
+//!     fn value(&self) -> i64 {
+//!         self.0
+//!     }
+//! }
+//!
 //! sqlink_sdk::export_extension! {
 //!     name: "strings",
 //!     scalars: [reverse],
+//!     aggregates: [Total],
 //! }
+//! # fn main() {
+//!
+//! // The functions stay plain Rust, and can be tested as such.
+//! assert_eq!(reverse("abc"), "cba");
+//! # use sqlink_sdk::{AggregateFunction, Value};
+//! # let total = Total::DEF;
+//! # assert_eq!((total.name, total.arity), ("total", 1));
+//! # (total.step)(1, &[Value::Integer(2)]).unwrap();
+//! # (total.step)(1, &[Value::Null]).unwrap();
+//! # assert_eq!((total.finalize)(1), Ok(Value::Integer(2)));
+//! # }
 //! ```
 //!
 //! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
-//! a component that `sqlink` loads with `.load path/to/strings.wasm`.
+//! a component that `sqlink` loads with `.load path/to/strings.wasm`; `export_extension!`
+//! exports the component's interfaces only there, so the same crate builds and tests on the
+//! host.
 // Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
 #![deny(unsafe_code)]
 
