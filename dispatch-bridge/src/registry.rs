@@ -82,6 +82,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             self.predefined = Some(builtins()?);
         }
         for registration in &self.registrations {
+            // SAFETY: `db` is open (this function's contract).
             unsafe { self.install(db, registration) }?;
         }
         self.connections.push(db);
@@ -135,6 +136,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.registrations = kept;
         for registration in gone {
             for &db in &self.connections {
+                // SAFETY: attached connections are open until detached (attach's contract).
                 // Fails only while a statement using it runs; the REPL never unloads then.
                 unsafe { uninstall(db, &registration) };
             }
@@ -160,8 +162,10 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         };
         let registration = Registration { ext, name, func_id, arity, flags: sqlite_flags(flags), kind };
         for (index, &db) in self.connections.iter().enumerate() {
+            // SAFETY: attached connections are open until detached (attach's contract).
             if let Err(error) = unsafe { self.install(db, &registration) } {
                 for &done in &self.connections[..index] {
+                    // SAFETY: as above.
                     unsafe { uninstall(done, &registration) };
                 }
                 return Err(error);
@@ -174,6 +178,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         Ok(())
     }
 
+    /// # Safety
+    /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
         if let Kind::Table(columns, parameters) = &&registration.kind {
             let name = registration.name.to_string_lossy();
@@ -192,6 +198,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                 )
             };
             if rc != ffi::SQLITE_OK {
+                // SAFETY: `db` is open (the contract).
                 return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
             }
             return Ok(());
@@ -205,6 +212,9 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         .cast::<c_void>();
         let name = registration.name.as_ptr();
         let text_rep = ffi::SQLITE_UTF8 | registration.flags;
+        // SAFETY: `db` is open (the contract) and `name` NUL-terminated; `data` is a leaked
+        // Box<FunctionData<D>> that SQLite hands to these trampolines, all instantiated with
+        // the same D, and frees through `destroy::<D>` once.
         let rc = unsafe {
             match &registration.kind {
                 // On failure SQLite itself calls the destructor on `data`.
@@ -265,6 +275,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         } else {
             Err(SqlError {
                 code: rc,
+                // SAFETY: `db` is open (the contract).
                 message: format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) }),
             })
         }
@@ -301,16 +312,22 @@ unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
     // is finalized below whatever happens.
     let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
     if rc != ffi::SQLITE_OK {
+        // SAFETY: `db` is open (the contract).
         return Err(SqlError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
     }
     let mut predefined = Predefined::default();
     let text = |column: c_int| {
-        // SAFETY: `stmt` is on a row; the text stays valid until the next step.
-        let text = unsafe { ffi::sqlite3_column_text(stmt, column) };
-        if text.is_null() { String::new() } else { unsafe { CStr::from_ptr(text.cast()) }.to_string_lossy().into_owned() }
+        // SAFETY: `stmt` is on a row (text is called only after SQLITE_ROW) and `column` is
+        // one of its two columns; the text is NUL-terminated, valid until the next step and
+        // copied at once.
+        unsafe {
+            let text = ffi::sqlite3_column_text(stmt, column);
+            if text.is_null() { String::new() } else { CStr::from_ptr(text.cast()).to_string_lossy().into_owned() }
+        }
     };
-    // SAFETY: `stmt` was prepared above and is stepped until done, then finalized.
     let rc = loop {
+        // SAFETY: `stmt` was prepared above on the open `db`; it is stepped until it stops
+        // returning rows, then finalized.
         match unsafe { ffi::sqlite3_step(stmt) } {
             ffi::SQLITE_ROW => {
                 if let Some(namespace) = Namespace::from_tag(&text(0)) {
@@ -320,15 +337,23 @@ unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
             rc => break rc,
         }
     };
+    // SAFETY: `stmt` was prepared above and is used no more.
     unsafe { ffi::sqlite3_finalize(stmt) };
     if rc != ffi::SQLITE_DONE {
+        // SAFETY: `db` is open (the contract).
         return Err(SqlError { code: rc, message: format!("cannot list SQLite's functions: {}", unsafe { trampolines::errmsg(db) }) });
     }
     Ok(predefined)
 }
 
+/// Remove `registration` from `db` (SQLite then calls the old `pApp`'s destructor).
+///
+/// # Safety
+/// `db` must be an open connection.
 unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) {
     let name = registration.name.as_ptr();
+    // SAFETY: `db` is open (the contract) and `name` NUL-terminated; null data and
+    // callbacks are SQLite's documented way to delete a function, collation or module.
     unsafe {
         match &registration.kind {
             Kind::Collation => {

@@ -1,4 +1,9 @@
 //! The `extern "C"` callbacks SQLite calls, and the conversions on each side of them.
+//!
+//! Every callback receives raw pointers that SQLite keeps valid only until the callback
+//! returns. [`Call`], [`Context`] and [`Args`] take them once, in an `unsafe` constructor
+//! whose contract is SQLite's calling convention, and give safe access for the rest of the
+//! callback.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,34 +23,173 @@ pub(crate) struct FunctionData<D> {
     pub dispatcher: Rc<D>,
 }
 
+/// The `pApp` destructor of every function and collation `install` registers.
+///
+/// # Safety
+/// `data` must be null or come from `Box::into_raw(Box<FunctionData<D>>)`, and not be used
+/// after this call (SQLite calls the destructor once, when it drops the registration).
 pub(crate) unsafe extern "C" fn destroy<D>(data: *mut c_void) {
     if !data.is_null() {
+        // SAFETY: per the contract, `data` is a leaked Box<FunctionData<D>> freed only here.
         drop(unsafe { Box::from_raw(data.cast::<FunctionData<D>>()) });
     }
 }
 
-unsafe fn data<'a, D>(ctx: *mut ffi::sqlite3_context) -> &'a FunctionData<D> {
-    unsafe { &*ffi::sqlite3_user_data(ctx).cast::<FunctionData<D>>() }
-}
+/// The `sqlite3_context` of the callback SQLite is running: SQLite keeps it valid, and lets
+/// nothing else use it, until the callback returns. A `Context` is only made from that
+/// pointer ([`Context::of_call`]) and never kept past the callback, so setting its result
+/// is safe.
+#[derive(Clone, Copy)]
+pub(crate) struct Context(*mut ffi::sqlite3_context);
 
-/// Borrow SQLite's argument values; nothing is copied unless text is invalid UTF-8.
-unsafe fn read_args<'a>(argc: c_int, argv: *mut *mut ffi::sqlite3_value) -> Vec<ValueRef<'a>> {
-    let argc = usize::try_from(argc).unwrap_or(0);
-    if argc == 0 || argv.is_null() {
-        return Vec::new();
+impl Context {
+    /// # Safety
+    /// `ctx` must be the context SQLite passed to the callback now running, and the
+    /// `Context` must not be used after that callback returns.
+    pub(crate) unsafe fn of_call(ctx: *mut ffi::sqlite3_context) -> Self {
+        Context(ctx)
     }
-    let values = unsafe { std::slice::from_raw_parts(argv, argc) };
-    values.iter().map(|&v| unsafe { value_ref(v) }).collect()
+
+    pub(crate) fn set_result(self, value: Value) {
+        // SAFETY: `self.0` is the live context of the running callback (the type's
+        // invariant); SQLITE_TRANSIENT makes SQLite copy text and blobs before `value` drops.
+        unsafe {
+            match value {
+                Value::Null => ffi::sqlite3_result_null(self.0),
+                Value::Integer(i) => ffi::sqlite3_result_int64(self.0, i),
+                Value::Real(r) => ffi::sqlite3_result_double(self.0, r),
+                Value::Text(text) => ffi::sqlite3_result_text64(
+                    self.0,
+                    text.as_ptr().cast::<c_char>(),
+                    text.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Value::Blob(blob) => {
+                    ffi::sqlite3_result_blob64(self.0, blob.as_ptr().cast::<c_void>(), blob.len() as u64, ffi::SQLITE_TRANSIENT())
+                }
+            }
+        }
+    }
+
+    pub(crate) fn set_error(self, error: &SqlError) {
+        let message = &error.message;
+        let len = c_int::try_from(message.len()).unwrap_or(c_int::MAX);
+        // SAFETY: `self.0` is the live context of the running callback (the type's
+        // invariant); SQLite copies the message's `len` bytes before this returns.
+        unsafe {
+            ffi::sqlite3_result_error(self.0, message.as_ptr().cast::<c_char>(), len);
+            let code = error_code(error.code);
+            if code != ffi::SQLITE_ERROR {
+                // Keeps the message set above; changes only the code.
+                ffi::sqlite3_result_error_code(self.0, code);
+            }
+        }
+    }
+
+    fn set_nomem(self) {
+        // SAFETY: `self.0` is the live context of the running callback (the type's invariant).
+        unsafe { ffi::sqlite3_result_error_nomem(self.0) }
+    }
+
+    fn finish(self, result: Result<Value, SqlError>) {
+        match result {
+            Ok(value) => self.set_result(value),
+            Err(error) => self.set_error(&error),
+        }
+    }
 }
 
+/// One call of a registered function or aggregate: its context and its `pApp`.
+struct Call<'a, D> {
+    ctx: Context,
+    data: &'a FunctionData<D>,
+}
+
+impl<'a, D> Call<'a, D> {
+    /// # Safety
+    /// `ctx` must be the context SQLite passed to the callback now running, of a function
+    /// that `install` registered with a `FunctionData<D>` as its `pApp` (which lives until
+    /// SQLite calls [`destroy`], after the last call); the `Call` must not outlive the callback.
+    unsafe fn new(ctx: *mut ffi::sqlite3_context) -> Self {
+        // SAFETY: per the contract, the user data is a live FunctionData<D> and `ctx` is
+        // the running callback's context.
+        unsafe { Call { ctx: Context::of_call(ctx), data: &*ffi::sqlite3_user_data(ctx).cast::<FunctionData<D>>() } }
+    }
+
+    /// Run a trampoline body; a panic (only possible natively, and only from a broken
+    /// dispatcher) becomes a SQL error instead of unwinding into C.
+    fn guarded(&self, body: impl FnOnce()) {
+        if catch_unwind(AssertUnwindSafe(body)).is_err() {
+            let error = SqlError::new(ffi::SQLITE_ERROR, format!("{}(): the dispatcher panicked", self.data.name));
+            self.ctx.set_error(&error);
+        }
+    }
+
+    /// The number naming this aggregation, kept in SQLite's per-aggregation memory.
+    /// `None` when `create` is false and the aggregation never stepped, or on OOM.
+    ///
+    /// # Safety
+    /// The running callback must be an aggregate's (xStep, xInverse, xValue or xFinal):
+    /// SQLite has aggregation memory for no other context.
+    unsafe fn aggregation(&self, create: bool) -> Option<u64> {
+        let size = if create { std::mem::size_of::<u64>() as c_int } else { 0 };
+        // SAFETY: a live context of an aggregate's callback (the contract).
+        let slot = unsafe { ffi::sqlite3_aggregate_context(self.ctx.0, size) }.cast::<u64>();
+        if slot.is_null() {
+            return None;
+        }
+        // SAFETY: non-null, the slot is this aggregation's own memory of at least
+        // size_of::<u64>() bytes (allocated by the first call that asked with `create`,
+        // suitably aligned by sqlite3_malloc), which SQLite zeroes on first allocation.
+        unsafe {
+            if *slot == 0 {
+                *slot = NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(*slot)
+        }
+    }
+}
+
+/// The argument values of the callback SQLite is running.
+pub(crate) struct Args<'a>(&'a [*mut ffi::sqlite3_value]);
+
+impl<'a> Args<'a> {
+    /// # Safety
+    /// `argv` must be null or point to `argc` values that SQLite keeps valid and unchanged
+    /// for `'a` (the callback now running), as it does for xFunc, xStep, xInverse and xFilter.
+    pub(crate) unsafe fn new(argc: c_int, argv: *mut *mut ffi::sqlite3_value) -> Self {
+        let argc = usize::try_from(argc).unwrap_or(0);
+        if argc == 0 || argv.is_null() {
+            return Args(&[]);
+        }
+        // SAFETY: per the contract, `argv` holds `argc` value pointers valid for `'a`.
+        Args(unsafe { std::slice::from_raw_parts(argv, argc) })
+    }
+
+    /// Borrow SQLite's argument values; nothing is copied unless text is invalid UTF-8.
+    pub(crate) fn read(&self) -> Vec<ValueRef<'a>> {
+        // SAFETY: each pointer is a value SQLite keeps valid and unchanged for `'a` (the
+        // contract of `new`).
+        self.0.iter().map(|&v| unsafe { value_ref(v) }).collect()
+    }
+}
+
+/// # Safety
+/// `ptr` must be null or point to `len` bytes that stay valid and unchanged for `'a`.
 unsafe fn bytes<'a>(ptr: *const c_void, len: c_int) -> &'a [u8] {
     match usize::try_from(len) {
+        // SAFETY: per the contract; null and empty are handled apart.
         Ok(len) if len > 0 && !ptr.is_null() => unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) },
         _ => &[],
     }
 }
 
-pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
+/// # Safety
+/// `value` must be a `sqlite3_value` that SQLite keeps valid and unchanged for `'a`.
+unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
+    // SAFETY: `value` is valid for `'a` (the contract); the text and blob pointers SQLite
+    // returns stay valid as long as the value is neither changed nor freed, so for `'a`.
     unsafe {
         match ffi::sqlite3_value_type(value) {
             ffi::SQLITE_INTEGER => ValueRef::Integer(ffi::sqlite3_value_int64(value)),
@@ -65,26 +209,6 @@ pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'
     }
 }
 
-pub(crate) unsafe fn set_result(ctx: *mut ffi::sqlite3_context, value: Value) {
-    unsafe {
-        match value {
-            Value::Null => ffi::sqlite3_result_null(ctx),
-            Value::Integer(i) => ffi::sqlite3_result_int64(ctx, i),
-            Value::Real(r) => ffi::sqlite3_result_double(ctx, r),
-            Value::Text(text) => ffi::sqlite3_result_text64(
-                ctx,
-                text.as_ptr().cast::<c_char>(),
-                text.len() as u64,
-                ffi::SQLITE_TRANSIENT(),
-                ffi::SQLITE_UTF8 as u8,
-            ),
-            Value::Blob(blob) => {
-                ffi::sqlite3_result_blob64(ctx, blob.as_ptr().cast::<c_void>(), blob.len() as u64, ffi::SQLITE_TRANSIENT())
-            }
-        }
-    }
-}
-
 /// A primary result code an error may carry; anything else (0, SQLITE_ROW, nonsense)
 /// is reported as SQLITE_ERROR.
 fn error_code(code: i32) -> c_int {
@@ -94,120 +218,82 @@ fn error_code(code: i32) -> c_int {
     }
 }
 
-pub(crate) unsafe fn set_error(ctx: *mut ffi::sqlite3_context, error: &SqlError) {
-    let message = &error.message;
-    let len = c_int::try_from(message.len()).unwrap_or(c_int::MAX);
-    unsafe {
-        ffi::sqlite3_result_error(ctx, message.as_ptr().cast::<c_char>(), len);
-        let code = error_code(error.code);
-        if code != ffi::SQLITE_ERROR {
-            // Keeps the message set above; changes only the code.
-            ffi::sqlite3_result_error_code(ctx, code);
-        }
-    }
-}
-
-/// Run a trampoline body; a panic (only possible natively, and only from a broken
-/// dispatcher) becomes a SQL error instead of unwinding into C.
-unsafe fn guarded<D>(ctx: *mut ffi::sqlite3_context, body: impl FnOnce()) {
-    if catch_unwind(AssertUnwindSafe(body)).is_err() {
-        let name = unsafe { &data::<D>(ctx).name };
-        let error = SqlError::new(ffi::SQLITE_ERROR, format!("{name}(): the dispatcher panicked"));
-        unsafe { set_error(ctx, &error) };
-    }
-}
-
-unsafe fn finish(ctx: *mut ffi::sqlite3_context, result: Result<Value, SqlError>) {
-    unsafe {
-        match result {
-            Ok(value) => set_result(ctx, value),
-            Err(error) => set_error(ctx, &error),
-        }
-    }
-}
+// The contracts of the trampolines below are SQLite's calling conventions for the slots
+// `install` puts them in; nothing else calls them.
 
 pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
-    unsafe {
-        guarded::<D>(ctx, || {
-            let data = data::<D>(ctx);
-            let args = read_args(argc, argv);
-            finish(ctx, data.dispatcher.scalar_call(data.ext, data.id, &args));
-        })
-    }
+    // SAFETY: SQLite calls xFunc with the context of this call of a function that
+    // `install` registered with a FunctionData<D>, and `argc` values valid until it returns.
+    let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
+    call.guarded(|| {
+        let data = call.data;
+        call.ctx.finish(data.dispatcher.scalar_call(data.ext, data.id, &args.read()));
+    })
 }
 
 /// Never reused, so a context is unique for the life of the process.
 static NEXT_CONTEXT: AtomicU64 = AtomicU64::new(1);
 
-/// The number naming this aggregation, kept in SQLite's per-aggregation memory.
-/// `None` when `create` is false and the aggregation never stepped, or on OOM.
-unsafe fn aggregation(ctx: *mut ffi::sqlite3_context, create: bool) -> Option<u64> {
-    let size = if create { std::mem::size_of::<u64>() as c_int } else { 0 };
-    let slot = unsafe { ffi::sqlite3_aggregate_context(ctx, size) }.cast::<u64>();
-    if slot.is_null() {
-        return None;
-    }
-    // SQLite zeroes the memory on first allocation.
-    unsafe {
-        if *slot == 0 {
-            *slot = NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed);
+/// A dispatcher's call for a row into an aggregation: `aggregate_step` or `aggregate_inverse`.
+type Feed<D> = fn(&D, u32, u32, u64, &[ValueRef<'_>]) -> Result<(), SqlError>;
+
+/// A row into an aggregation (xStep, xInverse): `send` gets its arguments and context.
+///
+/// # Safety
+/// As for [`Call::new`] and [`Args::new`], from a callback of an aggregate.
+unsafe fn feed<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value, send: Feed<D>) {
+    // SAFETY: the contract.
+    let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
+    call.guarded(|| {
+        let data = call.data;
+        // SAFETY: the running callback is an aggregate's (the contract).
+        let Some(context) = (unsafe { call.aggregation(true) }) else {
+            return call.ctx.set_nomem();
+        };
+        if let Err(error) = send(&data.dispatcher, data.ext, data.id, context, &args.read()) {
+            call.ctx.set_error(&error);
         }
-        Some(*slot)
-    }
+    })
 }
 
 pub(crate) unsafe extern "C" fn step<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
-    unsafe {
-        guarded::<D>(ctx, || {
-            let data = data::<D>(ctx);
-            let Some(context) = aggregation(ctx, true) else {
-                return ffi::sqlite3_result_error_nomem(ctx);
-            };
-            let args = read_args(argc, argv);
-            if let Err(error) = data.dispatcher.aggregate_step(data.ext, data.id, context, &args) {
-                set_error(ctx, &error);
-            }
-        })
-    }
+    // SAFETY: SQLite calls xStep with the context of this call of an aggregate that
+    // `install` registered with a FunctionData<D>, and `argc` values valid until it returns.
+    unsafe { feed::<D>(ctx, argc, argv, D::aggregate_step) }
 }
 
 pub(crate) unsafe extern "C" fn inverse<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
-    unsafe {
-        guarded::<D>(ctx, || {
-            let data = data::<D>(ctx);
-            let Some(context) = aggregation(ctx, true) else {
-                return ffi::sqlite3_result_error_nomem(ctx);
-            };
-            let args = read_args(argc, argv);
-            if let Err(error) = data.dispatcher.aggregate_inverse(data.ext, data.id, context, &args) {
-                set_error(ctx, &error);
-            }
-        })
-    }
+    // SAFETY: SQLite calls xInverse with the context of this call of a window function that
+    // `install` registered with a FunctionData<D>, and `argc` values valid until it returns.
+    unsafe { feed::<D>(ctx, argc, argv, D::aggregate_inverse) }
 }
 
 pub(crate) unsafe extern "C" fn value<D: Dispatcher>(ctx: *mut ffi::sqlite3_context) {
-    unsafe {
-        guarded::<D>(ctx, || {
-            let data = data::<D>(ctx);
-            let Some(context) = aggregation(ctx, true) else {
-                return ffi::sqlite3_result_error_nomem(ctx);
-            };
-            finish(ctx, data.dispatcher.aggregate_value(data.ext, data.id, context));
-        })
-    }
+    // SAFETY: SQLite calls xValue with the context of this call of a window function that
+    // `install` registered with a FunctionData<D>.
+    let call = unsafe { Call::<D>::new(ctx) };
+    call.guarded(|| {
+        let data = call.data;
+        // SAFETY: xValue is an aggregate's callback.
+        let Some(context) = (unsafe { call.aggregation(true) }) else {
+            return call.ctx.set_nomem();
+        };
+        call.ctx.finish(data.dispatcher.aggregate_value(data.ext, data.id, context));
+    })
 }
 
 /// SQLite calls xFinal once per aggregation, also after an error and when no row was
 /// stepped, so every state the extension created is released here.
 pub(crate) unsafe extern "C" fn finalize<D: Dispatcher>(ctx: *mut ffi::sqlite3_context) {
-    unsafe {
-        guarded::<D>(ctx, || {
-            let data = data::<D>(ctx);
-            let context = aggregation(ctx, false).unwrap_or_else(|| NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed));
-            finish(ctx, data.dispatcher.aggregate_finalize(data.ext, data.id, context));
-        })
-    }
+    // SAFETY: SQLite calls xFinal with the context of this call of an aggregate that
+    // `install` registered with a FunctionData<D>.
+    let call = unsafe { Call::<D>::new(ctx) };
+    call.guarded(|| {
+        let data = call.data;
+        // SAFETY: xFinal is an aggregate's callback.
+        let context = unsafe { call.aggregation(false) }.unwrap_or_else(|| NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed));
+        call.ctx.finish(data.dispatcher.aggregate_finalize(data.ext, data.id, context));
+    })
 }
 
 pub(crate) unsafe extern "C" fn compare<D: Dispatcher>(
@@ -218,9 +304,11 @@ pub(crate) unsafe extern "C" fn compare<D: Dispatcher>(
     b: *const c_void,
 ) -> c_int {
     let body = || {
-        let data = unsafe { &*data.cast::<FunctionData<D>>() };
-        let a = String::from_utf8_lossy(unsafe { bytes(a, len_a) });
-        let b = String::from_utf8_lossy(unsafe { bytes(b, len_b) });
+        // SAFETY: `data` is the FunctionData<D> `install` gave sqlite3_create_collation_v2,
+        // alive until SQLite calls `destroy`; `a` and `b` are SQLite's strings of `len_a`
+        // and `len_b` bytes, valid and unchanged during the comparison.
+        let (data, a, b) = unsafe { (&*data.cast::<FunctionData<D>>(), bytes(a, len_a), bytes(b, len_b)) };
+        let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
         data.dispatcher.collation_compare(data.ext, data.id, &a, &b).signum()
     };
     // A collation cannot report errors; a panic compares as equal.
@@ -228,7 +316,12 @@ pub(crate) unsafe extern "C" fn compare<D: Dispatcher>(
 }
 
 /// For messages about SQLite's own failures.
+///
+/// # Safety
+/// `db` must be an open connection.
 pub(crate) unsafe fn errmsg(db: *mut ffi::sqlite3) -> String {
+    // SAFETY: `db` is open (the contract); the message is NUL-terminated and valid until
+    // the next call on `db`, and is copied at once.
     unsafe {
         let msg = ffi::sqlite3_errmsg(db);
         if msg.is_null() {

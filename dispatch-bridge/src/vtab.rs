@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
 
-use crate::trampolines::{set_result, value_ref};
+use crate::trampolines::{Args, Context};
 use crate::{Dispatcher, SqlError, Value};
 
 /// Rows asked for per crossing: enough that a crossing's cost spreads thin, few enough that
@@ -280,15 +280,13 @@ unsafe extern "C" fn filter<D: Dispatcher>(
     argv: *mut *mut ffi::sqlite3_value,
 ) -> c_int {
     guarded(|| {
-        // SAFETY: `cursor` is a live Cursor<D> of a live table; argv has argc values, one per
-        // parameter in order (as best_index arranged).
+        // SAFETY: `cursor` is a live Cursor<D> of a live table; argv has argc values, valid
+        // until xFilter returns, one per parameter in order (as best_index arranged).
         unsafe {
             let vtab = (*cursor).pVtab;
             let cursor = &mut *cursor.cast::<Cursor<D>>();
             cursor.close_extension_cursor();
-            let argc = usize::try_from(argc).unwrap_or(0);
-            let values = if argc == 0 || argv.is_null() { &[][..] } else { std::slice::from_raw_parts(argv, argc) };
-            let args: Vec<_> = values.iter().map(|&v| value_ref(v)).collect();
+            let args = Args::new(argc, argv).read();
             cursor.args = args.iter().map(Value::from).collect();
             let data = cursor.data();
             match data.dispatcher.table_open(data.ext, data.id, &args) {
@@ -336,7 +334,7 @@ unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut 
         let columns = (*cursor.data).columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
         let value = if i < columns { cursor.page.get(cursor.index).and_then(|row| row.get(i)) } else { cursor.args.get(i - columns) };
-        set_result(ctx, value.cloned().unwrap_or(Value::Null));
+        Context::of_call(ctx).set_result(value.cloned().unwrap_or(Value::Null));
     }
     ffi::SQLITE_OK
 }

@@ -127,6 +127,8 @@ fn setup() -> (Connection, Bridge<TestDispatcher>) {
     let columns = ["value".to_owned(), "square".to_owned()];
     bridge.register_table(EXT, "series", 0, &columns, &["start".to_owned(), "stop".to_owned()]).unwrap();
     bridge.register_table(EXT, "failing", 1, &columns, &["n".to_owned()]).unwrap();
+    // SAFETY: `conn` is open, and every test binds the bridge after the connection, so the
+    // bridge is dropped (and used) only while the connection is still open.
     unsafe { bridge.attach(conn.handle()) }.unwrap();
     (conn, bridge)
 }
@@ -221,6 +223,7 @@ fn collations_order_and_constrain() {
 fn registrations_reach_later_connections_and_unregister_removes_them() {
     let (conn, mut bridge) = setup();
     let later = Connection::open_in_memory().unwrap();
+    // SAFETY: `later` is open, and is detached below before it is closed.
     unsafe { bridge.attach(later.handle()) }.unwrap();
     assert_eq!(one(&later, "SELECT echo(5)"), SqlValue::Integer(5));
 
@@ -233,6 +236,7 @@ fn registrations_reach_later_connections_and_unregister_removes_them() {
         assert!(err.to_string().contains("no such collation sequence: rev"), "{err}");
     }
     assert_eq!(one(&conn, "SELECT other()"), SqlValue::Integer(0));
+    // SAFETY: the handle is only compared with the attached ones, not used.
     bridge.detach(unsafe { later.handle() });
 }
 

@@ -18,6 +18,7 @@ impl spi::Guest for SqliteLib {
         // SQL cannot contain NUL; what comes before one decides.
         let sql = sql.split('\0').next().unwrap_or_default();
         let Ok(sql) = CString::new(sql) else { return false };
+        // SAFETY: `sql` is NUL-terminated and outlives the call.
         unsafe { ffi::sqlite3_complete(sql.as_ptr()) != 0 }
     }
 
@@ -52,8 +53,21 @@ impl spi::Guest for SqliteLib {
     }
 
     fn sqlite_version() -> String {
-        unsafe { CStr::from_ptr(ffi::sqlite3_libversion()) }.to_string_lossy().into_owned()
+        // SAFETY: sqlite3_libversion returns a static NUL-terminated string.
+        unsafe { copied(ffi::sqlite3_libversion()) }
     }
+}
+
+/// A copy of a string SQLite returned; empty for null.
+///
+/// # Safety
+/// `text` must be null or a NUL-terminated string that stays valid during the call.
+unsafe fn copied(text: *const c_char) -> String {
+    if text.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-null, so NUL-terminated and valid (the contract); copied at once.
+    unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned()
 }
 
 /// `r` through SQLite's own printf with `format` (one double conversion).
@@ -71,10 +85,16 @@ fn printf_real(format: &CStr, r: f64) -> Option<String> {
     }
 }
 
+/// An open connection. Invariant: `db` comes from a successful sqlite3_open_v2 in `open`
+/// and is closed only in `drop`, so it is open for the life of the value (and the runtime
+/// is single-threaded, so nothing uses it concurrently).
 pub struct Connection {
     db: *mut ffi::sqlite3,
 }
 
+/// A prepared statement. Invariant: `stmt` comes from a successful sqlite3_prepare_v2 on
+/// `db` and is finalized only in `drop`; `db` stays usable until then, since
+/// sqlite3_close_v2 keeps a connection (as a zombie) while it has statements.
 pub struct Statement {
     stmt: *mut ffi::sqlite3_stmt,
     db: *mut ffi::sqlite3,
@@ -104,10 +124,16 @@ fn error(code: c_int, message: impl Into<String>) -> Error {
     Error { code, message: message.into() }
 }
 
+/// The error `db` reports for its last failed call.
+///
+/// # Safety
+/// `db` must be a connection handle SQLite gave (open, or from a failed open, not yet closed).
 unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
+    // SAFETY: `db` is a live handle (the contract); the message is copied at once, before
+    // any further call on `db` could change it.
     unsafe {
         let code = ffi::sqlite3_extended_errcode(db);
-        let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy().into_owned();
+        let message = copied(ffi::sqlite3_errmsg(db));
         if code == ffi::SQLITE_CANTOPEN
             && let Some(path) = wal_mode_database(db)
         {
@@ -125,11 +151,16 @@ unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
 /// The main database's path when its header says WAL mode (bytes 18 and 19 are 2). SQLite
 /// reports such a file as "unable to open database file" when WAL is unavailable (our VFS
 /// has no shared memory); the user should hear why.
+///
+/// # Safety
+/// `db` must be a live connection handle.
 unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
+    // SAFETY: `db` is live (the contract) and the schema name is NUL-terminated.
     let name = unsafe { ffi::sqlite3_db_filename(db, c"main".as_ptr()) };
     if name.is_null() {
         return None;
     }
+    // SAFETY: a non-null filename is NUL-terminated and lives as long as the connection.
     let path = unsafe { CStr::from_ptr(name) }.to_str().ok()?.to_owned();
     let mut header = [0u8; 20];
     std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
@@ -142,16 +173,24 @@ impl spi::GuestConnection for Connection {
         let c_path = CString::new(path).map_err(|_| error(ffi::SQLITE_CANTOPEN, "path contains a NUL byte"))?;
         let mut db = std::ptr::null_mut();
         let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_URI;
+        // SAFETY: `c_path` is NUL-terminated; `db` receives the handle (null only when
+        // SQLite could not allocate one); the default VFS is ours.
         let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, std::ptr::null()) };
         if rc != ffi::SQLITE_OK {
+            // SAFETY: a non-null handle from a failed open holds its error until closed.
             let err = if db.is_null() { error(rc, "out of memory") } else { unsafe { db_error(db) } };
+            // SAFETY: SQLite requires closing the handle of a failed open; closing null is a no-op.
             unsafe { sqlite3_close_v2(db) };
             return Err(err);
         }
+        // SAFETY: `db` was just opened.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
         // SAFETY: `db` is the open connection; the handler takes no argument.
         unsafe { ffi::sqlite3_progress_handler(db, PROGRESS_STEPS, Some(interrupt_requested), std::ptr::null_mut()) };
+        // SAFETY: `db` is open, and the Connection made below detaches it in `drop` before
+        // closing it (or it is closed right here, never attached).
         if let Err(e) = BRIDGE.with(|bridge| unsafe { bridge.borrow_mut().attach(db) }) {
+            // SAFETY: `db` is open and not attached; nothing uses it after this.
             unsafe { sqlite3_close_v2(db) };
             return Err(error(e.code, e.message));
         }
@@ -163,8 +202,11 @@ impl spi::GuestConnection for Connection {
         let mut tail: *const c_char = std::ptr::null();
         let start = sql.as_ptr().cast::<c_char>();
         let len = c_int::try_from(sql.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "SQL text too long"))?;
+        // SAFETY: `self.db` is open (Connection's invariant); `start` points to `len` bytes
+        // of `sql`, which outlives the call; `tail` receives a pointer into those bytes.
         let rc = unsafe { ffi::sqlite3_prepare_v2(self.db, start, len, &mut stmt, &mut tail) };
         if rc != ffi::SQLITE_OK {
+            // SAFETY: `self.db` is open (Connection's invariant).
             return Err(unsafe { db_error(self.db) });
         }
         let tail = if tail.is_null() { sql.len() } else { tail as usize - start as usize };
@@ -173,30 +215,38 @@ impl spi::GuestConnection for Connection {
     }
 
     fn changes(&self) -> i64 {
+        // SAFETY: `self.db` is open (Connection's invariant).
         unsafe { ffi::sqlite3_changes64(self.db) }
     }
 
     fn total_changes(&self) -> i64 {
+        // SAFETY: `self.db` is open (Connection's invariant).
         unsafe { ffi::sqlite3_total_changes64(self.db) }
     }
 
     fn last_insert_rowid(&self) -> i64 {
+        // SAFETY: `self.db` is open (Connection's invariant).
         unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
     }
 
     fn is_autocommit(&self) -> bool {
+        // SAFETY: `self.db` is open (Connection's invariant).
         unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
     }
 
     fn serialize(&self) -> Result<Vec<u8>, Error> {
         let mut size: i64 = 0;
+        // SAFETY: `self.db` is open (Connection's invariant); the schema name is
+        // NUL-terminated; flags 0 asks for a fresh copy that we own and free below.
         let data = unsafe { sqlite3_serialize(self.db, c"main".as_ptr(), &mut size, 0) };
         if data.is_null() {
             // A database with no pages yet serializes to nothing.
             return if size == 0 { Ok(Vec::new()) } else { Err(error(ffi::SQLITE_NOMEM, "out of memory")) };
         }
         let len = usize::try_from(size).unwrap_or(0);
+        // SAFETY: a non-null result holds `size` bytes, copied here before it is freed.
         let image = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+        // SAFETY: the copy came from SQLite's allocator and is used no more.
         unsafe { ffi::sqlite3_free(data.cast()) };
         Ok(image)
     }
@@ -204,14 +254,19 @@ impl spi::GuestConnection for Connection {
     fn deserialize(&self, image: Vec<u8>) -> Result<(), Error> {
         let size = i64::try_from(image.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "image too large"))?;
         // SQLite takes ownership of the buffer (FREEONCLOSE), so it must come from its allocator.
+        // SAFETY: sqlite3_malloc64 has no preconditions; the result is checked for null.
         let data = unsafe { ffi::sqlite3_malloc64(image.len().max(1) as u64) }.cast::<u8>();
         if data.is_null() {
             return Err(error(ffi::SQLITE_NOMEM, "out of memory"));
         }
+        // SAFETY: `data` is a fresh allocation of at least `image.len()` bytes.
         unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), data, image.len()) };
         let flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
+        // SAFETY: `self.db` is open (Connection's invariant); `data` holds `size` bytes from
+        // SQLite's allocator, which SQLite now owns and frees (FREEONCLOSE, also on failure).
         let rc = unsafe { sqlite3_deserialize(self.db, c"main".as_ptr(), data, size, size, flags) };
         if rc != ffi::SQLITE_OK {
+            // SAFETY: `self.db` is open (Connection's invariant).
             return Err(unsafe { db_error(self.db) });
         }
         Ok(())
@@ -222,11 +277,20 @@ impl Drop for Connection {
     fn drop(&mut self) {
         BRIDGE.with(|bridge| bridge.borrow_mut().detach(self.db));
         // close_v2: statements still alive keep the connection until they are finalized.
+        // SAFETY: `self.db` is open (Connection's invariant), detached above, and never used
+        // through this Connection again.
         unsafe { sqlite3_close_v2(self.db) };
     }
 }
 
+/// Column `i` of the row `stmt` is on, copied.
+///
+/// # Safety
+/// `stmt` must be a live statement that has just returned SQLITE_ROW, and `i` one of its columns.
 unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Value {
+    // SAFETY: `stmt` is on a row and `i` in range (the contract); the text and blob pointers
+    // hold the lengths sqlite3_column_bytes gives (asked after them, as SQLite documents)
+    // until the next step, and are copied at once.
     unsafe {
         match ffi::sqlite3_column_type(stmt, i) {
             ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(stmt, i)),
@@ -250,21 +314,17 @@ unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Value {
 
 impl spi::GuestStatement for Statement {
     fn column_names(&self) -> Vec<String> {
+        // SAFETY: `self.stmt` is live (Statement's invariant).
         let count = unsafe { ffi::sqlite3_column_count(self.stmt) };
-        (0..count)
-            .map(|i| {
-                let name = unsafe { ffi::sqlite3_column_name(self.stmt, i) };
-                if name.is_null() { String::new() } else { unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() }
-            })
-            .collect()
+        // SAFETY: `self.stmt` is live and `i` is one of its columns; a name is null (out of
+        // memory) or NUL-terminated, valid until the statement changes, and copied at once.
+        (0..count).map(|i| unsafe { copied(ffi::sqlite3_column_name(self.stmt, i)) }).collect()
     }
 
     fn sql(&self) -> String {
-        let sql = unsafe { ffi::sqlite3_sql(self.stmt) };
-        if sql.is_null() {
-            return String::new();
-        }
-        unsafe { CStr::from_ptr(sql) }.to_string_lossy().into_owned()
+        // SAFETY: `self.stmt` is live (Statement's invariant); its SQL is null or a
+        // NUL-terminated string that lives as long as the statement.
+        unsafe { copied(ffi::sqlite3_sql(self.stmt)) }
     }
 
     fn fetch(&self, max_rows: u32) -> Result<Page, Error> {
@@ -272,10 +332,13 @@ impl spi::GuestStatement for Statement {
         if self.done.get() {
             return Ok(Page { rows, done: true });
         }
+        // SAFETY: `self.stmt` is live (Statement's invariant).
         let columns = unsafe { ffi::sqlite3_column_count(self.stmt) };
         while rows.len() < max_rows as usize {
+            // SAFETY: `self.stmt` is live (Statement's invariant), and so is its connection.
             match unsafe { ffi::sqlite3_step(self.stmt) } {
                 ffi::SQLITE_ROW => {
+                    // SAFETY: the step just returned SQLITE_ROW and `i` < the column count.
                     rows.push((0..columns).map(|i| unsafe { column_value(self.stmt, i) }).collect());
                 }
                 ffi::SQLITE_DONE => {
@@ -285,7 +348,9 @@ impl spi::GuestStatement for Statement {
                 _ => {
                     self.done.set(true);
                     // reset() returns the statement's error and leaves it reusable.
+                    // SAFETY: `self.stmt` and its connection `self.db` are live (Statement's invariant).
                     unsafe { ffi::sqlite3_reset(self.stmt) };
+                    // SAFETY: as above.
                     return Err(unsafe { db_error(self.db) });
                 }
             }
@@ -296,6 +361,7 @@ impl spi::GuestStatement for Statement {
 
 impl Drop for Statement {
     fn drop(&mut self) {
+        // SAFETY: `self.stmt` is live (Statement's invariant) and never used again.
         unsafe { ffi::sqlite3_finalize(self.stmt) };
     }
 }
