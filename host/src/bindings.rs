@@ -9,6 +9,6 @@ wasmtime::component::bindgen!({
     with: { "sqlink:wasm/file-locks.file-lock": crate::locks::DbLock },
 });
 
-pub use exports::sqlite::extension::{aggregate_function, collation, metadata, scalar_function, table_function};
+pub use exports::sqlite::extension::{aggregate_function, collation, metadata, scalar_by_arity, scalar_function, table_function};
 pub use sqlink::wasm::{dispatch, file_locks, interrupt, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};

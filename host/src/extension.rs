@@ -17,7 +17,9 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{Error, ExtensionInfo, Value, aggregate_function, collation, metadata, scalar_function, table_function};
+use crate::bindings::{
+    Error, ExtensionInfo, Value, aggregate_function, collation, metadata, scalar_by_arity, scalar_function, table_function,
+};
 use crate::cache::ComponentCache;
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -137,6 +139,8 @@ impl WasiView for ExtensionState {
 struct Exports {
     metadata: metadata::GuestIndices,
     scalar: scalar_function::GuestIndices,
+    /// Flat calls of one to four arguments, when the component has them (the SDK's do).
+    by_arity: Option<scalar_by_arity::GuestIndices>,
     aggregate: Option<aggregate_function::GuestIndices>,
     collation: Option<collation::GuestIndices>,
     table: Option<table_function::GuestIndices>,
@@ -145,6 +149,7 @@ struct Exports {
 struct Live {
     store: Store<ExtensionState>,
     scalar: scalar_function::Guest,
+    by_arity: Option<scalar_by_arity::Guest>,
     aggregate: Option<aggregate_function::Guest>,
     collation: Option<collation::Guest>,
     table: Option<table_function::Guest>,
@@ -252,6 +257,7 @@ impl Extension {
         let exports = Exports {
             metadata: metadata::GuestIndices::new(&pre).map_err(missing("sqlite:extension/metadata"))?,
             scalar: scalar_function::GuestIndices::new(&pre).map_err(missing("sqlite:extension/scalar-function"))?,
+            by_arity: scalar_by_arity::GuestIndices::new(&pre).ok(),
             aggregate: aggregate_function::GuestIndices::new(&pre).ok(),
             collation: collation::GuestIndices::new(&pre).ok(),
             table: table_function::GuestIndices::new(&pre).ok(),
@@ -350,6 +356,10 @@ impl Extension {
         let mut store = self.new_store()?;
         let instance = self.pre.instantiate(&mut store)?;
         let scalar = self.exports.scalar.load(&mut store, &instance)?;
+        let by_arity = match &self.exports.by_arity {
+            Some(indices) => Some(indices.load(&mut store, &instance)?),
+            None => None,
+        };
         let aggregate = match &self.exports.aggregate {
             Some(indices) => Some(indices.load(&mut store, &instance)?),
             None => None,
@@ -362,7 +372,7 @@ impl Extension {
             Some(indices) => Some(indices.load(&mut store, &instance)?),
             None => None,
         };
-        Ok((Live { store, scalar, aggregate, collation, table }, instance))
+        Ok((Live { store, scalar, by_arity, aggregate, collation, table }, instance))
     }
 
     fn function_name(&self, kind: Kind, id: u32) -> String {
@@ -423,7 +433,13 @@ impl Extension {
     }
 
     pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
-        self.invoke(Kind::Scalar, id, |live| live.scalar.call_call(&mut live.store, id, args))
+        self.invoke(Kind::Scalar, id, |live| match (&live.by_arity, args) {
+            (Some(flat), [a]) => flat.call_call1(&mut live.store, id, a),
+            (Some(flat), [a, b]) => flat.call_call2(&mut live.store, id, a, b),
+            (Some(flat), [a, b, c]) => flat.call_call3(&mut live.store, id, a, b, c),
+            (Some(flat), [a, b, c, d]) => flat.call_call4(&mut live.store, id, a, b, c, d),
+            _ => live.scalar.call_call(&mut live.store, id, args),
+        })
     }
 
     pub fn aggregate_step(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {

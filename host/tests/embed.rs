@@ -20,6 +20,26 @@ fn text(conn: &Connection, sql: &str) -> String {
 }
 
 #[test]
+fn every_argument_count_arrives_alike_flat_or_as_a_list() {
+    // One to four arguments take the flat calls (`scalar-by-arity`), others the list: both
+    // must hand the extension the same values.
+    let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/identity.wasm");
+    let bytes = std::fs::read(&path).expect("built by `cargo xtask build`");
+    extensions.load(&conn, &bytes, Sandbox::default(), "identity.wasm").unwrap();
+    let values = ["1", "'two'", "NULL", "-0.5", "x'00ff'", "9223372036854775807", "''"];
+    let shown = ["integer:1", "text:two", "null", "real:-0.5", "blob:00ff", "integer:9223372036854775807", "text:"];
+    for count in 0..=values.len() {
+        let sql = format!("SELECT arguments({})", values[..count].join(", "));
+        assert_eq!(text(&conn, &sql), shown[..count].join("|"), "{sql}");
+    }
+    // Per row, as a scan calls it, with a text from the table.
+    conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES ('a'), (2), (NULL)").unwrap();
+    let rows = text(&conn, "SELECT group_concat(arguments(x) || ';' || arguments(x, x, x, x) || ';' || identity(x), ' ') FROM t");
+    assert_eq!(rows, "text:a;text:a|text:a|text:a|text:a;a integer:2;integer:2|integer:2|integer:2|integer:2;2");
+}
+
+#[test]
 fn scalars_and_aggregates_run_in_native_sqlite() {
     let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
     load(&conn, &mut extensions, "md5");

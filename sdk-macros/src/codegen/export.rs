@@ -125,6 +125,31 @@ impl ToTokens for ExportModel {
                         sdk::scalar_call(&EXTENSION, id, &args)
                     }
                 }
+                impl exports::scalar_by_arity::Guest for Extension {
+                    fn call1(id: u32, a: types::Value) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &[a])
+                    }
+                    fn call2(id: u32, a: types::Value, b: types::Value) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &[a, b])
+                    }
+                    fn call3(
+                        id: u32,
+                        a: types::Value,
+                        b: types::Value,
+                        c: types::Value,
+                    ) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &[a, b, c])
+                    }
+                    fn call4(
+                        id: u32,
+                        a: types::Value,
+                        b: types::Value,
+                        c: types::Value,
+                        d: types::Value,
+                    ) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &[a, b, c, d])
+                    }
+                }
                 impl exports::aggregate_function::Guest for Extension {
                     fn step(
                         id: u32,

@@ -1,5 +1,7 @@
 //! `identity(x)` returns its argument and `noop()` returns NULL: the benchmark's measure of
 //! the bare cost of a call into an extension, with one text argument and with none.
+//! `arguments(...)` shows what arrived, so tests can see each argument count cross alike
+//! (one to four pass flat, `scalar-by-arity`; others as a list).
 
 use sqlink_sdk::{Value, export_extension, sqlite_scalar};
 
@@ -15,4 +17,20 @@ pub fn noop() -> Option<i64> {
     None
 }
 
-export_extension! { name: "identity", scalars: [identity, noop] }
+/// Each argument as `type:value` (blobs in hex), joined by `|`.
+#[sqlite_scalar(deterministic)]
+pub fn arguments(args: &[Value]) -> String {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|value| match value {
+            Value::Null => String::from("null"),
+            Value::Integer(i) => format!("integer:{i}"),
+            Value::Real(r) => format!("real:{r}"),
+            Value::Text(t) => format!("text:{t}"),
+            Value::Blob(b) => format!("blob:{}", b.iter().map(|byte| format!("{byte:02x}")).collect::<String>()),
+        })
+        .collect();
+    shown.join("|")
+}
+
+export_extension! { name: "identity", scalars: [identity, noop, arguments] }
