@@ -16,7 +16,8 @@ mod trampolines;
 mod vtab;
 
 pub use registry::Bridge;
-pub use vtab::PAGE_ROWS;
+pub use sqlink_rules::FunctionFlags;
+pub use sqlink_rules::table::PAGE_ROWS;
 
 use std::borrow::Cow;
 
@@ -63,14 +64,6 @@ impl std::fmt::Display for SqlError {
 }
 
 impl std::error::Error for SqlError {}
-
-/// Flags of a registered function, as the extension's metadata gives them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FunctionFlags {
-    pub deterministic: bool,
-    pub direct_only: bool,
-    pub innocuous: bool,
-}
 
 /// Where the calls go. `ext` is the extension's handle given at registration, `id` the
 /// function's id in that extension's metadata, `context` names one aggregation: it is

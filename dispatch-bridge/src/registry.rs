@@ -27,7 +27,7 @@ struct Registration {
     name: CString,
     func_id: u32,
     arity: c_int,
-    flags: c_int,
+    flags: FunctionFlags,
     kind: Kind,
 }
 
@@ -113,7 +113,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     }
 
     pub fn register_collation(&mut self, ext: u32, name: &str, func_id: u32) -> Result<(), SqlError> {
-        self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Collation)
+        self.register(ext, name, 0, FunctionFlags::empty(), func_id, Kind::Collation)
     }
 
     /// A table function `name` with these result columns and (required) parameters.
@@ -125,7 +125,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         columns: &[String],
         parameters: &[String],
     ) -> Result<(), SqlError> {
-        self.register(ext, name, 0, FunctionFlags::default(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
+        self.register(ext, name, 0, FunctionFlags::empty(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
     /// Remove everything extension `ext` registered, from every connection.
@@ -160,7 +160,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             Some(refusal) => return Err(SqlError { code: ffi::SQLITE_ERROR, message: refusal }),
             None => false,
         };
-        let registration = Registration { ext, name, func_id, arity, flags: sqlite_flags(flags), kind };
+        let registration = Registration { ext, name, func_id, arity, flags, kind };
         for (index, &db) in self.connections.iter().enumerate() {
             // SAFETY: attached connections are open until detached (attach's contract).
             if let Err(error) = unsafe { self.install(db, &registration) } {
@@ -211,7 +211,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         }))
         .cast::<c_void>();
         let name = registration.name.as_ptr();
-        let text_rep = ffi::SQLITE_UTF8 | registration.flags;
+        let text_rep = ffi::SQLITE_UTF8 | registration.flags.bits();
         // SAFETY: `db` is open (the contract) and `name` NUL-terminated; `data` is a leaked
         // Box<FunctionData<D>> that SQLite hands to these trampolines, all instantiated with
         // the same D, and frees through `destroy::<D>` once.
@@ -378,20 +378,6 @@ unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) {
             }
         }
     }
-}
-
-fn sqlite_flags(flags: FunctionFlags) -> c_int {
-    let mut out = 0;
-    if flags.deterministic {
-        out |= ffi::SQLITE_DETERMINISTIC;
-    }
-    if flags.direct_only {
-        out |= ffi::SQLITE_DIRECTONLY;
-    }
-    if flags.innocuous {
-        out |= ffi::SQLITE_INNOCUOUS;
-    }
-    out
 }
 
 fn misuse(message: String) -> SqlError {

@@ -8,13 +8,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use libsqlite3_sys as ffi;
+use sqlink_rules::table::{PAGE_ROWS, Pages};
 
 use crate::trampolines::{Args, Context};
 use crate::{Dispatcher, SqlError, Value};
-
-/// Rows asked for per crossing: enough that a crossing's cost spreads thin, few enough that
-/// a query with LIMIT does not make many rows it never reads.
-pub const PAGE_ROWS: u32 = 256;
 
 /// The module's client data, alive until SQLite drops the module. SQLite keeps a pointer
 /// to `module`, which therefore lives here too.
@@ -95,10 +92,7 @@ struct Cursor<D> {
     open: Option<u64>,
     /// The arguments, for the hidden columns.
     args: Vec<Value>,
-    page: Vec<Vec<Value>>,
-    index: usize,
-    /// The extension has given its last row.
-    last_page: bool,
+    pages: Pages<Value>,
     rowid: i64,
 }
 
@@ -210,19 +204,12 @@ unsafe extern "C" fn best_index<D>(vtab: *mut ffi::sqlite3_vtab, info: *mut ffi:
 }
 
 unsafe extern "C" fn open<D>(vtab: *mut ffi::sqlite3_vtab, cursor: *mut *mut ffi::sqlite3_vtab_cursor) -> c_int {
-    // SAFETY: `vtab` is a live Table<D>; `cursor` is SQLite's slot, freed by `close`.
+    // SAFETY: `vtab` is a live Table<D>, whose module data outlives it; `cursor` is
+    // SQLite's slot, freed by `close`.
     unsafe {
         let data = (*vtab.cast::<Table<D>>()).data;
-        let new = Box::new(Cursor::<D> {
-            base: std::mem::zeroed(),
-            data,
-            open: None,
-            args: Vec::new(),
-            page: Vec::new(),
-            index: 0,
-            last_page: true,
-            rowid: 0,
-        });
+        let pages = Pages::new(&(*data).name, (*data).columns);
+        let new = Box::new(Cursor::<D> { base: std::mem::zeroed(), data, open: None, args: Vec::new(), pages, rowid: 0 });
         *cursor = Box::into_raw(new).cast::<ffi::sqlite3_vtab_cursor>();
     }
     ffi::SQLITE_OK
@@ -244,19 +231,13 @@ impl<D: Dispatcher> Cursor<D> {
     /// The next page from the extension; at its end, the extension's cursor is closed.
     fn fetch(&mut self) -> Result<(), SqlError> {
         let Some(open) = self.open else {
-            self.page.clear();
+            self.pages.clear();
             return Ok(());
         };
         let data = self.data();
         let page = data.dispatcher.table_next(data.ext, open, PAGE_ROWS)?;
-        if let Some(row) = page.iter().find(|row| row.len() != data.columns) {
-            let message = format!("{}(): a row has {} values for {} columns", data.name, row.len(), data.columns);
-            return Err(SqlError::new(ffi::SQLITE_ERROR, message));
-        }
-        self.last_page = page.len() < PAGE_ROWS as usize;
-        self.page = page;
-        self.index = 0;
-        if self.last_page {
+        self.pages.accept(page).map_err(|e| SqlError::new(ffi::SQLITE_ERROR, e.to_string()))?;
+        if self.pages.is_last() {
             self.close_extension_cursor();
         }
         Ok(())
@@ -308,10 +289,9 @@ unsafe extern "C" fn next<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor) 
         unsafe {
             let vtab = (*cursor).pVtab;
             let cursor = &mut *cursor.cast::<Cursor<D>>();
-            cursor.index += 1;
+            cursor.pages.advance();
             cursor.rowid += 1;
-            if cursor.index >= cursor.page.len()
-                && !cursor.last_page
+            if cursor.pages.wants_page()
                 && let Err(error) = cursor.fetch()
             {
                 return fail(vtab, &error);
@@ -324,7 +304,7 @@ unsafe extern "C" fn next<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor) 
 unsafe extern "C" fn eof<D>(cursor: *mut ffi::sqlite3_vtab_cursor) -> c_int {
     // SAFETY: `cursor` is a live Cursor<D>.
     let cursor = unsafe { &*cursor.cast::<Cursor<D>>() };
-    c_int::from(cursor.index >= cursor.page.len())
+    c_int::from(cursor.pages.eof())
 }
 
 unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut ffi::sqlite3_context, i: c_int) -> c_int {
@@ -333,7 +313,7 @@ unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut 
         let cursor = &*cursor.cast::<Cursor<D>>();
         let columns = (*cursor.data).columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
-        let value = if i < columns { cursor.page.get(cursor.index).and_then(|row| row.get(i)) } else { cursor.args.get(i - columns) };
+        let value = if i < columns { cursor.pages.row().and_then(|row| row.get(i)) } else { cursor.args.get(i - columns) };
         Context::of_call(ctx).set_result(value.cloned().unwrap_or(Value::Null));
     }
     ffi::SQLITE_OK

@@ -118,10 +118,10 @@ impl Dispatcher for TestDispatcher {
 fn setup() -> (Connection, Bridge<TestDispatcher>) {
     let conn = Connection::open_in_memory().unwrap();
     let mut bridge = Bridge::new(TestDispatcher::default());
-    let det = FunctionFlags { deterministic: true, ..Default::default() };
+    let det = FunctionFlags::DETERMINISTIC;
     bridge.register_scalar(EXT, "echo", 1, det, 0).unwrap();
-    bridge.register_scalar(EXT, "fail", 1, FunctionFlags::default(), 1).unwrap();
-    bridge.register_scalar(EXT, "argc", -1, FunctionFlags::default(), 2).unwrap();
+    bridge.register_scalar(EXT, "fail", 1, FunctionFlags::empty(), 1).unwrap();
+    bridge.register_scalar(EXT, "argc", -1, FunctionFlags::empty(), 2).unwrap();
     bridge.register_aggregate(EXT, "sum_i", 1, det, 0, true).unwrap();
     bridge.register_collation(EXT, "rev", 0).unwrap();
     let columns = ["value".to_owned(), "square".to_owned()];
@@ -227,7 +227,7 @@ fn registrations_reach_later_connections_and_unregister_removes_them() {
     unsafe { bridge.attach(later.handle()) }.unwrap();
     assert_eq!(one(&later, "SELECT echo(5)"), SqlValue::Integer(5));
 
-    bridge.register_scalar(EXT + 1, "other", 0, FunctionFlags::default(), 2).unwrap();
+    bridge.register_scalar(EXT + 1, "other", 0, FunctionFlags::empty(), 2).unwrap();
     bridge.unregister_extension(EXT);
     for c in [&conn, &later] {
         let err = c.query_row("SELECT echo(1)", [], |r| r.get::<_, SqlValue>(0)).unwrap_err();
@@ -238,6 +238,13 @@ fn registrations_reach_later_connections_and_unregister_removes_them() {
     assert_eq!(one(&conn, "SELECT other()"), SqlValue::Integer(0));
     // SAFETY: the handle is only compared with the attached ones, not used.
     bridge.detach(unsafe { later.handle() });
+}
+
+#[test]
+fn flags_are_sqlites_own_bits() {
+    assert_eq!(FunctionFlags::DETERMINISTIC.bits(), libsqlite3_sys::SQLITE_DETERMINISTIC);
+    assert_eq!(FunctionFlags::DIRECT_ONLY.bits(), libsqlite3_sys::SQLITE_DIRECTONLY);
+    assert_eq!(FunctionFlags::INNOCUOUS.bits(), libsqlite3_sys::SQLITE_INNOCUOUS);
 }
 
 #[test]
@@ -253,8 +260,8 @@ fn flags_reach_sqlite() {
 #[test]
 fn bad_registrations_are_refused() {
     let (_conn, mut bridge) = setup();
-    assert!(bridge.register_scalar(EXT, "bad\0name", 1, FunctionFlags::default(), 0).is_err());
-    assert!(bridge.register_scalar(EXT, "wide", 200, FunctionFlags::default(), 0).is_err());
+    assert!(bridge.register_scalar(EXT, "bad\0name", 1, FunctionFlags::empty(), 0).is_err());
+    assert!(bridge.register_scalar(EXT, "wide", 200, FunctionFlags::empty(), 0).is_err());
 }
 
 /// Any value SQLite can hold (NaN is stored as NULL, so it is left out).

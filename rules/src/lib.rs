@@ -10,12 +10,20 @@
 //! `sqlink_load()` always runs inside one. SQLite compares these names without regard to ASCII case, and
 //! so does this; a function's name is taken whatever its arity, since one of another arity
 //! would change what calls with that arity do.
+//!
+//! Other rules every host shares live here too: an extension's metadata ([`metadata`]), a
+//! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
+//! and how a table function's rows cross a page at a time ([`table`]).
 #![forbid(unsafe_code)]
 
 use std::collections::HashSet;
 
+mod flags;
 pub mod metadata;
 pub mod panic;
+pub mod table;
+
+pub use flags::FunctionFlags;
 
 /// SQL that lists what a connection has, as rows of (namespace, name): run it before
 /// registering anything, and give each row to [`Predefined::insert`]. SQLite's

@@ -85,11 +85,12 @@ impl Dispatcher for HostDispatcher {
 }
 
 fn flags(flags: types::FunctionFlags) -> FunctionFlags {
-    FunctionFlags {
-        deterministic: flags.bits() & types::FunctionFlags::DETERMINISTIC.bits() != 0,
-        direct_only: flags.bits() & types::FunctionFlags::DIRECT_ONLY.bits() != 0,
-        innocuous: flags.bits() & types::FunctionFlags::INNOCUOUS.bits() != 0,
-    }
+    let has = |flag: types::FunctionFlags| flags.bits() & flag.bits() != 0;
+    FunctionFlags::from_bools(
+        has(types::FunctionFlags::DETERMINISTIC),
+        has(types::FunctionFlags::DIRECT_ONLY),
+        has(types::FunctionFlags::INNOCUOUS),
+    )
 }
 
 fn wit_error(e: bridge::SqlError) -> types::Error {

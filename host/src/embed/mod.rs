@@ -34,9 +34,9 @@ use rusqlite::Connection;
 use rusqlite::functions::{Aggregate, Context, FunctionFlags as SqlFlags, WindowAggregate};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
-use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
+use sqlink_rules::{FunctionFlags, Namespace, PREDEFINED_SQL, Predefined};
 
-use crate::bindings::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, Value};
+use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, TableFunctionInfo, Value};
 use crate::conflicts;
 use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 
@@ -147,7 +147,7 @@ impl Extensions {
                 kind: Kind::Collation,
                 name: &c.name,
                 arity: -1,
-                flags: SqlFlags::empty(),
+                flags: FunctionFlags::empty(),
                 bound: bound(c.id),
                 table: None,
             });
@@ -157,7 +157,7 @@ impl Extensions {
                 kind: Kind::Table,
                 name: &t.name,
                 arity: -1,
-                flags: SqlFlags::empty(),
+                flags: FunctionFlags::empty(),
                 bound: bound(t.id),
                 table: Some(t),
             });
@@ -246,7 +246,7 @@ struct Wanted<'a> {
     kind: Kind,
     name: &'a str,
     arity: i32,
-    flags: SqlFlags,
+    flags: FunctionFlags,
     bound: Bound,
     table: Option<&'a TableFunctionInfo>,
 }
@@ -272,6 +272,8 @@ impl Registration {
 /// Register one function, collation or table function whose body calls through `slot`.
 fn register(conn: &Connection, wanted: &Wanted<'_>, slot: Slot) -> Result<()> {
     let Wanted { kind, name, arity, flags, .. } = *wanted;
+    // rusqlite hands SQLite its flags as they are, so the text encoding goes with them.
+    let flags = SqlFlags::SQLITE_UTF8 | SqlFlags::from_bits_truncate(flags.bits());
     let registered = match kind {
         Kind::Scalar => conn.create_scalar_function(name, arity, flags, {
             let name = name.to_owned();
@@ -336,18 +338,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn flags(f: &FunctionFlags) -> SqlFlags {
-    let mut flags = SqlFlags::SQLITE_UTF8;
-    if f.contains(FunctionFlags::DETERMINISTIC) {
-        flags |= SqlFlags::SQLITE_DETERMINISTIC;
-    }
-    if f.contains(FunctionFlags::DIRECT_ONLY) {
-        flags |= SqlFlags::SQLITE_DIRECTONLY;
-    }
-    if f.contains(FunctionFlags::INNOCUOUS) {
-        flags |= SqlFlags::SQLITE_INNOCUOUS;
-    }
-    flags
+fn flags(f: &WitFlags) -> FunctionFlags {
+    FunctionFlags::from_bools(f.contains(WitFlags::DETERMINISTIC), f.contains(WitFlags::DIRECT_ONLY), f.contains(WitFlags::INNOCUOUS))
 }
 
 fn arguments(ctx: &Context<'_>) -> Vec<Value> {

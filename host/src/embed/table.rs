@@ -13,11 +13,10 @@ use rusqlite::vtab::{
     sqlite3_vtab_cursor,
 };
 
+use sqlink_rules::table::{PAGE_ROWS, Pages};
+
 use super::{Bound, SQLITE_ERROR, Slot, into_sql, lock, sql_error};
 use crate::bindings::{Error, TableFunctionInfo, Value};
-
-/// Rows asked for per call into the extension (as the runtime's bridge asks).
-const PAGE_ROWS: u32 = 256;
 
 /// A constant, so that `&MODULE` is promoted to the `'static` module rusqlite needs.
 const MODULE: Module<'static, ExtensionTable> = Module::eponymous_only_module();
@@ -143,9 +142,7 @@ unsafe impl<'vtab> VTab<'vtab> for ExtensionTable {
             table: self,
             open: None,
             args: Vec::new(),
-            page: Vec::new(),
-            index: 0,
-            last_page: true,
+            pages: Pages::new(&self.name, self.columns),
             rowid: 0,
         })
     }
@@ -158,9 +155,7 @@ pub(super) struct ExtensionCursor<'vtab> {
     table: &'vtab ExtensionTable,
     open: Option<(Bound, u64)>,
     args: Vec<Value>,
-    page: Vec<Vec<Value>>,
-    index: usize,
-    last_page: bool,
+    pages: Pages<Value>,
     rowid: i64,
 }
 
@@ -174,18 +169,12 @@ impl ExtensionCursor<'_> {
     /// The next page; after the last one, the extension's cursor is closed.
     fn fetch(&mut self) -> rusqlite::Result<()> {
         let Some((bound, cursor)) = &self.open else {
-            self.page.clear();
+            self.pages.clear();
             return Ok(());
         };
         let page = lock(&bound.ext).table_next(*cursor, PAGE_ROWS).map_err(sql_error)?;
-        if let Some(row) = page.iter().find(|row| row.len() != self.table.columns) {
-            let message = format!("{}(): a row has {} values for {} columns", self.table.name, row.len(), self.table.columns);
-            return Err(sql_error(Error { code: SQLITE_ERROR, message }));
-        }
-        self.last_page = page.len() < PAGE_ROWS as usize;
-        self.page = page;
-        self.index = 0;
-        if self.last_page {
+        self.pages.accept(page).map_err(|e| sql_error(Error { code: SQLITE_ERROR, message: e.to_string() }))?;
+        if self.pages.is_last() {
             self.close_extension_cursor();
         }
         Ok(())
@@ -216,22 +205,22 @@ unsafe impl VTabCursor for ExtensionCursor<'_> {
     }
 
     fn next(&mut self) -> rusqlite::Result<()> {
-        self.index += 1;
+        self.pages.advance();
         self.rowid += 1;
-        if self.index >= self.page.len() && !self.last_page {
+        if self.pages.wants_page() {
             self.fetch()?;
         }
         Ok(())
     }
 
     fn eof(&self) -> bool {
-        self.index >= self.page.len()
+        self.pages.eof()
     }
 
     fn column(&self, ctx: &mut VTabContext, i: c_int) -> rusqlite::Result<()> {
         let columns = self.table.columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
-        let value = if i < columns { self.page.get(self.index).and_then(|row| row.get(i)) } else { self.args.get(i - columns) };
+        let value = if i < columns { self.pages.row().and_then(|row| row.get(i)) } else { self.args.get(i - columns) };
         ctx.set_result(into_sql(value.cloned().unwrap_or(Value::Null)))
     }
 
