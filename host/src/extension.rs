@@ -434,6 +434,7 @@ impl Extension {
 
     pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
         self.invoke(Kind::Scalar, id, |live| match (&live.by_arity, args) {
+            (Some(flat), []) => flat.call_call0(&mut live.store, id),
             (Some(flat), [a]) => flat.call_call1(&mut live.store, id, a),
             (Some(flat), [a, b]) => flat.call_call2(&mut live.store, id, a, b),
             (Some(flat), [a, b, c]) => flat.call_call3(&mut live.store, id, a, b, c),

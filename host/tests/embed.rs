@@ -21,7 +21,7 @@ fn text(conn: &Connection, sql: &str) -> String {
 
 #[test]
 fn every_argument_count_arrives_alike_flat_or_as_a_list() {
-    // One to four arguments take the flat calls (`scalar-by-arity`), others the list: both
+    // Up to four arguments take the flat calls (`scalar-by-arity`), more the list: both
     // must hand the extension the same values.
     let (mut extensions, conn) = (extensions(), Connection::open_in_memory().unwrap());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/identity.wasm");

@@ -126,6 +126,9 @@ impl ToTokens for ExportModel {
                     }
                 }
                 impl exports::scalar_by_arity::Guest for Extension {
+                    fn call0(id: u32) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::scalar_call(&EXTENSION, id, &[])
+                    }
                     fn call1(id: u32, a: types::Value) -> ::core::result::Result<types::Value, types::Error> {
                         sdk::scalar_call(&EXTENSION, id, &[a])
                     }

@@ -1,7 +1,7 @@
 //! `identity(x)` returns its argument and `noop()` returns NULL: the benchmark's measure of
 //! the bare cost of a call into an extension, with one text argument and with none.
 //! `arguments(...)` shows what arrived, so tests can see each argument count cross alike
-//! (one to four pass flat, `scalar-by-arity`; others as a list).
+//! (up to four pass flat, `scalar-by-arity`; more as a list).
 
 use sqlink_sdk::{Value, export_extension, sqlite_scalar};
 
