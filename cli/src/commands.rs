@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection, spi_loader};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
-use crate::format::{Mode, sql_string};
+use crate::format::{Mode, c_string, sql_string};
 use crate::shell::{Flow, Shell};
 
 /// Each command's usage and what it does, as `.help` shows them.
@@ -56,11 +56,6 @@ fn help(prefix: Option<&str>) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// A string as sqlite3's `.show` prints separators and the null value: quoted, with C escapes.
-fn c_string(s: &str) -> String {
-    crate::format::escaped_string(s, |c| format!("\\{c:03o}"))
 }
 
 /// Backslash escapes in an unquoted or double-quoted argument, as sqlite3 resolves them.

@@ -186,28 +186,16 @@ fn csv_field(s: &str, separator: &str) -> String {
     }
 }
 
-/// `s` in double quotes with C-style escapes for quotes, backslashes, tabs, newlines and
-/// carriage returns; other control characters as `control` writes them.
-pub fn escaped_string(s: &str, control: fn(u32) -> String) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&control(c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// A string as sqlite3's `.show` prints separators and the null value: in double quotes with
+/// C escapes for quotes, backslashes, tabs, newlines and carriage returns, other control
+/// characters in octal.
+pub fn c_string(s: &str) -> String {
+    sqlink_rules::quoted_with(s, |c| format!("\\{:03o}", u32::from(c)))
 }
 
+/// Text as sqlite3's `-json` mode writes it (JSON's escapes, `\b` and `\f` included).
 pub fn json_string(s: &str) -> String {
-    escaped_string(s, |c| format!("\\u{c:04x}"))
+    sqlink_rules::json_quoted(s)
 }
 
 fn json_value(value: &Value) -> String {

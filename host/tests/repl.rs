@@ -102,6 +102,11 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
         ok(&format!("{setup}.mode json\n{q}")),
         "[{\"n\":1,\"r\":2.5,\"s\":\"plain\",\"z\":null},\n{\"n\":-7,\"r\":1.0e+20,\"s\":\"a,\\\"b\\\"\",\"z\":\"x\"}]\n"
     );
+    // Control characters as sqlite3 -json writes them (checked against Debian's sqlite3).
+    assert_eq!(
+        ok(".mode json\nSELECT char(8) || char(12) || char(1) || char(9) || 'é\"\\' AS a;\n"),
+        "[{\"a\":\"\\b\\f\\u0001\\té\\\"\\\\\"}]\n"
+    );
     assert_eq!(ok(&format!("{setup}.mode line\n{q}")), "n = 1\nr = 2.5\ns = plain\nz = \n\nn = -7\nr = 1.0e+20\ns = a,\"b\"\nz = x\n");
     assert_eq!(
         ok(&format!("{setup}.mode box\n{q}")),

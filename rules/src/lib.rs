@@ -19,11 +19,13 @@
 use std::collections::HashSet;
 
 mod flags;
+mod json;
 pub mod metadata;
 pub mod panic;
 pub mod table;
 
 pub use flags::FunctionFlags;
+pub use json::{json_quoted, quoted_with};
 
 /// SQL that lists what a connection has, as rows of (namespace, name): run it before
 /// registering anything, and give each row to [`Predefined::insert`]. SQLite's

@@ -10,6 +10,8 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::json_quoted;
+
 /// The arities SQLite accepts for a function; -1 means any number of arguments.
 pub const ARITIES: std::ops::RangeInclusive<i32> = -1..=127;
 
@@ -81,39 +83,18 @@ pub fn is_identifier(name: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `text` in double quotes as JSON writes it, so that both hosts show a bad name alike.
-pub fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Checks extension `extension`'s declarations, in the order the messages assume: the
 /// extension's own name, then each function, then each table function.
 pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) -> Result<(), MetadataError> {
     let refuse = |message: String| Err(MetadataError(format!("{extension}: {message}")));
     if !is_identifier(extension) {
-        return Err(MetadataError(format!("the extension's name {} is not a valid identifier", quoted(extension))));
+        return Err(MetadataError(format!("the extension's name {} is not a valid identifier", json_quoted(extension))));
     }
     let mut signatures = HashSet::new();
     let mut ids = HashSet::new();
     for &Function { kind, name, arity, id } in functions {
         if !is_identifier(name) {
-            return refuse(format!("function name {} is not a valid identifier", quoted(name)));
+            return refuse(format!("function name {} is not a valid identifier", json_quoted(name)));
         }
         if !ARITIES.contains(&arity) {
             return refuse(format!("{name} has arity {arity}, outside -1..=127"));
@@ -131,7 +112,7 @@ pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) 
     }
     for &Table { name, id, columns, parameters } in tables {
         if !is_identifier(name) {
-            return refuse(format!("table function name {} is not a valid identifier", quoted(name)));
+            return refuse(format!("table function name {} is not a valid identifier", json_quoted(name)));
         }
         if !signatures.insert(format!("table {}", name.to_ascii_lowercase())) {
             return refuse(format!("table function {name} is declared twice"));
@@ -145,7 +126,7 @@ pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) 
         let mut names = HashSet::new();
         for column in columns.iter().chain(parameters) {
             if !is_identifier(column) {
-                return refuse(format!("{name}: column or parameter {} is not a valid identifier", quoted(column)));
+                return refuse(format!("{name}: column or parameter {} is not a valid identifier", json_quoted(column)));
             }
             if !names.insert(column.to_ascii_lowercase()) {
                 return refuse(format!("{name}: {column} names two columns or parameters"));
