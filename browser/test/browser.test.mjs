@@ -427,7 +427,7 @@ describe('JS API', () => {
     );
     assert.equal(
       results.refused,
-      'cannot load the given bytes: upper() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it',
+      'cannot load the given bytes: upper() is already defined in this SQLite (built in, or by the program); `loadExtension(source, { override: true })` replaces it',
     );
     assert.deepEqual(results.before, [['ABC']]);
     assert.deepEqual(results.after, [['shadowed abc']]);

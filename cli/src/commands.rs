@@ -200,7 +200,7 @@ impl Shell {
             },
             "load" => match (arg, args.get(2).map(String::as_str), args.len()) {
                 (Some(name), None, _) | (Some(name), Some("--override"), 3) => {
-                    if let Err(message) = self.load(name, args.len() == 3) {
+                    if let Err(message) = self.load(name, args.len() == 3, "`.load NAME --override`") {
                         self.error(&message);
                     }
                 }
@@ -336,14 +336,13 @@ impl Shell {
 
     /// Ask the host for the extension, then install its functions here, inside the
     /// composition: the host never calls back into the runtime while `.load` runs. With
-    /// `replace_builtins` its functions may replace SQLite's own of the same names.
-    pub fn load(&mut self, name: &str, replace_builtins: bool) -> Result<ExtensionInfo, String> {
+    /// `replace_builtins` its functions may replace SQLite's own of the same names; a refusal
+    /// says `how_to_allow` does that (the caller's way: `.load NAME --override`).
+    pub fn load(&mut self, name: &str, replace_builtins: bool, how_to_allow: &str) -> Result<ExtensionInfo, String> {
         let target = if name.contains('/') || name.ends_with(".wasm") { self.resolve(name) } else { name.to_owned() };
         let loaded = spi_loader::load(&target)?;
         let handle = loaded.handle;
-        if replace_builtins {
-            dispatch_bridge::allow_override(handle);
-        }
+        dispatch_bridge::override_policy(handle, replace_builtins, how_to_allow);
         let info = &loaded.info;
         let mut result = Ok(());
         for f in &info.scalars {

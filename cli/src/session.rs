@@ -56,7 +56,8 @@ impl Guest for Cli {
     }
 
     fn load_extension(name_or_path: String, replace_builtins: bool) -> Result<ExtensionInfo, String> {
-        with_shell(|shell| shell.load(&name_or_path, replace_builtins))
+        // The session's one user is the page's API: `db.loadExtension(source, { override: true })`.
+        with_shell(|shell| shell.load(&name_or_path, replace_builtins, "`loadExtension(source, { override: true })`"))
     }
 
     fn serialize() -> Result<Vec<u8>, String> {

@@ -1,6 +1,6 @@
 //! Which extension functions exist, and on which connections they are installed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_int, c_void};
 use std::rc::Rc;
 
@@ -40,8 +40,9 @@ pub struct Bridge<D: Dispatcher + 'static> {
     /// SQLite's own functions, collations and modules (read at the first attach): not
     /// replaced unless the extension was allowed to.
     predefined: Option<Predefined>,
-    /// Extensions loaded with override, and what each replaced (as shown).
-    overriding: HashSet<u32>,
+    /// Each extension's override policy (allowed, and how a user asks for it), and what
+    /// each replaced (as shown).
+    policies: HashMap<u32, (bool, String)>,
     overridden: HashMap<u32, Vec<String>>,
 }
 
@@ -52,15 +53,16 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             registrations: Vec::new(),
             connections: Vec::new(),
             predefined: None,
-            overriding: HashSet::new(),
+            policies: HashMap::new(),
             overridden: HashMap::new(),
         }
     }
 
-    /// Let extension `ext` replace SQLite's own functions, collations and table functions
-    /// of the names it registers (loading with override); without this they are refused.
-    pub fn allow_override(&mut self, ext: u32) {
-        self.overriding.insert(ext);
+    /// Whether extension `ext` may replace SQLite's own functions, collations and table
+    /// functions of the names it registers (refused by default), and how a user of this host
+    /// asks for that (`.load NAME --override`), which a refusal names.
+    pub fn override_policy(&mut self, ext: u32, allowed: bool, how_to_allow: &str) {
+        self.policies.insert(ext, (allowed, how_to_allow.to_owned()));
     }
 
     /// What extension `ext` replaced of SQLite's own, as shown (`upper()`).
@@ -130,7 +132,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
 
     /// Remove everything extension `ext` registered, from every connection.
     pub fn unregister_extension(&mut self, ext: u32) {
-        self.overriding.remove(&ext);
+        self.policies.remove(&ext);
         self.overridden.remove(&ext);
         let (gone, kept) = std::mem::take(&mut self.registrations).into_iter().partition(|r| r.ext == ext);
         self.registrations = kept;
@@ -154,9 +156,12 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
         };
         let shown = name.to_string_lossy().into_owned();
-        let how_to_override = Some("`.load NAME --override`");
-        let replaces = match self.predefined.as_ref().and_then(|p| p.refusal(namespace, &shown, how_to_override)) {
-            Some(_) if self.overriding.contains(&ext) => true,
+        let (allowed, how_to_allow) = match self.policies.get(&ext) {
+            Some((allowed, how)) => (*allowed, Some(how.as_str())),
+            None => (false, None),
+        };
+        let replaces = match self.predefined.as_ref().and_then(|p| p.refusal(namespace, &shown, how_to_allow)) {
+            Some(_) if allowed => true,
             Some(refusal) => return Err(SqlError { code: ffi::SQLITE_ERROR, message: refusal }),
             None => false,
         };

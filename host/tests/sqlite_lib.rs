@@ -313,6 +313,7 @@ fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     let conn = lib.open(":memory:").unwrap();
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     let det = FunctionFlags::DETERMINISTIC;
+    bridge.call_override_policy(&mut lib.store, EXT, false, "`.load NAME --override`").unwrap();
     let err = bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap_err();
     assert_eq!(err.message, "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it");
     let err = bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap_err();
@@ -322,7 +323,7 @@ fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is untouched");
 
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
-    bridge.call_allow_override(&mut lib.store, EXT).unwrap();
+    bridge.call_override_policy(&mut lib.store, EXT, true, "`.load NAME --override`").unwrap();
     bridge.call_register_host_aggregate(&mut lib.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
     assert_eq!(bridge.call_overridden(&mut lib.store, EXT).unwrap(), ["total()"]);
     assert_eq!(bridge.call_overridden(&mut lib.store, EXT + 1).unwrap(), Vec::<String>::new());

@@ -131,8 +131,8 @@ impl dispatch_bridge::Guest for SqliteLib {
         BRIDGE.with(|b| b.borrow_mut().unregister_extension(ext));
     }
 
-    fn allow_override(ext: u32) {
-        BRIDGE.with(|b| b.borrow_mut().allow_override(ext));
+    fn override_policy(ext: u32, allowed: bool, how_to_allow: String) {
+        BRIDGE.with(|b| b.borrow_mut().override_policy(ext, allowed, &how_to_allow));
     }
 
     fn overridden(ext: u32) -> Vec<String> {
