@@ -7,7 +7,7 @@ import { generate, $init } from './vendor/jco/js-component-bindgen-component.js'
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
 import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
-import { checkExports, checkMetadata, panicMessage } from './rules.js';
+import { checkExports, checkMetadata, panicMessage, withheldNote } from './rules.js';
 
 // The contract's interfaces as the components name them (with the contract's version).
 const versioned = (iface) => `${iface}@0.1.0`;
@@ -250,10 +250,8 @@ class LoadedExtension {
 
   // A failure's message, with what the call asked for and was withheld.
   #noted(message, environment) {
-    const notes = [];
-    if (this.#withheld.files) notes.push('it looked for files, and extensions get none in the page');
-    if (environment && this.#withheld.environment) notes.push('it read the environment, which extensions do not get in the page');
-    return notes.length === 0 ? message : `${message} (${notes.join('; ')})`;
+    const note = withheldNote({ files: this.#withheld.files, environment: environment && this.#withheld.environment }, null);
+    return note === null ? message : `${message} (${note})`;
   }
 
   // A function as messages name it: "md5: md5()".

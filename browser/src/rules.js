@@ -1,7 +1,7 @@
 // The rules every sqlink host applies to an extension, as the page applies them: the same
-// as the Rust crate `sqlink-rules` (rules/src/metadata.rs and panic.rs), which the other
-// hosts use. rules/cases.json holds the cases both are tested against, message for message
-// (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
+// as the Rust crate `sqlink-rules` (rules/src/metadata.rs, panic.rs and withheld.rs), which
+// the other hosts use. rules/cases.json holds the cases both are tested against, message for
+// message (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
 
 const isIdentifier = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
@@ -74,4 +74,19 @@ export function panicMessage(stderr) {
   if (at < 0) return null;
   const next = lines[at + 1]?.trim();
   return next && !next.startsWith('note:') ? next : lines[at].trim();
+}
+
+/**
+ * The note a failing call's error gets when the call asked for what the sandbox withheld,
+ * or null. `grants` names the host's flags ({ dir, env }); null is the page, which has none.
+ */
+export function withheldNote({ files, environment }, grants) {
+  const notes = [];
+  if (files) {
+    notes.push(grants ? `it looked for files, but no directory is granted: ${grants.dir} grants one` : 'it looked for files, and extensions get none in the page');
+  }
+  if (environment) {
+    notes.push(grants ? `it read the environment, which is empty without ${grants.env}` : 'it read the environment, which extensions do not get in the page');
+  }
+  return notes.length === 0 ? null : notes.join('; ');
 }

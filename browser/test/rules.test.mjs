@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { checkExports, checkMetadata, panicMessage } from '../src/rules.js';
+import { checkExports, checkMetadata, panicMessage, withheldNote } from '../src/rules.js';
 
 const cases = JSON.parse(readFileSync(new URL('../../rules/cases.json', import.meta.url), 'utf8'));
 
@@ -24,4 +24,10 @@ test('metadata cases give their messages', () => {
 
 test('panic cases give their messages', () => {
   for (const { stderr, message } of cases.panic) assert.equal(panicMessage(stderr), message, `case ${JSON.stringify(stderr)}`);
+});
+
+test('withheld cases give their notes', () => {
+  for (const { files, environment, grants, note } of cases.withheld) {
+    assert.equal(withheldNote({ files, environment }, grants), note, `case ${JSON.stringify({ files, environment, grants })}`);
+  }
 });

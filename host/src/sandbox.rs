@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use sqlink_rules::withheld::{Grants, withheld_note};
 use wasmtime::Engine;
 use wasmtime::StoreContextMut;
 use wasmtime::component::types::ComponentItem;
@@ -67,13 +68,7 @@ impl GrantNames {
 
 /// What an extension asked for in one call that its grants withheld, so that the call, if
 /// it fails, can say why.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Withheld {
-    /// It looked for directories, and none is granted.
-    pub files: bool,
-    /// It read the environment, which is withheld.
-    pub environment: bool,
-}
+pub use sqlink_rules::withheld::Withheld;
 
 /// A store's data that notes what its extension was refused.
 pub trait NotesWithheld {
@@ -217,14 +212,8 @@ impl Sandbox {
     /// Why a call of an extension that was refused `withheld` may have failed, naming the
     /// grant; None when it was refused nothing.
     pub fn withheld_note(&self, withheld: Withheld) -> Option<String> {
-        let mut notes = Vec::new();
-        if withheld.files {
-            notes.push(format!("it looked for files, but no directory is granted: {} grants one", self.grant_names.dir));
-        }
-        if withheld.environment {
-            notes.push(format!("it read the environment, which is empty without {}", self.grant_names.env));
-        }
-        (!notes.is_empty()).then(|| notes.join("; "))
+        let grants = Grants::Named { dir: self.grant_names.dir, env: self.grant_names.env };
+        withheld_note(withheld, grants)
     }
 
     /// A fresh WASI context with this sandbox's grants; stderr goes to `stderr`, where a

@@ -23,6 +23,7 @@ mod json;
 pub mod metadata;
 pub mod panic;
 pub mod table;
+pub mod withheld;
 
 pub use flags::FunctionFlags;
 pub use json::{json_quoted, quoted_with};

@@ -4,6 +4,7 @@
 use serde_json::Value;
 use sqlink_rules::metadata::{Function, Kind, Table, check, check_exports};
 use sqlink_rules::panic::panic_message;
+use sqlink_rules::withheld::{Grants, Withheld, withheld_note};
 
 fn cases() -> Value {
     serde_json::from_str(include_str!("../cases.json")).expect("rules/cases.json is JSON")
@@ -71,5 +72,19 @@ fn panic_cases_give_their_messages() {
     let cases = cases();
     for case in cases["panic"].as_array().expect("panic cases") {
         assert_eq!(panic_message(text(&case["stderr"])).as_deref(), case["message"].as_str(), "case {case}");
+    }
+}
+
+#[test]
+fn withheld_cases_give_their_notes() {
+    let cases = cases();
+    for case in cases["withheld"].as_array().expect("withheld cases") {
+        let withheld =
+            Withheld { files: case["files"].as_bool().expect("files"), environment: case["environment"].as_bool().expect("environment") };
+        let grants = match &case["grants"] {
+            Value::Null => Grants::None,
+            names => Grants::Named { dir: text(&names["dir"]), env: text(&names["env"]) },
+        };
+        assert_eq!(withheld_note(withheld, grants).as_deref(), case["note"].as_str(), "case {case}");
     }
 }
