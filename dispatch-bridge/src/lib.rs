@@ -12,6 +12,7 @@
 //! place that speaks SQLite's C API for extension functions.
 
 mod registry;
+mod target;
 mod trampolines;
 mod vtab;
 

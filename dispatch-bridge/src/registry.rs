@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_int, c_void};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
+use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::{self, ModuleData};
 use crate::{Dispatcher, FunctionFlags, SqlError};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Kind {
     Scalar,
     Aggregate,
@@ -21,24 +22,45 @@ enum Kind {
     Table(Vec<String>, Vec<String>),
 }
 
-#[derive(Debug, Clone)]
+impl Kind {
+    fn namespace(&self) -> Namespace {
+        match self {
+            Kind::Collation => Namespace::Collation,
+            Kind::Table(..) => Namespace::Table,
+            Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
+        }
+    }
+}
+
+#[derive(Debug)]
 struct Registration {
-    ext: u32,
     name: CString,
-    func_id: u32,
     arity: c_int,
     flags: FunctionFlags,
     kind: Kind,
+    /// Shared with the callbacks installed on every connection.
+    target: Arc<Target>,
+}
+
+impl Registration {
+    /// Whether SQLite keeps `self` where it would keep `name`: functions by name and arity,
+    /// collations and modules by name, all without regard to ASCII case.
+    fn holds(&self, namespace: Namespace, name: &CStr, arity: c_int) -> bool {
+        self.kind.namespace() == namespace
+            && self.name.as_bytes().eq_ignore_ascii_case(name.to_bytes())
+            && (namespace != Namespace::Function || self.arity == arity)
+    }
 }
 
 /// The set of extension functions and the connections they live on. Every registration
 /// is installed on every attached connection, including connections attached later.
 pub struct Bridge<D: Dispatcher + 'static> {
-    dispatcher: Rc<D>,
+    dispatcher: Arc<D>,
     registrations: Vec<Registration>,
     connections: Vec<*mut ffi::sqlite3>,
-    /// SQLite's own functions, collations and modules (read at the first attach): not
-    /// replaced unless the extension was allowed to.
+    /// What extensions may not replace unless allowed: SQLite's own functions, collations
+    /// and modules (read at the first attach), or what a connection had
+    /// ([`read_predefined`](Self::read_predefined)).
     predefined: Option<Predefined>,
     /// Each extension's override policy (allowed, and how a user asks for it), and what
     /// each replaced (as shown).
@@ -46,10 +68,16 @@ pub struct Bridge<D: Dispatcher + 'static> {
     overridden: HashMap<u32, Vec<String>>,
 }
 
+// SAFETY: the raw handles are SQLite connections, which SQLite lets any thread use (as
+// rusqlite's `Connection` is `Send`); the bridge uses them only in its `&mut self` methods,
+// so from one thread at a time, and the callbacks it installs share only `D` (`Send + Sync`)
+// and atomic targets.
+unsafe impl<D: Dispatcher + Send + Sync + 'static> Send for Bridge<D> {}
+
 impl<D: Dispatcher + 'static> Bridge<D> {
     pub fn new(dispatcher: D) -> Self {
         Bridge {
-            dispatcher: Rc::new(dispatcher),
+            dispatcher: Arc::new(dispatcher),
             registrations: Vec::new(),
             connections: Vec::new(),
             predefined: None,
@@ -96,6 +124,37 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.connections.retain(|&c| c != db);
     }
 
+    /// Protect what `db` has now that this bridge did not register (SQLite's built-ins and
+    /// the program's own functions) as it protects SQLite's own. For a host whose program
+    /// registers functions of its own (embedding): call it before each load.
+    ///
+    /// # Safety
+    /// `db` must be an open connection.
+    pub unsafe fn read_predefined(&mut self, db: *mut ffi::sqlite3) -> Result<(), SqlError> {
+        let mut ours = Predefined::default();
+        for registration in &self.registrations {
+            ours.insert(registration.kind.namespace(), &registration.name.to_string_lossy());
+        }
+        // SAFETY: `db` is open (the contract).
+        self.predefined = Some(unsafe { predefined(db, |namespace, name| !ours.contains(namespace, name)) }?);
+        Ok(())
+    }
+
+    /// Whether extension `ext` may register `name` in `namespace`: an error naming how to
+    /// allow it if that replaces something of SQLite's own (or the program's) and `ext` is
+    /// not allowed to; `Ok(true)` if it replaces something and may.
+    pub fn check_override(&self, ext: u32, namespace: Namespace, name: &str) -> Result<bool, SqlError> {
+        let (allowed, how_to_allow) = match self.policies.get(&ext) {
+            Some((allowed, how)) => (*allowed, Some(how.as_str())),
+            None => (false, None),
+        };
+        match self.predefined.as_ref().and_then(|p| p.refusal(namespace, name, how_to_allow)) {
+            Some(_) if allowed => Ok(true),
+            Some(refusal) => Err(SqlError { code: ffi::SQLITE_ERROR, message: refusal }),
+            None => Ok(false),
+        }
+    }
+
     pub fn register_scalar(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32) -> Result<(), SqlError> {
         self.register(ext, name, arity, flags, func_id, Kind::Scalar)
     }
@@ -130,42 +189,67 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.register(ext, name, 0, FunctionFlags::empty(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
-    /// Remove everything extension `ext` registered, from every connection.
+    /// Remove everything extension `ext` registered, from every connection. What SQLite
+    /// will not remove yet (a statement of the connection is running) stays installed but
+    /// answers as an unknown name until an extension registers it again, or the next
+    /// unregistering removes it.
     pub fn unregister_extension(&mut self, ext: u32) {
         self.policies.remove(&ext);
         self.overridden.remove(&ext);
-        let (gone, kept) = std::mem::take(&mut self.registrations).into_iter().partition(|r| r.ext == ext);
-        self.registrations = kept;
-        for registration in gone {
-            for &db in &self.connections {
-                // SAFETY: attached connections are open until detached (attach's contract).
-                // Fails only while a statement using it runs; the REPL never unloads then.
-                unsafe { uninstall(db, &registration) };
+        let connections = &self.connections;
+        self.registrations.retain(|registration| {
+            // Another extension's; what an earlier unload left behind is tried again.
+            if registration.target.ext().is_some_and(|owner| owner != ext) {
+                return true;
             }
-        }
+            registration.target.clear();
+            // Tried on every connection, not only up to the first refusal.
+            // SAFETY: attached connections are open until detached (attach's contract).
+            let refused = connections.iter().filter(|&&db| !unsafe { uninstall(db, registration) }).count();
+            refused > 0
+        });
     }
 
     fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), SqlError> {
-        let name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL byte")))?;
+        let c_name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL byte")))?;
         if !(-1..=127).contains(&arity) {
-            return Err(misuse(format!("{}: arity {arity} is outside -1..=127", name.to_string_lossy())));
+            return Err(misuse(format!("{name}: arity {arity} is outside -1..=127")));
         }
-        let namespace = match kind {
-            Kind::Collation => Namespace::Collation,
-            Kind::Table(..) => Namespace::Table,
-            Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
+        if !Target::representable(ext, func_id) {
+            return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));
+        }
+        let namespace = kind.namespace();
+        let replaces = self.check_override(ext, namespace, name)?;
+        let record = |bridge: &mut Self| {
+            if replaces {
+                bridge.overridden.entry(ext).or_default().push(namespace.shown(name));
+            }
         };
-        let shown = name.to_string_lossy().into_owned();
-        let (allowed, how_to_allow) = match self.policies.get(&ext) {
-            Some((allowed, how)) => (*allowed, Some(how.as_str())),
-            None => (false, None),
-        };
-        let replaces = match self.predefined.as_ref().and_then(|p| p.refusal(namespace, &shown, how_to_allow)) {
-            Some(_) if allowed => true,
-            Some(refusal) => return Err(SqlError { code: ffi::SQLITE_ERROR, message: refusal }),
-            None => false,
-        };
-        let registration = Registration { ext, name, func_id, arity, flags, kind };
+        // Left installed by an unload during a statement, with the same shape: taking the
+        // new target needs nothing of SQLite, which would refuse the change until then.
+        if let Some(vacant) = self
+            .registrations
+            .iter()
+            .find(|r| r.holds(namespace, &c_name, arity) && r.kind == kind && r.flags == flags && r.target.get().is_none())
+        {
+            vacant.target.set(ext, func_id);
+            record(self);
+            return Ok(());
+        }
+        // SQLite would drop a module's table even while a statement reads it.
+        if namespace == Namespace::Table
+            && self.registrations.iter().any(|r| r.holds(namespace, &c_name, arity))
+            // SAFETY: attached connections are open until detached (attach's contract).
+            && self.connections.iter().any(|&db| unsafe { statement_running(db) })
+        {
+            return Err(SqlError::new(
+                ffi::SQLITE_ERROR,
+                format!(
+                    "table function {name} has other columns or arguments than before; unload and load it outside a statement, or use a new connection"
+                ),
+            ));
+        }
+        let registration = Registration { name: c_name, arity, flags, kind, target: Arc::new(Target::new(ext, func_id)) };
         for (index, &db) in self.connections.iter().enumerate() {
             // SAFETY: attached connections are open until detached (attach's contract).
             if let Err(error) = unsafe { self.install(db, &registration) } {
@@ -176,20 +260,20 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                 return Err(error);
             }
         }
+        // SQLite replaced whatever it held under that name.
+        self.registrations.retain(|r| !r.holds(namespace, &registration.name, arity));
         self.registrations.push(registration);
-        if replaces {
-            self.overridden.entry(ext).or_default().push(namespace.shown(&shown));
-        }
+        record(self);
         Ok(())
     }
 
     /// # Safety
     /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
-        if let Kind::Table(columns, parameters) = &&registration.kind {
+        if let Kind::Table(columns, parameters) = &registration.kind {
             let name = registration.name.to_string_lossy();
-            let data = ModuleData::new(registration.ext, registration.func_id, &name, columns, parameters, Rc::clone(&self.dispatcher))
-                .map_err(misuse)?;
+            let target = Arc::clone(&registration.target);
+            let data = ModuleData::new(target, &name, columns, parameters, Arc::clone(&self.dispatcher)).map_err(misuse)?;
             let module = data.module();
             // SAFETY: `db` is open (attach's contract); the module struct lives inside the
             // client data, which SQLite frees through destroy_module, also when it fails.
@@ -209,10 +293,9 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             return Ok(());
         }
         let data = Box::into_raw(Box::new(FunctionData {
-            ext: registration.ext,
-            id: registration.func_id,
+            target: Arc::clone(&registration.target),
             name: registration.name.to_string_lossy().into(),
-            dispatcher: Rc::clone(&self.dispatcher),
+            dispatcher: Arc::clone(&self.dispatcher),
         }))
         .cast::<c_void>();
         let name = registration.name.as_ptr();
@@ -297,7 +380,7 @@ fn builtins() -> Result<Predefined, SqlError> {
     let rc = unsafe { ffi::sqlite3_open_v2(c":memory:".as_ptr(), &mut db, ffi::SQLITE_OPEN_READWRITE, std::ptr::null()) };
     let listed = if rc == ffi::SQLITE_OK {
         // SAFETY: `db` was just opened.
-        unsafe { predefined(db) }
+        unsafe { predefined(db, |_, _| true) }
     } else {
         Err(SqlError { code: rc, message: String::from("cannot open a connection to list SQLite's functions") })
     };
@@ -306,11 +389,12 @@ fn builtins() -> Result<Predefined, SqlError> {
     listed
 }
 
-/// What `db` has: SQLite's built-ins (and any functions the program added).
+/// What `db` has (SQLite's built-ins and any functions the program added) that `keep`
+/// keeps.
 ///
 /// # Safety
 /// `db` must be an open connection.
-unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
+unsafe fn predefined(db: *mut ffi::sqlite3, keep: impl Fn(Namespace, &str) -> bool) -> Result<Predefined, SqlError> {
     let sql = CString::new(PREDEFINED_SQL).map_err(|_| misuse(String::from("NUL in the introspection query")))?;
     let mut stmt = std::ptr::null_mut();
     // SAFETY: `db` is open; `sql` is NUL-terminated; `stmt` receives the statement, which
@@ -335,8 +419,9 @@ unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
         // returning rows, then finalized.
         match unsafe { ffi::sqlite3_step(stmt) } {
             ffi::SQLITE_ROW => {
-                if let Some(namespace) = Namespace::from_tag(&text(0)) {
-                    predefined.insert(namespace, &text(1));
+                let name = text(1);
+                if let Some(namespace) = Namespace::from_tag(&text(0)).filter(|&namespace| keep(namespace, &name)) {
+                    predefined.insert(namespace, &name);
                 }
             }
             rc => break rc,
@@ -351,38 +436,55 @@ unsafe fn predefined(db: *mut ffi::sqlite3) -> Result<Predefined, SqlError> {
     Ok(predefined)
 }
 
-/// Remove `registration` from `db` (SQLite then calls the old `pApp`'s destructor).
+/// Remove `registration` from `db` (SQLite then calls the old `pApp`'s destructor); false
+/// if SQLite refused because a statement of `db` is running.
 ///
 /// # Safety
 /// `db` must be an open connection.
-unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) {
+unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) -> bool {
     let name = registration.name.as_ptr();
     // SAFETY: `db` is open (the contract) and `name` NUL-terminated; null data and
     // callbacks are SQLite's documented way to delete a function, collation or module.
-    unsafe {
+    let rc = unsafe {
         match &registration.kind {
-            Kind::Collation => {
-                ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None);
+            Kind::Collation => ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None),
+            // A null module removes the module and its eponymous table, even one a running
+            // statement reads: so not while one runs.
+            Kind::Table(..) if statement_running(db) => ffi::SQLITE_BUSY,
+            Kind::Table(..) => ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None),
+            _ => ffi::sqlite3_create_function_v2(
+                db,
+                name,
+                registration.arity,
+                ffi::SQLITE_UTF8,
+                std::ptr::null_mut(),
+                None,
+                None,
+                None,
+                None,
+            ),
+        }
+    };
+    rc == ffi::SQLITE_OK
+}
+
+/// Whether any statement of `db` is between its first step and its reset.
+///
+/// # Safety
+/// `db` must be an open connection.
+unsafe fn statement_running(db: *mut ffi::sqlite3) -> bool {
+    // SAFETY: `db` is open (the contract); SQLite's own iterator returns its statements,
+    // each valid during the walk.
+    unsafe {
+        let mut stmt = ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+        while !stmt.is_null() {
+            if ffi::sqlite3_stmt_busy(stmt) != 0 {
+                return true;
             }
-            // A null module removes the module and its eponymous table.
-            Kind::Table(..) => {
-                ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None);
-            }
-            _ => {
-                ffi::sqlite3_create_function_v2(
-                    db,
-                    name,
-                    registration.arity,
-                    ffi::SQLITE_UTF8,
-                    std::ptr::null_mut(),
-                    None,
-                    None,
-                    None,
-                    None,
-                );
-            }
+            stmt = ffi::sqlite3_next_stmt(db, stmt);
         }
     }
+    false
 }
 
 fn misuse(message: String) -> SqlError {

@@ -7,20 +7,45 @@
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use libsqlite3_sys as ffi;
 
+use crate::target::Target;
 use crate::{Dispatcher, SqlError, Value, ValueRef};
 
 /// What each registered function carries as its `pApp`: where to send calls.
 pub(crate) struct FunctionData<D> {
-    pub ext: u32,
-    pub id: u32,
+    pub target: Arc<Target>,
     /// The SQL name, for errors that are the bridge's own.
     pub name: Box<str>,
-    pub dispatcher: Rc<D>,
+    pub dispatcher: Arc<D>,
+}
+
+impl<D> FunctionData<D> {
+    /// The extension and function to call, or SQLite's error for a function it does not
+    /// know (the extension was unloaded during a statement).
+    fn target(&self) -> Result<(u32, u32), SqlError> {
+        self.target.get().ok_or_else(|| SqlError::new(ffi::SQLITE_ERROR, format!("no such function: {}", self.name)))
+    }
+}
+
+/// One aggregation, in SQLite's per-aggregation memory (zeroed at first): the number naming
+/// it, and the function that started it, which it keeps to its end even if the extension
+/// is unloaded meanwhile.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Aggregation {
+    context: u64,
+    ext: u32,
+    id: u32,
+}
+
+/// Why an aggregation could not be found or started.
+enum NoAggregation {
+    OutOfMemory,
+    Unloaded(SqlError),
 }
 
 /// The `pApp` destructor of every function and collation `install` registers.
@@ -126,27 +151,45 @@ impl<'a, D> Call<'a, D> {
         }
     }
 
-    /// The number naming this aggregation, kept in SQLite's per-aggregation memory.
-    /// `None` when `create` is false and the aggregation never stepped, or on OOM.
+    /// This aggregation, started on first use; with `create` false, an aggregation that
+    /// never stepped is started afresh but not kept (xFinal, or xValue before any row).
     ///
     /// # Safety
     /// The running callback must be an aggregate's (xStep, xInverse, xValue or xFinal):
     /// SQLite has aggregation memory for no other context.
-    unsafe fn aggregation(&self, create: bool) -> Option<u64> {
-        let size = if create { std::mem::size_of::<u64>() as c_int } else { 0 };
+    unsafe fn aggregation(&self, create: bool) -> Result<Aggregation, NoAggregation> {
+        let start = || {
+            let (ext, id) = self.data.target().map_err(NoAggregation::Unloaded)?;
+            Ok(Aggregation { context: NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed), ext, id })
+        };
+        let size = if create { std::mem::size_of::<Aggregation>() as c_int } else { 0 };
         // SAFETY: a live context of an aggregate's callback (the contract).
-        let slot = unsafe { ffi::sqlite3_aggregate_context(self.ctx.0, size) }.cast::<u64>();
-        if slot.is_null() {
-            return None;
+        let memory = unsafe { ffi::sqlite3_aggregate_context(self.ctx.0, size) }.cast::<Aggregation>();
+        if memory.is_null() {
+            return if create { Err(NoAggregation::OutOfMemory) } else { start() };
         }
-        // SAFETY: non-null, the slot is this aggregation's own memory of at least
-        // size_of::<u64>() bytes (allocated by the first call that asked with `create`,
-        // suitably aligned by sqlite3_malloc), which SQLite zeroes on first allocation.
+        // SAFETY: non-null, the memory is this aggregation's own, of at least
+        // size_of::<Aggregation>() bytes (allocated by the first call that asked with
+        // `create`, aligned by sqlite3_malloc for any type), zeroed by SQLite at first,
+        // and all-zero bits are a valid `Aggregation`.
         unsafe {
-            if *slot == 0 {
-                *slot = NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed);
+            if (*memory).context == 0 {
+                *memory = start()?;
             }
-            Some(*slot)
+            Ok(*memory)
+        }
+    }
+
+    /// Run `body` with this aggregation, or report why there is none.
+    ///
+    /// # Safety
+    /// As for [`aggregation`](Self::aggregation).
+    unsafe fn with_aggregation(&self, create: bool, body: impl FnOnce(Aggregation)) {
+        // SAFETY: the contract.
+        match unsafe { self.aggregation(create) } {
+            Ok(aggregation) => body(aggregation),
+            Err(NoAggregation::OutOfMemory) => self.ctx.set_nomem(),
+            Err(NoAggregation::Unloaded(error)) => self.ctx.set_error(&error),
         }
     }
 }
@@ -227,7 +270,7 @@ pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_con
     let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
     call.guarded(|| {
         let data = call.data;
-        call.ctx.finish(data.dispatcher.scalar_call(data.ext, data.id, &args.read()));
+        call.ctx.finish(data.target().and_then(|(ext, id)| data.dispatcher.scalar_call(ext, id, &args.read())));
     })
 }
 
@@ -245,13 +288,13 @@ unsafe fn feed<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv:
     // SAFETY: the contract.
     let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
     call.guarded(|| {
-        let data = call.data;
         // SAFETY: the running callback is an aggregate's (the contract).
-        let Some(context) = (unsafe { call.aggregation(true) }) else {
-            return call.ctx.set_nomem();
-        };
-        if let Err(error) = send(&data.dispatcher, data.ext, data.id, context, &args.read()) {
-            call.ctx.set_error(&error);
+        unsafe {
+            call.with_aggregation(true, |a| {
+                if let Err(error) = send(&call.data.dispatcher, a.ext, a.id, a.context, &args.read()) {
+                    call.ctx.set_error(&error);
+                }
+            })
         }
     })
 }
@@ -273,12 +316,8 @@ pub(crate) unsafe extern "C" fn value<D: Dispatcher>(ctx: *mut ffi::sqlite3_cont
     // `install` registered with a FunctionData<D>.
     let call = unsafe { Call::<D>::new(ctx) };
     call.guarded(|| {
-        let data = call.data;
         // SAFETY: xValue is an aggregate's callback.
-        let Some(context) = (unsafe { call.aggregation(true) }) else {
-            return call.ctx.set_nomem();
-        };
-        call.ctx.finish(data.dispatcher.aggregate_value(data.ext, data.id, context));
+        unsafe { call.with_aggregation(true, |a| call.ctx.finish(call.data.dispatcher.aggregate_value(a.ext, a.id, a.context))) }
     })
 }
 
@@ -289,10 +328,8 @@ pub(crate) unsafe extern "C" fn finalize<D: Dispatcher>(ctx: *mut ffi::sqlite3_c
     // `install` registered with a FunctionData<D>.
     let call = unsafe { Call::<D>::new(ctx) };
     call.guarded(|| {
-        let data = call.data;
         // SAFETY: xFinal is an aggregate's callback.
-        let context = unsafe { call.aggregation(false) }.unwrap_or_else(|| NEXT_CONTEXT.fetch_add(1, Ordering::Relaxed));
-        call.ctx.finish(data.dispatcher.aggregate_finalize(data.ext, data.id, context));
+        unsafe { call.with_aggregation(false, |a| call.ctx.finish(call.data.dispatcher.aggregate_finalize(a.ext, a.id, a.context))) }
     })
 }
 
@@ -308,8 +345,10 @@ pub(crate) unsafe extern "C" fn compare<D: Dispatcher>(
         // alive until SQLite calls `destroy`; `a` and `b` are SQLite's strings of `len_a`
         // and `len_b` bytes, valid and unchanged during the comparison.
         let (data, a, b) = unsafe { (&*data.cast::<FunctionData<D>>(), bytes(a, len_a), bytes(b, len_b)) };
+        // Once unloaded (and kept by SQLite while a statement ran), as SQLite's BINARY.
+        let Some((ext, id)) = data.target.get() else { return a.cmp(b) as c_int };
         let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
-        data.dispatcher.collation_compare(data.ext, data.id, &a, &b).signum()
+        data.dispatcher.collation_compare(ext, id, &a, &b).signum()
     };
     // A collation cannot report errors; a panic compares as equal.
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(0)

@@ -5,11 +5,12 @@
 
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use libsqlite3_sys as ffi;
 use sqlink_rules::table::{PAGE_ROWS, Pages};
 
+use crate::target::Target;
 use crate::trampolines::{Args, Context};
 use crate::{Dispatcher, SqlError, Value};
 
@@ -17,18 +18,23 @@ use crate::{Dispatcher, SqlError, Value};
 /// to `module`, which therefore lives here too.
 pub(crate) struct ModuleData<D> {
     module: ffi::sqlite3_module,
-    pub ext: u32,
-    pub id: u32,
+    pub target: Arc<Target>,
     pub name: Box<str>,
     pub columns: usize,
     pub parameters: Vec<String>,
     /// `CREATE TABLE x(...)` for sqlite3_declare_vtab.
     schema: CString,
-    pub dispatcher: Rc<D>,
+    pub dispatcher: Arc<D>,
 }
 
 impl<D: Dispatcher> ModuleData<D> {
-    pub fn new(ext: u32, id: u32, name: &str, columns: &[String], parameters: &[String], dispatcher: Rc<D>) -> Result<Box<Self>, String> {
+    pub fn new(
+        target: Arc<Target>,
+        name: &str,
+        columns: &[String],
+        parameters: &[String],
+        dispatcher: Arc<D>,
+    ) -> Result<Box<Self>, String> {
         let quoted = |c: &String| format!("\"{}\"", c.replace('"', "\"\""));
         let mut declared: Vec<String> = columns.iter().map(quoted).collect();
         declared.extend(parameters.iter().map(|p| format!("{} HIDDEN", quoted(p))));
@@ -52,8 +58,7 @@ impl<D: Dispatcher> ModuleData<D> {
         module.xRowid = Some(rowid::<D>);
         Ok(Box::new(ModuleData {
             module,
-            ext,
-            id,
+            target,
             name: name.into(),
             columns: columns.len(),
             parameters: parameters.to_vec(),
@@ -88,8 +93,9 @@ struct Table<D> {
 struct Cursor<D> {
     base: ffi::sqlite3_vtab_cursor,
     data: *const ModuleData<D>,
-    /// The extension's cursor, while open.
-    open: Option<u64>,
+    /// The extension's cursor, while open, and the extension that opened it (it stays
+    /// with the cursor if the table is loaded again meanwhile).
+    open: Option<(u32, u64)>,
     /// The arguments, for the hidden columns.
     args: Vec<Value>,
     pages: Pages<Value>,
@@ -222,20 +228,18 @@ impl<D: Dispatcher> Cursor<D> {
     }
 
     fn close_extension_cursor(&mut self) {
-        if let Some(open) = self.open.take() {
-            let data = self.data();
-            data.dispatcher.table_close(data.ext, open);
+        if let Some((ext, open)) = self.open.take() {
+            self.data().dispatcher.table_close(ext, open);
         }
     }
 
     /// The next page from the extension; at its end, the extension's cursor is closed.
     fn fetch(&mut self) -> Result<(), SqlError> {
-        let Some(open) = self.open else {
+        let Some((ext, open)) = self.open else {
             self.pages.clear();
             return Ok(());
         };
-        let data = self.data();
-        let page = data.dispatcher.table_next(data.ext, open, PAGE_ROWS)?;
+        let page = self.data().dispatcher.table_next(ext, open, PAGE_ROWS)?;
         self.pages.accept(page).map_err(|e| SqlError::new(ffi::SQLITE_ERROR, e.to_string()))?;
         if self.pages.is_last() {
             self.close_extension_cursor();
@@ -270,8 +274,12 @@ unsafe extern "C" fn filter<D: Dispatcher>(
             let args = Args::new(argc, argv).read();
             cursor.args = args.iter().map(Value::from).collect();
             let data = cursor.data();
-            match data.dispatcher.table_open(data.ext, data.id, &args) {
-                Ok(open) => cursor.open = Some(open),
+            // Unloaded, and kept by SQLite while a statement ran: gone, as SQLite says.
+            let Some((ext, id)) = data.target.get() else {
+                return fail(vtab, &SqlError::new(ffi::SQLITE_ERROR, format!("no such table: {}", data.name)));
+            };
+            match data.dispatcher.table_open(ext, id, &args) {
+                Ok(open) => cursor.open = Some((ext, open)),
                 Err(error) => return fail(vtab, &error),
             }
             cursor.rowid = 1;

@@ -342,3 +342,39 @@ fn table_function_errors_are_sql_errors() {
     assert!(bridge.dispatcher().cursors.borrow().is_empty(), "a failed cursor is closed too");
     assert_eq!(ints(&conn, "SELECT value FROM series(7, 7)"), [7], "the connection goes on");
 }
+
+/// SQLite will not remove a function, collation or module while a statement of the
+/// connection runs (a loadable library unloads from inside one): the names then answer as
+/// unknown ones, a registration of the same shape takes them over, and they go once
+/// nothing runs.
+#[test]
+fn unregistering_during_a_statement_leaves_names_unknown_until_registered_again() {
+    let (conn, mut bridge) = setup();
+    let listed = |conn: &Connection| one(conn, "SELECT count(*) FROM pragma_function_list WHERE name IN ('echo', 'sum_i')");
+    let error = |sql: &str| conn.query_row(sql, [], |_| Ok(())).unwrap_err().to_string();
+    let mut running = conn.prepare("SELECT value FROM series(1, 1000)").unwrap();
+    let mut rows = running.query([]).unwrap();
+    rows.next().unwrap();
+
+    bridge.unregister_extension(EXT);
+    assert_eq!(listed(&conn), SqlValue::Integer(2), "SQLite kept them while the statement runs");
+    assert_eq!(error("SELECT echo(1)"), "no such function: echo");
+    assert_eq!(error("SELECT sum_i(1)"), "no such function: sum_i");
+    assert_eq!(error("SELECT * FROM series(1, 2)"), "no such table: series");
+    assert_eq!(one(&conn, "SELECT 'a' < 'B' COLLATE rev"), SqlValue::Integer(0), "as BINARY: 'a' sorts after 'B'");
+    let other_shape = bridge.register_table(EXT + 1, "series", 0, &["n".to_owned()], &["stop".to_owned()]).unwrap_err();
+    assert!(other_shape.message.contains("series has other columns or arguments than before"), "{other_shape}");
+
+    bridge.register_scalar(EXT + 1, "echo", 1, FunctionFlags::DETERMINISTIC, 0).unwrap();
+    let columns = ["value".to_owned(), "square".to_owned()];
+    bridge.register_table(EXT + 1, "series", 0, &columns, &["start".to_owned(), "stop".to_owned()]).unwrap();
+    assert_eq!(one(&conn, "SELECT echo(5)"), SqlValue::Integer(5));
+    assert_eq!(one(&conn, "SELECT count(*) FROM series(1, 3)"), SqlValue::Integer(3));
+    assert_eq!(rows.next().unwrap().unwrap().get::<_, i64>(0).unwrap(), 2, "the running scan goes on");
+
+    drop(rows);
+    drop(running);
+    bridge.unregister_extension(EXT + 1);
+    assert_eq!(listed(&conn), SqlValue::Integer(0), "removed once nothing runs, also what the first left behind");
+    assert_eq!(one(&conn, "SELECT count(*) FROM pragma_module_list WHERE name IN ('series', 'failing')"), SqlValue::Integer(0));
+}
