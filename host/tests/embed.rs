@@ -110,6 +110,19 @@ fn unload_removes_every_function_and_collation() {
     assert!(err.to_string().contains("no such collation sequence"), "{err}");
 }
 
+/// An `Extensions` registers on one connection; loading into another would leave the
+/// first one's functions behind, so it is refused.
+#[test]
+fn extensions_belong_to_the_connection_they_were_loaded_on() {
+    let (mut extensions, first, second) = (extensions(), Connection::open_in_memory().unwrap(), Connection::open_in_memory().unwrap());
+    load(&first, &mut extensions, "md5");
+    let bytes = embedded::extension("snake").unwrap();
+    let err = extensions.load(&second, bytes, embedded::sandbox("snake"), "bundled").unwrap_err();
+    assert_eq!(err.to_string(), "these extensions were loaded on another connection; use one `Extensions` per connection");
+    assert_eq!(extensions.unload(&second, "md5").unwrap_err().to_string(), err.to_string());
+    assert_eq!(text(&first, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72", "the first connection is untouched");
+}
+
 fn ints(conn: &Connection, sql: &str) -> Vec<i64> {
     let mut stmt = conn.prepare(sql).unwrap();
     stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()

@@ -174,11 +174,12 @@ class Connections(unittest.TestCase):
 
 
 class BadInput(unittest.TestCase):
-    def assert_error(self, conn, sql, message, *args):
-        with self.assertRaises(sqlite3.OperationalError) as caught:
+    def assert_error(self, conn, sql, message, *args, raises=sqlite3.OperationalError):
+        with self.assertRaises(raises) as caught:
             conn.execute(sql, args).fetchall()
         self.assertEqual(str(caught.exception), message)
         self.assertEqual(one(conn, "SELECT 1 + 1"), 2, "the connection goes on")
+        return caught.exception
 
     def test_every_bad_load_is_one_line_and_the_connection_goes_on(self):
         conn = connect("md5")
@@ -218,7 +219,10 @@ class BadInput(unittest.TestCase):
 
     def test_wrong_argument_type_is_the_extensions_error(self):
         conn = connect("stats")
-        self.assert_error(conn, "SELECT median('abc')", "median(): argument 1 must be a number, got text")
+        # The SDK reports a wrong type as SQLITE_MISMATCH, which the statement keeps (as in
+        # the REPL), and which Python's sqlite3 raises as IntegrityError.
+        error = self.assert_error(conn, "SELECT median('abc')", "median(): argument 1 must be a number, got text", raises=sqlite3.IntegrityError)
+        self.assertEqual(error.sqlite_errorcode, sqlite3.SQLITE_MISMATCH)
 
     def test_a_panic_is_an_error_with_its_message(self):
         conn = connect(HOSTILE)

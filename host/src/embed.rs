@@ -1,0 +1,283 @@
+//! Extension components inside a native SQLite, through rusqlite: every function an
+//! extension declares becomes a SQLite function on the connection whose body calls the
+//! component. Metadata, sandbox, conflict and error rules are those of the REPL, and so is
+//! the registration layer: `sqlink-dispatch-bridge` installs the functions, collations and
+//! table functions, as it does inside the runtime; this module only says how to call an
+//! extension (an [`Instances`] dispatcher). The loadable library (`loadable/`) is this
+//! module behind SQL functions.
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use sqlink_host::cache::ComponentCache;
+//! use sqlink_host::embed::Extensions;
+//! use sqlink_host::extension::{ExtensionEngine, Sandbox};
+//!
+//! let engine = ExtensionEngine::new(ComponentCache::from_env())?;
+//! let conn = rusqlite::Connection::open_in_memory()?;
+//! let mut extensions = Extensions::new(engine);
+//! let bytes = std::fs::read("md5.wasm")?;
+//! extensions.load(&conn, &bytes, Sandbox::default(), "md5.wasm")?;
+//! let digest: String = conn.query_row("SELECT md5('abc')", [], |row| row.get(0))?;
+//! # Ok(()) }
+//! ```
+//!
+//! The loadable library loads and unloads from inside a statement
+//! (`SELECT sqlink_unload('md5')`), while SQLite refuses to remove a function; the bridge
+//! then leaves it installed, answering as SQLite does for a name it does not know, until it
+//! can go or an extension provides it again.
+
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::{Result, anyhow, bail};
+use rusqlite::Connection;
+use rusqlite::ffi::sqlite3;
+use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueRef};
+use sqlink_rules::{FunctionFlags, Namespace};
+
+use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value};
+use crate::conflicts;
+use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+
+/// An extension loaded on the connection.
+pub struct Loaded {
+    pub source: String,
+    pub info: ExtensionInfo,
+    /// What of the connection's own it replaced (loaded with `allow_override`), as shown.
+    pub overridden: Vec<String>,
+    /// The extension's handle in the bridge.
+    handle: u32,
+}
+
+/// The extensions loaded on one connection. Use one per connection, with that connection.
+pub struct Extensions {
+    engine: ExtensionEngine,
+    loaded: Vec<Loaded>,
+    bridge: Bridge<Instances>,
+    /// The connection the bridge is attached to, only ever compared with `conn`'s handle.
+    attached: Option<usize>,
+    next_handle: u32,
+}
+
+impl Extensions {
+    pub fn new(engine: ExtensionEngine) -> Extensions {
+        Extensions { engine, loaded: Vec::new(), bridge: Bridge::new(Instances::default()), attached: None, next_handle: 1 }
+    }
+
+    /// What is loaded, in load order.
+    pub fn loaded(&self) -> &[Loaded] {
+        &self.loaded
+    }
+
+    /// Load an extension component and register its scalar, aggregate, window and collation
+    /// functions and table functions on `conn`; `source` says where it came from. Refuses an
+    /// extension already loaded, one whose functions another loaded extension provides, and,
+    /// unless the sandbox allows override, one that names a function, collation or table
+    /// function the connection had before (SQLite's own, or the program's).
+    pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
+        let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
+        let extension = Extension::load(&self.engine, bytes, sandbox)?;
+        let info = extension.info().clone();
+        conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
+        let db = self.attach(conn)?;
+        // SAFETY: `db` is `conn`'s open connection (checked by `attach`), borrowed for this call.
+        unsafe { self.bridge.read_predefined(db) }.map_err(|e| anyhow!("listing the connection's functions: {e}"))?;
+        let handle = self.next_handle;
+        self.next_handle += 1;
+        if allow_override || how_to_override.is_some() {
+            self.bridge.override_policy(handle, allow_override, how_to_override.unwrap_or_default());
+        }
+        // Check before registering anything, so that a refused load leaves nothing behind.
+        for (namespace, name) in names(&info) {
+            self.bridge.check_override(handle, namespace, name).map_err(|e| anyhow!(e.message))?;
+        }
+        self.bridge.dispatcher().insert(handle, extension);
+        if let Err(error) = self.register(handle, &info) {
+            self.bridge.unregister_extension(handle);
+            self.bridge.dispatcher().remove(handle);
+            bail!("cannot load {}: {error}", info.name);
+        }
+        let overridden = self.bridge.overridden(handle).to_vec();
+        self.loaded.push(Loaded { source: source.to_owned(), info, overridden, handle });
+        Ok(&self.loaded[self.loaded.len() - 1].info)
+    }
+
+    fn register(&mut self, handle: u32, info: &ExtensionInfo) -> Result<(), SqlError> {
+        for f in &info.scalars {
+            self.bridge.register_scalar(handle, &f.name, f.arity, flags(&f.flags), f.id)?;
+        }
+        for f in &info.aggregates {
+            self.bridge.register_aggregate(handle, &f.name, f.arity, flags(&f.flags), f.id, f.window)?;
+        }
+        for c in &info.collations {
+            self.bridge.register_collation(handle, &c.name, c.id)?;
+        }
+        for t in &info.table_functions {
+            self.bridge.register_table(handle, &t.name, t.id, &t.columns, &t.parameters)?;
+        }
+        Ok(())
+    }
+
+    /// The bridge's connection, attached at the first load: `conn`'s, or an error if these
+    /// extensions belong to another connection.
+    fn attach(&mut self, conn: &Connection) -> Result<*mut sqlite3> {
+        // SAFETY: only the handle's address is taken here; it is used while `conn` is
+        // borrowed, so while the connection is open.
+        let db = unsafe { conn.handle() };
+        match self.attached {
+            Some(attached) if attached == db as usize => {}
+            Some(_) => bail!("these extensions were loaded on another connection; use one `Extensions` per connection"),
+            None => {
+                // SAFETY: `db` is `conn`'s open connection. The bridge uses its attached
+                // connections only inside `load` and `unload`, after this check has found
+                // the caller's open `conn` to be that connection, so a closed one is never
+                // touched.
+                unsafe { self.bridge.attach(db) }.map_err(|e| anyhow!("{e}"))?;
+                self.attached = Some(db as usize);
+            }
+        }
+        Ok(db)
+    }
+
+    /// Unload extension `name`: its functions and collations answer as unknown ones, and
+    /// are removed from `conn` unless a statement is running.
+    pub fn unload(&mut self, conn: &Connection, name: &str) -> Result<()> {
+        let Some(index) = self.loaded.iter().position(|l| l.info.name == name) else { bail!("{name} is not loaded") };
+        // SQLite cannot bring back a function once replaced: removing the replacement would
+        // leave no function of that name at all.
+        let overridden = &self.loaded[index].overridden;
+        if !overridden.is_empty() {
+            bail!("cannot unload {name}: it replaced {}, which cannot be restored on an open connection", overridden.join(", "));
+        }
+        self.attach(conn)?;
+        let handle = self.loaded.remove(index).handle;
+        self.bridge.unregister_extension(handle);
+        self.bridge.dispatcher().remove(handle);
+        Ok(())
+    }
+}
+
+/// Every name an extension registers, with its namespace.
+fn names(info: &ExtensionInfo) -> impl Iterator<Item = (Namespace, &str)> {
+    let functions = info.scalars.iter().map(|f| &f.name).chain(info.aggregates.iter().map(|f| &f.name));
+    functions
+        .map(|name| (Namespace::Function, name.as_str()))
+        .chain(info.collations.iter().map(|c| (Namespace::Collation, c.name.as_str())))
+        .chain(info.table_functions.iter().map(|t| (Namespace::Table, t.name.as_str())))
+}
+
+fn flags(f: &WitFlags) -> FunctionFlags {
+    FunctionFlags::from_bools(f.contains(WitFlags::DETERMINISTIC), f.contains(WitFlags::DIRECT_ONLY), f.contains(WitFlags::INNOCUOUS))
+}
+
+/// The loaded instances, by the handle the bridge knows each by: how this host calls an
+/// extension. A call holds the lock while the extension runs: SQLite already runs one
+/// call of a connection at a time, and an extension cannot call back into SQLite.
+#[derive(Default)]
+struct Instances(Mutex<Vec<Option<Extension>>>);
+
+impl Instances {
+    fn insert(&self, handle: u32, extension: Extension) {
+        let mut instances = lock(&self.0);
+        let index = handle as usize;
+        if instances.len() <= index {
+            instances.resize_with(index + 1, || None);
+        }
+        instances[index] = Some(extension);
+    }
+
+    fn remove(&self, handle: u32) {
+        if let Some(instance) = lock(&self.0).get_mut(handle as usize) {
+            *instance = None;
+        }
+    }
+
+    /// Run `call` on extension `ext`; an error for one unloaded while a statement's
+    /// aggregation or table scan was using it.
+    fn call<T>(&self, ext: u32, call: impl FnOnce(&mut Extension) -> Result<T, Error>) -> Result<T, SqlError> {
+        let mut instances = lock(&self.0);
+        let Some(Some(extension)) = instances.get_mut(ext as usize) else {
+            return Err(SqlError::new(SQLITE_ERROR, "the extension was unloaded during the statement"));
+        };
+        call(extension).map_err(sql_error)
+    }
+}
+
+/// A panic while holding the lock cannot leave the extension half-updated in a way that
+/// matters: a trap already replaces the instance. So a poisoned lock is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Dispatcher for Instances {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+        let args = values(args);
+        self.call(ext, |e| e.call_scalar(id, &args)).map(result)
+    }
+
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+        let args = values(args);
+        self.call(ext, |e| e.aggregate_step(id, context, &args))
+    }
+
+    fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
+        self.call(ext, |e| e.aggregate_value(id, context)).map(result)
+    }
+
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+        let args = values(args);
+        self.call(ext, |e| e.aggregate_inverse(id, context, &args))
+    }
+
+    fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
+        self.call(ext, |e| e.aggregate_finalize(id, context)).map(result)
+    }
+
+    fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
+        // Gone meanwhile: as SQLite's BINARY.
+        self.call(ext, |e| Ok(e.collation_compare(id, a, b))).unwrap_or_else(|_| a.as_bytes().cmp(b.as_bytes()) as i32)
+    }
+
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
+        let args = values(args);
+        self.call(ext, |e| e.table_open(id, &args))
+    }
+
+    fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
+        let rows = self.call(ext, |e| e.table_next(cursor, max_rows))?;
+        Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
+    }
+
+    fn table_close(&self, ext: u32, cursor: u64) {
+        // Nothing to close once the extension is gone.
+        let _ = self.call(ext, |e| {
+            e.table_close(cursor);
+            Ok(())
+        });
+    }
+}
+
+fn values(args: &[ValueRef<'_>]) -> Vec<Value> {
+    args.iter()
+        .map(|arg| match arg {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(*i),
+            ValueRef::Real(r) => Value::Real(*r),
+            ValueRef::Text(t) => Value::Text(t.to_string()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        })
+        .collect()
+}
+
+fn result(value: Value) -> bridge::Value {
+    match value {
+        Value::Null => bridge::Value::Null,
+        Value::Integer(i) => bridge::Value::Integer(i),
+        Value::Real(r) => bridge::Value::Real(r),
+        Value::Text(t) => bridge::Value::Text(t),
+        Value::Blob(b) => bridge::Value::Blob(b),
+    }
+}
+
+fn sql_error(e: Error) -> SqlError {
+    SqlError { code: e.code, message: e.message }
+}
