@@ -4,7 +4,8 @@
 
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
-import { captureOutput, loadExtensionComponent, provided } from './extensions.js';
+import { captureOutput, loadExtensionComponent } from './extensions.js';
+import { checkConflicts } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
@@ -216,14 +217,7 @@ export class Session {
     try {
       const { bytes, source, grantsClock } = await this.#find(target);
       const extension = await loadExtensionComponent(bytes, { source, grantsClock });
-      const info = extension.info;
-      const signatures = provided(info);
-      for (const other of this.#extensions.values()) {
-        if (other.info.name === info.name) throw new Error(`${info.name} is already loaded`);
-        const taken = new Set(provided(other.info).map(([key]) => key));
-        const clash = signatures.find(([key]) => taken.has(key));
-        if (clash) throw new Error(`${clash[1]} is already provided by ${other.info.name}`);
-      }
+      checkConflicts(extension.info, [...this.#extensions.values()].map((other) => other.info));
       const handle = this.#nextHandle++;
       this.#extensions.set(handle, extension);
       extension.handle = handle;

@@ -175,18 +175,6 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   return new LoadedExtension(info, source, instance, instantiate, stderr, withheld);
 }
 
-/**
- * The SQL signatures an extension provides, as keys ("md5/1", "collation snake",
- * "table regexp_matches") and as shown.
- */
-export function provided(info) {
-  return [
-    ...[...info.scalars, ...info.aggregates].map((f) => [`${f.name.toLowerCase()}/${f.arity}`, `${f.name}(${f.arity < 0 ? '...' : f.arity})`]),
-    ...info.collations.map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
-    ...info.tableFunctions.map((t) => [`table ${t.name.toLowerCase()}`, `table function ${t.name}`]),
-  ];
-}
-
 class LoadedExtension {
   #instance;
   #instantiate;

@@ -1,7 +1,7 @@
 // The rules every sqlink host applies to an extension, as the page applies them: the same
-// as the Rust crate `sqlink-rules` (rules/src/metadata.rs, panic.rs and withheld.rs), which
-// the other hosts use. rules/cases.json holds the cases both are tested against, message for
-// message (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
+// as the Rust crate `sqlink-rules` (rules/src/metadata.rs, conflicts.rs, panic.rs and
+// withheld.rs), which the other hosts use. rules/cases.json holds the cases both are tested
+// against, message for message (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
 
 const isIdentifier = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
@@ -61,6 +61,33 @@ export function checkExports(info, exports) {
   for (const [field, iface, declared] of INTERFACES) {
     if ((info[field] ?? []).length > 0 && !exports(iface)) throw new Error(`${info.name} declares ${declared} but does not export ${iface}`);
   }
+}
+
+/**
+ * Throws unless `info` may join the extensions `loaded` on one connection: one extension of
+ * a name, and each function (name and arity), collation and table function from at most one
+ * extension, names compared without regard to ASCII case (rules/src/conflicts.rs).
+ */
+export function checkConflicts(info, loaded) {
+  const wanted = provided(info);
+  for (const other of loaded) {
+    if (other.name === info.name) throw new Error(`${info.name} is already loaded`);
+    const taken = new Set(provided(other).map(([key]) => key));
+    const clash = wanted.find(([key]) => taken.has(key));
+    if (clash) throw new Error(`${clash[1]} is already provided by ${other.name}`);
+  }
+}
+
+/** Each function name and arity, collation and table function: [key compared, as shown]. */
+function provided(info) {
+  return [
+    ...[...(info.scalars ?? []), ...(info.aggregates ?? [])].map((f) => [
+      `${f.name.toLowerCase()}/${f.arity}`,
+      `${f.name}(${f.arity < 0 ? '...' : f.arity})`,
+    ]),
+    ...(info.collations ?? []).map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
+    ...(info.tableFunctions ?? []).map((t) => [`table ${t.name.toLowerCase()}`, `table function ${t.name}`]),
+  ];
 }
 
 /**

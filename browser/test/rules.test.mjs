@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { checkExports, checkMetadata, panicMessage, withheldNote } from '../src/rules.js';
+import { checkConflicts, checkExports, checkMetadata, panicMessage, withheldNote } from '../src/rules.js';
 
 const cases = JSON.parse(readFileSync(new URL('../../rules/cases.json', import.meta.url), 'utf8'));
 
@@ -29,5 +29,17 @@ test('panic cases give their messages', () => {
 test('withheld cases give their notes', () => {
   for (const { files, environment, grants, note } of cases.withheld) {
     assert.equal(withheldNote({ files, environment }, grants), note, `case ${JSON.stringify({ files, environment, grants })}`);
+  }
+});
+
+test('conflict cases give their messages', () => {
+  for (const { loaded, new: info, error } of cases.conflicts) {
+    let got = null;
+    try {
+      checkConflicts(info, loaded);
+    } catch (e) {
+      got = e.message;
+    }
+    assert.equal(got, error, `case ${JSON.stringify({ loaded, info })}`);
   }
 });

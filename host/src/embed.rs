@@ -94,7 +94,7 @@ impl Extensions {
         if let Err(error) = self.register(handle, &info) {
             self.bridge.unregister_extension(handle);
             self.bridge.dispatcher().remove(handle);
-            bail!("cannot load {}: {error}", info.name);
+            return Err(anyhow!(error));
         }
         let overridden = self.bridge.overridden(handle).to_vec();
         self.loaded.push(Loaded { source: source.to_owned(), info, overridden, handle });

@@ -532,17 +532,38 @@ fn root_message(error: &anyhow::Error) -> String {
 
 /// Metadata a host can rely on: the rules every host applies (`sqlink_rules::metadata`).
 fn validate(info: &ExtensionInfo) -> Result<()> {
-    use sqlink_rules::metadata::{Function, Table, check};
-    let functions: Vec<Function<'_>> = info
-        .scalars
-        .iter()
-        .map(|f| Function { kind: Kind::Scalar, name: &f.name, arity: f.arity, id: f.id })
-        .chain(info.aggregates.iter().map(|f| Function { kind: Kind::Aggregate, name: &f.name, arity: f.arity, id: f.id }))
-        .chain(info.collations.iter().map(|f| Function { kind: Kind::Collation, name: &f.name, arity: 0, id: f.id }))
-        .collect();
-    let tables: Vec<Table<'_>> =
-        info.table_functions.iter().map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters }).collect();
-    Ok(check(&info.name, &functions, &tables)?)
+    let declarations = Declarations::of(info);
+    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables)?)
+}
+
+/// An extension's metadata as the shared rules take it (`sqlink_rules::metadata`).
+pub(crate) struct Declarations<'a> {
+    name: &'a str,
+    functions: Vec<sqlink_rules::metadata::Function<'a>>,
+    tables: Vec<sqlink_rules::metadata::Table<'a>>,
+}
+
+impl<'a> Declarations<'a> {
+    pub(crate) fn of(info: &'a ExtensionInfo) -> Self {
+        use sqlink_rules::metadata::{Function, Table};
+        let functions = info
+            .scalars
+            .iter()
+            .map(|f| Function { kind: Kind::Scalar, name: &f.name, arity: f.arity, id: f.id })
+            .chain(info.aggregates.iter().map(|f| Function { kind: Kind::Aggregate, name: &f.name, arity: f.arity, id: f.id }))
+            .chain(info.collations.iter().map(|f| Function { kind: Kind::Collation, name: &f.name, arity: 0, id: f.id }))
+            .collect();
+        let tables = info
+            .table_functions
+            .iter()
+            .map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters })
+            .collect();
+        Declarations { name: &info.name, functions, tables }
+    }
+
+    pub(crate) fn declared(&self) -> sqlink_rules::conflicts::Declared<'_> {
+        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables }
+    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,8 @@ impl RuntimeState {
         };
         let extension =
             Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce).with_context(|| format!("cannot load {target}"))?;
-        conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))?;
+        conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))
+            .with_context(|| format!("cannot load {target}"))?;
         let handle = self.next_handle;
         self.next_handle += 1;
         self.extensions.insert(handle, Loaded { handle, source: found.source, extension });

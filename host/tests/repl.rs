@@ -221,7 +221,7 @@ fn errors_are_one_line_and_the_session_goes_on() {
             "Error: near \"SELEC\": syntax error",
             "Error: no such function: nofunc",
             "Error: md5(): argument 1 must be a blob or text, got integer",
-            "Error: md5 is already loaded",
+            "Error: cannot load md5: md5 is already loaded",
             "Error: unknown command: .bogus; enter \".help\" for the list",
         ]
     );

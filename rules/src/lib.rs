@@ -11,13 +11,15 @@
 //! so does this; a function's name is taken whatever its arity, since one of another arity
 //! would change what calls with that arity do.
 //!
-//! Other rules every host shares live here too: an extension's metadata ([`metadata`]), a
+//! Other rules every host shares live here too: an extension's metadata ([`metadata`]), what
+//! may be loaded together ([`conflicts`]), a
 //! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
 //! and how a table function's rows cross a page at a time ([`table`]).
 #![forbid(unsafe_code)]
 
 use std::collections::HashSet;
 
+pub mod conflicts;
 mod flags;
 mod json;
 pub mod metadata;

@@ -2,6 +2,7 @@
 //! tested against too: the same declarations give the same message in every host.
 
 use serde_json::Value;
+use sqlink_rules::conflicts::{self, Declared};
 use sqlink_rules::metadata::{Function, Kind, Table, check, check_exports};
 use sqlink_rules::panic::panic_message;
 use sqlink_rules::withheld::{Grants, Withheld, withheld_note};
@@ -31,29 +32,46 @@ fn strings(value: &Value) -> Vec<String> {
     value.as_array().expect("a list").iter().map(|s| text(s).to_owned()).collect()
 }
 
-#[test]
-fn metadata_cases_give_their_messages() {
-    let cases = cases();
-    for case in cases["metadata"].as_array().expect("metadata cases") {
-        let info = &case["info"];
-        let functions: Vec<Function<'_>> = list(info, "scalars")
+/// An extension's declarations in a case, as the rules take them.
+struct Declarations<'a> {
+    functions: Vec<Function<'a>>,
+    /// Each table function's columns and parameters, which its `Table` borrows.
+    columns: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl<'a> Declarations<'a> {
+    fn of(info: &'a Value) -> Self {
+        let functions = list(info, "scalars")
             .iter()
             .map(|f| function(Kind::Scalar, f))
             .chain(list(info, "aggregates").iter().map(|f| function(Kind::Aggregate, f)))
             .chain(list(info, "collations").iter().map(|f| function(Kind::Collation, f)))
             .collect();
-        let columns: Vec<(Vec<String>, Vec<String>)> =
-            list(info, "tableFunctions").iter().map(|t| (strings(&t["columns"]), strings(&t["parameters"]))).collect();
-        let tables: Vec<Table<'_>> = list(info, "tableFunctions")
+        let columns = list(info, "tableFunctions").iter().map(|t| (strings(&t["columns"]), strings(&t["parameters"]))).collect();
+        Declarations { functions, columns }
+    }
+
+    fn tables(&'a self, info: &'a Value) -> Vec<Table<'a>> {
+        list(info, "tableFunctions")
             .iter()
-            .zip(&columns)
+            .zip(&self.columns)
             .map(|(t, (columns, parameters))| Table {
                 name: text(&t["name"]),
                 id: u32::try_from(t["id"].as_u64().expect("an id")).expect("a u32 id"),
                 columns,
                 parameters,
             })
-            .collect();
+            .collect()
+    }
+}
+
+#[test]
+fn metadata_cases_give_their_messages() {
+    let cases = cases();
+    for case in cases["metadata"].as_array().expect("metadata cases") {
+        let info = &case["info"];
+        let declarations = Declarations::of(info);
+        let (functions, tables) = (&declarations.functions, declarations.tables(info));
         let exports =
             |kind: Kind| case.get("exports").is_none_or(|e| e.as_array().expect("a list").iter().any(|i| text(i) == kind.interface().0));
         let kinds: Vec<(Kind, bool, bool)> =
@@ -62,7 +80,7 @@ fn metadata_cases_give_their_messages() {
                 .map(|(kind, field)| (kind, !list(info, field).is_empty(), exports(kind)))
                 .collect();
         let name = text(&info["name"]);
-        let got = check(name, &functions, &tables).and_then(|()| check_exports(name, &kinds)).err().map(|e| e.to_string());
+        let got = check(name, functions, &tables).and_then(|()| check_exports(name, &kinds)).err().map(|e| e.to_string());
         assert_eq!(got.as_deref(), case["error"].as_str(), "case {info}");
     }
 }
@@ -86,5 +104,26 @@ fn withheld_cases_give_their_notes() {
             names => Grants::Named { dir: text(&names["dir"]), env: text(&names["env"]) },
         };
         assert_eq!(withheld_note(withheld, grants).as_deref(), case["note"].as_str(), "case {case}");
+    }
+}
+
+#[test]
+fn conflict_cases_give_their_messages() {
+    let cases = cases();
+    for case in cases["conflicts"].as_array().expect("conflict cases") {
+        let infos: Vec<&Value> = case["loaded"].as_array().expect("a list").iter().collect();
+        let declarations: Vec<Declarations<'_>> = infos.iter().map(|info| Declarations::of(info)).collect();
+        let tables: Vec<Vec<Table<'_>>> = declarations.iter().zip(&infos).map(|(d, info)| d.tables(info)).collect();
+        let loaded = infos.iter().zip(&declarations).zip(&tables).map(|((info, d), tables)| Declared {
+            name: text(&info["name"]),
+            functions: &d.functions,
+            tables,
+        });
+        let new = &case["new"];
+        let new_declarations = Declarations::of(new);
+        let new_tables = new_declarations.tables(new);
+        let declared = Declared { name: text(&new["name"]), functions: &new_declarations.functions, tables: &new_tables };
+        let got = conflicts::check(&declared, loaded).err().map(|e| e.to_string());
+        assert_eq!(got.as_deref(), case["error"].as_str(), "case {case}");
     }
 }
