@@ -4,9 +4,7 @@
 //! asks here before registering (the page through `browser/src/rules.js`, tested against
 //! the same cases).
 
-use std::fmt;
-
-use crate::metadata::{Function, Kind, Table};
+use crate::metadata::{Function, Kind, MetadataError, Table};
 
 /// An extension's declarations, as [`metadata::check`](crate::metadata::check) takes them.
 #[derive(Debug, Clone, Copy)]
@@ -16,30 +14,18 @@ pub struct Declared<'a> {
     pub tables: &'a [Table<'a>],
 }
 
-/// Why an extension cannot join those loaded; the host says which load failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConflictError(String);
-
-impl fmt::Display for ConflictError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConflictError {}
-
 /// Refuse `new` if an extension of its name is loaded, or if it provides a function,
 /// collation or table function that one of `loaded` provides (the first one found names
 /// it and its owner).
-pub fn check<'a>(new: &Declared<'_>, loaded: impl IntoIterator<Item = Declared<'a>>) -> Result<(), ConflictError> {
+pub fn check<'a>(new: &Declared<'_>, loaded: impl IntoIterator<Item = Declared<'a>>) -> Result<(), MetadataError> {
     let wanted = provided(new);
     for other in loaded {
         if other.name == new.name {
-            return Err(ConflictError(format!("{} is already loaded", new.name)));
+            return Err(MetadataError(format!("{} is already loaded", new.name)));
         }
         let taken = provided(&other);
         if let Some((_, shown)) = wanted.iter().find(|(key, _)| taken.iter().any(|(k, _)| k == key)) {
-            return Err(ConflictError(format!("{shown} is already provided by {}", other.name)));
+            return Err(MetadataError(format!("{shown} is already provided by {}", other.name)));
         }
     }
     Ok(())

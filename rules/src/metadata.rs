@@ -65,9 +65,10 @@ pub struct Table<'a> {
     pub parameters: &'a [String],
 }
 
-/// Why an extension's metadata was refused; the message names the extension.
+/// Why an extension's metadata was refused, on its own or beside the extensions loaded
+/// ([`conflicts`](crate::conflicts)); the message names the extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataError(String);
+pub struct MetadataError(pub(crate) String);
 
 impl fmt::Display for MetadataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
