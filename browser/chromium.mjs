@@ -14,7 +14,10 @@ export const ARGS = [
   '--disable-sync',
 ];
 
-/** A headless browser context with a persistent profile in `profile` (OPFS survives reloads). */
-export function launch(profile) {
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+/**
+ * A headless browser context with a persistent profile in `profile` (OPFS survives
+ * reloads); `extraArgs` are more command-line flags.
+ */
+export function launch(profile, extraArgs = []) {
+  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
 }

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { serve } from '../server.mjs';
 import { launch } from '../chromium.mjs';
 
-/** Serve `root`, open the demo page, run `use(page)`, then close everything. */
-export async function withDemoPage(root, use) {
+/**
+ * Serve `root`, open the demo page, run `use(page)`, then close everything. `chromiumArgs`
+ * are more flags for the browser.
+ */
+export async function withDemoPage(root, use, chromiumArgs = []) {
   const server = await serve(root, 0);
   const profile = mkdtempSync(join(tmpdir(), 'sqlink-bench-'));
-  const context = await launch(profile);
+  const context = await launch(profile, chromiumArgs);
   try {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
