@@ -210,13 +210,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Dispatcher for Instances {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
-        let args = values(args);
-        self.call(ext, |e| e.call_scalar(id, &args)).map(result)
+        self.call(ext, |e| e.call_scalar(id, args)).map(result)
     }
 
     fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let args = values(args);
-        self.call(ext, |e| e.aggregate_step(id, context, &args))
+        self.call(ext, |e| e.aggregate_step(id, context, args))
     }
 
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
@@ -224,8 +222,7 @@ impl Dispatcher for Instances {
     }
 
     fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let args = values(args);
-        self.call(ext, |e| e.aggregate_inverse(id, context, &args))
+        self.call(ext, |e| e.aggregate_inverse(id, context, args))
     }
 
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
@@ -238,8 +235,7 @@ impl Dispatcher for Instances {
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
-        let args = values(args);
-        self.call(ext, |e| e.table_open(id, &args))
+        self.call(ext, |e| e.table_open(id, args))
     }
 
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
@@ -254,18 +250,6 @@ impl Dispatcher for Instances {
             Ok(())
         });
     }
-}
-
-fn values(args: &[ValueRef<'_>]) -> Vec<Value> {
-    args.iter()
-        .map(|arg| match arg {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(i) => Value::Integer(*i),
-            ValueRef::Real(r) => Value::Real(*r),
-            ValueRef::Text(t) => Value::Text(t.to_string()),
-            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-        })
-        .collect()
 }
 
 fn result(value: Value) -> bridge::Value {

@@ -18,7 +18,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{
-    Error, ExtensionInfo, Value, aggregate_function, collation, metadata, scalar_by_arity, scalar_function, table_function,
+    Error, ExtensionInfo, Value, ValueParam, aggregate_function, collation, metadata, scalar_by_arity, scalar_function, table_function,
 };
 use crate::cache::ComponentCache;
 use crate::inspect::Interfaces;
@@ -432,27 +432,27 @@ impl Extension {
         })
     }
 
-    pub fn call_scalar(&mut self, id: u32, args: &[Value]) -> Result<Value, Error> {
+    pub fn call_scalar<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<Value, Error> {
         self.invoke(Kind::Scalar, id, |live| match (&live.by_arity, args) {
             (Some(flat), []) => flat.call_call0(&mut live.store, id),
-            (Some(flat), [a]) => flat.call_call1(&mut live.store, id, a),
-            (Some(flat), [a, b]) => flat.call_call2(&mut live.store, id, a, b),
-            (Some(flat), [a, b, c]) => flat.call_call3(&mut live.store, id, a, b, c),
-            (Some(flat), [a, b, c, d]) => flat.call_call4(&mut live.store, id, a, b, c, d),
-            _ => live.scalar.call_call(&mut live.store, id, args),
+            (Some(flat), [a]) => flat.call_call1(&mut live.store, id, a.param()),
+            (Some(flat), [a, b]) => flat.call_call2(&mut live.store, id, a.param(), b.param()),
+            (Some(flat), [a, b, c]) => flat.call_call3(&mut live.store, id, a.param(), b.param(), c.param()),
+            (Some(flat), [a, b, c, d]) => flat.call_call4(&mut live.store, id, a.param(), b.param(), c.param(), d.param()),
+            _ => live.scalar.call_call(&mut live.store, id, &params(args)),
         })
     }
 
-    pub fn aggregate_step(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
+    pub fn aggregate_step<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_step(&mut live.store, id, context, args),
+            Some(agg) => agg.call_step(&mut live.store, id, context, &params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
 
-    pub fn aggregate_inverse(&mut self, id: u32, context: u64, args: &[Value]) -> Result<(), Error> {
+    pub fn aggregate_inverse<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
         self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_inverse(&mut live.store, id, context, args),
+            Some(agg) => agg.call_inverse(&mut live.store, id, context, &params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
@@ -472,9 +472,9 @@ impl Extension {
     }
 
     /// Open a cursor of table function `id`; returns the cursor's id.
-    pub fn table_open(&mut self, id: u32, args: &[Value]) -> Result<u64, Error> {
+    pub fn table_open<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<u64, Error> {
         let guest = self.invoke(Kind::Table, id, |live| match &live.table {
-            Some(table) => table.call_open(&mut live.store, id, args),
+            Some(table) => table.call_open(&mut live.store, id, &params(args)),
             None => Ok(Err(no_table_functions())),
         })?;
         let cursor = self.next_cursor;
@@ -524,6 +524,43 @@ impl Extension {
         })
         .unwrap_or(0)
     }
+}
+
+/// An argument as an extension's export takes it: borrowed, so that text and blobs are
+/// lowered into the extension straight from where the host holds them (SQLite's own memory
+/// natively, the runtime's lifted values otherwise), without a copy of their own.
+pub trait AsParam {
+    fn param(&self) -> ValueParam<'_>;
+}
+
+impl AsParam for Value {
+    fn param(&self) -> ValueParam<'_> {
+        match self {
+            Value::Null => ValueParam::Null,
+            Value::Integer(i) => ValueParam::Integer(*i),
+            Value::Real(r) => ValueParam::Real(*r),
+            Value::Text(t) => ValueParam::Text(t),
+            Value::Blob(b) => ValueParam::Blob(b),
+        }
+    }
+}
+
+impl AsParam for sqlink_dispatch_bridge::ValueRef<'_> {
+    fn param(&self) -> ValueParam<'_> {
+        use sqlink_dispatch_bridge::ValueRef;
+        match self {
+            ValueRef::Null => ValueParam::Null,
+            ValueRef::Integer(i) => ValueParam::Integer(*i),
+            ValueRef::Real(r) => ValueParam::Real(*r),
+            ValueRef::Text(t) => ValueParam::Text(t),
+            ValueRef::Blob(b) => ValueParam::Blob(b),
+        }
+    }
+}
+
+/// The arguments of a call that passes them as a list.
+fn params<A: AsParam>(args: &[A]) -> Vec<ValueParam<'_>> {
+    args.iter().map(AsParam::param).collect()
 }
 
 fn root_message(error: &anyhow::Error) -> String {
