@@ -86,9 +86,11 @@ impl Extensions {
         if allow_override || how_to_override.is_some() {
             self.bridge.override_policy(handle, allow_override, how_to_override.unwrap_or_default());
         }
-        // Check before registering anything, so that a refused load leaves nothing behind.
-        for (namespace, name) in names(&info) {
-            self.bridge.check_override(handle, namespace, name).map_err(|e| anyhow!(e.message))?;
+        // Check before registering anything, so that a refused load leaves nothing behind
+        // (its override policy included).
+        if let Some(refusal) = names(&info).find_map(|(namespace, name)| self.bridge.check_override(handle, namespace, name).err()) {
+            self.bridge.unregister_extension(handle);
+            bail!(refusal.message);
         }
         self.bridge.dispatcher().insert(handle, extension);
         if let Err(error) = self.register(handle, &info) {
