@@ -59,7 +59,7 @@ pub struct Bridge<D: Dispatcher + 'static> {
     registrations: Vec<Registration>,
     connections: Vec<*mut ffi::sqlite3>,
     /// What extensions may not replace unless allowed: SQLite's own functions, collations
-    /// and modules (read at the first attach), or what a connection had
+    /// and modules (read at the first registration), or what a connection had
     /// ([`read_predefined`](Self::read_predefined)).
     predefined: Option<Predefined>,
     /// Each extension's override policy (allowed, and how a user asks for it), and what
@@ -108,9 +108,6 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// `db` must be an open connection, and must be [`detach`](Self::detach)ed before it
     /// is closed.
     pub unsafe fn attach(&mut self, db: *mut ffi::sqlite3) -> Result<(), SqlError> {
-        if self.predefined.is_none() {
-            self.predefined = Some(builtins()?);
-        }
         for registration in &self.registrations {
             // SAFETY: `db` is open (this function's contract).
             unsafe { self.install(db, registration) }?;
@@ -217,6 +214,10 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         }
         if !Target::representable(ext, func_id) {
             return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));
+        }
+        // Read when first needed, unless the host read the connection's own list already.
+        if self.predefined.is_none() {
+            self.predefined = Some(builtins()?);
         }
         let namespace = kind.namespace();
         let replaces = self.check_override(ext, namespace, name)?;
