@@ -1,10 +1,17 @@
-"""Where one extension call's time goes, step by step, on the embedded path (libsqlink in
-Python's sqlite3): profiles `SELECT count(CALL) FROM t` over 1,000,000 rows with `perf` and
-sorts the samples into the steps of a call (SQLite, the host's glue, entering the guest,
-lowering, lifting, the guest's allocator, its generated glue, the function itself).
+"""Where one extension call's time goes, step by step: profiles `SELECT count(CALL) FROM t`
+over 1,000,000 rows with `perf` and sorts the samples into the steps of a call.
 
-python bench/call_steps.py "identity(x)" "md5(x)"   (with the sqlink package installed and
-perf on PATH; BENCHMARKS.md, "Where a call's time goes", shows a run)
+Embedded path (the default: libsqlink in Python's sqlite3): SQLite, the host's glue,
+entering the guest, lowering, lifting, the guest's allocator, its generated glue, the
+function itself.
+
+Runtime path (`--runtime`: `sqlink`, SQLite compiled to wasm): the same steps on both sides
+of the host, since each call crosses twice (the runtime's `dispatch` import out to the
+host, then the host into the extension). The runtime's wasm and the extension's are told
+apart by when wasmtime registered their code: the runtime's before any `.load`.
+
+python bench/call_steps.py [--runtime] "identity(x)" "md5(x)"   (with the sqlink package
+installed and perf on PATH; BENCHMARKS.md, "Where a call's time goes", shows runs)
 """
 
 import os
@@ -17,10 +24,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import sqlink
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = str(ROOT / "target" / "wasm" / "test" / "identity.wasm")
+SQLINK = str(ROOT / "target" / "release" / "sqlink")
 ROWS = 1_000_000
 
 # (step, pattern on "dso symbol"), first match wins; the guest's code is named wasm[N]::...
@@ -38,6 +45,23 @@ STEPS = [
 ]
 
 
+# The runtime path's steps, on names that `runtime_names` prefixed with the code's owner.
+RUNTIME_STEPS = [
+    ("kernel", r"^\[kernel|\[k\]"),
+    ("runtime (wasm): allocator", r"rt:.*(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rdl_dealloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"),
+    ("runtime (wasm): bridge and generated glue", r"rt:.*(::|cabi|Utf8|utf8)"),
+    ("runtime (wasm): SQLite (scan and function dispatch)", r"rt:"),
+    ("extension (wasm): allocator", r"ext:.*(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rdl_dealloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"),
+    ("extension (wasm): the function itself", r"ext:.*(md5|identity|Md5|compress)"),
+    ("extension (wasm): generated glue and SDK dispatch", r"ext:"),
+    ("wasmtime: lowering (arguments into the extension, results into the runtime)", r"wasmtime.*(Lower|lower)"),
+    ("wasmtime: lifting (the runtime's arguments, the extension's results)", r"wasmtime.*(Lift|lift|WasmStr|WasmList)|from_utf8|Utf8Chunks"),
+    ("wasmtime: entering and leaving wasm (both crossings)", r"wasmtime|cranelift|trampoline|catch_traps|setjmp|longjmp"),
+    ("host: routing and values (sqlink)", r"sqlink_host|sqlink::|alloc::|core::"),
+    ("host: libc malloc, free, memcpy", r"libc.*(malloc|free|memmove|memcpy|_int_)"),
+]
+
+
 def table(path):
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE t(x TEXT)")
@@ -48,6 +72,8 @@ def table(path):
 
 def run(db, call):
     """The child perf records: load, warm up, then five scans."""
+    import sqlink
+
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA cache_size = -400000")
     sqlink.load(conn, "md5", IDENTITY)
@@ -63,6 +89,13 @@ def steps(call, db, out):
     env = dict(os.environ, SQLINK_PERF_MAP="1")
     ns = subprocess.run(["perf", "record", "-F", "4000", "-o", data, sys.executable, __file__, "--child", db, call],
                         env=env, check=True, capture_output=True, text=True).stdout.split()[-1]
+    shares = report_shares(data, STEPS, "other (Python, loader)")
+    print(f"\n{call}: {ns} ns per row (under perf), samples by step")
+    for step, share in sorted(shares.items(), key=lambda s: -s[1]):
+        print(f"  {share:5.1f}%  {step}")
+
+
+def report_shares(data, steps_table, default):
     report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio", "-g", "none"],
                             check=True, capture_output=True, text=True).stdout
     shares = defaultdict(float)
@@ -70,9 +103,63 @@ def steps(call, db, out):
         m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+(.*)", line)
         if m:
             text = f"{m.group(2)} {m.group(3)}"
-            step = next((name for name, pattern in STEPS if re.search(pattern, text)), "other (Python, loader)")
+            step = next((name for name, pattern in steps_table if re.search(pattern, text)), default)
             shares[step] += float(m.group(1))
-    print(f"\n{call}: {ns} ns per row (under perf), samples by step")
+    return shares
+
+
+class Repl:
+    """`sqlink` over pipes: a statement's output is read up to a marker row."""
+
+    def __init__(self, db):
+        self.process = subprocess.Popen([SQLINK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+                                        env=dict(os.environ, SQLINK_PERF_MAP="1"))
+
+    def run(self, lines):
+        self.process.stdin.write("".join(f"{line}\n" for line in lines) + "SELECT 'marker';\n")
+        self.process.stdin.flush()
+        out = []
+        while (line := self.process.stdout.readline()) and line.strip() != "marker":
+            out.append(line)
+        return out
+
+    def close(self):
+        self.process.stdin.write(".quit\n")
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def runtime_names(map_path, runtime_lines):
+    """Prefix each wasm function in perf's map with its owner: `rt:` for the runtime's code
+    (registered before any `.load`), `ext:` for an extension's."""
+    with open(map_path) as f:
+        lines = f.read().splitlines()
+    runtime = {line.split(" ", 1)[0] for line in lines[:runtime_lines]}
+    with open(map_path, "w") as f:
+        for line in lines:
+            addr, size, name = line.split(" ", 2)
+            f.write(f"{addr} {size} {'rt' if addr in runtime else 'ext'}:{name}\n")
+
+
+def runtime_steps(call, db, out):
+    data = os.path.join(out, "perf.data")
+    repl = Repl(db)
+    repl.run([])
+    map_path = f"/tmp/perf-{repl.process.pid}.map"
+    with open(map_path) as f:
+        runtime_lines = len(f.read().splitlines())
+    repl.run([".load md5", f".load {IDENTITY}", "PRAGMA cache_size = -400000;", f"SELECT count({call}) FROM t;"])
+    perf = subprocess.Popen(["perf", "record", "-F", "4000", "-o", data, "-p", str(repl.process.pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    timed = repl.run([".timer on", *[f"SELECT count({call}) FROM t;"] * 5, ".timer off"])
+    perf.send_signal(subprocess.signal.SIGINT)
+    perf.wait()
+    repl.close()
+    runs = [float(line.split()[3]) for line in timed if line.startswith("Run Time:")]
+    runtime_names(map_path, runtime_lines)
+    shares = report_shares(data, RUNTIME_STEPS, "other (the REPL, loader)")
+    print(f"\n{call} in the runtime: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf), samples by step")
     for step, share in sorted(shares.items(), key=lambda s: -s[1]):
         print(f"  {share:5.1f}%  {step}")
 
@@ -81,11 +168,14 @@ def main():
     if sys.argv[1:2] == ["--child"]:
         run(sys.argv[2], sys.argv[3])
         return
+    args = sys.argv[1:]
+    on_runtime = "--runtime" in args
+    calls = [a for a in args if a != "--runtime"] or ["identity(x)", "md5(x)"]
     with tempfile.TemporaryDirectory() as out:
         db = os.path.join(out, "t.db")
         table(db)
-        for call in sys.argv[1:] or ["identity(x)", "md5(x)"]:
-            steps(call, db, out)
+        for call in calls:
+            (runtime_steps if on_runtime else steps)(call, db, out)
 
 
 if __name__ == "__main__":

@@ -106,12 +106,12 @@ impl ComponentCache {
 
 type ComponentDigest = [u8; 32];
 
-/// Compile `components` for `engine` into one blob that [`ComponentCache::with_built_in`]
-/// reads: for each, the SHA-256 of its bytes, the length of its machine code (u64, little
-/// endian), and the code as wasmtime serializes it.
-pub fn precompile(engine: &Engine, components: &[&[u8]]) -> Result<Vec<u8>> {
+/// Compile `components`, each for its engine, into one blob that
+/// [`ComponentCache::with_built_in`] reads: for each, the SHA-256 of its bytes, the length
+/// of its machine code (u64, little endian), and the code as wasmtime serializes it.
+pub fn precompile(components: &[(&Engine, &[u8])]) -> Result<Vec<u8>> {
     let mut blob = Vec::new();
-    for bytes in components {
+    for (engine, bytes) in components {
         let code = engine.precompile_component(bytes)?;
         blob.extend_from_slice(&Sha256::digest(bytes));
         blob.extend_from_slice(&(code.len() as u64).to_le_bytes());
@@ -120,9 +120,9 @@ pub fn precompile(engine: &Engine, components: &[&[u8]]) -> Result<Vec<u8>> {
     Ok(blob)
 }
 
-/// Whether `blob` holds machine code for each of `components` that `engine` accepts.
-pub fn precompiled_for(engine: &Engine, blob: &[u8], components: &[&[u8]]) -> bool {
-    components.iter().all(|bytes| {
+/// Whether `blob` holds machine code for each of `components` that its engine accepts.
+pub fn precompiled_for(blob: &[u8], components: &[(&Engine, &[u8])]) -> bool {
+    components.iter().all(|(engine, bytes)| {
         let digest: ComponentDigest = Sha256::digest(bytes).into();
         // SAFETY: `blob` is the file `sqlink --precompile` writes for the build (wasmtime's
         // own serialization), read back by that command; wasmtime refuses code for another

@@ -39,11 +39,16 @@ pub const MAX_RESULT_BYTES: usize = 128 << 20;
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
 
-/// The engine every component of one host shares, with the ticker that enforces
-/// deadlines. The ticker stops when the engine is dropped.
+/// The engine every extension of one host shares, with the ticker that enforces
+/// deadlines (the ticker stops when the engine is dropped); and the runtime's engine.
 #[derive(Clone)]
 pub struct ExtensionEngine {
     engine: Engine,
+    /// The composed runtime's engine: the same settings without epoch interruption. The
+    /// runtime has no deadline and SQLite asks for interrupts itself (its progress handler),
+    /// so the check that epoch interruption compiles into every loop and function entry
+    /// would only slow SQLite down (its bare scan by about a fifth; BENCHMARKS.md).
+    runtime: Engine,
     cache: ComponentCache,
     interrupts: Interrupts,
 }
@@ -73,13 +78,17 @@ impl Interrupts {
 
 impl ExtensionEngine {
     pub fn new(cache: ComponentCache) -> Result<Self> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        // For `perf`: name the compiled wasm functions in /tmp/perf-PID.map (BENCHMARKS.md).
-        if std::env::var_os("SQLINK_PERF_MAP").is_some() {
-            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        let engine = Engine::new(&config)?;
+        let config = |epochs: bool| {
+            let mut config = Config::new();
+            config.epoch_interruption(epochs);
+            // For `perf`: name the compiled wasm functions in /tmp/perf-PID.map (BENCHMARKS.md).
+            if std::env::var_os("SQLINK_PERF_MAP").is_some() {
+                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            }
+            config
+        };
+        let engine = Engine::new(&config(true))?;
+        let runtime = Engine::new(&config(false))?;
         let weak = engine.weak();
         std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
             while let Some(engine) = weak.upgrade() {
@@ -88,11 +97,17 @@ impl ExtensionEngine {
                 std::thread::sleep(TICK);
             }
         })?;
-        Ok(ExtensionEngine { engine, cache, interrupts: Interrupts::default() })
+        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default() })
     }
 
+    /// The extensions' engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The composed runtime's engine.
+    pub fn runtime_engine(&self) -> &Engine {
+        &self.runtime
     }
 
     pub fn cache(&self) -> &ComponentCache {
@@ -104,9 +119,14 @@ impl ExtensionEngine {
         &self.interrupts
     }
 
-    /// Compile (or load from the cache) a component.
+    /// Compile (or load from the cache) an extension component.
     pub fn component(&self, bytes: &[u8]) -> Result<Component> {
         self.cache.load(&self.engine, bytes)
+    }
+
+    /// Compile (or load from the cache) the composed runtime.
+    pub fn runtime_component(&self, bytes: &[u8]) -> Result<Component> {
+        self.cache.load(&self.runtime, bytes)
     }
 }
 

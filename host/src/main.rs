@@ -170,14 +170,14 @@ fn has_sql_argument(args: &[String]) -> bool {
 fn precompile(args: &[String]) -> Result<i32> {
     let [path] = args else { bail!("usage: sqlink --precompile PATH") };
     let runtime = embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?;
-    let mut components = vec![runtime];
-    components.extend(embedded::EXTENSION_NAMES.iter().filter_map(|name| embedded::extension(name)));
     let engine = ExtensionEngine::new(ComponentCache::disabled())?;
+    let mut components = vec![(engine.runtime_engine(), runtime)];
+    components.extend(embedded::EXTENSION_NAMES.iter().filter_map(|name| embedded::extension(name)).map(|bytes| (engine.engine(), bytes)));
     let current = std::fs::read(path).unwrap_or_default();
-    if cache::precompiled_for(engine.engine(), &current, &components) {
+    if cache::precompiled_for(&current, &components) {
         return Ok(0);
     }
-    let blob = cache::precompile(engine.engine(), &components)?;
+    let blob = cache::precompile(&components)?;
     std::fs::write(path, &blob).with_context(|| format!("writing {path}"))?;
     Ok(0)
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
+use wasmtime::Store;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -199,7 +199,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
 
 /// Run the REPL to completion; returns its exit status.
 pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, stdio: impl FnOnce(&mut WasiCtxBuilder)) -> Result<i32> {
-    let component = engine.component(runtime).context("compiling the runtime")?;
+    let component = engine.runtime_component(runtime).context("compiling the runtime")?;
     let mut wasi = WasiCtxBuilder::new();
     wasi.args(&std::iter::once("sqlink".to_owned()).chain(options.args).collect::<Vec<_>>());
     wasi.env("SQLINK_CWD", options.cwd.to_string_lossy());
@@ -214,12 +214,10 @@ pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, st
     }
     stdio(&mut wasi);
     let state = RuntimeState::new(wasi.build(), options.dirs, engine.clone(), options.sandbox, loader::search_path());
-    let mut store = Store::new(engine.engine(), state);
-    // The runtime itself has no deadline: a long query is the user's to run.
-    store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(u64::MAX / 2)));
-    store.set_epoch_deadline(u64::MAX / 2);
-
-    let linker = linker(engine.engine())?;
+    // The runtime has no deadline (a long query is the user's to run), so its engine has
+    // no epochs.
+    let mut store = Store::new(engine.runtime_engine(), state);
+    let linker = linker(engine.runtime_engine())?;
     let command =
         Command::instantiate(&mut store, &component, &linker).map_err(anyhow::Error::from).context("instantiating the runtime")?;
     match command.wasi_cli_run().call_run(&mut store) {
