@@ -16,6 +16,7 @@ installed and perf on PATH; BENCHMARKS.md, "Where a call's time goes", shows run
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -111,9 +112,11 @@ def report_shares(data, steps_table, default):
 class Repl:
     """`sqlink` over pipes: a statement's output is read up to a marker row."""
 
-    def __init__(self, db):
+    def __init__(self, db, cache):
+        # An empty compile cache: an extension loaded from a file is compiled in the process,
+        # so perf's map names its functions (a cached one is mapped from a file instead).
         self.process = subprocess.Popen([SQLINK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-                                        env=dict(os.environ, SQLINK_PERF_MAP="1"))
+                                        env=dict(os.environ, SQLINK_PERF_MAP="1", SQLINK_CACHE_DIR=cache))
 
     def run(self, lines):
         self.process.stdin.write("".join(f"{line}\n" for line in lines) + "SELECT 'marker';\n")
@@ -143,7 +146,9 @@ def runtime_names(map_path, runtime_lines):
 
 def runtime_steps(call, db, out):
     data = os.path.join(out, "perf.data")
-    repl = Repl(db)
+    cache = os.path.join(out, "cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    repl = Repl(db, cache)
     repl.run([])
     map_path = f"/tmp/perf-{repl.process.pid}.map"
     with open(map_path) as f:
@@ -159,6 +164,7 @@ def runtime_steps(call, db, out):
     runs = [float(line.split()[3]) for line in timed if line.startswith("Run Time:")]
     runtime_names(map_path, runtime_lines)
     shares = report_shares(data, RUNTIME_STEPS, "other (the REPL, loader)")
+    os.remove(map_path)
     print(f"\n{call} in the runtime: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf), samples by step")
     for step, share in sorted(shares.items(), key=lambda s: -s[1]):
         print(f"  {share:5.1f}%  {step}")
