@@ -47,7 +47,7 @@ pub struct ExtensionEngine {
     /// The composed runtime's engine: the same settings without epoch interruption. The
     /// runtime has no deadline and SQLite asks for interrupts itself (its progress handler),
     /// so the check that epoch interruption compiles into every loop and function entry
-    /// would only slow SQLite down (its bare scan by about a fifth; BENCHMARKS.md).
+    /// would only slow SQLite down (its bare scan by about a quarter; BENCHMARKS.md).
     runtime: Engine,
     cache: ComponentCache,
     interrupts: Interrupts,
