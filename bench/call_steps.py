@@ -31,35 +31,43 @@ IDENTITY = str(ROOT / "target" / "wasm" / "test" / "identity.wasm")
 SQLINK = str(ROOT / "target" / "release" / "sqlink")
 ROWS = 1_000_000
 
-# (step, pattern on "dso symbol"), first match wins; the guest's code is named wasm[N]::...
+# Patterns both paths' steps use: wasm's names are `wasm[N]::...` on the embedded path and
+# carry their owner (`rt:`, `ext:`) on the runtime path.
+KERNEL = r"^\[kernel|\[k\]"
+ALLOCATOR = r"(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rdl_dealloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"
+FUNCTION = r"(md5|identity|Md5|compress)"
+LOWERING = r"wasmtime.*(Lower|lower)"
+ENTERING = r"wasmtime|cranelift|trampoline|catch_traps|setjmp|longjmp"
+HOST_LIBC = r"libc.*(malloc|free|memmove|memcpy|_int_)"
+
+# (step, pattern on "dso symbol"), first match wins.
 STEPS = [
-    ("kernel", r"^\[kernel|\[k\]"),
-    ("guest: allocator (cabi_realloc, malloc, free)", r"wasm\[.*(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"),
-    ("guest: the function itself", r"wasm\[.*(md5|identity|Md5|compress)"),
+    ("kernel", KERNEL),
+    ("guest: allocator (cabi_realloc, malloc, free)", r"wasm\[.*" + ALLOCATOR),
+    ("guest: the function itself", r"wasm\[.*" + FUNCTION),
     ("guest: generated glue and SDK dispatch", r"wasm\["),
-    ("wasmtime: lowering arguments", r"wasmtime.*(Lower|lower)"),
+    ("wasmtime: lowering arguments", LOWERING),
     ("wasmtime: lifting results", r"wasmtime.*(Lift|lift)|from_utf8|Utf8Chunks"),
-    ("wasmtime: entering and leaving the guest", r"wasmtime|cranelift|trampoline|catch_traps|setjmp|longjmp"),
+    ("wasmtime: entering and leaving the guest", ENTERING),
     ("host: glue (SQLite values, results, locks)", r"sqlink|rusqlite|pthread_mutex"),
-    ("host: libc malloc, free, memcpy", r"libc.*(malloc|free|memmove|memcpy|_int_)"),
+    ("host: libc malloc, free, memcpy", HOST_LIBC),
     ("SQLite (scan and function dispatch)", r"libsqlite3|sqlite3"),
 ]
 
-
 # The runtime path's steps, on names that `runtime_names` prefixed with the code's owner.
 RUNTIME_STEPS = [
-    ("kernel", r"^\[kernel|\[k\]"),
-    ("runtime (wasm): allocator", r"rt:.*(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rdl_dealloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"),
+    ("kernel", KERNEL),
+    ("runtime (wasm): allocator", r"rt:.*" + ALLOCATOR),
     ("runtime (wasm): bridge and generated glue", r"rt:.*(::|cabi|Utf8|utf8)"),
     ("runtime (wasm): SQLite (scan and function dispatch)", r"rt:"),
-    ("extension (wasm): allocator", r"ext:.*(dlmalloc|dlfree|malloc|free|realloc|rdl_alloc|rdl_dealloc|rust_alloc|rust_dealloc|dispose_chunk|tmalloc)"),
-    ("extension (wasm): the function itself", r"ext:.*(md5|identity|Md5|compress)"),
+    ("extension (wasm): allocator", r"ext:.*" + ALLOCATOR),
+    ("extension (wasm): the function itself", r"ext:.*" + FUNCTION),
     ("extension (wasm): generated glue and SDK dispatch", r"ext:"),
-    ("wasmtime: lowering (arguments into the extension, results into the runtime)", r"wasmtime.*(Lower|lower)"),
+    ("wasmtime: lowering (arguments into the extension, results into the runtime)", LOWERING),
     ("wasmtime: lifting (the runtime's arguments, the extension's results)", r"wasmtime.*(Lift|lift|WasmStr|WasmList)|from_utf8|Utf8Chunks"),
-    ("wasmtime: entering and leaving wasm (both crossings)", r"wasmtime|cranelift|trampoline|catch_traps|setjmp|longjmp"),
+    ("wasmtime: entering and leaving wasm (both crossings)", ENTERING),
     ("host: routing and values (sqlink)", r"sqlink_host|sqlink::|alloc::|core::"),
-    ("host: libc malloc, free, memcpy", r"libc.*(malloc|free|memmove|memcpy|_int_)"),
+    ("host: libc malloc, free, memcpy", HOST_LIBC),
 ]
 
 
@@ -90,10 +98,7 @@ def steps(call, db, out):
     env = dict(os.environ, SQLINK_PERF_MAP="1")
     ns = subprocess.run(["perf", "record", "-F", "4000", "-o", data, sys.executable, __file__, "--child", db, call],
                         env=env, check=True, capture_output=True, text=True).stdout.split()[-1]
-    shares = report_shares(data, STEPS, "other (Python, loader)")
-    print(f"\n{call}: {ns} ns per row (under perf), samples by step")
-    for step, share in sorted(shares.items(), key=lambda s: -s[1]):
-        print(f"  {share:5.1f}%  {step}")
+    print_shares(f"{call}: {ns} ns per row (under perf)", report_shares(data, STEPS, "other (Python, loader)"))
 
 
 def report_shares(data, steps_table, default):
@@ -107,6 +112,12 @@ def report_shares(data, steps_table, default):
             step = next((name for name, pattern in steps_table if re.search(pattern, text)), default)
             shares[step] += float(m.group(1))
     return shares
+
+
+def print_shares(title, shares):
+    print(f"\n{title}, samples by step")
+    for step, share in sorted(shares.items(), key=lambda s: -s[1]):
+        print(f"  {share:5.1f}%  {step}")
 
 
 class Repl:
@@ -165,9 +176,7 @@ def runtime_steps(call, db, out):
     runtime_names(map_path, runtime_lines)
     shares = report_shares(data, RUNTIME_STEPS, "other (the REPL, loader)")
     os.remove(map_path)
-    print(f"\n{call} in the runtime: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf), samples by step")
-    for step, share in sorted(shares.items(), key=lambda s: -s[1]):
-        print(f"  {share:5.1f}%  {step}")
+    print_shares(f"{call} in the runtime: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf)", shares)
 
 
 def main():
