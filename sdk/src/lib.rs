@@ -45,6 +45,13 @@
 //! # }
 //! ```
 //!
+//! Arguments arrive as SQLite hands them to a C function asking for the parameter's type:
+//! a `&str` given `123` receives `"123"`, a `&[u8]` given `1.5` the bytes of `"1.5"`, an
+//! `i64` given `'12abc'` receives 12 and given `3.9` receives 3, an `f64` given `'2.5'`
+//! receives 2.5. `#[sqlite_scalar(exact_types)]` (also on aggregates and table functions)
+//! turns that off: an argument of another type is then an error. `export_extension!` can
+//! export a function again under another name: `scalars: [crypto_md5, crypto_md5 as "md5"]`.
+//!
 //! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
 //! a component that `sqlink` loads with `.load path/to/strings.wasm`; `export_extension!`
 //! exports the component's interfaces only there, so the same crate builds and tests on the
@@ -52,6 +59,7 @@
 // Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
 #![deny(unsafe_code)]
 
+mod convert;
 mod error;
 mod extension;
 mod table;

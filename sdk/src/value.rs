@@ -1,5 +1,13 @@
 //! Conversions between SQLite values and Rust types.
+//!
+//! An argument first becomes what SQLite gives a C function that asks for the parameter's
+//! type ([`FromValue::convert`]: `sqlite3_value_text`, `_blob`, `_int64`, `_double`), so
+//! `md5(123)` hashes `'123'` as every SQLite function would; `from_value` then reads it.
+//! A function declared with `exact_types` skips the conversion and gets a type error instead.
 
+use std::borrow::Cow;
+
+use crate::convert;
 use crate::error::Error;
 
 /// One SQLite value. The same type crosses the component boundary, so conversions into
@@ -50,7 +58,55 @@ impl ArgError {
     note = "supported: i64, i32, f64, bool, String, &str, Vec<u8>, &[u8], Value, and Option<T> of those (None for NULL); `&[Value]` alone takes any number of arguments"
 )]
 pub trait FromValue<'a>: Sized {
+    /// The value as SQLite hands it to a C function asking for this type: itself when it
+    /// already fits (no copy), else its conversion (a number's text, text's numeric prefix).
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        Cow::Borrowed(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError>;
+}
+
+/// `sqlite3_value_text`: a number becomes its text; a blob its bytes, when they are UTF-8
+/// (a Rust `&str` cannot hold other bytes, so such a blob stays a type error).
+fn convert_to_text(value: &Value) -> Cow<'_, Value> {
+    match value {
+        Value::Integer(i) => Cow::Owned(Value::Text(i.to_string())),
+        Value::Real(r) => Cow::Owned(Value::Text(convert::real_to_text(*r))),
+        Value::Blob(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Owned(Value::Text(text.to_owned())),
+            Err(_) => Cow::Borrowed(value),
+        },
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// `sqlite3_value_blob`: a number becomes the bytes of its text; text is read as its bytes.
+fn convert_to_bytes(value: &Value) -> Cow<'_, Value> {
+    match value {
+        Value::Integer(_) | Value::Real(_) => convert_to_text(value),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// `sqlite3_value_int64`: a real truncated toward zero (clamped), text and blobs by their
+/// integer prefix (0 when there is none).
+fn convert_to_integer(value: &Value) -> Cow<'_, Value> {
+    match value {
+        Value::Real(r) => Cow::Owned(Value::Integer(convert::real_to_integer(*r))),
+        Value::Text(text) => Cow::Owned(Value::Integer(convert::integer_prefix(text.as_bytes()))),
+        Value::Blob(bytes) => Cow::Owned(Value::Integer(convert::integer_prefix(bytes))),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// `sqlite3_value_double`: text and blobs by their numeric prefix (0.0 when there is none).
+fn convert_to_real(value: &Value) -> Cow<'_, Value> {
+    match value {
+        Value::Text(text) => Cow::Owned(Value::Real(convert::real_prefix(text.as_bytes()))),
+        Value::Blob(bytes) => Cow::Owned(Value::Real(convert::real_prefix(bytes))),
+        _ => Cow::Borrowed(value),
+    }
 }
 
 /// A Rust type a SQL function can return.
@@ -76,6 +132,10 @@ impl<'a> FromValue<'a> for Value {
 }
 
 impl<'a> FromValue<'a> for i64 {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_integer(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Integer(i) => Ok(*i),
@@ -87,6 +147,10 @@ impl<'a> FromValue<'a> for i64 {
 }
 
 impl<'a> FromValue<'a> for i32 {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_integer(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         let wide = i64::from_value(value).map_err(|e| ArgError { expected: "a 32-bit integer", ..e })?;
         i32::try_from(wide).map_err(|_| ArgError { expected: "a 32-bit integer", found: "an integer out of range" })
@@ -94,6 +158,10 @@ impl<'a> FromValue<'a> for i32 {
 }
 
 impl<'a> FromValue<'a> for f64 {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_real(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Real(r) => Ok(*r),
@@ -104,6 +172,10 @@ impl<'a> FromValue<'a> for f64 {
 }
 
 impl<'a> FromValue<'a> for bool {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_integer(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Integer(i) => Ok(*i != 0),
@@ -114,6 +186,10 @@ impl<'a> FromValue<'a> for bool {
 }
 
 impl<'a> FromValue<'a> for &'a str {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_text(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Text(s) => Ok(s),
@@ -123,6 +199,10 @@ impl<'a> FromValue<'a> for &'a str {
 }
 
 impl<'a> FromValue<'a> for String {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_text(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         <&str>::from_value(value).map(str::to_owned)
     }
@@ -130,6 +210,10 @@ impl<'a> FromValue<'a> for String {
 
 /// Blobs, and text as its UTF-8 bytes (as SQLite's own blob functions accept text).
 impl<'a> FromValue<'a> for &'a [u8] {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_bytes(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Blob(b) => Ok(b),
@@ -140,6 +224,10 @@ impl<'a> FromValue<'a> for &'a [u8] {
 }
 
 impl<'a> FromValue<'a> for Vec<u8> {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        convert_to_bytes(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         <&[u8]>::from_value(value).map(<[u8]>::to_vec)
     }
@@ -147,6 +235,10 @@ impl<'a> FromValue<'a> for Vec<u8> {
 
 /// NULL becomes `None`; anything else must convert to `T`.
 impl<'a, T: FromValue<'a>> FromValue<'a> for Option<T> {
+    fn convert(value: &Value) -> Cow<'_, Value> {
+        T::convert(value)
+    }
+
     fn from_value(value: &'a Value) -> Result<Self, ArgError> {
         match value {
             Value::Null => Ok(None),
@@ -257,6 +349,45 @@ mod tests {
         assert!(i64::from_value(&Value::Null).is_err());
         assert_eq!(None::<String>.into_value(), Value::Null);
         assert_eq!(Some(1.5).into_value(), Value::Real(1.5));
+    }
+
+    /// What the macros do: convert, then read.
+    fn converted<'a, T: FromValue<'a>>(value: &Value, keep: &'a mut Option<Value>) -> Result<T, ArgError> {
+        *keep = Some(T::convert(value).into_owned());
+        T::from_value(keep.as_ref().expect("just set"))
+    }
+
+    #[test]
+    fn numbers_convert_to_their_sqlite_text() {
+        let mut keep = None;
+        assert_eq!(converted::<&str>(&Value::Integer(123), &mut keep), Ok("123"));
+        assert_eq!(converted::<String>(&Value::Real(1.5), &mut keep), Ok("1.5".to_owned()));
+        assert_eq!(converted::<&str>(&Value::Real(1e100), &mut keep), Ok("1.0e+100"));
+        assert_eq!(converted::<&[u8]>(&Value::Integer(-7), &mut keep), Ok(&b"-7"[..]));
+        assert_eq!(converted::<&str>(&Value::Blob(b"hi".to_vec()), &mut keep), Ok("hi"));
+        assert!(converted::<&str>(&Value::Blob(vec![0xff]), &mut keep).is_err(), "not UTF-8");
+    }
+
+    #[test]
+    fn text_converts_to_its_numeric_prefix() {
+        let mut keep = None;
+        assert_eq!(converted::<i64>(&Value::Text(" 12abc".into()), &mut keep), Ok(12));
+        assert_eq!(converted::<i64>(&Value::Text("abc".into()), &mut keep), Ok(0));
+        assert_eq!(converted::<i64>(&Value::Real(-3.9), &mut keep), Ok(-3));
+        assert_eq!(converted::<f64>(&Value::Text("-12.5e1x".into()), &mut keep), Ok(-125.0));
+        assert_eq!(converted::<f64>(&Value::Blob(b"2.5".to_vec()), &mut keep), Ok(2.5));
+        assert_eq!(converted::<bool>(&Value::Text("1".into()), &mut keep), Ok(true));
+        assert_eq!(converted::<Option<i64>>(&Value::Null, &mut keep), Ok(None));
+        assert_eq!(converted::<Option<i64>>(&Value::Text("5".into()), &mut keep), Ok(Some(5)));
+    }
+
+    #[test]
+    fn values_that_fit_are_not_copied() {
+        assert!(matches!(<&str>::convert(&Value::Text("x".into())), Cow::Borrowed(_)));
+        assert!(matches!(<&[u8]>::convert(&Value::Blob(vec![1])), Cow::Borrowed(_)));
+        assert!(matches!(i64::convert(&Value::Integer(1)), Cow::Borrowed(_)));
+        assert!(matches!(f64::convert(&Value::Integer(1)), Cow::Borrowed(_)));
+        assert!(matches!(<&Value>::convert(&Value::Integer(1)), Cow::Borrowed(_)));
     }
 
     #[test]

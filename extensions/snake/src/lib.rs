@@ -91,7 +91,9 @@ mod tests {
         let call = __sqlink_scalar_to_snake_case.call;
         assert_eq!(call(&[Value::Null]), Ok(Value::Null));
         assert_eq!(call(&[Value::Text("HelloWorld".into())]), Ok(Value::Text("hello_world".into())));
-        assert!(call(&[Value::Integer(1)]).is_err(), "a wrong type is still an error");
+        // A number converts to its text, as SQLite's own text functions take it.
+        assert_eq!(call(&[Value::Integer(1)]), Ok(Value::Text("1".into())));
+        assert!(call(&[Value::Blob(vec![0xff])]).is_err(), "a blob that is not UTF-8 is still an error");
     }
 
     #[test]

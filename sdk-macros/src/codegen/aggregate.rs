@@ -25,6 +25,8 @@ pub struct AggregateModel {
     pub doc: String,
     /// `step`'s SQL arguments, which are also the function's.
     pub params: Params,
+    /// No SQLite conversion of the arguments.
+    pub exact_types: bool,
     pub step: StepReturns,
     pub kind: Kind,
 }
@@ -116,6 +118,7 @@ impl AggregateModel {
             doc: doc_line(&block.attrs),
             step: step_returns,
             params,
+            exact_types: options.exact_types,
             kind,
             block,
         })
@@ -124,10 +127,10 @@ impl AggregateModel {
 
 impl ToTokens for AggregateModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let AggregateModel { block, sql_name, flags, doc, params, step, kind } = self;
+        let AggregateModel { block, sql_name, flags, doc, params, exact_types, step, kind } = self;
         let self_ty = &block.self_ty;
         let arity = params.arity();
-        let (bindings, passed) = params.conversions(sql_name);
+        let (bindings, passed) = params.conversions(sql_name, *exact_types);
         let step_call = step.step_result(quote!(state.step(#(#passed),*)));
         let (finalize_call, window_fns) = match kind {
             Kind::Aggregate { finalize } => {
@@ -139,7 +142,7 @@ impl ToTokens for AggregateModel {
                     None => value.sql_result(quote!(state.value())),
                 };
                 let value_call = value.sql_result(quote!(state.value()));
-                let (inverse_bindings, inverse_passed) = inverse_params.conversions(sql_name);
+                let (inverse_bindings, inverse_passed) = inverse_params.conversions(sql_name, *exact_types);
                 let inverse_call = inverse.step_result(quote!(state.inverse(#(#inverse_passed),*)));
                 let window_fns = quote! {
                     fn value(context: u64) -> ::core::result::Result<::sqlink_sdk::Value, ::sqlink_sdk::Error> {

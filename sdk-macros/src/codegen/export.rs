@@ -5,19 +5,52 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Ident, Path, Token, bracketed};
+use syn::{Expr, Ident, LitStr, Path, Token, bracketed};
 
-use super::{collation_def_ident, scalar_def_ident, table_def_ident};
+use super::{collation_def_ident, is_sql_identifier, scalar_def_ident, table_def_ident};
+
+/// One item of a list: a function (or aggregate type), optionally exported again under
+/// another SQL name (`crypto_md5 as "md5"`), as sqlean's short aliases are.
+pub struct Entry {
+    pub path: Path,
+    pub alias: Option<LitStr>,
+}
+
+impl Parse for Entry {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let path = input.parse()?;
+        if !input.peek(Token![as]) {
+            return Ok(Entry { path, alias: None });
+        }
+        input.parse::<Token![as]>()?;
+        let alias: LitStr = input.parse()?;
+        if !is_sql_identifier(&alias.value()) {
+            return Err(syn::Error::new(
+                alias.span(),
+                "an alias must be a SQL identifier: letters, digits and `_`, not starting with a digit",
+            ));
+        }
+        Ok(Entry { path, alias: Some(alias) })
+    }
+}
+
+/// The definition an entry exports: `definition` itself, or a copy under the alias.
+fn definition(entry: &Entry, definition: TokenStream, def_type: TokenStream) -> TokenStream {
+    match &entry.alias {
+        None => definition,
+        Some(alias) => quote!(#def_type { name: #alias, ..#definition }),
+    }
+}
 
 /// Everything `export_extension!` emits: the extension's name and version and what it lists.
 pub struct ExportModel {
     pub name: Expr,
     /// `None`: the crate's version.
     pub version: Option<Expr>,
-    pub scalars: Vec<Path>,
-    pub aggregates: Vec<Path>,
-    pub collations: Vec<Path>,
-    pub table_functions: Vec<Path>,
+    pub scalars: Vec<Entry>,
+    pub aggregates: Vec<Entry>,
+    pub collations: Vec<Entry>,
+    pub table_functions: Vec<Entry>,
 }
 
 const KEYS: [&str; 6] = ["name", "version", "scalars", "aggregates", "collations", "table_functions"];
@@ -69,10 +102,10 @@ impl Parse for ExportModel {
     }
 }
 
-fn parse_list(input: ParseStream) -> syn::Result<Vec<Path>> {
+fn parse_list(input: ParseStream) -> syn::Result<Vec<Entry>> {
     let content;
     bracketed!(content in input);
-    Ok(Punctuated::<Path, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+    Ok(Punctuated::<Entry, Token![,]>::parse_terminated(&content)?.into_iter().collect())
 }
 
 /// `module::f` → `module::__sqlink_scalar_f` (or the collation twin).
@@ -91,9 +124,22 @@ impl ToTokens for ExportModel {
             Some(version) => quote!(#version),
             None => quote!(env!("CARGO_PKG_VERSION")),
         };
-        let scalars = scalars.iter().map(|p| def_path(p, scalar_def_ident));
-        let collations = collations.iter().map(|p| def_path(p, collation_def_ident));
-        let table_functions = table_functions.iter().map(|p| def_path(p, table_def_ident));
+        let scalars = scalars.iter().map(|e| {
+            let def = def_path(&e.path, scalar_def_ident);
+            definition(e, quote!(#def), quote!(::sqlink_sdk::ScalarDef))
+        });
+        let aggregates = aggregates.iter().map(|e| {
+            let ty = &e.path;
+            definition(e, quote!(<#ty as ::sqlink_sdk::AggregateFunction>::DEF), quote!(::sqlink_sdk::AggregateDef))
+        });
+        let collations = collations.iter().map(|e| {
+            let def = def_path(&e.path, collation_def_ident);
+            definition(e, quote!(#def), quote!(::sqlink_sdk::CollationDef))
+        });
+        let table_functions = table_functions.iter().map(|e| {
+            let def = def_path(&e.path, table_def_ident);
+            definition(e, quote!(#def), quote!(::sqlink_sdk::TableFunctionDef))
+        });
 
         tokens.extend(quote! {
             const _: () = {
@@ -105,7 +151,7 @@ impl ToTokens for ExportModel {
                     name: #name,
                     version: #version,
                     scalars: &[#(#scalars),*],
-                    aggregates: &[#(<#aggregates as ::sqlink_sdk::AggregateFunction>::DEF),*],
+                    aggregates: &[#(#aggregates),*],
                     collations: &[#(#collations),*],
                     table_functions: &[#(#table_functions),*],
                 };
@@ -214,8 +260,14 @@ mod tests {
         syn::parse2(input)
     }
 
-    fn names(paths: &[Path]) -> Vec<String> {
-        paths.iter().map(|p| p.to_token_stream().to_string()).collect()
+    fn names(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| match &e.alias {
+                None => e.path.to_token_stream().to_string(),
+                Some(alias) => format!("{} as {}", e.path.to_token_stream(), alias.value()),
+            })
+            .collect()
     }
 
     #[test]
@@ -249,6 +301,18 @@ mod tests {
         assert!(out.contains("__sqlink_collation_c"), "{out}");
         assert!(out.contains("__sqlink_table_t"), "{out}");
         assert!(out.contains("CARGO_PKG_VERSION"), "{out}");
+    }
+
+    #[test]
+    fn an_alias_exports_the_same_definition_under_another_name() {
+        let m = model(quote!(name: "demo", scalars: [f, f as "g"], aggregates: [Sum as "total"])).unwrap();
+        assert_eq!(names(&m.scalars), ["f", "f as g"]);
+        assert_eq!(names(&m.aggregates), ["Sum as total"]);
+        let out = m.into_token_stream().to_string();
+        assert!(out.contains(":: sqlink_sdk :: ScalarDef { name : \"g\" , .. __sqlink_scalar_f }"), "{out}");
+        assert!(out.contains("name : \"total\" , .. < Sum as :: sqlink_sdk :: AggregateFunction > :: DEF"), "{out}");
+        let error = model(quote!(name: "demo", scalars: [f as "not valid"])).err().map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.starts_with("an alias must be a SQL identifier")));
     }
 
     #[test]

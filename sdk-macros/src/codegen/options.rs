@@ -19,11 +19,13 @@ pub enum Key {
     Innocuous,
     /// Never called with a NULL argument: NULL in gives NULL out.
     Strict,
+    /// Arguments are not converted as SQLite converts them: a parameter's type must match.
+    ExactTypes,
     Columns,
 }
 
 impl Key {
-    const ALL: [Key; 6] = [Key::Name, Key::Deterministic, Key::DirectOnly, Key::Innocuous, Key::Strict, Key::Columns];
+    const ALL: [Key; 7] = [Key::Name, Key::Deterministic, Key::DirectOnly, Key::Innocuous, Key::Strict, Key::ExactTypes, Key::Columns];
 
     fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Key {
             Key::DirectOnly => "direct_only",
             Key::Innocuous => "innocuous",
             Key::Strict => "strict",
+            Key::ExactTypes => "exact_types",
             Key::Columns => "columns",
         }
     }
@@ -53,16 +56,17 @@ impl Target {
             Key::Name => true,
             Key::Deterministic | Key::DirectOnly | Key::Innocuous => matches!(self, Target::Scalar | Target::Aggregate),
             Key::Strict => self == Target::Scalar,
+            Key::ExactTypes => self != Target::Collation,
             Key::Columns => self == Target::TableFunction,
         }
     }
 
     fn expected(self) -> &'static str {
         match self {
-            Target::Scalar => "`name = \"…\"`, `deterministic`, `direct_only`, `innocuous` or `strict`",
-            Target::Aggregate => "`name = \"…\"`, `deterministic`, `direct_only` or `innocuous`",
+            Target::Scalar => "`name = \"…\"`, `deterministic`, `direct_only`, `innocuous`, `strict` or `exact_types`",
+            Target::Aggregate => "`name = \"…\"`, `deterministic`, `direct_only`, `innocuous` or `exact_types`",
             Target::Collation => "`name = \"…\"`",
-            Target::TableFunction => "`columns(…)` or `name = \"…\"`",
+            Target::TableFunction => "`columns(…)`, `name = \"…\"` or `exact_types`",
         }
     }
 }
@@ -97,6 +101,8 @@ pub struct Options {
     pub name: Option<LitStr>,
     pub flags: Flags,
     pub strict: bool,
+    /// Arguments must already have their parameters' types (no SQLite conversion).
+    pub exact_types: bool,
     /// `None` when `columns(…)` is not given.
     pub columns: Option<Vec<Column>>,
 }
@@ -120,6 +126,7 @@ impl Options {
                 Key::DirectOnly => options.flags.direct_only = true,
                 Key::Innocuous => options.flags.innocuous = true,
                 Key::Strict => options.strict = true,
+                Key::ExactTypes => options.exact_types = true,
                 Key::Columns => {
                     let content;
                     syn::parenthesized!(content in meta.input);
@@ -185,14 +192,14 @@ mod tests {
     fn rejects_unknown_and_misplaced_options() {
         assert_eq!(
             error(quote!(fast), Target::Scalar).as_deref(),
-            Some("unknown option; expected `name = \"…\"`, `deterministic`, `direct_only`, `innocuous` or `strict`")
+            Some("unknown option; expected `name = \"…\"`, `deterministic`, `direct_only`, `innocuous`, `strict` or `exact_types`")
         );
         assert!(error(quote!(deterministic), Target::Collation).is_some());
         assert!(error(quote!(strict), Target::Aggregate).is_some(), "strict is for scalars");
         assert!(error(quote!(columns(a)), Target::Scalar).is_some(), "columns are for table functions");
         assert_eq!(
             error(quote!(deterministic), Target::TableFunction).as_deref(),
-            Some("unknown option; expected `columns(…)` or `name = \"…\"`")
+            Some("unknown option; expected `columns(…)`, `name = \"…\"` or `exact_types`")
         );
     }
 

@@ -23,9 +23,11 @@ impl Params {
     }
 
     /// Statements binding `__sqlink_arg0…` from `args: &[Value]`, and the expressions to pass
-    /// to the author's function. A mismatched argument returns the SQL error naming
-    /// `sql_name` and the argument's position.
-    pub fn conversions(&self, sql_name: &str) -> (TokenStream, Vec<TokenStream>) {
+    /// to the author's function. Each argument is first converted as SQLite converts it for
+    /// a C function asking for the parameter's type (`FromValue::convert`), unless
+    /// `exact_types`. A mismatched argument returns the SQL error naming `sql_name` and the
+    /// argument's position.
+    pub fn conversions(&self, sql_name: &str, exact_types: bool) -> (TokenStream, Vec<TokenStream>) {
         match self {
             Params::Variadic => (quote!(), vec![quote!(args)]),
             Params::Fixed(types) => {
@@ -33,11 +35,21 @@ impl Params {
                 let mut passed = Vec::new();
                 for (index, ty) in types.iter().enumerate() {
                     let var = format_ident!("__sqlink_arg{}", index);
+                    let converted = format_ident!("__sqlink_converted{}", index);
                     let position = index + 1;
                     let ty = elide_lifetimes(ty.clone());
+                    // The converted value lives in this scope, so a `&str` parameter may
+                    // borrow SQLite's text of a number.
+                    if exact_types {
+                        bindings.extend(quote!(let #converted: &::sqlink_sdk::Value = &args[#index];));
+                    } else {
+                        bindings.extend(quote_spanned! {ty.span()=>
+                            let #converted = <#ty as ::sqlink_sdk::FromValue<'_>>::convert(&args[#index]);
+                        });
+                    }
                     // Spanned on the type, so an unsupported type is what the error points at.
                     let convert = quote_spanned! {ty.span()=>
-                        <#ty as ::sqlink_sdk::FromValue<'_>>::from_value(&args[#index])
+                        <#ty as ::sqlink_sdk::FromValue<'_>>::from_value(&#converted)
                     };
                     bindings.extend(quote! {
                         let #var = match #convert {
@@ -202,10 +214,13 @@ mod tests {
             fn f(a: &'a str) {}
         ))
         .unwrap();
-        let (bindings, passed) = params.conversions("my_fn");
+        let (bindings, passed) = params.conversions("my_fn", false);
         let text = bindings.to_string();
         assert!(text.contains("\"my_fn\""), "{text}");
         assert!(text.contains("& '_ str"), "{text}");
+        assert!(text.contains(":: convert (& args [0usize])"), "{text}");
         assert_eq!(passed.len(), 1);
+        let (exact, _) = params.conversions("my_fn", true);
+        assert!(!exact.to_string().contains(":: convert ("), "exact_types converts nothing: {exact}");
     }
 }

@@ -19,6 +19,8 @@ pub struct ScalarModel {
     pub flags: Flags,
     /// SQL's NULL in, NULL out, without calling the function.
     pub strict: bool,
+    /// No SQLite conversion of the arguments.
+    pub exact_types: bool,
     pub doc: String,
 }
 
@@ -40,6 +42,7 @@ impl ScalarModel {
             sql_name: options.sql_name(sig.ident.to_string()),
             flags: options.flags,
             strict: options.strict,
+            exact_types: options.exact_types,
             doc: doc_line(&function.attrs),
             function,
         })
@@ -48,10 +51,10 @@ impl ScalarModel {
 
 impl ToTokens for ScalarModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ScalarModel { function, sql_name, params, returns, flags, strict, doc } = self;
+        let ScalarModel { function, sql_name, params, returns, flags, strict, exact_types, doc } = self;
         let ident = &function.sig.ident;
         let arity = params.arity();
-        let (bindings, passed) = params.conversions(sql_name);
+        let (bindings, passed) = params.conversions(sql_name, *exact_types);
         let result = returns.sql_result(quote!(#ident(#(#passed),*)));
         let strict = strict.then(|| {
             quote! {

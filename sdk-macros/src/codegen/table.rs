@@ -25,6 +25,8 @@ pub struct TableFunctionModel {
     pub params: Params,
     /// Whether the function returns a `Result` of its rows, rather than the rows.
     pub fallible: bool,
+    /// No SQLite conversion of the arguments.
+    pub exact_types: bool,
     pub doc: String,
 }
 
@@ -112,6 +114,7 @@ impl TableFunctionModel {
             parameters,
             params,
             fallible,
+            exact_types: options.exact_types,
             doc: doc_line(&function.attrs),
             function,
         })
@@ -120,9 +123,9 @@ impl TableFunctionModel {
 
 impl ToTokens for TableFunctionModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let TableFunctionModel { function, sql_name, columns, parameters, params, fallible, doc } = self;
+        let TableFunctionModel { function, sql_name, columns, parameters, params, fallible, exact_types, doc } = self;
         let ident = &function.sig.ident;
-        let (bindings, passed) = params.conversions(sql_name);
+        let (bindings, passed) = params.conversions(sql_name, *exact_types);
         let width = columns.len();
         let rows = if *fallible {
             quote! {
