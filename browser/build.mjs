@@ -8,13 +8,23 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, ex
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { BUNDLED_EXTENSIONS } from './src/shared.js';
-
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const wasmDir = join(root, 'target', 'wasm');
 const dist = join(here, 'dist');
 const modules = join(here, 'node_modules', '@bytecodealliance');
+
+/** extensions/bundled.txt, the one list of bundled extensions: [{ name, grantsClock }]. */
+export function bundledExtensions() {
+  return readFileSync(join(root, 'extensions', 'bundled.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [name, , ...grants] = line.split(/\s+/);
+      return { name, grantsClock: grants.includes('clock') };
+    });
+}
 
 
 // The runtime's imports that suspend the guest (JSPI) and its exports that may suspend.
@@ -93,7 +103,14 @@ export function build() {
   vendor();
   for (const dir of ['src', 'web']) cpSync(join(here, dir), dist, { recursive: true });
   mkdirSync(join(dist, 'wasm'), { recursive: true });
-  for (const name of BUNDLED_EXTENSIONS) cpSync(join(wasmDir, `${name}.wasm`), join(dist, 'wasm', `${name}.wasm`));
+  const bundled = bundledExtensions();
+  for (const { name } of bundled) cpSync(join(wasmDir, `${name}.wasm`), join(dist, 'wasm', `${name}.wasm`));
+  const names = (list) => JSON.stringify(list.map((extension) => extension.name));
+  writeFileSync(
+    join(dist, 'bundled.js'),
+    `// Written by build.mjs from extensions/bundled.txt.\nexport const BUNDLED_EXTENSIONS = ${names(bundled)};\n` +
+      `export const GRANTED_CLOCK = ${names(bundled.filter((extension) => extension.grantsClock))};\n`,
+  );
   return dist;
 }
 

@@ -1,10 +1,9 @@
 // What the page (sqlink.js) and a database's worker (worker.js, engine.js) agree on.
 
-/** The bundled example extensions, served beside the module under wasm/. */
-export const BUNDLED_EXTENSIONS = ['uuid', 'md5', 'snake', 'stats', 'regexp'];
-
-/** Bundled extensions granted the clock, as natively: uuid7() embeds the time. */
-export const GRANTED_CLOCK = ['uuid'];
+// The bundled extensions, served beside the module under wasm/ (BUNDLED_EXTENSIONS), and
+// those granted the clock, as natively (GRANTED_CLOCK): build.mjs writes bundled.js from
+// extensions/bundled.txt, the list every host reads.
+export { BUNDLED_EXTENSIONS, GRANTED_CLOCK } from './bundled.js';
 
 /**
  * Slots of the Int32Array over a SharedArrayBuffer shared by the page and a database's

@@ -247,6 +247,31 @@ describe('JS API', () => {
     assert.equal(results.again, 'cannot load md5: md5 is already loaded');
   });
 
+  test('every bundled extension loads by name and answers its example (extensions/examples.txt)', async () => {
+    const examples = readFileSync(new URL('../../extensions/examples.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'))
+      .map((line) => line.split('\t'));
+    const answers = await inPage(
+      page,
+      `const answers = [];
+       for (const [module, query] of arg) {
+         const db = await sqlink.openDatabase();
+         try {
+           await db.loadExtension(module);
+           const [result] = await db.exec(query);
+           answers.push(String(result.rows[0][0]));
+         } catch (e) {
+           answers.push(module + ': ' + e.message);
+         }
+         await db.close();
+       }
+       return answers;`,
+      examples,
+    );
+    assert.deepEqual(answers, examples.map(([, , value]) => value));
+  });
+
   test('two databases on one page are independent; closing one leaves the other working', async () => {
     const results = await inPage(
       page,

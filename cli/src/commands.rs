@@ -21,7 +21,7 @@ const HELP: &[(&str, &str)] = &[
     (".indexes ?TABLE?", "Show the names of indexes, optionally only those on TABLE"),
     (
         ".load NAME|PATH [--override]",
-        "Load an extension: a bundled name (uuid, md5, snake, stats, regexp), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser); --override lets it replace SQLite's own functions of the same names",
+        "Load an extension: a bundled name (uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), a name on SQLINK_PATH, or a path to a .wasm component (a URL in a browser); --override lets it replace SQLite's own functions of the same names",
     ),
     (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
     (".nullvalue TEXT", "Show NULL values as TEXT"),
@@ -159,7 +159,7 @@ fn signature(name: &str, arity: i32) -> String {
 
 /// An extension as `.extensions` lists it: name, version, where from, what of SQLite's own
 /// it replaced (loaded with --override), then each function with its doc.
-fn describe(info: &ExtensionInfo, source: &str, overridden: &[String]) -> String {
+fn describe(info: &ExtensionInfo, source: &str, overridden: &[String], kept: &[String]) -> String {
     let mut entries: Vec<(&str, String, &str)> = Vec::new();
     for f in &info.scalars {
         entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
@@ -178,6 +178,9 @@ fn describe(info: &ExtensionInfo, source: &str, overridden: &[String]) -> String
     let mut out = format!("{} {} ({source})\n", info.name, info.version);
     if !overridden.is_empty() {
         let _ = writeln!(out, "  replaces SQLite's {} (loaded with --override)", overridden.join(", "));
+    }
+    if !kept.is_empty() {
+        let _ = writeln!(out, "  keeps SQLite's own {} (.load {} --override replaces them)", kept.join(", "), info.name);
     }
     for (kind, sig, doc) in entries {
         let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
@@ -216,7 +219,8 @@ impl Shell {
                     self.output.line("no extensions loaded; try .load uuid");
                 }
                 for ext in loaded {
-                    self.output.out(&describe(&ext.info, &ext.source, &dispatch_bridge::overridden(ext.handle)));
+                    let kept = dispatch_bridge::kept(ext.handle).unwrap_or_default();
+                    self.output.out(&describe(&ext.info, &ext.source, &dispatch_bridge::overridden(ext.handle), &kept));
                 }
             }
             "open" => {
@@ -357,12 +361,19 @@ impl Shell {
         for t in &info.table_functions {
             result = result.and_then(|()| dispatch_bridge::register_host_table(handle, &t.name, t.id, &t.columns, &t.parameters));
         }
-        if let Err(e) = result {
-            dispatch_bridge::unregister_extension(handle);
-            let _ = spi_loader::unload(handle);
-            return Err(format!("cannot load {name}: {}", e.message));
+        match result.and_then(|()| dispatch_bridge::kept(handle)) {
+            Err(e) => {
+                dispatch_bridge::unregister_extension(handle);
+                let _ = spi_loader::unload(handle);
+                Err(format!("cannot load {name}: {}", e.message))
+            }
+            Ok(kept) => {
+                if !kept.is_empty() {
+                    self.warn(&sqlink_rules::kept_note(&info.name, &kept, Some(how_to_allow)));
+                }
+                Ok(loaded.info)
+            }
         }
-        Ok(loaded.info)
     }
 
     /// The settings, as sqlite3's `.show` lists those sqlink has.

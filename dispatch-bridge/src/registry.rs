@@ -66,6 +66,9 @@ pub struct Bridge<D: Dispatcher + 'static> {
     /// each replaced (as shown).
     policies: HashMap<u32, (bool, String)>,
     overridden: HashMap<u32, Vec<String>>,
+    /// What each extension left to the connection (it was not allowed to replace it), as
+    /// shown, with the refusal it would have been.
+    kept: HashMap<u32, Vec<(String, SqlError)>>,
 }
 
 // SAFETY: the raw handles are SQLite connections, which SQLite lets any thread use (as
@@ -83,6 +86,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             predefined: None,
             policies: HashMap::new(),
             overridden: HashMap::new(),
+            kept: HashMap::new(),
         }
     }
 
@@ -96,6 +100,19 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// What extension `ext` replaced of SQLite's own, as shown (`upper()`).
     pub fn overridden(&self, ext: u32) -> &[String] {
         self.overridden.get(&ext).map_or(&[], Vec::as_slice)
+    }
+
+    /// After registering extension `ext`'s declarations: what it left to the connection, as
+    /// shown (`upper()`), since it was not allowed to replace those; or, when that was all it
+    /// had, the refusal of the first (then unregister it). See `sqlink_rules`: an extension
+    /// with names of its own loads with them and keeps the connection's.
+    pub fn kept(&self, ext: u32) -> Result<Vec<String>, SqlError> {
+        let kept = self.kept.get(&ext).map_or(&[][..], Vec::as_slice);
+        let registered = self.registrations.iter().any(|r| r.target.ext() == Some(ext));
+        match kept.first() {
+            Some((_, refusal)) if !registered => Err(refusal.clone()),
+            _ => Ok(kept.iter().map(|(shown, _)| shown.clone()).collect()),
+        }
     }
 
     pub fn dispatcher(&self) -> &D {
@@ -193,6 +210,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     pub fn unregister_extension(&mut self, ext: u32) {
         self.policies.remove(&ext);
         self.overridden.remove(&ext);
+        self.kept.remove(&ext);
         let connections = &self.connections;
         self.registrations.retain(|registration| {
             // Another extension's; what an earlier unload left behind is tried again.
@@ -220,7 +238,14 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             self.predefined = Some(builtins()?);
         }
         let namespace = kind.namespace();
-        let replaces = self.check_override(ext, namespace, name)?;
+        // Not allowed to replace the connection's own: left to it, for `kept` to report.
+        let replaces = match self.check_override(ext, namespace, name) {
+            Ok(replaces) => replaces,
+            Err(refusal) => {
+                self.kept.entry(ext).or_default().push((namespace.shown(name), refusal));
+                return Ok(());
+            }
+        };
         let record = |bridge: &mut Self| {
             if replaces {
                 bridge.overridden.entry(ext).or_default().push(namespace.shown(name));

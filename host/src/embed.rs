@@ -44,6 +44,9 @@ pub struct Loaded {
     pub info: ExtensionInfo,
     /// What of the connection's own it replaced (loaded with `allow_override`), as shown.
     pub overridden: Vec<String>,
+    /// What of the connection's own it left as it was, not being allowed to replace it
+    /// (`sqlink_rules::kept_note` words it), as shown.
+    pub kept: Vec<String>,
     /// The extension's handle in the bridge.
     handle: u32,
 }
@@ -70,9 +73,10 @@ impl Extensions {
 
     /// Load an extension component and register its scalar, aggregate, window and collation
     /// functions and table functions on `conn`; `source` says where it came from. Refuses an
-    /// extension already loaded, one whose functions another loaded extension provides, and,
-    /// unless the sandbox allows override, one that names a function, collation or table
-    /// function the connection had before (SQLite's own, or the program's).
+    /// extension already loaded, and one whose functions another loaded extension provides.
+    /// Unless the sandbox allows override, the names the connection had before (SQLite's own,
+    /// or the program's) are left as they were ([`Loaded::kept`]), and an extension with
+    /// nothing else is refused.
     pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
         let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
         let extension = Extension::load(&self.engine, bytes, sandbox)?;
@@ -87,10 +91,14 @@ impl Extensions {
             self.bridge.override_policy(handle, allow_override, how_to_override.unwrap_or_default());
         }
         // Check before registering anything, so that a refused load leaves nothing behind
-        // (its override policy included).
-        if let Some(refusal) = names(&info).find_map(|(namespace, name)| self.bridge.check_override(handle, namespace, name).err()) {
+        // (its override policy included): refused when every name is the connection's.
+        let refusals: Vec<_> =
+            names(&info).filter_map(|(namespace, name)| self.bridge.check_override(handle, namespace, name).err()).collect();
+        if let Some(refusal) = refusals.first()
+            && refusals.len() == names(&info).count()
+        {
             self.bridge.unregister_extension(handle);
-            bail!(refusal.message);
+            bail!(refusal.message.clone());
         }
         self.bridge.dispatcher().insert(handle, extension);
         if let Err(error) = self.register(handle, &info) {
@@ -99,7 +107,8 @@ impl Extensions {
             return Err(anyhow!(error));
         }
         let overridden = self.bridge.overridden(handle).to_vec();
-        self.loaded.push(Loaded { source: source.to_owned(), info, overridden, handle });
+        let kept = self.bridge.kept(handle).map_err(|e| anyhow!(e.message))?;
+        self.loaded.push(Loaded { source: source.to_owned(), info, overridden, kept, handle });
         Ok(&self.loaded[self.loaded.len() - 1].info)
     }
 

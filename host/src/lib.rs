@@ -23,29 +23,40 @@ pub mod scaffold;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-
-    /// The bundled example extensions, loadable by name.
-    pub fn extension(name: &str) -> Option<&'static [u8]> {
-        match name {
-            "uuid" => UUID,
-            "md5" => MD5,
-            "snake" => SNAKE,
-            "stats" => STATS,
-            "regexp" => REGEXP,
-            _ => None,
-        }
+    /// One extension built into this binary (extensions/bundled.txt).
+    pub struct Bundled {
+        pub name: &'static str,
+        /// `None` when the binary was built before `cargo xtask build` made the component.
+        pub bytes: Option<&'static [u8]>,
+        /// Granted the clock without `--allow-clock` (uuid7() and time_now() read the
+        /// time; these extensions are part of sqlink itself).
+        pub grants_clock: bool,
     }
 
-    pub const EXTENSION_NAMES: &[&str] = &["uuid", "md5", "snake", "stats", "regexp"];
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
-    /// Bundled extensions granted the clock without `--allow-clock`: uuid7() embeds the
-    /// time, and these extensions are part of sqlink itself.
-    pub const GRANTED_CLOCK: &[&str] = &["uuid"];
+    fn bundled(name: &str) -> Option<&'static Bundled> {
+        BUNDLED.iter().find(|bundled| bundled.name == name)
+    }
+
+    /// The bundled extension `name`'s component, loadable by name.
+    pub fn extension(name: &str) -> Option<&'static [u8]> {
+        bundled(name)?.bytes
+    }
+
+    /// The bundled extensions' names, in the list's order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        BUNDLED.iter().map(|bundled| bundled.name)
+    }
+
+    /// Whether bundled extension `name` comes with the clock.
+    pub fn grants_clock(name: &str) -> bool {
+        bundled(name).is_some_and(|bundled| bundled.grants_clock)
+    }
 
     /// The default sandbox with the grants bundled extension `name` comes with.
     pub fn sandbox(name: &str) -> crate::extension::Sandbox {
-        crate::extension::Sandbox { allow_clock: GRANTED_CLOCK.contains(&name), ..Default::default() }
+        crate::extension::Sandbox { allow_clock: grants_clock(name), ..Default::default() }
     }
 }
 pub mod terminal;

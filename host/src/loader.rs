@@ -30,7 +30,7 @@ pub fn find(target: &str, search_path: &[PathBuf]) -> Result<Found> {
             return Ok(Found {
                 bytes: Cow::Borrowed(bytes),
                 source: String::from("bundled"),
-                grants_clock: embedded::GRANTED_CLOCK.contains(&target),
+                grants_clock: embedded::grants_clock(target),
             });
         }
         for dir in search_path {
@@ -41,7 +41,7 @@ pub fn find(target: &str, search_path: &[PathBuf]) -> Result<Found> {
         }
         bail!(
             "no extension named \"{target}\": bundled are {}, and SQLINK_PATH {}",
-            embedded::EXTENSION_NAMES.join(", "),
+            embedded::names().collect::<Vec<_>>().join(", "),
             if search_path.is_empty() { "is not set".to_owned() } else { "has none".to_owned() }
         );
     }

@@ -27,7 +27,7 @@ Host options (what loaded extensions may use; everything is denied by default):
 REPL options (as sqlite3): -bail -header -noheader -list -csv -json -line -box -table
   -nullvalue TEXT
 
-Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp), `.load NAME` searches SQLINK_PATH
+Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), `.load NAME` searches SQLINK_PATH
 for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
 SQLINK_CACHE_DIR (default ~/.cache/sqlink; empty to disable).";
 
@@ -172,7 +172,7 @@ fn precompile(args: &[String]) -> Result<i32> {
     let runtime = embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?;
     let engine = ExtensionEngine::new(ComponentCache::disabled())?;
     let mut components = vec![(engine.runtime_engine(), runtime)];
-    components.extend(embedded::EXTENSION_NAMES.iter().filter_map(|name| embedded::extension(name)).map(|bytes| (engine.engine(), bytes)));
+    components.extend(embedded::BUNDLED.iter().filter_map(|bundled| bundled.bytes).map(|bytes| (engine.engine(), bytes)));
     let current = std::fs::read(path).unwrap_or_default();
     if cache::precompiled_for(&current, &components) {
         return Ok(0);

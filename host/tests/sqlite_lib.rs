@@ -305,8 +305,8 @@ fn errors_carry_code_and_message() {
     assert_eq!(lib.one(conn, "SELECT count(*) FROM u").unwrap(), Value::Integer(1));
 }
 
-/// SQLite's own names are refused unless the extension was allowed to replace them; what
-/// it replaced is listed.
+/// SQLite's own names are kept unless the extension was allowed to replace them (an
+/// extension with nothing else is refused); what it replaced is listed.
 #[test]
 fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     let mut lib = Lib::new(None);
@@ -314,13 +314,22 @@ fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     let det = FunctionFlags::DETERMINISTIC;
     bridge.call_override_policy(&mut lib.store, EXT, false, "`.load NAME --override`").unwrap();
-    let err = bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap_err();
+    // Without permission each is left to SQLite (kept), and an extension with nothing else
+    // is refused with the first refusal.
+    bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap();
+    bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap();
+    bridge.call_register_host_table(&mut lib.store, EXT, "json_each", 0, &["v".to_owned()], &[]).unwrap().unwrap();
+    let err = bridge.call_kept(&mut lib.store, EXT).unwrap().unwrap_err();
     assert_eq!(err.message, "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it");
-    let err = bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap_err();
-    assert!(err.message.starts_with("collation rtrim is already defined"), "{}", err.message);
-    let err = bridge.call_register_host_table(&mut lib.store, EXT, "json_each", 0, &["v".to_owned()], &[]).unwrap().unwrap_err();
-    assert!(err.message.starts_with("table function json_each is already defined"), "{}", err.message);
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is untouched");
+    // With a name of its own beside them, it loads with that one and keeps SQLite's.
+    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
+    bridge.call_register_host_scalar(&mut lib.store, EXT, "own_total", 1, det, 1).unwrap().unwrap();
+    let kept = bridge.call_kept(&mut lib.store, EXT).unwrap().unwrap();
+    assert_eq!(kept, ["TOTAL()", "collation rtrim", "table function json_each"]);
+    assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is still untouched");
+    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
+    bridge.call_unregister_extension(&mut lib.store, EXT).unwrap();
 
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     bridge.call_override_policy(&mut lib.store, EXT, true, "`.load NAME --override`").unwrap();

@@ -202,7 +202,7 @@ fn listing(extensions: &Extensions) -> String {
                     json!({"kind": "table", "name": t.name, "arity": t.parameters.len(), "parameters": t.parameters, "columns": t.columns, "doc": t.doc})
                 }))
                 .collect::<Vec<_>>();
-            json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions})
+            json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions, "kept": loaded.kept})
         })
         .collect();
     Json::Array(list).to_string()

@@ -6,7 +6,7 @@
     conn.execute("SELECT md5('abc')").fetchone()
 
 `load` loads libsqlink (the loadable extension in this package) into the connection, then
-the extensions named: a bundled one (uuid, md5, snake, stats, regexp), a name found on
+the extensions named: a bundled one (uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), a name found on
 SQLINK_PATH, or the path of a .wasm component. In SQL the same is
 `SELECT sqlink_load('md5')`, `sqlink_unload('md5')` and `sqlink_extensions()`.
 """

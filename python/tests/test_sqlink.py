@@ -188,7 +188,7 @@ class BadInput(unittest.TestCase):
         self.addCleanup(not_wasm.unlink)
         cases = [
             ("./missing.wasm", "no such file: ./missing.wasm"),
-            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, regexp, and SQLINK_PATH is not set'),
+            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set'),
             (str(not_wasm), f"cannot load {not_wasm}: not a WebAssembly file"),
             ("md5", "cannot load md5: md5 is already loaded"),
             (str(WASM / "test" / "duplicate.wasm"), None),
@@ -218,10 +218,11 @@ class BadInput(unittest.TestCase):
         self.assert_error(conn, "SELECT sqlink_load('md5', '[1]')", "sqlink_load(): options must be a JSON object")
 
     def test_wrong_argument_type_is_the_extensions_error(self):
-        conn = connect("stats")
-        # The SDK reports a wrong type as SQLITE_MISMATCH, which the statement keeps (as in
-        # the REPL), and which Python's sqlite3 raises as IntegrityError.
-        error = self.assert_error(conn, "SELECT median('abc')", "median(): argument 1 must be a number, got text", raises=sqlite3.IntegrityError)
+        conn = connect("snake")
+        # The SDK reports a wrong type (here a blob that is not UTF-8 where text is wanted)
+        # as SQLITE_MISMATCH, which the statement keeps (as in the REPL), and which Python's
+        # sqlite3 raises as IntegrityError.
+        error = self.assert_error(conn, "SELECT to_snake_case(x'ff')", "to_snake_case(): argument 1 must be text, got blob", raises=sqlite3.IntegrityError)
         self.assertEqual(error.sqlite_errorcode, sqlite3.SQLITE_MISMATCH)
 
     def test_a_panic_is_an_error_with_its_message(self):
@@ -239,10 +240,13 @@ class BadInput(unittest.TestCase):
         refused = "cannot load {}: upper() is already defined in this SQLite (built in, or by the program)"
         self.assert_error(conn, "SELECT sqlink_load(?)", refused.format(SHADOW), SHADOW)
         self.assertEqual(one(conn, "SELECT upper('abc')"), "ABC")
-        conn.create_function("md5", 1, lambda x: "the program's")
-        self.assert_error(conn, "SELECT sqlink_load('md5')", "cannot load md5: md5() is already defined in this SQLite (built in, or by the program)")
-        self.assertEqual(one(conn, "SELECT md5('x')"), "the program's")
         self.assertEqual(sqlink.extensions(conn), [])
+        # Beside names of its own, the extension loads with those and keeps the program's.
+        conn.create_function("md5", 1, lambda x: "the program's")
+        self.assertEqual(one(conn, "SELECT sqlink_load('md5')"), "md5")
+        self.assertEqual(one(conn, "SELECT md5('x')"), "the program's")
+        self.assertEqual(one(conn, "SELECT md5_agg('abc')"), "900150983cd24fb0d6963f7d28e17f72")
+        self.assertEqual([e["kept"] for e in sqlink.extensions(conn)], [["md5()"]])
 
     def test_extensions_get_no_files_or_environment_unless_granted(self):
         conn = connect(HOSTILE)
@@ -284,7 +288,7 @@ class Sqlite3Shell(unittest.TestCase):
         self.assertEqual(run.stdout, "md5\n900150983cd24fb0d6963f7d28e17f72\n900150983cd24fb0d6963f7d28e17f72\n")
         self.assertEqual(
             run.stderr,
-            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, regexp, and SQLINK_PATH is not set\n',
+            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set\n',
         )
 
 

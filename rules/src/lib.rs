@@ -11,6 +11,11 @@
 //! so does this; a function's name is taken whatever its arity, since one of another arity
 //! would change what calls with that arity do.
 //!
+//! Without that permission, an extension that also has names of its own loads with those
+//! and leaves the connection's names as they were: it *keeps* them ([`kept_note`] says
+//! which), as sqlean's `unicode` brings `nupper()` and `unaccent()` beside its `upper()`.
+//! An extension with nothing but names the connection has is refused ([`Predefined::refusal`]).
+//!
 //! Other rules every host shares live here too: an extension's metadata ([`metadata`]), what
 //! may be loaded together ([`conflicts`]), a
 //! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
@@ -100,9 +105,35 @@ impl Predefined {
     }
 }
 
+/// What a host says when extension `extension` loaded but left the connection's own `kept`
+/// names (as [`Namespace::shown`] shows them) to the connection; `how_to_override` is the
+/// host's way to replace them, if it has one.
+pub fn kept_note(extension: &str, kept: &[String], how_to_override: Option<&str>) -> String {
+    let listed = match kept {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let them = if kept.len() == 1 { "it" } else { "them" };
+    match how_to_override {
+        Some(how) => format!("{extension}: kept this SQLite's own {listed}; {how} replaces {them}"),
+        None => format!("{extension}: kept this SQLite's own {listed}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_note_lists_what_stayed_and_how_to_replace_it() {
+        let kept = ["upper()".to_owned(), "lower()".to_owned(), "collation NOCASE".to_owned()];
+        assert_eq!(
+            kept_note("unicode", &kept, Some("`.load unicode --override`")),
+            "unicode: kept this SQLite's own upper(), lower() and collation NOCASE; `.load unicode --override` replaces them"
+        );
+        assert_eq!(kept_note("u", &kept[..1], None), "u: kept this SQLite's own upper()");
+    }
 
     fn sqlite() -> Predefined {
         let mut predefined = Predefined::default();

@@ -138,4 +138,8 @@ impl dispatch_bridge::Guest for SqliteLib {
     fn overridden(ext: u32) -> Vec<String> {
         BRIDGE.with(|b| b.borrow().overridden(ext).to_vec())
     }
+
+    fn kept(ext: u32) -> Result<Vec<String>, types::Error> {
+        BRIDGE.with(|b| b.borrow().kept(ext)).map_err(wit_error)
+    }
 }

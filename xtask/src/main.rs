@@ -17,9 +17,23 @@ const USAGE: &str = "usage: cargo xtask <command>
   web            build, then serve the browser demo on 127.0.0.1:$PORT (default 8080)
   bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
-/// The example extensions: (cargo package, output name).
-pub const EXTENSIONS: &[(&str, &str)] =
-    &[("uuid-ext", "uuid"), ("md5-ext", "md5"), ("snake-ext", "snake"), ("stats-ext", "stats"), ("regexp-ext", "regexp")];
+/// The bundled extensions, as extensions/bundled.txt lists them (the one list every host
+/// reads): (cargo package, output name).
+fn extensions(root: &Path) -> Result<Vec<(String, String)>> {
+    let path = root.join("extensions/bundled.txt");
+    let list = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    list.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some(name), Some(package)) => Ok((package.to_owned(), name.to_owned())),
+                _ => anyhow::bail!("{}: `{line}` should be `NAME PACKAGE [GRANTS]`", path.display()),
+            }
+        })
+        .collect()
+}
 
 /// Extensions the sandbox tests load, written to misbehave: (cargo package, file it builds,
 /// output name under target/wasm/test/).
@@ -83,8 +97,9 @@ pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
 /// which embeds the runtime and the example extensions.
 fn build(root: &Path) -> Result<()> {
     toolchain::ensure()?;
+    let extensions = extensions(root)?;
     let mut args = vec!["build", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
-    for (package, _) in EXTENSIONS {
+    for (package, _) in &extensions {
         args.extend(["-p", package]);
     }
     for (package, _, _) in TEST_EXTENSIONS {
@@ -95,7 +110,7 @@ fn build(root: &Path) -> Result<()> {
     let built = root.join("target/wasm32-wasip2/release");
     let out = root.join("target/wasm");
     std::fs::create_dir_all(&out)?;
-    for (package, name) in EXTENSIONS {
+    for (package, name) in &extensions {
         copy_if_changed(&built.join(format!("{}.wasm", package.replace('-', "_"))), &out.join(format!("{name}.wasm")))?;
     }
     let test_out = out.join("test");
@@ -147,8 +162,9 @@ fn lint(root: &Path) -> Result<()> {
     let host = ["clippy", "--release", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable", "--all-targets"];
     cargo(root, &[&host[..], &deny].concat())?;
     cargo(root, &[&["clippy", "--release", "-p", "sqlink-loadable", "--all-targets"][..], &deny].concat())?;
+    let extensions = extensions(root)?;
     let mut wasm = vec!["clippy", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
-    for package in EXTENSIONS.iter().map(|(package, _)| package).chain(TEST_EXTENSIONS.iter().map(|(package, _, _)| package)) {
+    for package in extensions.iter().map(|(package, _)| package.as_str()).chain(TEST_EXTENSIONS.iter().map(|(package, _, _)| *package)) {
         wasm.extend(["-p", package]);
     }
     cargo(root, &[&wasm[..], &deny].concat())
@@ -183,10 +199,17 @@ fn forget_packaged_sdk_builds(root: &Path) -> Result<()> {
 
 /// The Python package, installed as a user installs it (`pip install ./python`) into a
 /// virtual environment of a Python whose sqlite3 loads extensions; its unittest suite
-/// drives libsqlink in Python's sqlite3 and in Debian's sqlite3 shell.
+/// drives libsqlink in Python's sqlite3 and in Debian's sqlite3 shell, and compares the
+/// catalog with sqlean.py (PyPI), the reference it follows.
 fn test_python(root: &Path) -> Result<()> {
     let python = install_python_package(root)?;
+    install_sqlean(root, &python)?;
     toolchain::run_in(root, &python, &["-m", "unittest", "discover", "-s", "python/tests"])
+}
+
+/// sqlean.py, the catalog's reference (the differential tests and the benchmark).
+fn install_sqlean(root: &Path, python: &str) -> Result<()> {
+    toolchain::run_in(root, python, &["-m", "pip", "install", "--quiet", "sqlean.py==3.50.4.5"])
 }
 
 /// The browser site in browser/dist: the runtime transpiled by jco, the shim, the page.
@@ -225,16 +248,17 @@ fn bench(root: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Path (e): libsqlink in Python's sqlite3, and (full runs only, as it comes from PyPI)
-/// sqlean's C md5 in the same process.
+/// Path (e): libsqlink in Python's sqlite3 beside sqlean's C md5 in the same process, then
+/// the catalog's headline functions beside sqlean's.
 fn bench_loadable(root: &Path, args: &[&str]) -> Result<()> {
     let python = install_python_package(root)?;
-    if !args.contains(&"--quick") {
-        toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", "sqlean.py"])?;
+    install_sqlean(root, &python)?;
+    for script in ["bench/libsqlink.py", "bench/catalog.py"] {
+        let mut bench_args = vec![script];
+        bench_args.extend(args);
+        toolchain::run_in(root, &python, &bench_args)?;
     }
-    let mut bench_args = vec!["bench/libsqlink.py"];
-    bench_args.extend(args);
-    toolchain::run_in(root, &python, &bench_args)
+    Ok(())
 }
 
 /// `pip install ./python` into the Python tests' virtual environment; its interpreter.

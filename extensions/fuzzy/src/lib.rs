@@ -1,0 +1,7 @@
+//! sqlean's `fuzzy` module (work in progress).
+
+use sqlink_sdk::export_extension;
+
+export_extension! {
+    name: "fuzzy",
+}
