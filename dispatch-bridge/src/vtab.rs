@@ -12,7 +12,7 @@ use sqlink_rules::table::{PAGE_ROWS, Pages};
 
 use crate::target::Target;
 use crate::trampolines::{Args, Context};
-use crate::{Dispatcher, SqlError, Value};
+use crate::{Dispatcher, SqlError, Value, ValueRef};
 
 /// The module's client data, alive until SQLite drops the module. SQLite keeps a pointer
 /// to `module`, which therefore lives here too.
@@ -189,7 +189,10 @@ unsafe extern "C" fn best_index<D>(vtab: *mut ffi::sqlite3_vtab, info: *mut ffi:
                 usable[parameter] = Some(index);
             }
         }
-        for (parameter, name) in data.parameters.iter().enumerate() {
+        // Arguments left out at the end are NULL (an `Option` parameter in the SDK), as
+        // generate_series' step is optional; one left out before a given one is an error.
+        let given = present.iter().rposition(|&p| p).map_or(0, |last| last + 1);
+        for (parameter, name) in data.parameters.iter().enumerate().take(given) {
             match usable[parameter] {
                 Some(index) => {
                     usage[index].argvIndex = parameter as c_int + 1;
@@ -271,7 +274,9 @@ unsafe extern "C" fn filter<D: Dispatcher>(
             let vtab = (*cursor).pVtab;
             let cursor = &mut *cursor.cast::<Cursor<D>>();
             cursor.close_extension_cursor();
-            let args = Args::new(argc, argv).read();
+            let mut args = Args::new(argc, argv).read();
+            // The arguments left out at the end (see best_index) arrive as NULL.
+            args.resize(cursor.data().parameters.len(), ValueRef::Null);
             cursor.args = args.iter().map(Value::from).collect();
             let data = cursor.data();
             // Unloaded, and kept by SQLite while a statement ran: gone, as SQLite says.

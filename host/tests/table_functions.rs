@@ -48,7 +48,7 @@ fn null_and_missing_arguments() {
     assert_eq!(run.stdout, "1|null\n0|blob\nstill here\n");
     assert_eq!(
         run.stderr,
-        "Error: series(): missing argument stop (takes start, stop)\nError: series(): argument 1 must be an integer, got null\n"
+        "Error: series(): missing argument stop (takes start, stop)\nError: series(): missing argument start (takes start, stop)\n"
     );
 }
 

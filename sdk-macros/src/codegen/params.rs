@@ -28,6 +28,13 @@ impl Params {
     /// `exact_types`. A mismatched argument returns the SQL error naming `sql_name` and the
     /// argument's position.
     pub fn conversions(&self, sql_name: &str, exact_types: bool) -> (TokenStream, Vec<TokenStream>) {
+        self.conversions_named(sql_name, exact_types, None)
+    }
+
+    /// As [`conversions`](Self::conversions), for a function whose arguments have names (a
+    /// table function's): NULL for a parameter that is not an `Option`, which is also what
+    /// an argument left out arrives as, is "missing argument NAME (takes …)".
+    pub fn conversions_named(&self, sql_name: &str, exact_types: bool, names: Option<&[String]>) -> (TokenStream, Vec<TokenStream>) {
         match self {
             Params::Variadic => (quote!(), vec![quote!(args)]),
             Params::Fixed(types) => {
@@ -51,11 +58,24 @@ impl Params {
                     let convert = quote_spanned! {ty.span()=>
                         <#ty as ::sqlink_sdk::FromValue<'_>>::from_value(&#converted)
                     };
+                    let error = match names.and_then(|names| names.get(index).map(|name| (name, names.join(", ")))) {
+                        Some((name, all)) => {
+                            let missing = format!("{sql_name}(): missing argument {name} (takes {all})");
+                            quote! {
+                                if args[#index].is_null() {
+                                    ::sqlink_sdk::Error::with_code(::sqlink_sdk::codes::MISMATCH, #missing)
+                                } else {
+                                    error.into_error(#sql_name, #position)
+                                }
+                            }
+                        }
+                        None => quote!(error.into_error(#sql_name, #position)),
+                    };
                     bindings.extend(quote! {
                         let #var = match #convert {
                             ::core::result::Result::Ok(value) => value,
                             ::core::result::Result::Err(error) => {
-                                return ::core::result::Result::Err(error.into_error(#sql_name, #position));
+                                return ::core::result::Result::Err(#error);
                             }
                         };
                     });

@@ -125,7 +125,7 @@ impl ToTokens for TableFunctionModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let TableFunctionModel { function, sql_name, columns, parameters, params, fallible, exact_types, doc } = self;
         let ident = &function.sig.ident;
-        let (bindings, passed) = params.conversions(sql_name, *exact_types);
+        let (bindings, passed) = params.conversions_named(sql_name, *exact_types, Some(parameters));
         let width = columns.len();
         let rows = if *fallible {
             quote! {

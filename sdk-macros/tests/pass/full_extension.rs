@@ -311,6 +311,8 @@ fn main() {
     let def = __sqlink_table_words;
     assert_eq!((def.name, def.columns, def.parameters), ("words", &["word", "position"][..], &["text"][..]));
     let rows: Vec<_> = (def.open)(&[Value::Text("a b".into())]).unwrap().collect();
+    // A host passes an argument left out at the end as NULL: missing, for a non-`Option`.
+    assert_eq!((def.open)(&[Value::Null]).err().unwrap().message, "words(): missing argument text (takes text)");
     assert_eq!(rows, [Ok(vec![Value::Text("a".into()), Value::Integer(1)]), Ok(vec![Value::Text("b".into()), Value::Integer(2)])]);
     let def = __sqlink_table_range;
     assert_eq!(def.name, "checked_range");
