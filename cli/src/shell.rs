@@ -179,7 +179,9 @@ impl Shell {
             }
             return Flow::Continue;
         }
-        if !self.is_pending() && line.trim().is_empty() {
+        // As sqlite3 does, a line of only white space and comments starts no statement, so
+        // a dot command may follow it.
+        if !self.is_pending() && only_whitespace_and_comments(line) {
             return Flow::Continue;
         }
         self.pending.push_str(line);
@@ -316,5 +318,35 @@ fn absolute(cwd: Option<&str>, path: &str) -> String {
     match cwd {
         Some(cwd) if !special => format!("{}/{}", cwd.trim_end_matches('/'), path.trim_start_matches("./")),
         _ => path.to_owned(),
+    }
+}
+
+/// Whether `line` holds nothing but white space, `--` comments and closed `/* */` comments
+/// (sqlite3's test for lines that start no statement).
+fn only_whitespace_and_comments(line: &str) -> bool {
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        if rest.starts_with("--") {
+            return true;
+        }
+        let Some(comment) = rest.strip_prefix("/*") else { return false };
+        let Some(end) = comment.find("*/") else { return false };
+        rest = comment[end + 2..].trim_start();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_whitespace_and_comments;
+
+    #[test]
+    fn comment_lines_start_no_statement() {
+        for line in ["", "   ", "-- setup", "  /* a */ -- b", "/* a */ /* b */", "\t--"] {
+            assert!(only_whitespace_and_comments(line), "{line:?}");
+        }
+        for line in ["SELECT 1;", "/* open", "/* a */ SELECT 1;", "- 1", ".mode csv"] {
+            assert!(!only_whitespace_and_comments(line), "{line:?}");
+        }
     }
 }

@@ -67,6 +67,16 @@ fn markdown_tabs_quote_and_insert_modes() {
 }
 
 #[test]
+fn scripts_as_people_write_them() {
+    // Comment lines and blank lines start no statement, so a dot command may follow them;
+    // statements split over lines, several on one line, and comments inside statements.
+    same_output(
+        "-- setup\n\n.mode csv\nCREATE TABLE t(a, b); -- a table\n/* two rows */\nINSERT INTO t VALUES (1, 'x'),\n  (2, 'y');\n\
+         .headers on\n  -- indented comment\nSELECT * FROM t; SELECT count(*)\n  FROM t;\n/* c */ -- d\n.mode list\nSELECT a -- inline\n FROM t WHERE b = 'y';\n",
+    );
+}
+
+#[test]
 fn separator_print_changes_databases_and_indexes() {
     same_output(&format!(
         "{TABLE}
