@@ -1,112 +1,233 @@
-//! Regular expressions with the `regex` crate (its syntax: Perl-like, Unicode-aware, no
-//! backreferences, linear time). `x REGEXP p` calls `regexp(p, x)`, which SQLite parses but
-//! does not provide. NULL in gives NULL out.
+//! Regular expressions with sqlean's `regexp` functions and PCRE2's pattern syntax:
+//! `regexp_like`, `regexp_substr`, `regexp_capture`, `regexp_replace` (PCRE2's extended
+//! replacement syntax: `$1`, `${name}`, `${1:-default}`, `\U...\E`), `regexp(pattern, text)`
+//! for `text REGEXP pattern`, and the table function `regexp_matches` (sqlink's own).
+//!
+//! Patterns are PCRE2's (UTF and UCP, as sqlean compiles them), rewritten for fancy-regex,
+//! which has lookaround, backreferences, atomic groups and possessive quantifiers (see
+//! `translate`). Arguments are read as sqlean reads them: numbers as their text, text and
+//! blobs up to a first NUL; a NULL text gives 0 (`regexp_like`, `regexp`) or NULL, a NULL
+//! pattern is an error, and a blob that is not UTF-8 matches nothing.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod case;
+mod engine;
+mod replace;
+mod translate;
 
-use regex::Regex;
-use sqlink_sdk::{Error, export_extension, sqlite_scalar, sqlite_table_function};
+use std::borrow::Cow;
+use std::rc::Rc;
 
-/// How many compiled patterns an instance keeps: a query runs the same pattern on every
-/// row, so a small cache serves it; past this, the cache starts over.
-const CACHED_PATTERNS: usize = 64;
+use engine::{Compiled, Cursor, GaveUp, compiled};
+use sqlink_sdk::{ArgError, Error, FromValue, Value, export_extension, sqlite_scalar, sqlite_table_function};
 
-thread_local! {
-    static PATTERNS: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+/// A text argument as sqlean's C code sees it.
+enum CText<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    /// A blob that is not UTF-8 (PCRE2 refuses to match it).
+    NotUtf8,
 }
 
-/// Run `f` with `pattern` compiled (once per pattern).
-fn with_regex<R>(pattern: &str, f: impl FnOnce(&Regex) -> R) -> Result<R, Error> {
-    PATTERNS.with(|patterns| {
-        let mut patterns = patterns.borrow_mut();
-        if !patterns.contains_key(pattern) {
-            let regex = Regex::new(pattern).map_err(|e| invalid(pattern, &e))?;
-            if patterns.len() >= CACHED_PATTERNS {
-                patterns.clear();
+/// What `sqlite3_value_text` gives for `value` (a number's text, a blob's bytes), up to
+/// the first NUL, where a C string ends.
+fn c_text(value: &Value) -> CText<'_> {
+    let cut = |s: &str| s.find('\0').unwrap_or(s.len());
+    match value {
+        Value::Null => CText::Null,
+        Value::Text(s) => CText::Text(Cow::Borrowed(&s[..cut(s)])),
+        Value::Blob(bytes) => {
+            let bytes = &bytes[..bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len())];
+            match std::str::from_utf8(bytes) {
+                Ok(s) => CText::Text(Cow::Borrowed(s)),
+                Err(_) => CText::NotUtf8,
             }
-            patterns.insert(pattern.to_owned(), regex);
         }
-        Ok(f(&patterns[pattern]))
+        number => match <&str as FromValue<'_>>::convert(number) {
+            Cow::Owned(Value::Text(mut s)) => {
+                s.truncate(cut(&s));
+                CText::Text(Cow::Owned(s))
+            }
+            _ => CText::NotUtf8,
+        },
+    }
+}
+
+/// The compiled pattern of argument `pattern` of `function` (NULL is an error).
+fn pattern_of(function: &str, pattern: &Value) -> Result<Rc<Compiled>, Error> {
+    compile(function, c_text(pattern))
+}
+
+fn compile(function: &str, pattern: CText<'_>) -> Result<Rc<Compiled>, Error> {
+    match pattern {
+        CText::Null => Err(Error::new(format!("{function}(): missing regexp pattern"))),
+        CText::NotUtf8 => Err(Error::new(format!("{function}(): the pattern is not UTF-8"))),
+        CText::Text(text) => compiled(&text).map_err(|why| Error::new(format!("{function}(): invalid regular expression '{text}': {why}"))),
+    }
+}
+
+/// 1 if `source` matches `pattern`, else 0 (also for a NULL source); a NULL pattern is an
+/// error.
+fn like(function: &str, source: CText<'_>, pattern: CText<'_>) -> Result<i64, Error> {
+    let source = match source {
+        CText::Null => return Ok(0),
+        CText::Text(text) => Some(text),
+        CText::NotUtf8 => None,
+    };
+    let regex = compile(function, pattern)?;
+    // A search that gave up found nothing, as sqlean reads PCRE2's limits; a blob that is
+    // not UTF-8 matches nothing.
+    Ok(source.map_or(0, |text| i64::from(regex.is_match(&text).unwrap_or(false))))
+}
+
+/// 1 if `source` matches `pattern` anywhere, else 0: what `source REGEXP pattern` calls.
+#[sqlite_scalar(name = "regexp", deterministic, innocuous)]
+pub fn regexp_operator(pattern: &Value, source: &Value) -> Result<i64, Error> {
+    like("regexp", c_text(source), c_text(pattern))
+}
+
+/// `text REGEXP pattern` for Rust code (the benchmark's native baseline): 1 or 0, also 0 for
+/// a NULL text; a NULL pattern is an error.
+pub fn regexp(pattern: Option<&str>, text: Option<&str>) -> Result<Option<i64>, Error> {
+    like("regexp", str_text(text), str_text(pattern)).map(Some)
+}
+
+/// A Rust string as sqlean's C code sees it: up to a first NUL.
+fn str_text(s: Option<&str>) -> CText<'_> {
+    s.map_or(CText::Null, |s| CText::Text(Cow::Borrowed(&s[..s.find('\0').unwrap_or(s.len())])))
+}
+
+/// 1 if `source` matches `pattern` anywhere, else 0 (also for a NULL source).
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn regexp_like(source: &Value, pattern: &Value) -> Result<i64, Error> {
+    like("regexp_like", c_text(source), c_text(pattern))
+}
+
+/// The first part of `source` that matches `pattern`, or NULL.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn regexp_substr(source: &Value, pattern: &Value) -> Result<Option<String>, Error> {
+    capture("regexp_substr", source, pattern, &Value::Integer(0))
+}
+
+/// Group `n` of the first match of `pattern` in `source` (0: the whole match); NULL if
+/// nothing matches or no group from `n` on took part, empty if `n` did not but a later one
+/// did (as in sqlean).
+fn capture(function: &str, source: &Value, pattern: &Value, n: &Value) -> Result<Option<String>, Error> {
+    if source.is_null() {
+        return Ok(None);
+    }
+    let regex = pattern_of(function, pattern)?;
+    let Value::Integer(n) = *n else { return Err(ArgError::new("an integer (a group number)", n).into_error(function, 3)) };
+    let CText::Text(text) = c_text(source) else { return Ok(None) };
+    if n == 0 {
+        return Ok(regex.find(&text).unwrap_or(None).map(|(start, end)| text[start..end].to_owned()));
+    }
+    let Some(spans) = regex.find_at(&text, 0).unwrap_or(None) else { return Ok(None) };
+    // sqlean counts groups up to the last one that took part.
+    let counted = spans.iter().rposition(Option::is_some).map_or(0, |last| last + 1);
+    let Some(n) = usize::try_from(n).ok().filter(|&n| n < counted) else { return Ok(None) };
+    Ok(Some(spans[n].map_or_else(String::new, |(start, end)| text[start..end].to_owned())))
+}
+
+/// Group `n` of the first match of `pattern` in `source` (0 is the whole match), or NULL.
+#[sqlite_scalar(name = "regexp_capture", deterministic, innocuous)]
+pub fn regexp_capture_group(source: &Value, pattern: &Value, n: &Value) -> Result<Option<String>, Error> {
+    capture("regexp_capture", source, pattern, n)
+}
+
+/// The first match of `pattern` in `source`, or NULL.
+#[sqlite_scalar(name = "regexp_capture", deterministic, innocuous)]
+pub fn regexp_capture_whole(source: &Value, pattern: &Value) -> Result<Option<String>, Error> {
+    capture("regexp_capture", source, pattern, &Value::Integer(0))
+}
+
+/// `source` as sqlean returns it when nothing is replaced: as it came, except that a blob
+/// comes back as text (sqlean read it as text), unless it is not UTF-8.
+fn unchanged(source: &Value) -> Value {
+    match source {
+        Value::Blob(bytes) => match String::from_utf8(bytes.clone()) {
+            Ok(text) => Value::Text(text),
+            Err(_) => source.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// `source` with every match of `pattern` replaced by `replacement` (PCRE2's extended
+/// syntax: `$1`, `${name}`, `${1:-default}`, `${1:+set:unset}`, `\U...\E`, `\u`, `\n`, ...).
+/// The source as it came if nothing matches, the replacement is NULL or malformed, or
+/// refers to a group that does not exist or took no part.
+#[sqlite_scalar(deterministic, innocuous)]
+pub fn regexp_replace(source: &Value, pattern: &Value, replacement: &Value) -> Result<Value, Error> {
+    if source.is_null() {
+        return Ok(Value::Null);
+    }
+    // sqlean's order: a NULL pattern is an error, a NULL replacement gives the source,
+    // and only then is the pattern compiled.
+    if pattern.is_null() {
+        return Err(Error::new("regexp_replace(): missing regexp pattern"));
+    }
+    if replacement.is_null() {
+        return Ok(unchanged(source));
+    }
+    let regex = pattern_of("regexp_replace", pattern)?;
+    let (CText::Text(text), CText::Text(replacement)) = (c_text(source), c_text(replacement)) else { return Ok(unchanged(source)) };
+    Ok(match replace_all(&regex, &text, &replacement) {
+        Ok(Some(replaced)) => Value::Text(replaced),
+        Ok(None) | Err(_) => unchanged(source),
     })
 }
 
-/// The regex crate's message, on one line: its syntax errors draw the pattern with a caret
-/// over several lines and end with "error: WHAT".
-fn invalid(pattern: &str, error: &regex::Error) -> Error {
-    let text = error.to_string();
-    let what = text.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")).map_or_else(|| text.replace('\n', " "), str::to_owned);
-    Error::new(format!("invalid regular expression '{pattern}': {what}"))
+/// Why a replacement was not made: a search gave up, or the replacement is malformed.
+enum NotReplaced {
+    GaveUp,
+    Bad,
 }
 
-/// 1 if `text` matches `pattern` anywhere, else 0: what `text REGEXP pattern` calls.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn regexp(pattern: Option<&str>, text: Option<&str>) -> Result<Option<i64>, Error> {
-    regexp_like(text, pattern)
+impl From<GaveUp> for NotReplaced {
+    fn from(_: GaveUp) -> Self {
+        NotReplaced::GaveUp
+    }
 }
 
-/// 1 if `text` matches `pattern` anywhere, else 0.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn regexp_like(text: Option<&str>, pattern: Option<&str>) -> Result<Option<i64>, Error> {
-    let (Some(text), Some(pattern)) = (text, pattern) else { return Ok(None) };
-    with_regex(pattern, |re| Some(i64::from(re.is_match(text))))
+/// `text` with every match replaced; None if nothing matched.
+fn replace_all(regex: &Compiled, text: &str, replacement: &str) -> Result<Option<String>, NotReplaced> {
+    let replacement: Vec<char> = replacement.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut cursor = Cursor::default();
+    let (mut copied, mut replaced) = (0, 0);
+    while let Some(spans) = cursor.next(regex, text)? {
+        let Some((start, end)) = spans[0] else { continue };
+        out.push_str(&text[copied..start]);
+        let m = replace::Match { text, groups: &spans, names: &regex.names };
+        replace::expand(&replacement, &m, &mut out).map_err(|_| NotReplaced::Bad)?;
+        copied = end;
+        replaced += 1;
+    }
+    if replaced == 0 {
+        return Ok(None);
+    }
+    out.push_str(&text[copied..]);
+    Ok(Some(out))
 }
 
-/// The first part of `text` that matches `pattern`, or NULL.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn regexp_substr(text: Option<&str>, pattern: Option<&str>) -> Result<Option<String>, Error> {
-    let (Some(text), Some(pattern)) = (text, pattern) else { return Ok(None) };
-    with_regex(pattern, |re| re.find(text).map(|m| m.as_str().to_owned()))
-}
-
-/// `text` with every match of `pattern` replaced by `replacement`, in which `$1` or `${name}`
-/// is a group of the match and `$$` a dollar sign.
-#[sqlite_scalar(deterministic, innocuous)]
-pub fn regexp_replace(text: Option<&str>, pattern: Option<&str>, replacement: Option<&str>) -> Result<Option<String>, Error> {
-    let (Some(text), Some(pattern), Some(replacement)) = (text, pattern, replacement) else { return Ok(None) };
-    with_regex(pattern, |re| Some(re.replace_all(text, replacement).into_owned()))
-}
-
-/// Group `n` of the first match of `pattern` in `text` (0 is the whole match), or NULL if
-/// nothing matches or the group took no part.
-#[sqlite_scalar(name = "regexp_capture", deterministic, innocuous)]
-pub fn regexp_capture_group(text: Option<&str>, pattern: Option<&str>, n: i64) -> Result<Option<String>, Error> {
-    let (Some(text), Some(pattern)) = (text, pattern) else { return Ok(None) };
-    let group = usize::try_from(n).map_err(|_| Error::new(format!("regexp_capture(): group {n} is not a group number")))?;
-    with_regex(pattern, |re| {
-        if group >= re.captures_len() {
-            return Err(Error::new(format!("regexp_capture(): '{pattern}' has no group {n}")));
-        }
-        Ok(re.captures(text).and_then(|c| c.get(group)).map(|m| m.as_str().to_owned()))
-    })?
-}
-
-/// The first match of `pattern` in `text` (group 0), or NULL.
-#[sqlite_scalar(name = "regexp_capture", deterministic, innocuous)]
-pub fn regexp_capture_whole(text: Option<&str>, pattern: Option<&str>) -> Result<Option<String>, Error> {
-    regexp_capture_group(text, pattern, 0)
-}
-
-/// Every match of `pattern` in `text`: the matched text, and where it starts and ends as
-/// character positions counted from 1, so `substr(text, start, end - start)` is the match.
+/// Every match of `pattern` in `text` (as `regexp_replace` finds them): the matched text,
+/// and where it starts and ends as character positions counted from 1, so
+/// `substr(text, start, end - start)` is the match.
 #[sqlite_table_function(columns(match, start, end))]
 pub fn regexp_matches(text: Option<String>, pattern: Option<String>) -> Result<Matches, Error> {
     let regex = match &pattern {
-        Some(pattern) => Some(with_regex(pattern, Regex::clone)?),
+        Some(pattern) => Some(compile("regexp_matches", CText::Text(Cow::Borrowed(pattern)))?),
         None => None,
     };
-    Ok(Matches { regex, text: text.unwrap_or_default(), at: 0, previous_end: None, counted: (0, 0) })
+    Ok(Matches { regex, text: text.unwrap_or_default(), cursor: Cursor::default(), counted: (0, 0) })
 }
 
-/// The matches of one `regexp_matches` call, found as they are read (as `Regex::find_iter`
-/// finds them, which cannot be kept between calls since it borrows the text).
+/// The matches of one `regexp_matches` call, found as they are read.
 pub struct Matches {
-    /// None for a NULL pattern or text: no rows.
-    regex: Option<Regex>,
+    /// None for a NULL pattern: no rows.
+    regex: Option<Rc<Compiled>>,
     text: String,
-    /// Where the next search starts (a byte offset).
-    at: usize,
-    previous_end: Option<usize>,
+    cursor: Cursor,
     /// (bytes, characters) of the text already counted, to turn offsets into positions.
     counted: (usize, usize),
 }
@@ -119,86 +240,33 @@ impl Matches {
         self.counted = (byte, chars);
         chars as i64 + 1
     }
-
-    fn step_over_char(&self, byte: usize) -> usize {
-        byte + self.text[byte..].chars().next().map_or(1, char::len_utf8)
-    }
 }
 
 impl Iterator for Matches {
-    type Item = (String, i64, i64);
+    type Item = Result<(String, i64, i64), Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let regex = self.regex.as_ref()?;
-        while self.at <= self.text.len() {
-            let found = regex.find_at(&self.text, self.at)?;
-            let (start, end) = (found.start(), found.end());
-            if start == end && self.previous_end == Some(end) {
-                // An empty match where the last match ended is skipped, as find_iter does.
-                self.at = self.step_over_char(end);
-                continue;
+        let regex = Rc::clone(self.regex.as_ref()?);
+        let spans = match self.cursor.next(&regex, &self.text) {
+            Ok(spans) => spans?,
+            Err(GaveUp) => {
+                self.regex = None;
+                return Some(Err(Error::new("regexp_matches(): the pattern backtracks too much on this text")));
             }
-            let matched = found.as_str().to_owned();
-            self.at = if start == end { self.step_over_char(end) } else { end };
-            self.previous_end = Some(end);
-            let first = self.position(start);
-            let after = self.position(end);
-            return Some((matched, first, after));
-        }
-        None
+        };
+        let (start, end) = spans[0]?;
+        let matched = self.text[start..end].to_owned();
+        let first = self.position(start);
+        let after = self.position(end);
+        Some(Ok((matched, first, after)))
     }
 }
 
 export_extension! {
     name: "regexp",
-    scalars: [regexp, regexp_like, regexp_substr, regexp_replace, regexp_capture_group, regexp_capture_whole],
+    scalars: [regexp_operator, regexp_like, regexp_substr, regexp_replace, regexp_capture_group, regexp_capture_whole],
     table_functions: [regexp_matches],
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn matches_and_nulls() {
-        assert_eq!(regexp(Some(r"\d+"), Some("abc123")).unwrap(), Some(1));
-        assert_eq!(regexp(Some(r"^\d+$"), Some("abc123")).unwrap(), Some(0));
-        assert_eq!(regexp(None, Some("x")).unwrap(), None);
-        assert_eq!(regexp_like(Some("Grüße"), Some(r"^\w+$")).unwrap(), Some(1), "Unicode word characters");
-    }
-
-    #[test]
-    fn substr_replace_capture() {
-        assert_eq!(regexp_substr(Some("tel 555-1234 or 555-9876"), Some(r"\d{3}-\d{4}")).unwrap().as_deref(), Some("555-1234"));
-        assert_eq!(regexp_substr(Some("none"), Some(r"\d")).unwrap(), None);
-        assert_eq!(
-            regexp_replace(Some("2024-01-31"), Some(r"(\d+)-(\d+)-(\d+)"), Some("$3.$2.$1")).unwrap().as_deref(),
-            Some("31.01.2024")
-        );
-        assert_eq!(regexp_capture_group(Some("key=value"), Some(r"(\w+)=(\w+)"), 2).unwrap().as_deref(), Some("value"));
-        assert_eq!(regexp_capture_whole(Some("key=value"), Some(r"\w+")).unwrap().as_deref(), Some("key"));
-        assert_eq!(regexp_capture_group(Some("ab"), Some(r"(a)|(z)"), 2).unwrap(), None, "a group that took no part");
-    }
-
-    fn matches(text: &str, pattern: &str) -> Vec<(String, i64, i64)> {
-        regexp_matches(Some(text.into()), Some(pattern.into())).unwrap().collect()
-    }
-
-    #[test]
-    fn matches_stream_with_character_positions() {
-        assert_eq!(matches("a1 bb22 ccc333", r"\d+"), [("1".into(), 2, 3), ("22".into(), 6, 8), ("333".into(), 12, 15)]);
-        assert_eq!(matches("größe 12", r"\d+"), [("12".into(), 7, 9)], "positions count characters, not bytes");
-        let empty: Vec<_> = regex::Regex::new("x*").unwrap().find_iter("axxb").map(|m| (m.start(), m.end())).collect();
-        assert_eq!(matches("axxb", "x*").len(), empty.len(), "empty matches as find_iter has them");
-        assert_eq!(matches("abc", r"\d"), []);
-        assert_eq!(regexp_matches(None, Some("x".into())).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn errors_say_what_is_wrong() {
-        let err = regexp_like(Some("x"), Some("(")).unwrap_err();
-        assert_eq!(err.message, "invalid regular expression '(': unclosed group");
-        let err = regexp_capture_group(Some("x"), Some("(x)"), 2).unwrap_err();
-        assert_eq!(err.message, "regexp_capture(): '(x)' has no group 2");
-    }
-}
+mod tests;
