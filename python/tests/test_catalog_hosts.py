@@ -44,7 +44,7 @@ class CatalogInTheShell(unittest.TestCase):
             # md5 and crypto both define md5(): one at a time, as the conflict rule says.
             if module == "crypto":
                 script.append("SELECT sqlink_unload('md5');")
-                expected.append("")
+                expected.append("md5")
             script += [f"SELECT sqlink_load('{module}');", f"{query};"]
             expected += [module, value]
         run = subprocess.run([shell, ":memory:"], input="\n".join(script) + "\n", capture_output=True, text=True, timeout=300)

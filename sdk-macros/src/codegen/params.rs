@@ -63,7 +63,7 @@ impl Params {
                             let missing = format!("{sql_name}(): missing argument {name} (takes {all})");
                             quote! {
                                 if args[#index].is_null() {
-                                    ::sqlink_sdk::Error::with_code(::sqlink_sdk::codes::MISMATCH, #missing)
+                                    ::sqlink_sdk::Error::with_code(::sqlink_sdk::codes::ERROR, #missing)
                                 } else {
                                     error.into_error(#sql_name, #position)
                                 }

@@ -311,12 +311,15 @@ fn main() {
     let def = __sqlink_table_words;
     assert_eq!((def.name, def.columns, def.parameters), ("words", &["word", "position"][..], &["text"][..]));
     let rows: Vec<_> = (def.open)(&[Value::Text("a b".into())]).unwrap().collect();
-    // A host passes an argument left out at the end as NULL: missing, for a non-`Option`.
-    assert_eq!((def.open)(&[Value::Null]).err().unwrap().message, "words(): missing argument text (takes text)");
+    // A host passes an argument left out at the end as NULL: None for an `Option`.
+    assert_eq!((def.open)(&[Value::Null]).unwrap().count(), 0);
     assert_eq!(rows, [Ok(vec![Value::Text("a".into()), Value::Integer(1)]), Ok(vec![Value::Text("b".into()), Value::Integer(2)])]);
     let def = __sqlink_table_range;
     assert_eq!(def.name, "checked_range");
     assert_eq!((def.open)(&[Value::Integer(-1)]).err().unwrap().message, "negative stop");
+    // NULL (or an argument left out) for a parameter that is not an `Option` is missing.
+    let missing = (def.open)(&[Value::Null]).err().unwrap();
+    assert_eq!((missing.code, missing.message.as_str()), (sqlink_sdk::codes::ERROR, "checked_range(): missing argument stop (takes stop)"));
     let rows: Vec<_> = (def.open)(&[Value::Integer(5)]).unwrap().collect();
     assert_eq!(rows[3].as_ref().unwrap_err().message, "too far");
     // `exact_types`: no conversion, so text for an integer is an error.
