@@ -264,6 +264,23 @@ class Dqlite(unittest.TestCase):
         self.assertEqual(seen["rows"], {"node1": 10, "node2": 10, "node3": 10}, report)
         self.assertLess(time.monotonic() - started, 120, report)
 
+    def test_a_slow_call_stops_at_its_limit_and_the_leader_keeps_leading(self):
+        # The leader runs SQL on the thread that sends Raft heartbeats (dqlite's election
+        # timeout is 3 s): with the 5 s default a spinning call let a follower take over
+        # (seen while writing this test); the entry's 100 ms limit stops it first.
+        hostile = REPOSITORY / "target" / "wasm" / "test" / "hostile.wasm"
+        with cluster.DqliteCluster(scratch(self), autoload=f"md5,{hostile}?timeout_ms=100") as dqlite:
+            dqlite.start()
+            dqlite.shell("CREATE TABLE t (x)")
+            before = dqlite.leader()
+            started = time.monotonic()
+            # An INSERT: dqlite 1.11 reports a SELECT's error in a row as its column's name.
+            with self.assertRaisesRegex(RuntimeError, r"exec: hostile: spin_forever\(\) was stopped after 100ms \(time limit\)"):
+                dqlite.shell("INSERT INTO t VALUES (spin_forever())")
+            self.assertLess(time.monotonic() - started, 3.0)
+            self.assertEqual(dqlite.shell("SELECT md5('abc')"), MD5_ABC)
+            self.assertEqual(dqlite.leader(), before)
+
     def test_a_node_without_libsqlink_has_no_such_function(self):
         # What the shim prevents: the node's SQLite knows no md5(), so a leader without it
         # fails the statement.
