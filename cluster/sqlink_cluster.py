@@ -85,6 +85,10 @@ def stop(process, grace=5.0):
         pass
 
 
+class Exited(RuntimeError):
+    """A process that should be running has exited: waiting longer is pointless."""
+
+
 def wait_for(what, check, timeout, interval=0.1):
     """Call `check` until it returns a true value (returned) or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
@@ -94,6 +98,8 @@ def wait_for(what, check, timeout, interval=0.1):
             result = check()
             if result:
                 return result
+        except Exited:
+            raise
         except Exception as error:  # noqa: BLE001: kept for the timeout's message
             last = error
         if time.monotonic() > deadline:
@@ -187,11 +193,19 @@ class DqliteCluster:
     def start(self):
         """Start every node (the first bootstraps, the others join it); wait until all vote."""
         self.start_node(self.nodes[0])
-        wait_for("the first node to lead", lambda: self.leader(self.nodes[:1]) == self.nodes[0].address, self.timeout)
+        first = self.nodes[0]
+        wait_for("the first node to lead", lambda: self.running() and self.leader([first]) == first.address, self.timeout)
         for node in self.nodes[1:]:
             self.start_node(node)
-        wait_for(f"{len(self.nodes)} voters", lambda: self.voters() == len(self.nodes), self.timeout, interval=0.25)
+        wait_for(f"{len(self.nodes)} voters", lambda: self.running() and self.voters() == len(self.nodes), self.timeout, interval=0.25)
         return self
+
+    def running(self):
+        """True, or Exited naming a started node that stopped, with its log."""
+        for node in self.nodes:
+            if node.process is not None and node.process.poll() is not None:
+                raise Exited(f"{node.name} exited ({node.process.returncode}): {node.log().strip()[-2000:]}")
+        return True
 
     def shell(self, sql, nodes=None, timeout=10.0, check=True):
         """Run `sql` (';'-separated statements) with the dqlite shell on the cluster's leader;
@@ -439,9 +453,13 @@ def main():
     base.mkdir(parents=True, exist_ok=True)
     directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="dqlite-", dir=base))
     if not args.check:
-        interactive(directory)
-        if not args.dir:
-            shutil.rmtree(directory, ignore_errors=True)
+        try:
+            interactive(directory)
+        except (TimeoutError, RuntimeError) as error:
+            sys.exit(f"the cluster did not start: {error}")
+        finally:
+            if not args.dir:
+                shutil.rmtree(directory, ignore_errors=True)
         return
     try:
         seen = failover_check(directory)
