@@ -18,6 +18,7 @@ list. sqld loads libsqlink itself, from the directory `-e` names, on each connec
 """
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
@@ -107,6 +108,15 @@ def wait_for(what, check, timeout, interval=0.1):
         time.sleep(interval)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """In the child before exec: SIGKILL it when the process that started it dies, so a test
+    runner killed outright (or a closed terminal) leaves no node behind."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Processes:
     """Processes to stop at the end, whatever happens."""
 
@@ -123,6 +133,7 @@ class Processes:
             cwd=cwd,
             # Its own process group: a Ctrl-C at the dqlite shell must not reach the nodes.
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self.running.append(process)
         return process
