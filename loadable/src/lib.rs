@@ -7,6 +7,11 @@
 //! Rust programs use, with the REPL's sandbox, compile cache, bundled extensions and
 //! conflict rules. Each connection has its own extensions and instances; they go when the
 //! connection closes.
+//!
+//! The operator can have every connection load components without asking
+//! (`SQLINK_AUTOLOAD`, with the grants of each) and limit what SQL may load: see
+//! [`autoload`]. That is how a replicated SQLite's own connections (a dqlite leader's, an
+//! sqld replica's) carry the functions their queries call.
 
 use std::os::raw::{c_char, c_int};
 use std::path::PathBuf;
@@ -16,13 +21,17 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::{Connection, ffi};
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
 use sqlink_host::extension::{ExtensionEngine, GrantNames, Sandbox};
 use sqlink_host::loader;
 
 mod api;
+pub mod autoload;
+
+use autoload::Config;
 
 /// SQLite's entry point for `.load .../libsqlink` and `load_extension('.../libsqlink')`.
 ///
@@ -65,22 +74,62 @@ fn refuse(pz_err_msg: *mut *mut c_char, p_api: *mut ffi::sqlite3_api_routines, m
     ffi::SQLITE_ERROR
 }
 
+/// The operator's configuration ([`autoload`]), read once per process at the first
+/// connection; its error fails that connection and every later one.
+fn config() -> Result<&'static Config> {
+    static CONFIG: OnceLock<Result<Config, String>> = OnceLock::new();
+    CONFIG.get_or_init(|| Config::from_env().map_err(|e| format!("sqlink: {e:#}"))).as_ref().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// One wasmtime engine (and its deadline ticker) for every connection in the process; it
-/// holds no state of any connection.
+/// holds no state of any connection. The autoloaded components are compiled once, here.
 fn engine() -> Result<&'static ExtensionEngine> {
     static ENGINE: OnceLock<Result<ExtensionEngine, String>> = OnceLock::new();
     ENGINE
-        .get_or_init(|| ExtensionEngine::new(ComponentCache::from_env()).map_err(|e| format!("{e:#}")))
+        .get_or_init(|| {
+            let autoload = config().map(|config| config.autoload.as_slice()).unwrap_or_default();
+            new_engine(autoload).map_err(|e| format!("{e:#}"))
+        })
         .as_ref()
         .map_err(|e| anyhow::anyhow!("cannot start the extension engine: {e}"))
 }
 
+/// The engine, carrying the machine code of `autoload`'s components: each connection then
+/// instantiates from memory, and nothing is compiled twice in a process, also without a
+/// disk cache. The code is made (or read from the disk cache) by a first engine of the same
+/// settings, whose code the second accepts; the first is then dropped with its ticker.
+fn new_engine(autoload: &[autoload::Entry]) -> Result<ExtensionEngine> {
+    if autoload.is_empty() {
+        return ExtensionEngine::new(ComponentCache::from_env());
+    }
+    let compiling = ExtensionEngine::new(ComponentCache::from_env())?;
+    // The layout `ComponentCache::with_built_in` reads (`cache::precompile`'s): the
+    // SHA-256 of the component's bytes, the length of its code (u64, little endian), the code.
+    let mut built_in = Vec::new();
+    for entry in autoload {
+        let component = compiling.component(&entry.bytes).with_context(|| format!("SQLINK_AUTOLOAD: compiling {}", entry.spelled))?;
+        let code = component.serialize()?;
+        built_in.extend_from_slice(&Sha256::digest(&entry.bytes));
+        built_in.extend_from_slice(&(code.len() as u64).to_le_bytes());
+        built_in.extend_from_slice(&code);
+    }
+    // Once per process, for its lifetime: the engine below reads it at every connection.
+    let built_in: &'static [u8] = Box::leak(built_in.into_boxed_slice());
+    ExtensionEngine::new(ComponentCache::from_env().with_built_in(built_in))
+}
+
+/// A connection's extensions: those it autoloaded and those SQL loaded.
 type Loaded = Arc<Mutex<Option<Extensions>>>;
 
 fn init(db: Connection) -> rusqlite::Result<bool> {
+    let failed = |e: anyhow::Error| rusqlite::Error::UserFunctionError(format!("{e:#}").into());
+    let config = config().map_err(failed)?;
     // The functions' closures own the connection's extensions: SQLite drops them, and with
     // them every instance, when the connection closes.
     let loaded: Loaded = Arc::new(Mutex::new(None));
+    if !config.autoload.is_empty() {
+        *lock(&loaded) = Some(load_listed(&db, config).map_err(failed)?);
+    }
     let direct = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
     for arity in [1, 2] {
         let loaded = loaded.clone();
@@ -91,6 +140,7 @@ fn init(db: Connection) -> rusqlite::Result<bool> {
     let for_unload = loaded.clone();
     db.create_scalar_function("sqlink_unload", 1, direct, move |ctx| {
         with_connection(ctx, &for_unload, |conn, extensions| {
+            refuse_sql_load("sqlink_unload")?;
             let name: String = ctx.get(0)?;
             extensions.unload(conn, &name)?;
             Ok(name)
@@ -100,6 +150,32 @@ fn init(db: Connection) -> rusqlite::Result<bool> {
         Ok(lock(&loaded).as_ref().map_or_else(|| String::from("[]"), listing))
     })?;
     Ok(false)
+}
+
+/// Load the operator's list into `conn`; on an error, unload what loaded, so a connection
+/// that stays open (`.load` in a shell) keeps nothing of a refused configuration.
+fn load_listed(conn: &Connection, config: &Config) -> Result<Extensions> {
+    let mut extensions = Extensions::new(engine()?.clone());
+    for entry in &config.autoload {
+        if let Err(error) = extensions.load(conn, &entry.bytes, entry.sandbox.clone(), &entry.source) {
+            let names: Vec<String> = extensions.loaded().iter().map(|l| l.info.name.clone()).collect();
+            for name in names {
+                // Unloading what this function just loaded cannot meet a conflict; an
+                // error here would only hide the one that matters.
+                let _ = extensions.unload(conn, &name);
+            }
+            return Err(error.context(format!("sqlink: SQLINK_AUTOLOAD: cannot load {}", entry.spelled)));
+        }
+    }
+    Ok(extensions)
+}
+
+/// An error when the operator turned loading from SQL off (`SQLINK_SQL_LOAD=off`).
+fn refuse_sql_load(function: &str) -> Result<()> {
+    if !config()?.sql_load {
+        bail!("{function}() is turned off here (SQLINK_SQL_LOAD=off): this process's connections load what SQLINK_AUTOLOAD lists");
+    }
+    Ok(())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -129,11 +205,14 @@ fn with_connection(
 
 /// `sqlink_load(name_or_path [, options])`: the extension's name.
 fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Result<String> {
+    refuse_sql_load("sqlink_load")?;
     let target: String = ctx.get(0).context("sqlink_load() takes an extension name or a .wasm path")?;
     let mut sandbox = match ctx.len() {
         2 => {
             let options: Option<String> = ctx.get(1).context("sqlink_load(): options are JSON text")?;
-            sandbox(options.as_deref().unwrap_or("{}"))?
+            let options: Json = serde_json::from_str(options.as_deref().unwrap_or("{}")).context("sqlink_load(): options are not JSON")?;
+            let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };
+            config()?.sandbox(&options, "sqlink_load(): ", "option")?
         }
         _ => options_sandbox(),
     };
@@ -149,15 +228,14 @@ fn options_sandbox() -> Sandbox {
 }
 
 /// The grants the REPL's flags give, from `{"allow_dir": ..., "allow_env": ...,
-/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}`. There is no override of the
-/// connection's own functions: SQLite refuses to replace one while a statement runs, and
-/// `sqlink_load()` runs inside one.
-fn sandbox(options: &str) -> Result<Sandbox> {
-    let options: Json = serde_json::from_str(options).context("sqlink_load(): options are not JSON")?;
-    let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };
+/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}` (`sqlink_load()`'s options, or
+/// an autoload entry's grants); errors begin with `context` and call each a `noun`. There is no
+/// override of the connection's own functions: SQLite refuses to replace one while a
+/// statement runs, and `sqlink_load()` runs inside one.
+fn sandbox(options: &Map<String, Json>, context: &str, noun: &str) -> Result<Sandbox> {
     let mut sandbox = options_sandbox();
-    for (key, value) in &options {
-        let wrong = || anyhow::anyhow!("sqlink_load(): option {key} cannot be {value}");
+    for (key, value) in options {
+        let wrong = || anyhow::anyhow!("{context}{noun} {key} cannot be {value}");
         match key.as_str() {
             "allow_dir" => {
                 let dirs: Vec<&str> = match value {
@@ -166,7 +244,7 @@ fn sandbox(options: &str) -> Result<Sandbox> {
                     _ => return Err(wrong()),
                 };
                 for dir in dirs {
-                    let path = PathBuf::from(dir).canonicalize().with_context(|| format!("sqlink_load(): allow_dir {dir}"))?;
+                    let path = PathBuf::from(dir).canonicalize().with_context(|| format!("{context}allow_dir {dir}"))?;
                     sandbox.allowed_dirs.push(path);
                 }
             }
@@ -177,7 +255,7 @@ fn sandbox(options: &str) -> Result<Sandbox> {
                 let mib = value.as_u64().filter(|&mib| (1..=4096).contains(&mib)).ok_or_else(wrong)?;
                 sandbox.memory_limit = (mib as usize) << 20;
             }
-            _ => bail!("sqlink_load(): unknown option {key} (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)"),
+            _ => bail!("{context}unknown {noun} {key} (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)"),
         }
     }
     Ok(sandbox)

@@ -15,6 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
   test           build, then run every test (Rust, then the browser tests in Chromium)
   web            build, then serve the browser demo on 127.0.0.1:$PORT (default 8080)
+  cluster [--check]  build, start three local dqlite nodes carrying libsqlink and open the
+                 dqlite shell on them (--check: the failover check, unattended)
   bench [--quick]  build, then time each path extension calls take (--quick: few rows)";
 
 /// The bundled extensions, as extensions/bundled.txt lists them (the one list every host
@@ -70,6 +72,14 @@ fn main() -> Result<()> {
             build(&root)?;
             let browser = build_browser(&root)?;
             let status = Command::new("node").current_dir(&browser).arg("server.mjs").status().context("running node")?;
+            std::process::exit(status.code().unwrap_or(1));
+        }
+        "cluster" => {
+            build(&root)?;
+            let python = cluster_tools(&root)?;
+            let mut args = vec!["cluster/sqlink_cluster.py"];
+            args.extend(rest.iter().map(String::as_str));
+            let status = Command::new(&python).current_dir(&root).args(&args).status().context("running the cluster script")?;
             std::process::exit(status.code().unwrap_or(1));
         }
         "bench" => {
@@ -144,12 +154,15 @@ fn test(root: &Path) -> Result<()> {
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust =
         cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
+    // Its own unit tests (the autoload list's syntax), built alone as the library is.
+    let loadable = cargo(root, &["test", "--release", "-p", "sqlink-loadable", "--lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
     let package = forget_packaged_sdk_builds(root)
         .and_then(|()| cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]));
-    let python = test_python(root);
+    // The Python suite also runs libsqlink in a dqlite cluster and in sqld (test_cluster.py).
+    let python = cluster_tools(root).and_then(|_| toolchain::ensure_sqld(root)).and_then(|()| test_python(root));
     let browser = test_browser(root);
-    rust.and(package).and(python).and(browser)
+    rust.and(loadable).and(package).and(python).and(browser)
 }
 
 /// Before the tests: the formatting (rustfmt.toml), then clippy with warnings as errors on
@@ -207,6 +220,23 @@ fn test_python(root: &Path) -> Result<()> {
     toolchain::run_in(root, &python, &["-m", "unittest", "discover", "-s", "python/tests"])
 }
 
+/// What the replicated SQLites need beside libsqlink: Debian's dqlite, and the preload shim
+/// that puts libsqlink into every connection of a program linking the system's SQLite
+/// (cluster/preload.c, compiled against Debian's sqlite3.h into
+/// target/release/libsqlink_preload.so). Returns the Python that runs cluster/'s scripts.
+fn cluster_tools(root: &Path) -> Result<String> {
+    toolchain::ensure_dqlite()?;
+    let source = root.join("cluster/preload.c");
+    let shim = root.join("target/release/libsqlink_preload.so");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&shim).is_none_or(|built| modified(&source).is_some_and(|changed| changed > built)) {
+        let (source, shim) = (source.to_string_lossy(), shim.to_string_lossy());
+        let flags = ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", &shim, &source, "-ldl", "-lpthread", "-lsqlite3"];
+        toolchain::run_in(root, "cc", &flags).context("compiling the preload shim (cluster/preload.c)")?;
+    }
+    Ok(toolchain::ensure_python_venv(root)?.to_string_lossy().into_owned())
+}
+
 /// sqlean.py, the catalog's reference (the differential tests and the benchmark).
 fn install_sqlean(root: &Path, python: &str) -> Result<()> {
     toolchain::run_in(root, python, &["-m", "pip", "install", "--quiet", "sqlean.py==3.50.4.5"])
@@ -229,7 +259,8 @@ fn test_browser(root: &Path) -> Result<()> {
     toolchain::run_in(&browser, "node", &["--test", "test/"])
 }
 
-/// The native paths (crate bench/), then the browser's in headless Chromium: extension
+/// The native paths (crate bench/), libsqlink in Python's sqlite3 and in a dqlite cluster,
+/// then the browser's in headless Chromium: extension
 /// calls beside sqlite-wasm with JavaScript functions, and one INSERT into an OPFS database
 /// file of growing size.
 fn bench(root: &Path, args: &[&str]) -> Result<()> {
@@ -237,6 +268,9 @@ fn bench(root: &Path, args: &[&str]) -> Result<()> {
     cargo_args.extend(args);
     cargo(root, &cargo_args)?;
     bench_loadable(root, args)?;
+    // Beyond one machine: a three-node dqlite cluster beside one native SQLite.
+    let python = cluster_tools(root)?;
+    toolchain::run_in(root, &python, &[&["bench/cluster.py"][..], args].concat())?;
     let browser = root.join("browser");
     toolchain::ensure_npm_packages(&browser)?;
     toolchain::ensure_chromium()?;

