@@ -11,7 +11,8 @@
 //! so does this; a function's name is taken whatever its arity, since one of another arity
 //! would change what calls with that arity do.
 //!
-//! Other rules every host shares live here too: an extension's metadata ([`metadata`]), what
+//! Other rules every host shares live here too: the contract versions a host loads and which
+//! one a component was built against ([`contract`]), an extension's metadata ([`metadata`]), what
 //! may be loaded together ([`conflicts`]), a
 //! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
 //! and how a table function's rows cross a page at a time ([`table`]).
@@ -20,6 +21,7 @@
 use std::collections::HashSet;
 
 pub mod conflicts;
+pub mod contract;
 mod flags;
 mod json;
 pub mod metadata;
