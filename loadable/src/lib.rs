@@ -202,7 +202,8 @@ fn listing(extensions: &Extensions) -> String {
                     json!({"kind": "table", "name": t.name, "arity": t.parameters.len(), "parameters": t.parameters, "columns": t.columns, "doc": t.doc})
                 }))
                 .collect::<Vec<_>>();
-            json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions})
+            let contract = json!({"version": loaded.contract.version, "exports": loaded.contract.exports});
+            json!({"name": info.name, "version": info.version, "source": loaded.source, "contract": contract, "functions": functions})
         })
         .collect();
     Json::Array(list).to_string()
