@@ -2,10 +2,11 @@
 // collation comparisons) cross from the runtime's linear memory to the extension's without
 // jco's per-call glue, which costs several microseconds a call (task bookkeeping, turning
 // every text into a JS string and back). Both sides are core wasm here, laid out by the
-// canonical ABI for the types of wit/extension, so each argument is copied memory to memory:
-// a `list<value>` is 16-byte cells (a tag byte, the payload at 8: an i64, an f64, or a
-// pointer and length), a `result<value, error>` has its value at 8 or its error record's
-// code, pointer and length at 8/12/16, and a `result<_, error>` has them at 4/8/12.
+// canonical ABI for the types of wit/extension (the same in every released version), so each
+// argument is copied memory to memory: a `list<value>` is 16-byte cells (a tag byte, the
+// payload at 8: an i64, an f64, or a pointer and length), a `result<value, error>` has its
+// value at 8 or its error record's code, pointer and length at 8/12/16, and a `result<_,
+// error>` has them at 4/8/12.
 
 const TAG = { null: 0, integer: 1, real: 2, text: 3, blob: 4 };
 const CELL = 16;
