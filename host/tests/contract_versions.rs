@@ -184,6 +184,10 @@ fn every_version_loads_and_answers_on_one_embedded_connection() {
             .collect();
         assert_eq!(Value::from(rows), query["rows"], "{sql}");
     }
+    // The same conflict rules for every version.
+    let first = fixture(&list(&cases["fixtures"])[0]);
+    let again = extensions.load(&conn, &std::fs::read(&first).unwrap(), Sandbox::default(), "again").err().unwrap();
+    assert_eq!(again.to_string(), "rust010 is already loaded");
     let loaded = extensions.loaded();
     assert_eq!(loaded[0].contract.version, sqlink_rules::contract::NEWEST, "md5");
     for (case, loaded) in list(&cases["fixtures"]).iter().zip(&loaded[1..]) {
