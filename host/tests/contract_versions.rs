@@ -228,6 +228,28 @@ fn renamed(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 }
 
 #[test]
+fn the_interim_0_1_0_without_call0_loads() {
+    // For half an hour on 26 November 2026 (git 1db7c60) scalar-by-arity had call1 to call4
+    // only: each flat call is used when present, and a list call otherwise.
+    let bytes = std::fs::read(test_extension("rust-0.1.0-interim")).unwrap();
+    let mut renamed = bytes.clone();
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(found) = renamed[at..].windows(5).position(|w| w == b"call0") {
+        renamed[at + found..at + found + 5].copy_from_slice(b"callz");
+        at += found + 5;
+        count += 1;
+    }
+    assert!(count > 0, "the fixture exports call0");
+    let conn = Connection::open_in_memory().unwrap();
+    let mut extensions = Extensions::new(engine());
+    extensions.load(&conn, &renamed, Sandbox::default(), "interim without call0").unwrap();
+    let answers: (i64, i64) =
+        conn.query_row("SELECT interim_twice(21), interim_twice(1, 2, 3, 4, 5)", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(answers, (42, 30));
+}
+
+#[test]
 fn a_version_the_host_does_not_know_or_a_shape_its_version_never_had_is_refused() {
     let engine = engine();
     let newest = std::fs::read(test_extension("rust-0.2.0")).unwrap();
