@@ -2,10 +2,11 @@
 // collation comparisons) cross from the runtime's linear memory to the extension's without
 // jco's per-call glue, which costs several microseconds a call (task bookkeeping, turning
 // every text into a JS string and back). Both sides are core wasm here, laid out by the
-// canonical ABI for the types of wit/extension, so each argument is copied memory to memory:
-// a `list<value>` is 16-byte cells (a tag byte, the payload at 8: an i64, an f64, or a
-// pointer and length), a `result<value, error>` has its value at 8 or its error record's
-// code, pointer and length at 8/12/16, and a `result<_, error>` has them at 4/8/12.
+// canonical ABI for the types of wit/extension (the same in every released version), so each
+// argument is copied memory to memory: a `list<value>` is 16-byte cells (a tag byte, the
+// payload at 8: an i64, an f64, or a pointer and length), a `result<value, error>` has its
+// value at 8 or its error record's code, pointer and length at 8/12/16, and a `result<_,
+// error>` has them at 4/8/12.
 
 const TAG = { null: 0, integer: 1, real: 2, text: 3, blob: 4 };
 const CELL = 16;
@@ -249,22 +250,26 @@ export function errorPayload(error) {
   return { code: SQLITE_ERROR, message: error?.message ?? String(error) };
 }
 
-const EXPORTS = {
-  call: 'sqlite:extension/scalar-function@0.1.0#call',
-  step: 'sqlite:extension/aggregate-function@0.1.0#step',
-  inverse: 'sqlite:extension/aggregate-function@0.1.0#inverse',
-  value: 'sqlite:extension/aggregate-function@0.1.0#value',
-  finalize: 'sqlite:extension/aggregate-function@0.1.0#finalize',
-  compare: 'sqlite:extension/collation@0.1.0#compare',
-};
+// The core exports of the per-row calls, as wit-component names them for a component built
+// against contract `version`: the values' layout is the same in every released version.
+const coreExports = (version) => ({
+  call: `sqlite:extension/scalar-function@${version}#call`,
+  step: `sqlite:extension/aggregate-function@${version}#step`,
+  inverse: `sqlite:extension/aggregate-function@${version}#inverse`,
+  value: `sqlite:extension/aggregate-function@${version}#value`,
+  finalize: `sqlite:extension/aggregate-function@${version}#finalize`,
+  compare: `sqlite:extension/collation@${version}#compare`,
+});
 
 /**
  * The core functions of an extension's instance that its per-row calls reach, when one core
  * instance exports them with its `memory` and `cabi_realloc` (what wit-component produces
- * for a guest's main module); else null, and calls go through jco's glue.
+ * for a guest's main module); else null, and calls go through jco's glue. `version` is the
+ * contract version the component was built against.
  * Each entry: { fn, post } (`post` is its `cabi_post_` function, when it has one).
  */
-export function extensionCore(instances) {
+export function extensionCore(instances, version) {
+  const EXPORTS = coreExports(version);
   const main = instances.find((instance) => EXPORTS.call in instance.exports);
   const exports = main?.exports;
   if (!(exports?.memory instanceof WebAssembly.Memory) || typeof exports.cabi_realloc !== 'function') return null;

@@ -7,15 +7,12 @@ import { generate, $init } from './vendor/jco/js-component-bindgen-component.js'
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
 import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
-import { checkExports, checkMetadata, panicMessage, withheldNote } from './rules.js';
+import { checkExports, checkMetadata, contractInterfaces, contractVersion, panicMessage, withheldNote } from './rules.js';
 
-// The contract's interfaces as the components name them (with the contract's version).
-const versioned = (iface) => `${iface}@0.1.0`;
-const METADATA = versioned('sqlite:extension/metadata');
-const SCALARS = versioned('sqlite:extension/scalar-function');
-const AGGREGATES = versioned('sqlite:extension/aggregate-function');
-const COLLATION = versioned('sqlite:extension/collation');
-const TABLES = versioned('sqlite:extension/table-function');
+// The contract's interfaces as a component built against `version` names them. Every released
+// version is called the same way: between them only the metadata's record differs (0.1.0 has
+// no table functions, which jco's lifted object then lacks), and the values' layout is the same.
+const contractInterface = (version) => (iface) => `sqlite:extension/${iface}@${version}`;
 const SQLITE_ERROR = 1;
 
 function firstLine(error) {
@@ -97,12 +94,21 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   } catch (error) {
     throw new Error(`not a WebAssembly component (${firstLine(error)})`);
   }
+  const exportNames = transpiled.exports.map(([name]) => name);
+  const version = contractVersion(exportNames);
   const foreign = transpiled.imports.filter((name) => !name.startsWith('wasi:') && !name.startsWith('sqlite:extension/types'));
   if (foreign.length > 0) throw new Error(`it imports ${foreign.join(', ')}, which sqlink does not provide`);
-  const exported = new Set(transpiled.exports.map(([name]) => name));
-  for (const required of [METADATA, SCALARS]) {
-    if (!exported.has(required)) throw new Error(`not a sqlite extension: it does not export ${required}`);
-  }
+  const exported = new Set(exportNames);
+  const named = contractInterface(version);
+  const interfaces = {
+    metadata: named('metadata'),
+    scalars: named('scalar-function'),
+    aggregates: named('aggregate-function'),
+    collation: named('collation'),
+    tables: named('table-function'),
+  };
+  if (!exported.has(interfaces.scalars)) throw new Error('not a sqlite extension: it does not export sqlite:extension/scalar-function');
+  const contract = { version, exports: contractInterfaces(exportNames, version) };
 
   const files = new Map(transpiled.files);
   const jsName = [...files.keys()].find((name) => name.endsWith('.js'));
@@ -153,7 +159,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
       cores.push(core);
       return core;
     });
-    return { exports, core: direct ? extensionCore(cores) : null };
+    return { exports, core: direct ? extensionCore(cores, version) : null };
   };
 
   let instance;
@@ -164,18 +170,20 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   }
   let info;
   try {
-    info = instance.exports[METADATA].describe();
+    info = instance.exports[interfaces.metadata].describe();
   } catch (error) {
     throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
   }
-  // A component built before table functions existed has no such field.
+  // 0.1.0 as first published has no table functions, and so no such field.
   info.tableFunctions ??= [];
   checkMetadata(info);
-  checkExports(info, (iface) => exported.has(versioned(iface)));
-  return new LoadedExtension(info, source, instance, instantiate, stderr, withheld);
+  checkExports(info, (iface) => exported.has(`${iface}@${version}`));
+  return new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld);
 }
 
 class LoadedExtension {
+  // The contract's interface names at the component's version: { metadata, scalars, aggregates, collation, tables }.
+  #interfaces;
   #instance;
   #instantiate;
   #stderr;
@@ -189,10 +197,13 @@ class LoadedExtension {
   #cursors = new Map();
   #nextCursor = 1n;
 
-  constructor(info, source, instance, instantiate, stderr, withheld) {
+  constructor(info, source, contract, interfaces, instance, instantiate, stderr, withheld) {
     this.info = info;
     this.source = source;
+    // The version of sqlite:extension it was built against, and the interfaces it exports.
+    this.contract = contract;
     this.handle = 0;
+    this.#interfaces = interfaces;
     this.#instance = instance;
     this.#instantiate = instantiate;
     this.#stderr = stderr;
@@ -205,7 +216,7 @@ class LoadedExtension {
   }
 
   describe() {
-    return { handle: this.handle, source: this.source, info: this.info };
+    return { handle: this.handle, source: this.source, info: this.info, contract: this.contract };
   }
 
   // Run one call. The extension's own `err` passes through; a trap (panic, stack overflow,
@@ -268,7 +279,7 @@ class LoadedExtension {
 
   /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
   scalarCallAt(id, from, args, count, ret) {
-    this.#crossing(`s${id}`, SCALARS, 'call', 'value', from, ret,
+    this.#crossing(`s${id}`, this.#interfaces.scalars, 'call', 'value', from, ret,
       (call, to) => call(id, copyValues(from, args, count, to), count),
       (f) => f.call(id, readValues(from, args, count)));
   }
@@ -276,7 +287,7 @@ class LoadedExtension {
   /** aggregate-step, or aggregate-inverse when `inverse`, laid out as scalarCallAt. */
   aggregateStepAt(id, context, from, args, count, ret, inverse = false) {
     const name = inverse ? 'inverse' : 'step';
-    this.#crossing(`a${id}`, AGGREGATES, name, 'unit', from, ret,
+    this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'unit', from, ret,
       (step, to) => step(id, context, copyValues(from, args, count, to), count),
       (f) => f[name](id, BigInt.asUintN(64, context), readValues(from, args, count)));
   }
@@ -284,7 +295,7 @@ class LoadedExtension {
   /** aggregate-value, or aggregate-finalize when `final`, the result written at `ret` in `from`. */
   aggregateValueAt(id, context, from, ret, final = false) {
     const name = final ? 'finalize' : 'value';
-    this.#crossing(`a${id}`, AGGREGATES, name, 'value', from, ret,
+    this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'value', from, ret,
       (value) => value(id, context),
       (f) => f[name](id, BigInt.asUintN(64, context)));
   }
@@ -292,7 +303,7 @@ class LoadedExtension {
   /** collation-compare of the strings at (a, aLength) and (b, bLength) in `from`. */
   collationCompareAt(id, from, a, aLength, b, bLength) {
     try {
-      return this.#call(`c${id}`, COLLATION, (bindings, core) => {
+      return this.#call(`c${id}`, this.#interfaces.collation, (bindings, core) => {
         if (!core?.compare) return bindings.compare(id, from.text(a, aLength), from.text(b, bLength));
         const to = core.memory;
         return core.compare.fn(id, to.copyIn(from, a, aLength), aLength, to.copyIn(from, b, bLength), bLength);
@@ -304,7 +315,7 @@ class LoadedExtension {
   }
 
   tableOpen(id, args) {
-    const guest = this.#call(`t${id}`, TABLES, (f) => f.open(id, args));
+    const guest = this.#call(`t${id}`, this.#interfaces.tables, (f) => f.open(id, args));
     const cursor = this.#nextCursor++;
     this.#cursors.set(cursor, { id, generation: this.#generation, guest });
     return cursor;
@@ -323,7 +334,7 @@ class LoadedExtension {
     if (!this.#isLive(open)) {
       throw { payload: { code: SQLITE_ERROR, message: `${this.#shown(`t${open.id}`)} stopped: the extension restarted after a failure` } };
     }
-    return this.#call(`t${open.id}`, TABLES, (f) => f.next(open.guest, maxRows));
+    return this.#call(`t${open.id}`, this.#interfaces.tables, (f) => f.next(open.guest, maxRows));
   }
 
   tableClose(cursor) {
@@ -331,7 +342,7 @@ class LoadedExtension {
     this.#cursors.delete(cursor);
     if (!open || !this.#isLive(open)) return;
     try {
-      this.#call(`t${open.id}`, TABLES, (f) => f.close(open.guest));
+      this.#call(`t${open.id}`, this.#interfaces.tables, (f) => f.close(open.guest));
     } catch {
       // No report: a trap replaces the instance, which drops the cursor.
     }

@@ -117,3 +117,56 @@ export function withheldNote({ files, environment }, grants) {
   }
   return notes.length === 0 ? null : notes.join('; ');
 }
+
+/**
+ * The released versions of sqlite:extension, oldest first (rules/src/contract.rs): every host
+ * loads each; the last is the newest. A released version never changes.
+ */
+export const CONTRACT_VERSIONS = ['0.1.0', '0.2.0'];
+
+const CONTRACT = 'sqlite:extension';
+const METADATA = `${CONTRACT}/metadata`;
+
+/**
+ * The contract version a component exporting `exports` (its top-level export names) was built
+ * against: that of its sqlite:extension/metadata export, the newest known one should it export
+ * several. Throws when it exports none, or only versions this page does not know.
+ */
+export function contractVersion(exports) {
+  let newest = -1;
+  let unknown = null;
+  for (const name of exports) {
+    if (!name.startsWith(METADATA)) continue;
+    const rest = name.slice(METADATA.length);
+    let version;
+    if (rest === '') version = '';
+    else if (rest.startsWith('@')) version = rest.slice(1);
+    else continue;
+    const index = CONTRACT_VERSIONS.indexOf(version);
+    if (index >= 0) newest = Math.max(newest, index);
+    else unknown ??= version;
+  }
+  if (newest >= 0) return CONTRACT_VERSIONS[newest];
+  if (unknown !== null) {
+    const built = unknown === '' ? `an unversioned ${CONTRACT}` : `${CONTRACT}@${unknown}`;
+    throw new Error(`it was built against ${built}, which this host does not load (it loads ${CONTRACT} ${CONTRACT_VERSIONS.join(', ')}); a newer sqlink may`);
+  }
+  throw new Error(`not a sqlite extension: it does not export ${METADATA}`);
+}
+
+/** The contract's interfaces, in the order listings show them (rules/src/contract.rs). */
+const CONTRACT_INTERFACES = ['metadata', 'scalar-function', 'scalar-by-arity', 'aggregate-function', 'collation', 'table-function'];
+
+/**
+ * The contract's interfaces of `version` among `exports`, as short names ("metadata"), in the
+ * order of CONTRACT_INTERFACES (others after them, as exported).
+ */
+export function contractInterfaces(exports, version) {
+  const prefix = `${CONTRACT}/`;
+  const suffix = `@${version}`;
+  const rank = (name) => (CONTRACT_INTERFACES.includes(name) ? CONTRACT_INTERFACES.indexOf(name) : CONTRACT_INTERFACES.length);
+  return exports
+    .filter((name) => name.startsWith(prefix) && name.endsWith(suffix))
+    .map((name) => name.slice(prefix.length, -suffix.length))
+    .sort((a, b) => rank(a) - rank(b));
+}

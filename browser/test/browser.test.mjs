@@ -491,7 +491,7 @@ describe('JS API', () => {
     );
     assert.equal(
       results.errors[3],
-      'cannot load the given bytes: not a sqlite extension: it does not export sqlite:extension/metadata@0.1.0',
+      'cannot load the given bytes: not a sqlite extension: it does not export sqlite:extension/metadata',
     );
     assert.equal(results.errors[4], 'cannot load the given bytes: duplicate: twice is declared twice');
     assert.equal(results.errors[5], 'hostile: panic_with() panicked: boom');
@@ -635,6 +635,43 @@ describe('JS API', () => {
        return { outcome, after: after.rows, next: next.rows };`,
     );
     assert.deepEqual(result, { outcome: 'interrupted', after: [[1]], next: [[2]] });
+  });
+
+  test('a component built against any released contract version loads and answers beside the newest', async () => {
+    // The contract's fixtures (Rust, Python and JavaScript of each version, and the interim
+    // 0.1.0) beside the bundled md5, on one database: the same queries and answers as in the
+    // other hosts (host/tests/contract_versions.rs).
+    const contract = JSON.parse(readFileSync(new URL('../../test-extensions/contract.json', import.meta.url), 'utf8'));
+    const names = contract.fixtures.map(({ file }) => file.replace(/\.wasm$/, ''));
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       await db.loadExtension('md5');
+       const loaded = [];
+       for (const name of arg.names) {
+         const { name: extension, version } = await db.loadExtension(component(name));
+         loaded.push([extension, version]);
+       }
+       await db.exec(arg.setup);
+       const answers = [];
+       for (const sql of arg.queries) answers.push((await db.exec(sql))[0].rows);
+       const { output } = await db.evalLine('.extensions');
+       await db.close();
+       return { loaded, answers, output };`,
+      { ...testComponents(...names), names, setup: contract.setup, queries: contract.queries.map(({ sql }) => sql) },
+    );
+    assert.deepEqual(results.loaded, contract.fixtures.map(({ name, version }) => [name, version]));
+    assert.deepEqual(results.answers, contract.queries.map(({ rows }) => rows));
+    // .extensions says which version each was built against, and what of it it exports.
+    const newest = JSON.parse(readFileSync(new URL('../../rules/cases.json', import.meta.url), 'utf8')).versions.at(-1);
+    const md5 = `md5 0.1.0 (bundled)\n  contract  sqlite:extension@${newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)\n`;
+    assert.ok(results.output.startsWith(md5), results.output);
+    for (const { name, version, contract: built, exports } of contract.fixtures) {
+      assert.ok(results.output.includes(`${name} ${version} (`), `${name} in ${results.output}`);
+      const line = `  contract  sqlite:extension@${built} (${exports.join(', ')})\n`;
+      const entry = results.output.slice(results.output.indexOf(`${name} ${version} (`));
+      assert.ok(entry.split('\n')[1] + '\n' === line, `${name}: ${line} in ${results.output}`);
+    }
   });
 
   test('a database opened with a path is kept in OPFS across a reload', async () => {

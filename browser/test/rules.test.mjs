@@ -5,7 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { checkConflicts, checkExports, checkMetadata, panicMessage, withheldNote } from '../src/rules.js';
+import {
+  CONTRACT_VERSIONS,
+  checkConflicts,
+  checkExports,
+  checkMetadata,
+  contractInterfaces,
+  contractVersion,
+  panicMessage,
+  withheldNote,
+} from '../src/rules.js';
 
 const cases = JSON.parse(readFileSync(new URL('../../rules/cases.json', import.meta.url), 'utf8'));
 
@@ -42,4 +51,26 @@ test('conflict cases give their messages', () => {
     }
     assert.equal(got, error, `case ${JSON.stringify({ loaded, info })}`);
   }
+});
+
+test('the released contract versions are the cases versions', () => {
+  assert.deepEqual(CONTRACT_VERSIONS, cases.versions);
+});
+
+test('contract cases give their versions and messages', () => {
+  for (const { exports, version, error } of cases.contract) {
+    let got = null;
+    let message = null;
+    try {
+      got = contractVersion(exports);
+    } catch (e) {
+      message = e.message;
+    }
+    assert.equal(got, version, `case ${JSON.stringify(exports)}`);
+    assert.equal(message, error, `case ${JSON.stringify(exports)}`);
+  }
+  const exports = ['sqlite:extension/metadata@0.1.0', 'wasi:cli/run@0.2.0', 'sqlite:extension/collation@0.1.0'];
+  assert.deepEqual(contractInterfaces(exports, '0.1.0'), ['metadata', 'collation']);
+  const shuffled = ['sqlite:extension/later@0.2.0', 'sqlite:extension/collation@0.2.0', 'sqlite:extension/metadata@0.2.0'];
+  assert.deepEqual(contractInterfaces(shuffled, '0.2.0'), ['metadata', 'collation', 'later']);
 });

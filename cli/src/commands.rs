@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection, spi_loader};
+use sqlink_rules::metadata::signature;
+
+use crate::bindings::sqlink::wasm::spi_loader::{self, Contract};
+use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};
 use crate::shell::{Flow, Shell};
@@ -144,22 +147,11 @@ fn on_off(value: Option<&String>) -> Option<bool> {
     }
 }
 
-/// `f(x, y)`-style signature from an arity; -1 is variadic.
-fn signature(name: &str, arity: i32) -> String {
-    let params = match arity {
-        -1 => String::from("..."),
-        0 => String::new(),
-        1 => String::from("x"),
-        2 => String::from("x, y"),
-        3 => String::from("x, y, z"),
-        n => (1..=n).map(|i| format!("x{i}")).collect::<Vec<_>>().join(", "),
-    };
-    format!("{name}({params})")
-}
-
 /// An extension as `.extensions` lists it: name, version, where from, what of SQLite's own
-/// it replaced (loaded with --override), then each function with its doc.
-fn describe(info: &ExtensionInfo, source: &str, overridden: &[String], kept: &[String]) -> String {
+/// it replaced (loaded with --override) or kept (without it), the contract version it was
+/// built against with the interfaces it exports (an older one has fewer), then each function
+/// with its doc.
+fn describe(info: &ExtensionInfo, source: &str, contract: &Contract, overridden: &[String], kept: &[String]) -> String {
     let mut entries: Vec<(&str, String, &str)> = Vec::new();
     for f in &info.scalars {
         entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
@@ -182,6 +174,7 @@ fn describe(info: &ExtensionInfo, source: &str, overridden: &[String], kept: &[S
     if !kept.is_empty() {
         let _ = writeln!(out, "  keeps SQLite's own {} (.load {} --override replaces them)", kept.join(", "), info.name);
     }
+    let _ = writeln!(out, "  {:<9} sqlite:extension@{} ({})", "contract", contract.version, contract.exports.join(", "));
     for (kind, sig, doc) in entries {
         let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
     }
@@ -220,7 +213,7 @@ impl Shell {
                 }
                 for ext in loaded {
                     let kept = dispatch_bridge::kept(ext.handle).unwrap_or_default();
-                    self.output.out(&describe(&ext.info, &ext.source, &dispatch_bridge::overridden(ext.handle), &kept));
+                    self.output.out(&describe(&ext.info, &ext.source, &ext.contract, &dispatch_bridge::overridden(ext.handle), &kept));
                 }
             }
             "open" => {

@@ -36,12 +36,14 @@ use sqlink_rules::{FunctionFlags, Namespace};
 
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value};
 use crate::conflicts;
-use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::extension::{Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
     pub source: String,
     pub info: ExtensionInfo,
+    /// The contract version it was built against, and what of it it exports.
+    pub contract: Contract,
     /// What of the connection's own it replaced (loaded with `allow_override`), as shown.
     pub overridden: Vec<String>,
     /// What of the connection's own it left as it was, not being allowed to replace it
@@ -81,6 +83,7 @@ impl Extensions {
         let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
         let extension = Extension::load(&self.engine, bytes, sandbox)?;
         let info = extension.info().clone();
+        let contract = extension.contract().clone();
         conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
         let db = self.attach(conn)?;
         // SAFETY: `db` is `conn`'s open connection (checked by `attach`), borrowed for this call.
@@ -108,7 +111,7 @@ impl Extensions {
         }
         let overridden = self.bridge.overridden(handle).to_vec();
         let kept = self.bridge.kept(handle).map_err(|e| anyhow!(e.message))?;
-        self.loaded.push(Loaded { source: source.to_owned(), info, overridden, kept, handle });
+        self.loaded.push(Loaded { source: source.to_owned(), info, contract, overridden, kept, handle });
         Ok(&self.loaded[self.loaded.len() - 1].info)
     }
 

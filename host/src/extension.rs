@@ -17,10 +17,10 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{
-    Error, ExtensionInfo, Value, ValueParam, aggregate_function, collation, metadata, scalar_by_arity, scalar_function, table_function,
-};
+use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
+use crate::contract::{ByArity, Funcs, Indices};
+pub use crate::contract::{Contract, MetadataShape};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
 use crate::sandbox::{NotesWithheld, Withheld};
@@ -156,23 +156,10 @@ impl WasiView for ExtensionState {
     }
 }
 
-struct Exports {
-    metadata: metadata::GuestIndices,
-    scalar: scalar_function::GuestIndices,
-    /// Flat calls of one to four arguments, when the component has them (the SDK's do).
-    by_arity: Option<scalar_by_arity::GuestIndices>,
-    aggregate: Option<aggregate_function::GuestIndices>,
-    collation: Option<collation::GuestIndices>,
-    table: Option<table_function::GuestIndices>,
-}
-
 struct Live {
     store: Store<ExtensionState>,
-    scalar: scalar_function::Guest,
-    by_arity: Option<scalar_by_arity::Guest>,
-    aggregate: Option<aggregate_function::Guest>,
-    collation: Option<collation::Guest>,
-    table: Option<table_function::Guest>,
+    /// Its contract functions, at the version the component was built against.
+    funcs: Funcs,
 }
 
 /// A loaded extension: its metadata and its one live instance.
@@ -181,7 +168,8 @@ pub struct Extension {
     engine: Engine,
     interrupts: Interrupts,
     pre: InstancePre<ExtensionState>,
-    exports: Exports,
+    /// Where its contract functions are, and which contract it was built against.
+    exports: Indices,
     sandbox: Sandbox,
     live: Option<Live>,
     /// Counts instantiations: a cursor belongs to the instance that opened it.
@@ -264,24 +252,14 @@ impl Extension {
         // What is plainly not an extension, or imports what the sandbox never links, is
         // refused before compiling (seconds for a component with a language runtime inside).
         let interfaces = Interfaces::read(bytes)?;
-        if !interfaces.exports("sqlite:extension/metadata") {
-            anyhow::bail!("not a sqlite extension: it does not export sqlite:extension/metadata");
-        }
+        let version = interfaces.contract_version()?;
         sandbox.check_import_names(&interfaces.imports)?;
         let component = engine.cache().load_with_notice(engine.engine(), bytes, compiling)?;
         let linker = sandbox.linker::<ExtensionState>(engine.engine(), &component)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
-        let missing = |what: &'static str| move |_| anyhow!("not a sqlite extension: it does not export {what}");
-        let exports = Exports {
-            metadata: metadata::GuestIndices::new(&pre).map_err(missing("sqlite:extension/metadata"))?,
-            scalar: scalar_function::GuestIndices::new(&pre).map_err(missing("sqlite:extension/scalar-function"))?,
-            by_arity: scalar_by_arity::GuestIndices::new(&pre).ok(),
-            aggregate: aggregate_function::GuestIndices::new(&pre).ok(),
-            collation: collation::GuestIndices::new(&pre).ok(),
-            table: table_function::GuestIndices::new(&pre).ok(),
-        };
+        let exports = Indices::find(&component, version, &interfaces.exports)?;
         let empty = ExtensionInfo {
             name: String::new(),
             version: String::new(),
@@ -302,20 +280,19 @@ impl Extension {
             cursors: HashMap::new(),
             next_cursor: 1,
         };
-        let (mut live, instance) = extension.instantiate().context("instantiating the extension")?;
-        let describe = extension.exports.metadata.load(&mut live.store, &instance)?;
-        let info = describe.call_describe(&mut live.store).map_err(|trap| {
+        let mut live = extension.instantiate().context("instantiating the extension")?;
+        let info = live.funcs.describe(&mut live.store).map_err(|trap| {
             let stderr = live.store.data().stderr.contents();
             anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
         })?;
         validate(&info)?;
-        let exports = &extension.exports;
+        let (aggregates, collations, tables) = extension.exports.serves();
         sqlink_rules::metadata::check_exports(
             &info.name,
             &[
-                (Kind::Aggregate, !info.aggregates.is_empty(), exports.aggregate.is_some()),
-                (Kind::Collation, !info.collations.is_empty(), exports.collation.is_some()),
-                (Kind::Table, !info.table_functions.is_empty(), exports.table.is_some()),
+                (Kind::Aggregate, !info.aggregates.is_empty(), aggregates),
+                (Kind::Collation, !info.collations.is_empty(), collations),
+                (Kind::Table, !info.table_functions.is_empty(), tables),
             ],
         )?;
         extension.info = info;
@@ -329,6 +306,11 @@ impl Extension {
 
     pub fn name(&self) -> &str {
         &self.info.name
+    }
+
+    /// The contract version it was built against, and what of it it exports.
+    pub fn contract(&self) -> &Contract {
+        self.exports.contract()
     }
 
     fn deadline_ticks(&self) -> u64 {
@@ -371,28 +353,12 @@ impl Extension {
         Ok(store)
     }
 
-    fn instantiate(&mut self) -> Result<(Live, wasmtime::component::Instance)> {
+    fn instantiate(&mut self) -> Result<Live> {
         self.generation += 1;
         let mut store = self.new_store()?;
         let instance = self.pre.instantiate(&mut store)?;
-        let scalar = self.exports.scalar.load(&mut store, &instance)?;
-        let by_arity = match &self.exports.by_arity {
-            Some(indices) => Some(indices.load(&mut store, &instance)?),
-            None => None,
-        };
-        let aggregate = match &self.exports.aggregate {
-            Some(indices) => Some(indices.load(&mut store, &instance)?),
-            None => None,
-        };
-        let collation = match &self.exports.collation {
-            Some(indices) => Some(indices.load(&mut store, &instance)?),
-            None => None,
-        };
-        let table = match &self.exports.table {
-            Some(indices) => Some(indices.load(&mut store, &instance)?),
-            None => None,
-        };
-        Ok((Live { store, scalar, by_arity, aggregate, collation, table }, instance))
+        let funcs = self.exports.load(&mut store, &instance)?;
+        Ok(Live { store, funcs })
     }
 
     fn function_name(&self, kind: Kind, id: u32) -> String {
@@ -410,7 +376,7 @@ impl Extension {
     fn invoke<R>(&mut self, kind: Kind, id: u32, call: impl FnOnce(&mut Live) -> wasmtime::Result<Result<R, Error>>) -> Result<R, Error> {
         if self.live.is_none() {
             match self.instantiate() {
-                Ok((live, _)) => self.live = Some(live),
+                Ok(live) => self.live = Some(live),
                 Err(e) => {
                     let message = format!("{}: cannot restart the extension: {}", self.info.name, root_message(&e));
                     return Err(Error { code: SQLITE_ERROR, message });
@@ -452,49 +418,55 @@ impl Extension {
         })
     }
 
+    /// A scalar call: flat when the component exports the call of that many arguments
+    /// (`scalar-by-arity`, which saves allocating the argument list in the extension), else
+    /// with a list.
     pub fn call_scalar<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<Value, Error> {
-        self.invoke(Kind::Scalar, id, |live| match (&live.by_arity, args) {
-            (Some(flat), []) => flat.call_call0(&mut live.store, id),
-            (Some(flat), [a]) => flat.call_call1(&mut live.store, id, a.param()),
-            (Some(flat), [a, b]) => flat.call_call2(&mut live.store, id, a.param(), b.param()),
-            (Some(flat), [a, b, c]) => flat.call_call3(&mut live.store, id, a.param(), b.param(), c.param()),
-            (Some(flat), [a, b, c, d]) => flat.call_call4(&mut live.store, id, a.param(), b.param(), c.param(), d.param()),
-            _ => live.scalar.call_call(&mut live.store, id, &params(args)),
+        self.invoke(Kind::Scalar, id, |live| {
+            let (store, funcs) = (&mut live.store, &live.funcs);
+            match (args, &funcs.by_arity) {
+                ([], ByArity { call0: Some(call), .. }) => call.call(store, id),
+                ([a], ByArity { call1: Some(call), .. }) => call.call(store, id, a.param()),
+                ([a, b], ByArity { call2: Some(call), .. }) => call.call(store, id, a.param(), b.param()),
+                ([a, b, c], ByArity { call3: Some(call), .. }) => call.call(store, id, a.param(), b.param(), c.param()),
+                ([a, b, c, d], ByArity { call4: Some(call), .. }) => call.call(store, id, a.param(), b.param(), c.param(), d.param()),
+                _ => funcs.call.call(store, id, &params(args)),
+            }
         })
     }
 
     pub fn aggregate_step<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
-        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_step(&mut live.store, id, context, &params(args)),
+        self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
+            Some(agg) => agg.step.call(&mut live.store, id, context, &params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_inverse<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
-        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_inverse(&mut live.store, id, context, &params(args)),
+        self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
+            Some(agg) => agg.inverse.call(&mut live.store, id, context, &params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_value(&mut self, id: u32, context: u64) -> Result<Value, Error> {
-        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_value(&mut live.store, id, context),
+        self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
+            Some(agg) => agg.value.call(&mut live.store, id, context),
             None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_finalize(&mut self, id: u32, context: u64) -> Result<Value, Error> {
-        self.invoke(Kind::Aggregate, id, |live| match &live.aggregate {
-            Some(agg) => agg.call_finalize(&mut live.store, id, context),
+        self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
+            Some(agg) => agg.finalize.call(&mut live.store, id, context),
             None => Ok(Err(no_aggregates())),
         })
     }
 
     /// Open a cursor of table function `id`; returns the cursor's id.
     pub fn table_open<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<u64, Error> {
-        let guest = self.invoke(Kind::Table, id, |live| match &live.table {
-            Some(table) => table.call_open(&mut live.store, id, &params(args)),
+        let guest = self.invoke(Kind::Table, id, |live| match &live.funcs.table {
+            Some(table) => table.open.call(&mut live.store, id, &params(args)),
             None => Ok(Err(no_table_functions())),
         })?;
         let cursor = self.next_cursor;
@@ -517,8 +489,8 @@ impl Extension {
             );
             return Err(Error { code: SQLITE_ERROR, message });
         }
-        self.invoke(Kind::Table, function, |live| match &live.table {
-            Some(table) => table.call_next(&mut live.store, guest, max_rows),
+        self.invoke(Kind::Table, function, |live| match &live.funcs.table {
+            Some(table) => table.next.call(&mut live.store, guest, max_rows),
             None => Ok(Err(no_table_functions())),
         })
     }
@@ -530,16 +502,16 @@ impl Extension {
             return;
         }
         // A failure needs no report: the instance is then replaced, which drops the cursor.
-        let _ = self.invoke(Kind::Table, function, |live| match &live.table {
-            Some(table) => table.call_close(&mut live.store, guest).map(Ok),
+        let _ = self.invoke(Kind::Table, function, |live| match &live.funcs.table {
+            Some(table) => table.close.call(&mut live.store, guest).map(Ok),
             None => Ok(Ok(())),
         });
     }
 
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.
     pub fn collation_compare(&mut self, id: u32, a: &str, b: &str) -> i32 {
-        self.invoke(Kind::Collation, id, |live| match &live.collation {
-            Some(c) => c.call_compare(&mut live.store, id, a, b).map(Ok),
+        self.invoke(Kind::Collation, id, |live| match &live.funcs.compare {
+            Some(compare) => compare.call(&mut live.store, id, a, b).map(Ok),
             None => Ok(Ok(0)),
         })
         .unwrap_or(0)

@@ -1,9 +1,14 @@
 //! A component's top-level imports and exports, read from its bytes without compiling it:
 //! what is plainly not an extension is refused before compilation, which takes seconds for a
-//! component with a language runtime inside.
+//! component with a language runtime inside. Also `sqlink inspect FILE.wasm` ([`report`]).
+
+use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use wasmparser::{Parser, Payload};
+
+use crate::bindings::ExtensionInfo;
+use crate::extension::{Extension, ExtensionEngine, Sandbox};
 
 /// The names a component imports and exports at its top level (nested components and
 /// modules have their own, which are not the host's business).
@@ -39,13 +44,83 @@ impl Interfaces {
         Ok(interfaces)
     }
 
-    /// Whether it exports `interface` (a name without its version, e.g. "sqlite:extension/metadata").
-    pub fn exports(&self, interface: &str) -> bool {
-        self.exports.iter().any(|name| unversioned(name) == interface)
+    /// The `sqlite:extension` version it was built against (`sqlink_rules::contract`); an
+    /// error for a component that exports no metadata, or only of a version this host does
+    /// not load.
+    pub fn contract_version(&self) -> Result<&'static str> {
+        Ok(sqlink_rules::contract::version(self.exports.iter().map(String::as_str))?)
     }
 }
 
 /// "wasi:cli/stdin@0.2.6" without "@0.2.6".
 pub fn unversioned(name: &str) -> &str {
     name.split('@').next().unwrap_or(name)
+}
+
+/// What `sqlink inspect FILE.wasm` prints: the contract version the component was built
+/// against, its exports and imports (read without compiling), and then what loading it in
+/// the default sandbox gives: its metadata, or why it does not load. `compiling` is called
+/// when the component is about to be compiled (not found in the cache). The error is for
+/// bytes that are no component at all.
+pub fn report(engine: &ExtensionEngine, bytes: &[u8], compiling: impl FnOnce()) -> Result<Report> {
+    let interfaces = Interfaces::read(bytes)?;
+    let version = interfaces.contract_version();
+    // Loading checks everything a host checks, the shape of the metadata included.
+    let loaded = match &version {
+        Ok(_) => Some(Extension::load_with_notice(engine, bytes, Sandbox::default(), compiling)),
+        Err(_) => None,
+    };
+    let contract = match (&loaded, &version) {
+        (Some(Ok(extension)), _) => extension.contract().shown(),
+        (_, Ok(version)) => format!("{}@{version}", sqlink_rules::contract::PACKAGE),
+        (_, Err(error)) => format!("none: {error}"),
+    };
+    let mut text = format!("{:<9} {contract}\n", "contract");
+    for (label, names) in [("exports", &interfaces.exports), ("imports", &interfaces.imports)] {
+        if names.is_empty() {
+            let _ = writeln!(text, "{label:<9} (none)");
+        }
+        for (i, name) in names.iter().enumerate() {
+            let _ = writeln!(text, "{:<9} {name}", if i == 0 { label } else { "" });
+        }
+    }
+    match &loaded {
+        Some(Ok(extension)) => text.push_str(&listing(extension.info())),
+        Some(Err(error)) => {
+            let _ = writeln!(text, "{:<9} does not load: {error:#}", "extension");
+        }
+        None => {}
+    }
+    Ok(Report { text, loads: matches!(loaded, Some(Ok(_))) })
+}
+
+/// `sqlink inspect`'s findings, and whether the component loads as an extension.
+pub struct Report {
+    pub text: String,
+    pub loads: bool,
+}
+
+/// An extension's metadata as `.extensions` lists it: its name and version, then each
+/// function with its doc.
+fn listing(info: &ExtensionInfo) -> String {
+    use sqlink_rules::metadata::signature;
+    let mut entries: Vec<(&str, String, &str)> = Vec::new();
+    for f in &info.scalars {
+        entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
+    }
+    for f in &info.aggregates {
+        entries.push((if f.window { "window" } else { "aggregate" }, signature(&f.name, f.arity), &f.doc));
+    }
+    for c in &info.collations {
+        entries.push(("collation", c.name.clone(), &c.doc));
+    }
+    for t in &info.table_functions {
+        entries.push(("table", format!("{}({}) -> ({})", t.name, t.parameters.join(", "), t.columns.join(", ")), &t.doc));
+    }
+    let width = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
+    let mut out = format!("{:<9} {} {}\n", "extension", info.name, info.version);
+    for (kind, sig, doc) in entries {
+        let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
+    }
+    out
 }

@@ -6,12 +6,14 @@
 //!   `spi-loader` and `dispatch` imports.
 //! - [`locks`]: SQLite's file locks for the runtime's database files, as native SQLite
 //!   takes them.
+//! - [`contract`]: the `sqlite:extension` versions, each called as it was released.
 //! - [`cache`]: compiled components cached on disk, so a second start is fast.
 //! - [`embed`]: extensions in a native SQLite through rusqlite, for Rust applications.
 
 pub mod bindings;
 pub mod cache;
 pub mod conflicts;
+pub mod contract;
 pub mod embed;
 pub mod extension;
 pub mod inspect;

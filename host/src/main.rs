@@ -15,6 +15,8 @@ const HELP: &str = "sqlink: SQLite with WebAssembly extensions
 
 usage: sqlink [HOST OPTIONS] [OPTIONS] [DB_FILE [SQL]]
        sqlink new NAME [--sdk PATH]   write a new extension crate in ./NAME
+       sqlink inspect FILE.wasm       the sqlite:extension version a component was built
+                                      against, its exports and imports, and its functions
 
 Host options (what loaded extensions may use; everything is denied by default):
   --allow-env            let extensions read environment variables
@@ -49,6 +51,7 @@ fn run() -> Result<i32> {
     let all: Vec<String> = std::env::args().skip(1).collect();
     match all.first().map(String::as_str) {
         Some("new") => return new_extension(&all[1..]),
+        Some("inspect") => return inspect(&all[1..]),
         Some("--precompile") => return precompile(&all[1..]),
         _ => {}
     }
@@ -138,6 +141,23 @@ fn new_extension(args: &[String]) -> Result<i32> {
     scaffold::new_extension(&name, &dir, &sdk)?;
     println!("created {name}/: cd {name} && cargo build --release --target wasm32-wasip2, then .load it (see {name}/README.md)");
     Ok(0)
+}
+
+/// `sqlink inspect FILE.wasm`: what a component is, as the host sees it; exit status 1 when
+/// it does not load as an extension.
+fn inspect(args: &[String]) -> Result<i32> {
+    let [path] = args else { bail!("usage: sqlink inspect FILE.wasm") };
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+    let engine = ExtensionEngine::new(ComponentCache::from_env().with_built_in(BUILT_IN))?;
+    let size = bytes.len();
+    let report = sqlink_host::inspect::report(&engine, &bytes, || {
+        if size >= runtime::LARGE_COMPONENT {
+            eprintln!("compiling {path} ({:.1} MB), cached after this", size as f64 / 1e6);
+        }
+    })
+    .with_context(|| format!("cannot inspect {path}"))?;
+    print!("{}", report.text);
+    Ok(if report.loads { 0 } else { 1 })
 }
 
 /// The first argument that is not an option (nor an option's value) names the database.

@@ -22,7 +22,7 @@ use crate::locks::FileLocks;
 use crate::{conflicts, loader};
 
 /// Components from this size on get a notice while they compile.
-const LARGE_COMPONENT: usize = 2 << 20;
+pub const LARGE_COMPONENT: usize = 2 << 20;
 
 pub struct Loaded {
     pub handle: u32,
@@ -109,7 +109,13 @@ impl RuntimeState {
     }
 
     fn describe(loaded: &Loaded) -> spi_loader::LoadedExtension {
-        spi_loader::LoadedExtension { handle: loaded.handle, source: loaded.source.clone(), info: loaded.extension.info().clone() }
+        let contract = loaded.extension.contract();
+        spi_loader::LoadedExtension {
+            handle: loaded.handle,
+            source: loaded.source.clone(),
+            info: loaded.extension.info().clone(),
+            contract: spi_loader::Contract { version: contract.version.to_owned(), exports: contract.exports.clone() },
+        }
     }
 }
 

@@ -139,6 +139,11 @@ hello, world
 ```
 
 Copy `{snake}.wasm` into a directory on `SQLINK_PATH` and `.load {snake}` finds it by name.
-"#
+
+The SDK builds it against `sqlite:extension@{contract}`, the newest version of sqlink's
+contract, which every later sqlink keeps loading; `sqlink inspect
+target/wasm32-wasip2/release/{snake}.wasm` shows the version and what the component exports.
+"#,
+        contract = sqlink_rules::contract::NEWEST
     )
 }

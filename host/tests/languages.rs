@@ -1,39 +1,23 @@
 //! Extensions built by other languages' standard tools load unchanged: a Python extension
-//! built in this test with componentize-py's default options (its component imports all of
-//! WASI, sockets included) loads without flags, answers queries, and a use of the network or
-//! of a file is a SQL error naming what was tried, and for the file the flag that grants it.
-//! A JavaScript extension built with componentize-js loads and answers likewise. `cargo xtask test` installs componentize-py into
-//! target/venv.
+//! built with componentize-py's default options (its component imports all of WASI, sockets
+//! included) loads without flags, answers queries, and a use of the network or of a file is a
+//! SQL error naming what was tried, and for the file the flag that grants it. A JavaScript
+//! extension built with componentize-js loads and answers likewise. Both are the contract's
+//! fixtures of the newest version, which `cargo xtask fixtures` builds in the test run from
+//! `wit/extension/NEWEST` (`cargo xtask test` does it before the tests); the fixtures of
+//! older versions are loaded by contract_versions.rs.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use common::sqlink_in;
-
-fn componentize_py() -> PathBuf {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv/bin/componentize-py");
-    assert!(tool.is_file(), "{} is missing: `cargo xtask test` installs it", tool.display());
-    tool
-}
+use common::{command, run_with_stdin, test_extension};
 
 #[test]
 fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_it_uses_it() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let wasm = dir.path().join("python.wasm");
-    let status = Command::new(componentize_py())
-        .args(["-d", root.join("wit/extension").to_str().unwrap(), "-w", "scalar-extension", "componentize", "app", "-o"])
-        .arg(&wasm)
-        .current_dir(root.join("test-extensions/python"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "componentize-py failed");
+    let wasm = copy(&test_extension(&format!("python-{}", sqlink_rules::contract::NEWEST)), dir.path());
 
-    let run = sqlink_in(
+    let run = cold(
         dir.path(),
-        &[],
         &format!(
             ".load {}\nSELECT py_reverse('sqlink'), py_reverse(NULL) IS NULL;\nSELECT net_probe();\nSELECT py_read('{}');\nSELECT py_reverse('still here');\n.extensions\n",
             wasm.display(),
@@ -55,31 +39,45 @@ fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_
     assert_eq!(
         run.stdout,
         format!(
-            "knilqs|1\nereh llits\npython 1.0.0 ({})\n  scalar    py_reverse(x)  The text backwards.\n  scalar    net_probe()    Try to open a TCP socket.\n  scalar    py_read(x)     The text of a file.\n",
-            wasm.display()
+            "knilqs|1\nereh llits\npython 1.0.0 ({})\n  contract  sqlite:extension@{} (metadata, scalar-function)\n  scalar    py_reverse(x)  The text backwards.\n  scalar    net_probe()    Try to open a TCP socket.\n  scalar    py_read(x)     The text of a file.\n",
+            wasm.display(),
+            sqlink_rules::contract::NEWEST
         )
     );
 }
 
 #[test]
 fn a_javascript_extension_built_with_componentize_js_loads_and_answers() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let wasm = dir.path().join("jsext.wasm");
-    let status = Command::new("node")
-        .current_dir(root.join("test-extensions/javascript"))
-        .arg("build.mjs")
-        .args([Path::new("ext.js"), &root.join("wit/extension"), &wasm])
-        .status()
-        .expect("node: `cargo xtask test` installs test-extensions/javascript's npm packages");
-    assert!(status.success(), "componentize-js failed");
+    let wasm = copy(&test_extension(&format!("javascript-{}", sqlink_rules::contract::NEWEST)), dir.path());
 
-    let run = sqlink_in(
+    let run = cold(
         dir.path(),
-        &[],
         &format!(".load {}\nSELECT js_upper('sqlink'), js_upper(NULL) IS NULL;\nSELECT js_upper(1);\n.extensions\n", wasm.display()),
     );
     let size = std::fs::metadata(&wasm).unwrap().len() as f64 / 1e6;
     assert_eq!(run.stderr, format!("compiling {} ({size:.1} MB), cached after this\nError: js_upper takes text\n", wasm.display()));
-    assert_eq!(run.stdout, format!("SQLINK|1\njsext 1.0.0 ({})\n  scalar    js_upper(x)  Upper case.\n", wasm.display()));
+    assert_eq!(
+        run.stdout,
+        format!(
+            "SQLINK|1\njsext 1.0.0 ({})\n  contract  sqlite:extension@{} (metadata, scalar-function)\n  scalar    js_upper(x)  Upper case.\n",
+            wasm.display(),
+            sqlink_rules::contract::NEWEST
+        )
+    );
+}
+
+/// A copy of the fixture at `from` in `dir`, whose name the messages show.
+fn copy(from: &std::path::Path, dir: &std::path::Path) -> std::path::PathBuf {
+    let to = dir.join(from.file_name().unwrap());
+    std::fs::copy(from, &to).unwrap();
+    to
+}
+
+/// `sqlink` in `dir` with a compile cache of its own there, so that a large component says
+/// that it compiles (the tests' shared cache has them already: contract_versions.rs loads them).
+fn cold(dir: &std::path::Path, stdin: &str) -> common::Run {
+    let mut sqlink = command(dir, &[]);
+    sqlink.env("SQLINK_CACHE_DIR", dir.join("cache"));
+    run_with_stdin(sqlink, stdin)
 }

@@ -195,6 +195,7 @@ fn extensions_and_unload() {
         run.stdout,
         "no extensions loaded; try .load uuid
 md5 0.1.0 (bundled)
+  contract  sqlite:extension@0.2.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)
   scalar    md5(x)      The MD5 digest of text or a blob as 32 lowercase hex digits; NULL gives NULL.
   aggregate md5_agg(x)  The MD5 digest (lowercase hex) of the concatenation of the non-NULL text or blob values, in the order they are aggregated; NULL if there are none.
 no extensions loaded; try .load uuid
@@ -301,7 +302,14 @@ export_extension! { name: "greet", scalars: [greet] }
 
     let run = sqlink_in(dir.path(), &[], &format!(".load {wasm_str}\nSELECT greet('world');\n.extensions\n"));
     assert_eq!(run.stderr, "");
-    assert_eq!(run.stdout, format!("hello, world\ngreet 1.2.3 ({wasm_str})\n  scalar    greet(x)  Greet someone.\n"));
+    let contract = format!(
+        "sqlite:extension@{} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)",
+        sqlink_rules::contract::NEWEST
+    );
+    assert_eq!(
+        run.stdout,
+        format!("hello, world\ngreet 1.2.3 ({wasm_str})\n  contract  {contract}\n  scalar    greet(x)  Greet someone.\n")
+    );
 
     let lib = dir.path().join("lib");
     std::fs::create_dir_all(&lib).unwrap();

@@ -34,15 +34,20 @@ fn a_new_extension_builds_tests_and_loads() {
     cargo(&krate, &["test", "--quiet"]);
     cargo(&krate, &["build", "--release", "--quiet", "--target", "wasm32-wasip2"]);
     let wasm = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold/wasm32-wasip2/release/greeter_ext.wasm");
+    let newest = sqlink_rules::contract::NEWEST;
     let run = sqlink_in(dir.path(), &[], &format!(".load {}\nSELECT greeter_ext_hello('world');\n.extensions\n", wasm.display()));
     assert_eq!(run.stderr, "");
     assert_eq!(
         run.stdout,
         format!(
-            "hello, world\ngreeter_ext 0.1.0 ({})\n  scalar    greeter_ext_hello(x)  Says hello: greeter_ext_hello('world') is 'hello, world'.\n",
+            "hello, world\ngreeter_ext 0.1.0 ({})\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, \
+             aggregate-function, collation, table-function)\n  scalar    greeter_ext_hello(x)  Says hello: greeter_ext_hello('world') is 'hello, world'.\n",
             wasm.display()
         )
     );
+    // `sqlink new` targets the newest contract version, and says so.
+    let readme = std::fs::read_to_string(krate.join("README.md")).unwrap();
+    assert!(readme.contains(&format!("`sqlite:extension@{newest}`")), "{readme}");
 }
 
 #[test]

@@ -280,7 +280,8 @@ fn listing(extensions: &Extensions) -> String {
                     json!({"kind": "table", "name": t.name, "arity": t.parameters.len(), "parameters": t.parameters, "columns": t.columns, "doc": t.doc})
                 }))
                 .collect::<Vec<_>>();
-            json!({"name": info.name, "version": info.version, "source": loaded.source, "functions": functions, "kept": loaded.kept})
+            let contract = json!({"version": loaded.contract.version, "exports": loaded.contract.exports});
+            json!({"name": info.name, "version": info.version, "source": loaded.source, "contract": contract, "functions": functions, "kept": loaded.kept})
         })
         .collect();
     Json::Array(list).to_string()

@@ -56,7 +56,9 @@ def unload(conn: sqlite3.Connection, name: str) -> None:
 
 
 def extensions(conn: sqlite3.Connection) -> list:
-    """What is loaded on `conn`: each extension's name, version, source and functions."""
+    """What is loaded on `conn`: each extension's name, version, source, contract (the
+    sqlite:extension version it was built against and the interfaces of it it exports) and
+    functions."""
     return json.loads(conn.execute("SELECT sqlink_extensions()").fetchone()[0])
 
 

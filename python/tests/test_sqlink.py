@@ -18,6 +18,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 WASM = REPOSITORY / "target" / "wasm"
 HOSTILE = str(WASM / "test" / "hostile.wasm")
 SHADOW = str(WASM / "test" / "shadow.wasm")
+# The contract's fixtures and what every host answers with them (host/tests/contract_versions.rs).
+CONTRACT = json.loads((REPOSITORY / "test-extensions" / "contract.json").read_text())
+NEWEST = json.loads((REPOSITORY / "rules" / "cases.json").read_text())["versions"][-1]
 
 
 def connect(*extensions, **grants):
@@ -68,6 +71,7 @@ class Functions(unittest.TestCase):
         conn = connect("md5")
         (md5,) = sqlink.extensions(conn)
         self.assertEqual((md5["name"], md5["source"]), ("md5", "bundled"))
+        self.assertEqual(md5["contract"]["version"], NEWEST)
         kinds = {(f["kind"], f["name"], f["arity"]) for f in md5["functions"]}
         self.assertEqual(kinds, {("scalar", "md5", 1), ("aggregate", "md5_agg", 1)})
         self.assertTrue(all(f["doc"] for f in md5["functions"]))
@@ -265,6 +269,26 @@ class BadInput(unittest.TestCase):
         )
 
 
+class ContractVersions(unittest.TestCase):
+    """A component built against any released sqlite:extension version keeps loading: the
+    contract's fixtures (Rust, Python and JavaScript of each version, and the interim 0.1.0)
+    beside the bundled md5 of the newest, on one connection."""
+
+    def test_every_version_loads_and_answers_on_one_connection(self):
+        paths = [WASM / "test" / fixture["file"] for fixture in CONTRACT["fixtures"]]
+        missing = [str(path) for path in paths if not path.is_file()]
+        self.assertEqual(missing, [], "run `cargo xtask build` and `cargo xtask fixtures`")
+        conn = connect("md5", *map(str, paths))
+        conn.executescript(CONTRACT["setup"])
+        for query in CONTRACT["queries"]:
+            rows = [list(row) for row in conn.execute(query["sql"]).fetchall()]
+            self.assertEqual(rows, query["rows"], query["sql"])
+        md5, *fixtures = sqlink.extensions(conn)
+        self.assertEqual(md5["contract"]["version"], NEWEST)
+        for fixture, listed in zip(CONTRACT["fixtures"], fixtures):
+            self.assertEqual((listed["name"], listed["contract"]), (fixture["name"], {"version": fixture["contract"], "exports": fixture["exports"]}))
+
+
 class Sqlite3Shell(unittest.TestCase):
     """The same library in Debian's sqlite3 shell."""
 
@@ -277,6 +301,16 @@ class Sqlite3Shell(unittest.TestCase):
 
         self.assertEqual(symbols("--defined-only"), ["sqlite3_sqlink_init"])
         self.assertEqual(symbols("--undefined-only"), [])
+
+    def test_the_first_published_contract_loads_beside_the_newest(self):
+        shell = shutil.which("sqlite3")
+        if shell is None:
+            self.fail("the sqlite3 shell is not installed (cargo xtask test installs it)")
+        library = str(Path(sqlink.loadable_path()).with_suffix(""))
+        fixture = WASM / "test" / "rust-0.1.0.wasm"
+        script = f".load {library}\nSELECT sqlink_load('{fixture}'), sqlink_load('md5');\nSELECT v010_mul(6, 7), md5('abc');\n"
+        run = subprocess.run([shell, ":memory:"], input=script, capture_output=True, text=True, timeout=120)
+        self.assertEqual((run.stdout, run.stderr), ("rust010|md5\n42|900150983cd24fb0d6963f7d28e17f72\n", ""))
 
     def test_load_and_query(self):
         shell = shutil.which("sqlite3")

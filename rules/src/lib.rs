@@ -16,7 +16,8 @@
 //! which), as sqlean's `unicode` brings `nupper()` and `unaccent()` beside its `upper()`.
 //! An extension with nothing but names the connection has is refused ([`Predefined::refusal`]).
 //!
-//! Other rules every host shares live here too: an extension's metadata ([`metadata`]), what
+//! Other rules every host shares live here too: the contract versions a host loads and which
+//! one a component was built against ([`contract`]), an extension's metadata ([`metadata`]), what
 //! may be loaded together ([`conflicts`]), a
 //! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
 //! and how a table function's rows cross a page at a time ([`table`]).
@@ -25,6 +26,7 @@
 use std::collections::HashSet;
 
 pub mod conflicts;
+pub mod contract;
 mod flags;
 mod json;
 pub mod metadata;

@@ -78,6 +78,20 @@ impl fmt::Display for MetadataError {
 
 impl std::error::Error for MetadataError {}
 
+/// A function as listings show it: `f(x, y)` from its arity, `f(...)` for any number of
+/// arguments (the REPL's `.extensions`, `sqlink inspect`).
+pub fn signature(name: &str, arity: i32) -> String {
+    let params = match arity {
+        -1 => String::from("..."),
+        0 => String::new(),
+        1 => String::from("x"),
+        2 => String::from("x, y"),
+        3 => String::from("x, y, z"),
+        n => (1..=n).map(|i| format!("x{i}")).collect::<Vec<_>>().join(", "),
+    };
+    format!("{name}({params})")
+}
+
 /// A name SQLite takes unquoted: an ASCII letter or `_`, then letters, digits or `_`.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use sqlink_rules::conflicts::{self, Declared};
+use sqlink_rules::contract;
 use sqlink_rules::metadata::{Function, Kind, Table, check, check_exports};
 use sqlink_rules::panic::panic_message;
 use sqlink_rules::withheld::{Grants, Withheld, withheld_note};
@@ -125,5 +126,26 @@ fn conflict_cases_give_their_messages() {
         let declared = Declared { name: text(&new["name"]), functions: &new_declarations.functions, tables: &new_tables };
         let got = conflicts::check(&declared, loaded).err().map(|e| e.to_string());
         assert_eq!(got.as_deref(), case["error"].as_str(), "case {case}");
+    }
+}
+
+#[test]
+fn the_released_versions_are_the_cases_versions() {
+    let cases = cases();
+    let versions: Vec<&str> = cases["versions"].as_array().expect("versions").iter().map(text).collect();
+    assert_eq!(versions, contract::VERSIONS);
+}
+
+#[test]
+fn contract_cases_give_their_versions_and_messages() {
+    let cases = cases();
+    for case in cases["contract"].as_array().expect("contract cases") {
+        let exports = case["exports"].as_array().expect("a list").iter().map(text);
+        let (version, error) = match contract::version(exports) {
+            Ok(version) => (Some(version), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        assert_eq!(version, case["version"].as_str(), "case {case}");
+        assert_eq!(error.as_deref(), case["error"].as_str(), "case {case}");
     }
 }

@@ -2,7 +2,7 @@
 imports all of WASI, sockets included): py_reverse(text); net_probe(), which tries to open a
 socket, and py_read(path), which reads a file, both of which the sandbox denies when used.
 
-    componentize-py -d wit/extension -w scalar-extension componentize app -o python.wasm
+    componentize-py -d wit/extension/0.2.0 -w scalar-extension componentize app -o python.wasm
 """
 
 import socket

@@ -14,6 +14,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   build          build every component into target/wasm/ and the sqlink binary
   run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
   test           build, then run every test (Rust, then the browser tests in Chromium)
+  fixtures       build the contract fixtures of other languages into target/wasm/test/
   web            build, then serve the browser demo on 127.0.0.1:$PORT (default 8080)
   cluster [--check]  build, start three local dqlite nodes carrying libsqlink and open the
                  dqlite shell on them (--check: the failover check, unattended)
@@ -48,6 +49,21 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
     ("rows-test-ext", "rows_test_ext.wasm", "rows"),
     ("shadow-test-ext", "shadow_test_ext.wasm", "shadow"),
+    // The contract's fixtures in Rust: one per released version, with wit-bindgen from its
+    // frozen WIT, and one of the interim 0.1.0 (see `fixtures` for the other languages').
+    ("contract-0-1-0-test-ext", "contract_0_1_0_test_ext.wasm", "rust-0.1.0"),
+    ("contract-0-1-0-interim-test-ext", "contract_0_1_0_interim_test_ext.wasm", "rust-0.1.0-interim"),
+    ("contract-0-2-0-test-ext", "contract_0_2_0_test_ext.wasm", "rust-0.2.0"),
+];
+
+/// The contract's fixtures built by other languages' tools from the frozen WIT of a released
+/// version, each with its tool's default options: (language, folder under test-extensions/,
+/// source, contract version). They go to target/wasm/test/LANGUAGE-VERSION.wasm.
+const LANGUAGE_FIXTURES: &[(&str, &str, &str, &str)] = &[
+    ("python", "python-0.1.0", "app", "0.1.0"),
+    ("python", "python", "app", "0.2.0"),
+    ("javascript", "javascript", "ext-0.1.0.js", "0.1.0"),
+    ("javascript", "javascript", "ext.js", "0.2.0"),
 ];
 
 fn main() -> Result<()> {
@@ -64,6 +80,7 @@ fn main() -> Result<()> {
         }
         "test" => {
             build(&root)?;
+            fixtures(&root)?;
             test(&root)?;
             // The benchmark is not a test, but running it small keeps it from rotting.
             bench(&root, &["--quick"])
@@ -82,6 +99,7 @@ fn main() -> Result<()> {
             let status = Command::new(&python).current_dir(&root).args(&args).status().context("running the cluster script")?;
             std::process::exit(status.code().unwrap_or(1));
         }
+        "fixtures" => fixtures(&root),
         "bench" => {
             build(&root)?;
             let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
@@ -144,12 +162,38 @@ fn build(root: &Path) -> Result<()> {
     cargo(root, &["build", "--release", "-p", "sqlink-loadable"])
 }
 
+/// The contract's fixtures of other languages (`LANGUAGE_FIXTURES`), built afresh from the
+/// frozen WIT in each test run, so a tool that stopped building a released version, or a
+/// host that stopped loading one, fails the run. Every host's tests load them.
+fn fixtures(root: &Path) -> Result<()> {
+    toolchain::ensure_componentize_py(root)?;
+    let javascript = root.join("test-extensions/javascript");
+    toolchain::ensure_npm_packages(&javascript)?;
+    let out = root.join("target/wasm/test");
+    std::fs::create_dir_all(&out)?;
+    let componentize_py = root.join("target/venv/bin/componentize-py");
+    for (language, folder, source, version) in LANGUAGE_FIXTURES {
+        let wit = root.join("wit/extension").join(version);
+        let wasm = out.join(format!("{language}-{version}.wasm"));
+        let (wit, wasm) = (wit.to_string_lossy(), wasm.to_string_lossy());
+        eprintln!("xtask: building the {language} fixture of sqlite:extension@{version}");
+        let dir = root.join("test-extensions").join(folder);
+        match *language {
+            // Its default options: the component imports all of WASI, sockets included.
+            "python" => toolchain::run_in(
+                &dir,
+                &componentize_py.to_string_lossy(),
+                &["-d", &wit, "-w", "scalar-extension", "componentize", source, "-o", &wasm],
+            )?,
+            _ => toolchain::run_in(&dir, "node", &["build.mjs", source, &wit, &wasm])?,
+        }
+    }
+    Ok(())
+}
+
 fn test(root: &Path) -> Result<()> {
     lint(root)?;
     toolchain::ensure_sqlite3()?;
-    toolchain::ensure_componentize_py(root)?;
-    // The host's language tests build a JavaScript extension with componentize-js.
-    toolchain::ensure_npm_packages(&root.join("test-extensions/javascript"))?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust =
