@@ -166,9 +166,14 @@ class DifferentialTest(unittest.TestCase):
         (at most `limit` combinations); every disagreement is listed in one failure.
         `skip(args)` leaves out combinations whose difference is named elsewhere."""
         arity = sql.count("?")
+        return self.same_rows(sql, itertools.islice(itertools.product(values, repeat=arity), limit), rel=rel, skip=skip)
+
+    def same_rows(self, sql, rows, rel=0.0, skip=None):
+        """`sql` agrees on both for each parameter tuple of `rows`; every disagreement is
+        listed in one failure. Returns how many were compared."""
         mismatches = []
         checked = 0
-        for args in itertools.islice(itertools.product(values, repeat=arity), limit):
+        for args in rows:
             if skip and skip(args):
                 continue
             checked += 1
@@ -181,6 +186,7 @@ class DifferentialTest(unittest.TestCase):
             shown = "\n".join(mismatches[:20])
             more = f"\n  ... and {len(mismatches) - 20} more" if len(mismatches) > 20 else ""
             self.fail(f"{sql}: {len(mismatches)} of {checked} disagree\n{shown}{more}")
+        return checked
 
     def ours_only(self, sql, expected, *params, why):
         """sqlink's answer where sqlean's is a named bug or platform-dependent: `why` says

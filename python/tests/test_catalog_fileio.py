@@ -101,21 +101,6 @@ class FileioTest(catalog.DifferentialTest):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def same_each(self, sql, combos):
-        """`sql` agrees on both for every parameter tuple of `combos`; all disagreements
-        in one failure. Returns how many were compared."""
-        mismatches = []
-        count = 0
-        for params in combos:
-            count += 1
-            ours = catalog.outcome(self.ours, sql, params)
-            theirs = catalog.outcome(self.theirs, sql, params)
-            if not catalog.agree(ours, theirs, 0.0):
-                mismatches.append(f"  {params!r}\n    sqlink: {ours}\n    sqlean: {theirs}")
-        self.assertGreater(count, 0)
-        if mismatches:
-            self.fail(f"{sql}: {len(mismatches)} of {count} disagree\n" + "\n".join(mismatches[:20]))
-        return count
 
     def side_by_side(self, sql, ours_params, theirs_params):
         """Run `sql` on each side with its own parameters (its own files); both outcomes."""
@@ -148,14 +133,14 @@ class FileioTest(catalog.DifferentialTest):
         paths += ["tree/sub/../a.txt", "tree/link_to_file", "missing.txt", "tree/missing/x", "", None, "tree", "tree/", "."]
         paths += [os.path.join(ROOT, "tree/sub"), 123, 1.5, b"text.txt"]
         for function in ["fileio_read", "readfile"]:
-            self.same_each(f"select {function}(?), typeof({function}(?))", [(p, p) for p in paths])
+            self.same_rows(f"select {function}(?), typeof({function}(?))", [(p, p) for p in paths])
         self.same("select length(fileio_read('binary.bin')) = ?, fileio_read('binary.bin') = ?", len(BINARY), BINARY)
         self.same("select cast(fileio_read('hello世界.txt') as text)")
 
     def test_read_offsets_and_limits(self):
         files = ["text.txt", "binary.bin", "empty.bin", "missing.txt", None]
-        count = self.same_each("select fileio_read(?, ?)", itertools.product(files, READ_NUMBERS))
-        count += self.same_each("select readfile(?, ?, ?)", itertools.product(files[:3] + [None], READ_NUMBERS, READ_NUMBERS))
+        count = self.same_rows("select fileio_read(?, ?)", itertools.product(files, READ_NUMBERS))
+        count += self.same_rows("select readfile(?, ?, ?)", itertools.product(files[:3] + [None], READ_NUMBERS, READ_NUMBERS))
         self.assertGreater(count, 1000)
 
     def test_read_argument_counts(self):
@@ -192,9 +177,9 @@ class FileioTest(catalog.DifferentialTest):
         write("blocker", b"x")
         # (Not the empty path: sqlean reads and writes past it looking for its parents.)
         combos = [("tree", "x"), ("blocker/x.txt", "x"), ("tree/link_to_dir", "x"), (None, "x")]
-        self.same_each("select fileio_write(?, ?)", combos)
-        self.same_each("select fileio_write(?, ?, 0)", combos)
-        self.same_each("select fileio_write(?, ?, 438, -1)", combos)
+        self.same_rows("select fileio_write(?, ?)", combos)
+        self.same_rows("select fileio_write(?, ?, 0)", combos)
+        self.same_rows("select fileio_write(?, ?, 438, -1)", combos)
 
     def test_write_mtime(self):
         for mtime, expected in [(1000, 1000), (0, 0), (None, 0), (1700000000, 1700000000), ("86400", 86400), (86400.7, 86400)]:
@@ -250,8 +235,8 @@ class FileioTest(catalog.DifferentialTest):
         write("md/file", b"")
         # An existing directory, a missing parent, a file in the way, NULL and empty paths.
         paths = ["md/existing", "md/existing/", "md/no/parent", "md/file", "text.txt", None, "", "tree/link_to_dir"]
-        self.same_each("select fileio_mkdir(?)", [(p,) for p in paths])
-        self.same_each("select mkdir(?, 511)", [(p,) for p in paths])
+        self.same_rows("select fileio_mkdir(?)", [(p,) for p in paths])
+        self.same_rows("select mkdir(?, 511)", [(p,) for p in paths])
 
     def test_mkdir_permission_bits(self):
         for perm in [493, 448, 0, None]:
@@ -271,7 +256,7 @@ class FileioTest(catalog.DifferentialTest):
         ours, theirs = self.side_by_side("select fileio_symlink('nowhere', ?)", ("dangling_ours",), ("dangling_theirs",))
         self.assert_agree(ours, theirs, "dangling link")
         self.assertEqual(os.readlink("dangling_ours"), "nowhere")
-        self.same_each("select fileio_symlink(?, ?)", [(None, "x.lnk"), ("x", None), (None, None)])
+        self.same_rows("select fileio_symlink(?, ?)", [(None, "x.lnk"), ("x", None), (None, None)])
 
     def test_symlink_failures(self):
         why = "sqlean never reports a failed symlink() (its check `res < 0` is never true)"
@@ -335,8 +320,8 @@ class FileioTest(catalog.DifferentialTest):
     def test_scan(self):
         paths = [os.path.join("scan", name) for name in SCANNED]
         for function in ["fileio_scan", "scanfile"]:
-            self.same_each(f"select rowid, value, name from {function}(?)", [(p,) for p in paths])
-            self.same_each(f"select rowid, value from {function}(?)", [(os.path.join(ROOT, p),) for p in paths])
+            self.same_rows(f"select rowid, value, name from {function}(?)", [(p,) for p in paths])
+            self.same_rows(f"select rowid, value from {function}(?)", [(os.path.join(ROOT, p),) for p in paths])
         self.same("select count(*), group_concat(value, '|') from fileio_scan('scan/lf.txt')")
         # sqlean refuses any constraint but the name (it expects exactly one).
         self.ours_only("select value from fileio_scan('scan/crlf.txt') where rowid = 2", [("two",)], why="sqlean: 'expects a single constraint'")

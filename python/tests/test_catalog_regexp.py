@@ -127,19 +127,7 @@ class Regexp(catalog.DifferentialTest):
 
     def compare(self, sql, *lists, skip=None):
         """`sql` agrees on both for every combination of one value from each list."""
-        mismatches, checked = [], 0
-        for args in itertools.product(*lists):
-            if skip and skip(args):
-                continue
-            checked += 1
-            ours = catalog.outcome(self.ours, sql, args)
-            theirs = catalog.outcome(self.theirs, sql, args)
-            if not catalog.agree(ours, theirs, 0.0):
-                mismatches.append(f"  {args!r}\n    sqlink: {ours}\n    sqlean: {theirs}")
-        self.assertGreater(checked, 0)
-        if mismatches:
-            self.fail(f"{sql}: {len(mismatches)} of {checked} disagree\n" + "\n".join(mismatches[:20]))
-        return checked
+        return self.same_rows(sql, itertools.product(*lists), skip=skip)
 
     def past_sqleans_buffer(self, source, pattern, replacement):
         """Whether sqlink's result of regexp_replace(source, pattern, replacement) is longer
