@@ -129,7 +129,7 @@ class UnicodeTest(catalog.DifferentialTest):
         # keeps SQLite's (ASCII-only case, so 'привет' is unchanged).
         (info,) = self.run_ours("select sqlink_extensions()")[0]
         kept = [e["kept"] for e in json.loads(info) if e["name"] == "unicode"][0]
-        self.assertEqual(kept, ["upper()", "lower()", "like()", "like()", "collation NOCASE"])
+        self.assertEqual(kept, ["upper()", "lower()", "like()", "collation NOCASE"])
         self.assertEqual(
             self.run_ours("select upper('привет'), lower('ПРИВЕТ'), 'привет' like 'ПРИВЕТ', 'é' = 'É' collate nocase"),
             [("привет", "ПРИВЕТ", 0, 0)],
@@ -184,18 +184,6 @@ class UnicodeTest(catalog.DifferentialTest):
     def test_unicode_version(self):
         self.same("select unicode_version()")
         self.fails("select unicode_version(1)")
-
-    def same_rows(self, sql, rows):
-        """Like same_over, for an explicit list of argument tuples."""
-        mismatches = []
-        for args in rows:
-            ours = catalog.outcome(self.ours, sql, args)
-            theirs = catalog.outcome(self.theirs, sql, args)
-            if not catalog.agree(ours, theirs, 0.0):
-                mismatches.append(f"  {args!r}\n    sqlink: {ours}\n    sqlean: {theirs}")
-        self.assertTrue(rows)
-        if mismatches:
-            self.fail(f"{sql}: {len(mismatches)} of {len(rows)} disagree\n" + "\n".join(mismatches[:20]))
 
 
 if __name__ == "__main__":
