@@ -111,7 +111,13 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         let registered = self.registrations.iter().any(|r| r.target.ext() == Some(ext));
         match kept.first() {
             Some((_, refusal)) if !registered => Err(refusal.clone()),
-            _ => Ok(kept.iter().map(|(shown, _)| shown.clone()).collect()),
+            // Once per name, as SQLite compares names: like() of two arities is one thing kept.
+            _ => Ok(kept.iter().fold(Vec::new(), |mut shown: Vec<String>, (name, _)| {
+                if !shown.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    shown.push(name.clone());
+                }
+                shown
+            })),
         }
     }
 

@@ -325,6 +325,8 @@ fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     // With a name of its own beside them, it loads with that one and keeps SQLite's.
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     bridge.call_register_host_scalar(&mut lib.store, EXT, "own_total", 1, det, 1).unwrap().unwrap();
+    // A name kept at two arities is listed once.
+    bridge.call_register_host_aggregate(&mut lib.store, EXT, "total", 2, det, 2, false).unwrap().unwrap();
     let kept = bridge.call_kept(&mut lib.store, EXT).unwrap().unwrap();
     assert_eq!(kept, ["TOTAL()", "collation rtrim", "table function json_each"]);
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is still untouched");
