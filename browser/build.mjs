@@ -1,7 +1,8 @@
 // Builds the served site into browser/dist/: the runtime transpiled by jco (JSPI async mode,
 // instantiation mode so each database gets its own WASI), the vendored shim and in-page
 // transpiler with their bare imports made relative, the sqlink module, the demo page, and
-// the example extension components under wasm/.
+// the bundled extension components under wasm/. The npm package (package.json's `files`) is
+// this folder without the demo page: `npm pack` runs this build first (`prepack`).
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const wasmDir = join(root, 'target', 'wasm');
-const dist = join(here, 'dist');
+const defaultDist = join(here, 'dist');
 const modules = join(here, 'node_modules', '@bytecodealliance');
 
 /** extensions/bundled.txt, the one list of bundled extensions: [{ name, grantsClock }]. */
@@ -52,7 +53,7 @@ const ASYNC_EXPORTS = [
   'sqlink:wasm/session#deserialize',
 ];
 
-function transpileRuntime() {
+function transpileRuntime(dist) {
   const runtime = join(wasmDir, 'sqlink-runtime.wasm');
   if (!existsSync(runtime)) throw new Error(`${runtime} is missing: run cargo xtask build first`);
   const jco = join(here, 'node_modules', '@bytecodealliance', 'jco', 'dist', 'jco.js');
@@ -64,7 +65,7 @@ function transpileRuntime() {
 }
 
 // Browsers resolve only relative or absolute specifiers without an import map.
-function relativeImports(file) {
+function relativeImports(dist, file) {
   const text = readFileSync(file, 'utf8').replace(
     /(from\s*|import\s*\(\s*)(['"])@bytecodealliance\/preview2-shim(\/[\w-]+)?\2/g,
     (_, keyword, quote, sub) => {
@@ -77,7 +78,7 @@ function relativeImports(file) {
   writeFileSync(file, text);
 }
 
-function vendor() {
+function vendor(dist) {
   const shim = join(dist, 'vendor', 'preview2-shim');
   mkdirSync(shim, { recursive: true });
   const shimDist = join(modules, 'preview2-shim', 'dist');
@@ -92,15 +93,65 @@ function vendor() {
     cpSync(join(bindgen, name), join(jco, name));
   }
   for (const dir of [shim, jco]) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.js'))) relativeImports(join(dir, name));
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.js'))) relativeImports(dist, join(dir, name));
   }
 }
 
-export function build() {
+// Text rewrites of jco's generated modules for bundlers; each must apply, so that a jco
+// upgrade that changes the text fails the build instead of shipping the old shape.
+function rewrite(file, pattern, replacement, why) {
+  const text = readFileSync(file, 'utf8');
+  if (!pattern.test(text)) throw new Error(`${file}: jco's output has changed (${why}); update build.mjs`);
+  writeFileSync(file, text.replace(pattern, replacement));
+}
+
+// Under Node, jco's modules compile their core modules from files through
+// `import('node:fs/promises')`, which a bundler for the web cannot resolve (webpack fails,
+// Vite warns). This package runs only in browsers: keep the fetch. Their leading
+// "use components" directive means nothing to a browser and makes bundlers warn.
+function browserOnly(file) {
+  rewrite(file, /async function fetchCompile \(url\) \{\n\s*if \(isNode\) \{\n[^}]*\}\n/, 'async function fetchCompile (url) {\n', 'fetchCompile');
+  rewrite(file, /^"use components";\n/, '', 'the leading directive');
+}
+
+// The runtime's default core module loader, `new URL(`./${name}`, import.meta.url)`, reads to
+// a bundler as "every file beside me is an asset". engine.js always passes its own.
+function coreModulesRequired(file) {
+  rewrite(
+    file,
+    /if \(!getCoreModule\) getCoreModule = .*\n/,
+    "if (!getCoreModule) throw new TypeError('getCoreModule is required');\n",
+    'the default getCoreModule',
+  );
+}
+
+// Every file the worker fetches, as `new URL('./literal', import.meta.url)`: the pattern
+// bundlers (Vite, webpack) follow to emit a file as an asset and rewrite the URL to it.
+function assetsModule(dist, bundled) {
+  const urls = (dir, names, key) =>
+    `{\n${names.map((name) => `  ${JSON.stringify(key(name))}: new URL('./${dir}/${name}', import.meta.url),\n`).join('')}}`;
+  const cores = readdirSync(join(dist, 'runtime')).filter((name) => name.endsWith('.wasm')).sort();
+  const extensions = bundled.map(({ name }) => `${name}.wasm`);
+  writeFileSync(
+    join(dist, 'assets.js'),
+    '// Written by build.mjs: the files the worker fetches, in a form bundlers follow.\n' +
+      `export const RUNTIME_MODULES = ${urls('runtime', cores, (name) => name)};\n` +
+      `export const BUNDLED_URLS = ${urls('wasm', extensions, (name) => name.replace(/\.wasm$/, ''))};\n`,
+  );
+}
+
+/** Build the site into `dist` (browser/dist by default); returns its path. */
+export function build(dist = defaultDist) {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  transpileRuntime();
-  vendor();
+  transpileRuntime(dist);
+  vendor(dist);
+  const runtime = join(dist, 'runtime', 'sqlink-runtime.js');
+  browserOnly(runtime);
+  coreModulesRequired(runtime);
+  for (const name of readdirSync(join(dist, 'vendor', 'jco')).filter((n) => n.endsWith('.js'))) {
+    browserOnly(join(dist, 'vendor', 'jco', name));
+  }
   for (const dir of ['src', 'web']) cpSync(join(here, dir), dist, { recursive: true });
   mkdirSync(join(dist, 'wasm'), { recursive: true });
   const bundled = bundledExtensions();
@@ -111,6 +162,7 @@ export function build() {
     `// Written by build.mjs from extensions/bundled.txt.\nexport const BUNDLED_EXTENSIONS = ${names(bundled)};\n` +
       `export const GRANTED_CLOCK = ${names(bundled.filter((extension) => extension.grantsClock))};\n`,
   );
+  assetsModule(dist, bundled);
   return dist;
 }
 

@@ -9,12 +9,14 @@ import { checkConflicts } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
+import { BUNDLED_URLS, RUNTIME_MODULES } from './assets.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
 function runtimeModule(name) {
   if (!runtimeModules.has(name)) {
-    const url = new URL(`./runtime/${name}`, import.meta.url);
+    const url = RUNTIME_MODULES[name];
+    if (url === undefined) return Promise.reject(new Error(`the runtime asks for ${name}, which this build does not have`));
     runtimeModules.set(name, WebAssembly.compileStreaming(fetch(url)));
   }
   return runtimeModules.get(name);
@@ -236,7 +238,7 @@ export class Session {
     const bundled = BUNDLED_EXTENSIONS.includes(target);
     let url;
     try {
-      url = bundled ? new URL(`./wasm/${target}.wasm`, import.meta.url) : new URL(target, this.#baseURI);
+      url = bundled ? BUNDLED_URLS[target] : new URL(target, this.#baseURI);
     } catch {
       throw new Error(`not a bundled name (${BUNDLED_EXTENSIONS.join(', ')}) nor a URL`);
     }
