@@ -121,7 +121,8 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   const url = URL.createObjectURL(new Blob([files.get(jsName)], { type: 'text/javascript' }));
   let bindings;
   try {
-    bindings = await import(/* @vite-ignore */ url);
+    // The browser's own import of a blob: URL; bundlers are told to leave it alone.
+    bindings = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
   } finally {
     URL.revokeObjectURL(url);
   }

@@ -50,7 +50,7 @@ fn ensure_rust_target() -> Result<()> {
     }
 }
 
-/// An npm package's dependencies, from its lockfile: browser/ (jco, the WASI shim,
+/// An npm package's dependencies, from its lockfile: browser/ (jco, the WASI shim, vite,
 /// playwright-core) and test-extensions/javascript (componentize-js).
 pub fn ensure_npm_packages(package: &Path) -> Result<()> {
     let installed = package.join("node_modules/.package-lock.json");
