@@ -107,7 +107,7 @@ function rewrite(file, pattern, replacement, why) {
 
 // Under Node, jco's modules compile their core modules from files through
 // `import('node:fs/promises')`, which a bundler for the web cannot resolve (webpack fails,
-// Vite warns). This package runs only in browsers: keep the fetch. Their leading
+// Vite stubs it out). This package runs only in browsers: keep the fetch. Their leading
 // "use components" directive means nothing to a browser and makes bundlers warn.
 function browserOnly(file) {
   rewrite(file, /async function fetchCompile \(url\) \{\n\s*if \(isNode\) \{\n[^}]*\}\n/, 'async function fetchCompile (url) {\n', 'fetchCompile');
