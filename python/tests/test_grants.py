@@ -5,6 +5,8 @@ Datasette (from PyPI, pinned by `cargo xtask test`) is started on 127.0.0.1 with
 `--load-extension` of libsqlink, as its users start it.
 """
 
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -157,6 +159,40 @@ class Python(unittest.TestCase):
         with self.assertRaisesRegex(sqlite3.OperationalError, r"^unsafe use of sqlink_load\(\)$"):
             conn.execute("SELECT * FROM v").fetchall()
         self.assertEqual(sqlink.extensions(conn), [])
+
+
+class CProgram(unittest.TestCase):
+    """A program on SQLite's C API (Debian's libsqlite3, the one Python's sqlite3 uses,
+    called through ctypes): its SQL grants only while it has `sqlite3_enable_load_extension`
+    on, not with only the C API's loading on (`SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION`), which
+    leaves `load_extension()` refused in SQL."""
+
+    def test_it_grants_by_enabling_loading_around_its_sqlink_load(self):
+        folder = scratch(self)
+        capi = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
+        capi.sqlite3_errmsg.restype = ctypes.c_char_p
+        db = ctypes.c_void_p()
+        self.assertEqual(capi.sqlite3_open(b":memory:", ctypes.byref(db)), 0)
+        self.addCleanup(capi.sqlite3_close, db)
+        self.assertEqual(capi.sqlite3_db_config(db, 1005, 1, None), 0)  # SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION
+        error = ctypes.c_char_p()
+        self.assertEqual(capi.sqlite3_load_extension(db, sqlink.loadable_path().encode(), None, ctypes.byref(error)), 0, error.value)
+
+        def run(sql):
+            """The first column of each row `sql` gave, as text, or SQLite's error message."""
+            rows = []
+            collect = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p), ctypes.c_void_p)(
+                lambda _, _count, values, _names: rows.append(values[0].decode()) or 0
+            )
+            code = capi.sqlite3_exec(db, sql.encode(), collect, None, None)
+            return rows if code == 0 else capi.sqlite3_errmsg(db).decode()
+
+        grant = f"""SELECT sqlink_load('fileio', '{{"allow_dir": "{folder}"}}')"""
+        self.assertEqual(run(grant), refusal("fileio", "allow_dir"))
+        capi.sqlite3_enable_load_extension(db, 1)
+        self.assertEqual(run(grant), ["fileio"])
+        capi.sqlite3_enable_load_extension(db, 0)
+        self.assertEqual(run(f"SELECT fileio_read('{folder / 'note.txt'}')"), ["granted"])
 
 
 class Sqlite3Shell(unittest.TestCase):
