@@ -12,6 +12,9 @@
 //! (`SQLINK_AUTOLOAD`, with the grants of each) and limit what SQL may load: see
 //! [`autoload`]. That is how a replicated SQLite's own connections (a dqlite leader's, an
 //! sqld replica's) carry the functions their queries call.
+//!
+//! What `sqlink_load()`'s options may grant is [`grants`]'s rule: more than the sandbox's
+//! defaults only while the program lets the connection's SQL load extensions itself.
 
 use std::os::raw::{c_char, c_int};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
