@@ -38,20 +38,25 @@ def load(conn: sqlite3.Connection, *extensions: str, **grants) -> list:
     own functions (SQLite's `upper`, or the program's): SQLite refuses that while a
     statement runs, and loading runs in one.
     """
-    if not hasattr(conn, "enable_load_extension"):
+    # Without the switch (a sqlite3 built without extension loading), libsqlink may still be
+    # there, put into every connection by the operator (SQLINK_AUTOLOAD and the preload shim).
+    switch = hasattr(conn, "enable_load_extension")
+    if not switch and not _has_sqlink(conn):
         raise RuntimeError(
             "this Python's sqlite3 cannot load extensions "
             "(it was built without --enable-loadable-sqlite-extensions)"
         )
-    was_enabled = _loading_enabled(conn)
-    conn.enable_load_extension(True)
+    was_enabled = switch and _loading_enabled(conn)
+    if switch:
+        conn.enable_load_extension(True)
     try:
         if not _has_sqlink(conn):
             conn.load_extension(loadable_path())
         options = json.dumps(grants) if grants else None
         return [conn.execute("SELECT sqlink_load(?, ?)", (name, options)).fetchone()[0] for name in extensions]
     finally:
-        conn.enable_load_extension(was_enabled)
+        if switch:
+            conn.enable_load_extension(was_enabled)
 
 
 def unload(conn: sqlite3.Connection, name: str) -> None:
