@@ -198,7 +198,7 @@ fn test(root: &Path) -> Result<()> {
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust =
         cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
-    // Its own unit tests (the autoload list's syntax), built alone as the library is.
+    // Its own unit tests (the autoload list's syntax, what counts as a grant), built alone as the library is.
     let loadable = cargo(root, &["test", "--release", "-p", "sqlink-loadable", "--lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
     let package = forget_packaged_sdk_builds(root)
