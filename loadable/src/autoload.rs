@@ -32,6 +32,8 @@ use serde_json::{Map, Value as Json};
 use sqlink_host::extension::Sandbox;
 use sqlink_host::loader;
 
+use crate::grants;
+
 /// One component every connection loads.
 pub struct Entry {
     /// As the list spells it, for messages.
@@ -85,31 +87,19 @@ impl Config {
             None => (spelled, ""),
         };
         let options = query_options(grants)?;
-        let mut sandbox = self.sandbox(&options, "", "grant")?;
         let found = loader::find(target, &loader::search_path())?;
+        let mut sandbox = self.sandbox(&options, grants::defaults(found.grants_clock), "", "grant")?;
         sandbox.allow_clock |= found.grants_clock;
         let source = if found.source == "bundled" { String::from("bundled, SQLINK_AUTOLOAD") } else { found.source };
         Ok(Entry { spelled: spelled.to_owned(), bytes: found.bytes, source, sandbox })
     }
 
-    /// The sandbox `options` grant (`sqlink_load()`'s JSON options, or an entry's grants),
-    /// within what the operator allows; errors begin with `context` and call each a `noun`.
-    pub fn sandbox(&self, options: &Map<String, Json>, context: &str, noun: &str) -> Result<Sandbox> {
-        let sandbox = crate::sandbox(options, context, noun)?;
-        if let Some(grantable) = &self.grantable_dirs {
-            for dir in &sandbox.allowed_dirs {
-                if !grantable.iter().any(|allowed| dir.starts_with(allowed)) {
-                    let limit = match grantable.as_slice() {
-                        [] => String::from("SQLINK_GRANTABLE_DIRS is empty: no directory may be granted"),
-                        dirs => format!(
-                            "SQLINK_GRANTABLE_DIRS lets extensions be granted only {}",
-                            dirs.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
-                        ),
-                    };
-                    bail!("{context}allow_dir {} is not allowed here: {limit}", dir.display());
-                }
-            }
-        }
+    /// The sandbox `options` grant over `defaults` (`sqlink_load()`'s JSON options, or an
+    /// entry's grants), within what the operator allows; errors begin with `context` and call
+    /// each a `noun`.
+    pub fn sandbox(&self, options: &Map<String, Json>, defaults: Sandbox, context: &str, noun: &str) -> Result<Sandbox> {
+        let sandbox = grants::parse(options, defaults, context, noun)?;
+        grants::within_grantable(&sandbox, self.grantable_dirs.as_deref(), context)?;
         Ok(sandbox)
     }
 }

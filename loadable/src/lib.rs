@@ -12,11 +12,12 @@
 //! (`SQLINK_AUTOLOAD`, with the grants of each) and limit what SQL may load: see
 //! [`autoload`]. That is how a replicated SQLite's own connections (a dqlite leader's, an
 //! sqld replica's) carry the functions their queries call.
+//!
+//! What `sqlink_load()`'s options may grant is [`grants`]'s rule: more than the sandbox's
+//! defaults only while the program lets the connection's SQL load extensions itself.
 
 use std::os::raw::{c_char, c_int};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use rusqlite::functions::{Context, FunctionFlags};
@@ -25,11 +26,12 @@ use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
-use sqlink_host::extension::{ExtensionEngine, GrantNames, Sandbox};
+use sqlink_host::extension::ExtensionEngine;
 use sqlink_host::loader;
 
 mod api;
 pub mod autoload;
+pub mod grants;
 
 use autoload::Config;
 
@@ -203,62 +205,27 @@ fn with_connection(
     result.map_err(|e| rusqlite::Error::UserFunctionError(format!("{e:#}").into()))
 }
 
-/// `sqlink_load(name_or_path [, options])`: the extension's name.
+/// `sqlink_load(name_or_path [, options])`: the extension's name. What its options may grant
+/// is [`grants`]'s rule.
 fn load(conn: &Connection, extensions: &mut Extensions, ctx: &Context<'_>) -> Result<String> {
     refuse_sql_load("sqlink_load")?;
     let target: String = ctx.get(0).context("sqlink_load() takes an extension name or a .wasm path")?;
-    let mut sandbox = match ctx.len() {
+    let options = match ctx.len() {
         2 => {
             let options: Option<String> = ctx.get(1).context("sqlink_load(): options are JSON text")?;
             let options: Json = serde_json::from_str(options.as_deref().unwrap_or("{}")).context("sqlink_load(): options are not JSON")?;
             let Json::Object(options) = options else { bail!("sqlink_load(): options must be a JSON object") };
-            config()?.sandbox(&options, "sqlink_load(): ", "option")?
+            options
         }
-        _ => options_sandbox(),
+        _ => Map::new(),
     };
     let found = loader::find(&target, &loader::search_path())?;
+    let defaults = grants::defaults(found.grants_clock);
+    let asked = config()?.sandbox(&options, defaults.clone(), "sqlink_load(): ", "option")?;
+    let mut sandbox = grants::from_sql(conn, &target, asked, &defaults)?;
     sandbox.allow_clock |= found.grants_clock;
     let info = extensions.load(conn, &found.bytes, sandbox, &found.source).with_context(|| format!("cannot load {target}"))?;
     Ok(info.name.clone())
-}
-
-/// Nothing granted, and errors naming the options that grant.
-fn options_sandbox() -> Sandbox {
-    Sandbox { grant_names: GrantNames { dir: "the allow_dir option", env: "the allow_env option", replace: None }, ..Sandbox::default() }
-}
-
-/// The grants the REPL's flags give, from `{"allow_dir": ..., "allow_env": ...,
-/// "allow_clock": ..., "timeout_ms": ..., "memory_mib": ...}` (`sqlink_load()`'s options, or
-/// an autoload entry's grants); errors begin with `context` and call each a `noun`. There is no
-/// override of the connection's own functions: SQLite refuses to replace one while a
-/// statement runs, and `sqlink_load()` runs inside one.
-fn sandbox(options: &Map<String, Json>, context: &str, noun: &str) -> Result<Sandbox> {
-    let mut sandbox = options_sandbox();
-    for (key, value) in options {
-        let wrong = || anyhow::anyhow!("{context}{noun} {key} cannot be {value}");
-        match key.as_str() {
-            "allow_dir" => {
-                let dirs: Vec<&str> = match value {
-                    Json::String(dir) => vec![dir],
-                    Json::Array(dirs) => dirs.iter().map(|d| d.as_str().ok_or_else(wrong)).collect::<Result<_>>()?,
-                    _ => return Err(wrong()),
-                };
-                for dir in dirs {
-                    let path = PathBuf::from(dir).canonicalize().with_context(|| format!("{context}allow_dir {dir}"))?;
-                    sandbox.allowed_dirs.push(path);
-                }
-            }
-            "allow_env" => sandbox.allow_env = value.as_bool().ok_or_else(wrong)?,
-            "allow_clock" => sandbox.allow_clock = value.as_bool().ok_or_else(wrong)?,
-            "timeout_ms" => sandbox.call_timeout = Duration::from_millis(value.as_u64().filter(|&ms| ms > 0).ok_or_else(wrong)?),
-            "memory_mib" => {
-                let mib = value.as_u64().filter(|&mib| (1..=4096).contains(&mib)).ok_or_else(wrong)?;
-                sandbox.memory_limit = (mib as usize) << 20;
-            }
-            _ => bail!("{context}unknown {noun} {key} (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)"),
-        }
-    }
-    Ok(sandbox)
 }
 
 /// `sqlink_extensions()`: what is loaded, as JSON text.

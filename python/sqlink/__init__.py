@@ -31,23 +31,32 @@ def load(conn: sqlite3.Connection, *extensions: str, **grants) -> list:
 
     `grants` are the sandbox's options for these extensions, as the sqlink shell's flags:
     allow_dir (a path or a list of paths), allow_env, allow_clock (booleans),
-    timeout_ms, memory_mib (integers). An extension may not replace the connection's own
-    functions (SQLite's `upper`, or the program's): SQLite refuses that while a statement
-    runs, and loading runs in one.
+    timeout_ms, memory_mib (integers). They are the program's to give: SQL's own
+    `sqlink_load()` may only narrow the sandbox unless the program lets the connection's
+    SQL load extensions, so `load` enables extension loading for its own statements and
+    restores the connection's setting after. An extension may not replace the connection's
+    own functions (SQLite's `upper`, or the program's): SQLite refuses that while a
+    statement runs, and loading runs in one.
     """
-    if not _has_sqlink(conn):
-        if not hasattr(conn, "enable_load_extension"):
-            raise RuntimeError(
-                "this Python's sqlite3 cannot load extensions "
-                "(it was built without --enable-loadable-sqlite-extensions)"
-            )
+    # Without the switch (a sqlite3 built without extension loading), libsqlink may still be
+    # there, put into every connection by the operator (SQLINK_AUTOLOAD and the preload shim).
+    switch = hasattr(conn, "enable_load_extension")
+    if not switch and not _has_sqlink(conn):
+        raise RuntimeError(
+            "this Python's sqlite3 cannot load extensions "
+            "(it was built without --enable-loadable-sqlite-extensions)"
+        )
+    was_enabled = switch and _loading_enabled(conn)
+    if switch:
         conn.enable_load_extension(True)
-        try:
+    try:
+        if not _has_sqlink(conn):
             conn.load_extension(loadable_path())
-        finally:
-            conn.enable_load_extension(False)
-    options = json.dumps(grants) if grants else None
-    return [conn.execute("SELECT sqlink_load(?, ?)", (name, options)).fetchone()[0] for name in extensions]
+        options = json.dumps(grants) if grants else None
+        return [conn.execute("SELECT sqlink_load(?, ?)", (name, options)).fetchone()[0] for name in extensions]
+    finally:
+        if switch:
+            conn.enable_load_extension(was_enabled)
 
 
 def unload(conn: sqlite3.Connection, name: str) -> None:
@@ -67,4 +76,14 @@ def _has_sqlink(conn: sqlite3.Connection) -> bool:
         conn.execute("SELECT sqlink_extensions()")
         return True
     except sqlite3.OperationalError:
+        return False
+
+
+def _loading_enabled(conn: sqlite3.Connection) -> bool:
+    # SQLite has no call that reads the setting, but its load_extension() refuses only when
+    # loading is off, and given NULL it loads nothing.
+    try:
+        conn.execute("SELECT load_extension(NULL)")
+        return True
+    except sqlite3.DatabaseError:
         return False

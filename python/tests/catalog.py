@@ -74,20 +74,23 @@ SHORT_SAMPLES = [None, 0, 42, -1, 1.5, "", "a", "abc", "héllo", "日本", "🙂
 def sqlink_connection(module, grants=None):
     """A sqlite3 connection with libsqlink loaded and `module` loaded through it."""
     conn = sqlite3.connect(":memory:")
-    library = os.environ.get("SQLINK_LIBRARY")
-    if library:
-        conn.enable_load_extension(True)
-        conn.load_extension(library)
-        conn.enable_load_extension(False)
-    else:
-        import sqlink
+    # The program grants: libsqlink honors SQL's grants while extension loading is on.
+    conn.enable_load_extension(True)
+    try:
+        library = os.environ.get("SQLINK_LIBRARY")
+        if library:
+            conn.load_extension(library)
+        else:
+            import sqlink
 
-        sqlink.load(conn)
-    source = module
-    folder = os.environ.get("SQLINK_CATALOG_DIR")
-    if folder:
-        source = os.path.join(folder, f"{module}_ext.wasm")
-    conn.execute("SELECT sqlink_load(?, ?)", (source, json.dumps(grants) if grants else None))
+            sqlink.load(conn)
+        source = module
+        folder = os.environ.get("SQLINK_CATALOG_DIR")
+        if folder:
+            source = os.path.join(folder, f"{module}_ext.wasm")
+        conn.execute("SELECT sqlink_load(?, ?)", (source, json.dumps(grants) if grants else None))
+    finally:
+        conn.enable_load_extension(False)
     return conn
 
 

@@ -198,7 +198,7 @@ fn test(root: &Path) -> Result<()> {
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
     let rust =
         cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
-    // Its own unit tests (the autoload list's syntax), built alone as the library is.
+    // Its own unit tests (the autoload list's syntax, what counts as a grant), built alone as the library is.
     let loadable = cargo(root, &["test", "--release", "-p", "sqlink-loadable", "--lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
     let package = forget_packaged_sdk_builds(root)
@@ -256,11 +256,13 @@ fn forget_packaged_sdk_builds(root: &Path) -> Result<()> {
 
 /// The Python package, installed as a user installs it (`pip install ./python`) into a
 /// virtual environment of a Python whose sqlite3 loads extensions; its unittest suite
-/// drives libsqlink in Python's sqlite3 and in Debian's sqlite3 shell, and compares the
-/// catalog with sqlean.py (PyPI), the reference it follows.
+/// drives libsqlink in Python's sqlite3, in Debian's sqlite3 shell and in Datasette (PyPI,
+/// a program whose visitors run SQL), and compares the catalog with sqlean.py (PyPI), the
+/// reference it follows.
 fn test_python(root: &Path) -> Result<()> {
     let python = install_python_package(root)?;
     install_sqlean(root, &python)?;
+    toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", DATASETTE])?;
     toolchain::run_in(root, &python, &["-m", "unittest", "discover", "-s", "python/tests"])
 }
 
@@ -280,6 +282,9 @@ fn cluster_tools(root: &Path) -> Result<String> {
     }
     Ok(toolchain::ensure_python_venv(root)?.to_string_lossy().into_owned())
 }
+
+/// Datasette, pinned: `python/tests/test_grants.py` serves libsqlink to its visitors.
+const DATASETTE: &str = "datasette==0.65.5";
 
 /// sqlean.py, the catalog's reference (the differential tests and the benchmark).
 fn install_sqlean(root: &Path, python: &str) -> Result<()> {
