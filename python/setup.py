@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
 from setuptools.dist import Distribution
 
@@ -47,4 +48,16 @@ class PlatformDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildWithLibrary}, distclass=PlatformDistribution)
+class AnyPythonWheel(bdist_wheel):
+    """libsqlink is loaded by SQLite, not imported by Python: one wheel serves every Python 3
+    of the platform (`py3-none-PLATFORM`)."""
+
+    def get_tag(self):
+        _, _, platform = super().get_tag()
+        return "py3", "none", platform
+
+
+setup(
+    cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": AnyPythonWheel},
+    distclass=PlatformDistribution,
+)

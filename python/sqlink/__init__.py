@@ -9,6 +9,13 @@
 the extensions named: a bundled one (uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), a name found on
 SQLINK_PATH, or the path of a .wasm component. In SQL the same is
 `SELECT sqlink_load('md5')`, `sqlink_unload('md5')` and `sqlink_extensions()`.
+
+In a Python whose sqlite3 cannot load extensions (some self-built ones, macOS's), `connect`
+opens the connection with sqlean.py's sqlite3-compatible module instead
+(`pip install 'sqlink[sqlean]'`):
+
+    conn = sqlink.connect(":memory:")
+    sqlink.load(conn, "md5")
 """
 
 import json
@@ -16,7 +23,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-__all__ = ["load", "unload", "extensions", "loadable_path"]
+__all__ = ["load", "unload", "extensions", "loadable_path", "connect", "dbapi_module"]
 
 _LIBRARY = {"darwin": "libsqlink.dylib", "win32": "sqlink.dll"}.get(sys.platform, "libsqlink.so")
 
@@ -42,10 +49,7 @@ def load(conn: sqlite3.Connection, *extensions: str, **grants) -> list:
     # there, put into every connection by the operator (SQLINK_AUTOLOAD and the preload shim).
     switch = hasattr(conn, "enable_load_extension")
     if not switch and not _has_sqlink(conn):
-        raise RuntimeError(
-            "this Python's sqlite3 cannot load extensions "
-            "(it was built without --enable-loadable-sqlite-extensions)"
-        )
+        raise RuntimeError(_CANNOT_LOAD)
     was_enabled = switch and _loading_enabled(conn)
     if switch:
         conn.enable_load_extension(True)
@@ -75,7 +79,9 @@ def _has_sqlink(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("SELECT sqlink_extensions()")
         return True
-    except sqlite3.OperationalError:
+    # The connection's own module's error (DB-API's Connection.OperationalError): sqlean's
+    # connections raise sqlean's.
+    except getattr(conn, "OperationalError", sqlite3.OperationalError):
         return False
 
 
@@ -85,5 +91,39 @@ def _loading_enabled(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("SELECT load_extension(NULL)")
         return True
-    except sqlite3.DatabaseError:
+    except getattr(conn, "DatabaseError", sqlite3.DatabaseError):
         return False
+
+
+_CANNOT_LOAD = (
+    "this Python's sqlite3 cannot load extensions (it was built without "
+    "--enable-loadable-sqlite-extensions): install sqlean.py, a sqlite3-compatible module "
+    "that can (`pip install 'sqlink[sqlean]'`), and open connections with sqlink.connect()"
+)
+
+
+def connect(database, *args, **kwargs):
+    """A DB-API connection to `database` with libsqlink loaded, ready for `load(conn, "md5")`
+    or `SELECT sqlink_load('md5')`. It comes from `dbapi_module()`: the standard `sqlite3`
+    where it can load extensions, else sqlean.py's. The other arguments go to that module's
+    `connect`; its exceptions are also the connection's attributes (`conn.OperationalError`).
+    """
+    conn = dbapi_module().connect(database, *args, **kwargs)
+    try:
+        load(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def dbapi_module():
+    """The sqlite3-compatible module `connect` uses: the standard `sqlite3` where it can load
+    extensions, else sqlean.py's `sqlean` (the optional dependency `sqlink[sqlean]`)."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        import sqlean
+    except ImportError:
+        raise RuntimeError(_CANNOT_LOAD) from None
+    return sqlean

