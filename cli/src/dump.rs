@@ -16,8 +16,23 @@ impl Shell {
             "SELECT name, sql FROM sqlite_schema AS o WHERE ({filter}) AND type == 'table' AND sql NOT NULL \
              ORDER BY tbl_name == 'sqlite_sequence', rowid"
         );
+        // A virtual table is written into the schema as it is, with writable_schema on, and
+        // not created: creating it would make shadow tables that the dump then creates
+        // again, and its rows are those of the shadow tables, dumped as plain tables.
+        let mut writable_schema = false;
         let mut ok = match self.query_text(&tables) {
-            Ok(rows) => rows.iter().all(|row| self.dump_table(&row[0], &row[1])),
+            Ok(rows) => rows.iter().all(|row| {
+                if row[1].starts_with("CREATE VIRTUAL TABLE") {
+                    if !writable_schema {
+                        self.output.line("PRAGMA writable_schema=ON;");
+                        writable_schema = true;
+                    }
+                    self.output.line(&virtual_table_entry(&row[0], &row[1]));
+                    true
+                } else {
+                    self.dump_table(&row[0], &row[1])
+                }
+            }),
             Err(e) => {
                 self.error(&e);
                 false
@@ -31,6 +46,9 @@ impl Shell {
                 self.error(&e);
                 ok = false;
             }
+        }
+        if writable_schema {
+            self.output.line("PRAGMA writable_schema=OFF;");
         }
         self.output.line(if ok { "COMMIT;" } else { "ROLLBACK; -- due to errors" });
     }
@@ -85,4 +103,11 @@ pub fn schema_statement(sql: &str) -> String {
         Some(rest) => format!("CREATE TABLE IF NOT EXISTS {rest};"),
         None => format!("{sql};"),
     }
+}
+
+/// A virtual table's schema entry as sqlite3's `.dump` writes it: straight into
+/// sqlite_schema, so that reading the dump back does not run the module's xCreate.
+fn virtual_table_entry(name: &str, sql: &str) -> String {
+    let (name, sql) = (crate::format::sql_string(name), crate::format::sql_string(sql));
+    format!("INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',{name},{name},0,{sql});")
 }

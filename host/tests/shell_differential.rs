@@ -177,6 +177,50 @@ fn dump_replayed_by_sqlite3_dumps_identically() {
     assert_eq!((check.stdout.as_str(), check.stderr.as_str()), ("0\n0\n", ""));
 }
 
+/// Virtual tables with shadow tables, as sqlite3 dumps them: the virtual table goes into the
+/// schema with writable_schema on, its shadow tables are dumped as tables, so the dump reads
+/// back (creating the virtual table would create shadow tables the dump creates again).
+const VIRTUAL: &str = "CREATE VIRTUAL TABLE docs USING fts5(title, body);
+INSERT INTO docs VALUES ('first', 'hello world'), ('it''s', 'a quoted ''word'''), ('third', 'hello again');
+CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1, y0, y1);
+INSERT INTO boxes VALUES (1, 0, 2, 0, 2), (2, 1.5, 3, -1, 0.5);
+CREATE TABLE \"odd name\"(k PRIMARY KEY, v) WITHOUT ROWID;
+INSERT INTO \"odd name\" VALUES ('a', 1), ('b', x'00ff');
+CREATE VIEW hits AS SELECT title FROM docs WHERE docs MATCH 'hello';
+CREATE TRIGGER log AFTER INSERT ON \"odd name\" BEGIN INSERT INTO docs VALUES (new.k, 'logged'); END;";
+
+#[test]
+fn dump_of_virtual_tables_restores_in_both_shells() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = sqlink_in(dir.path(), &["first.db"], VIRTUAL);
+    assert_eq!(created.stderr, "");
+    let dumped = sqlink_in(dir.path(), &["first.db"], ".dump");
+    assert_eq!(dumped.stderr, "");
+    let sqlite3_dump = |db: &str| {
+        let mut command = Command::new("sqlite3");
+        command.arg(db).current_dir(dir.path());
+        run_with_stdin(command, ".dump")
+    };
+    // Byte for byte what sqlite3 writes for the same file.
+    assert_eq!(dumped.stdout, sqlite3_dump("first.db").stdout);
+    let entry = "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)\
+                 VALUES('table','docs','docs',0,'CREATE VIRTUAL TABLE docs USING fts5(title, body)');";
+    assert!(dumped.stdout.contains(entry), "{}", dumped.stdout);
+
+    let mut into_sqlite3 = Command::new("sqlite3");
+    into_sqlite3.arg("second.db").current_dir(dir.path());
+    let replayed = run_with_stdin(into_sqlite3, &dumped.stdout);
+    assert_eq!((replayed.stderr.as_str(), replayed.code), ("", 0));
+    let replayed = sqlink_in(dir.path(), &["third.db"], &dumped.stdout);
+    assert_eq!(replayed.stderr, "");
+    for db in ["second.db", "third.db"] {
+        assert_eq!(sqlite3_dump(db).stdout, dumped.stdout, "{db}");
+        let query = "SELECT * FROM hits ORDER BY 1;\nSELECT id FROM boxes WHERE x1 > 2.5;\nPRAGMA integrity_check;";
+        let restored = sqlink_in(dir.path(), &[db], query);
+        assert_eq!((restored.stdout.as_str(), restored.stderr.as_str()), ("first\nthird\n2\nok\n", ""), "{db}");
+    }
+}
+
 const CSV: &str = "name,\"note, with comma\",n\r\nada,\"said \"\"hi\"\"\nthen left\",1\r\nbob,,2\r\n\"x\",y\r\nc,d,3,4\r\n";
 
 #[test]
