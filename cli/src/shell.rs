@@ -4,8 +4,8 @@ use std::io::BufRead;
 use std::time::Instant;
 
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
-use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
+use crate::bindings::sqlink::wasm::{cpu_time, interrupt};
 use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Printer, Settings};
 pub use crate::output::Output;
@@ -224,8 +224,9 @@ impl Shell {
     pub fn run_sql(&mut self, sql: &str) -> bool {
         let Shell { conn, settings, output, timer, .. } = self;
         let mut out = String::new();
+        // One figure for the whole input, as sqlite3 times each chunk it runs.
+        let started = timer.then(RunTime::start);
         let result = each_statement(conn, sql, |statement| {
-            let started = Instant::now();
             let mut printer = Printer::new(settings, statement.column_names());
             let failure = loop {
                 match statement.fetch(PAGE_ROWS) {
@@ -245,14 +246,14 @@ impl Shell {
             printer.finish(&mut out);
             output.out(&out);
             out.clear();
-            if let Some(message) = failure {
-                return Err(message);
+            match failure {
+                Some(message) => Err(message),
+                None => Ok(()),
             }
-            if *timer {
-                output.line(&format!("Run Time: real {:.3}", started.elapsed().as_secs_f64()));
-            }
-            Ok(())
         });
+        if let Some(started) = started {
+            self.output.line(&started.report());
+        }
         self.output.flush();
         match result {
             Ok(()) => true,
@@ -347,6 +348,35 @@ mod tests {
         }
         for line in ["SELECT 1;", "/* open", "/* a */ SELECT 1;", "- 1", ".mode csv"] {
             assert!(!only_whitespace_and_comments(line), "{line:?}");
+        }
+    }
+}
+
+/// What `.timer on` measures around one input: elapsed time, and the CPU time the host
+/// says the process used (WASI's clocks have no CPU clock; a page's host cannot tell).
+struct RunTime {
+    real: Instant,
+    cpu: Option<cpu_time::Times>,
+}
+
+impl RunTime {
+    fn start() -> RunTime {
+        RunTime { real: Instant::now(), cpu: cpu_time::process_times() }
+    }
+
+    /// The line sqlite3 prints: `Run Time: real 0.001 user 0.000123 sys 0.000045`.
+    fn report(&self) -> String {
+        let real = self.real.elapsed().as_secs_f64();
+        match (&self.cpu, cpu_time::process_times()) {
+            (Some(before), Some(now)) => {
+                let seconds = |from: u64, to: u64| to.saturating_sub(from) as f64 / 1e6;
+                format!(
+                    "Run Time: real {real:.3} user {:.6} sys {:.6}",
+                    seconds(before.user_us, now.user_us),
+                    seconds(before.system_us, now.system_us)
+                )
+            }
+            _ => format!("Run Time: real {real:.3}"),
         }
     }
 }
