@@ -164,7 +164,8 @@ fn timer_help_and_quit() {
     let out = ok(".timer on\nSELECT 1;\n.timer off\nSELECT 2;\n");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "1");
-    assert!(lines[1].starts_with("Run Time: real ") && lines[1].len() == "Run Time: real 0.000".len(), "{out}");
+    // The full format is shell_builtins.rs's timer test.
+    assert!(lines[1].starts_with("Run Time: real ") && lines[1].contains(" user ") && lines[1].contains(" sys "), "{out}");
     assert_eq!(lines[2], "2");
 
     let help = ok(".help\n");
