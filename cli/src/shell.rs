@@ -18,6 +18,10 @@ pub struct Shell {
     pub settings: Settings,
     pub timer: bool,
     pub bail: bool,
+    /// `.echo on`: print each input (a dot command, a comment line, a statement) before it runs.
+    pub echo: bool,
+    /// `.prompt MAIN CONTINUE`: the prompts of an interactive session.
+    pub prompts: (String, String),
     /// The host's working directory, to make relative paths absolute (WASI has no cwd).
     cwd: Option<String>,
     /// Errors so far; a non-interactive run with errors exits with status 1, as sqlite3.
@@ -90,6 +94,8 @@ impl Shell {
             settings,
             timer: false,
             bail: false,
+            echo: false,
+            prompts: (String::from("sqlink> "), String::from("   ...> ")),
             cwd: None,
             errors: 0,
             pending: String::new(),
@@ -133,7 +139,8 @@ impl Shell {
         let mut lines = input.lines();
         loop {
             if interactive {
-                self.output.prompt(if self.is_pending() { "   ...> " } else { "sqlink> " });
+                let (main, continuation) = &self.prompts;
+                self.output.prompt(if self.is_pending() { continuation } else { main });
             }
             let line = match lines.next() {
                 Some(Ok(line)) => line,
@@ -168,6 +175,9 @@ impl Shell {
     /// One line of input: a dot command, or SQL that runs once its statement is complete.
     pub fn feed_line(&mut self, line: &str) -> Flow {
         if !self.is_pending() && line.trim_start().starts_with('.') {
+            if self.echo {
+                self.output.line(line);
+            }
             let errors = self.errors;
             let flow = self.dot_command(line.trim());
             // `.once` itself starts the redirect that the next command ends.
@@ -182,12 +192,19 @@ impl Shell {
         // As sqlite3 does, a line of only white space and comments starts no statement, so
         // a dot command may follow it.
         if !self.is_pending() && only_whitespace_and_comments(line) {
+            if self.echo && !line.trim().is_empty() {
+                self.output.line(line);
+            }
             return Flow::Continue;
         }
         self.pending.push_str(line);
         self.pending.push('\n');
         if spi::is_complete(&self.pending) {
             let sql = std::mem::take(&mut self.pending);
+            if self.echo {
+                // As sqlite3 echoes a statement: from its first character, lines as typed.
+                self.output.line(sql.trim_start().trim_end_matches('\n'));
+            }
             let ok = self.run_sql(&sql);
             if ok && self.changes {
                 let (changes, total) = (self.conn.changes(), self.conn.total_changes());
