@@ -104,6 +104,8 @@ export class Session {
       'sqlink:wasm/dispatch': this.#dispatch(),
       'sqlink:wasm/file-locks': { FileLock },
       'sqlink:wasm/interrupt': this.#interrupt(),
+      // A page cannot read its CPU time: `.timer on` shows the elapsed time only.
+      'sqlink:wasm/cpu-time': { processTimes: () => undefined },
     };
     const runtime = await instantiateRuntime(runtimeModule, imports, (module, moduleImports) => this.#instantiateCore(module, moduleImports));
     if (this.#runtimeMemory === null) throw new Error('the runtime has no sqlink:wasm/dispatch import: it does not match this page');

@@ -110,6 +110,20 @@ describe('demo page', () => {
     await page.close();
   });
 
+  test("the sqlite3 shell's built-ins: generate_series, sha3, decimal; .timer shows the elapsed time", async () => {
+    const page = await openPage();
+    assert.equal(
+      await typeLine(page, 'SELECT sum(value) FROM generate_series(1, 100);'),
+      'sqlink> SELECT sum(value) FROM generate_series(1, 100);\n5050\n',
+    );
+    assert.match(await typeLine(page, "SELECT hex(sha3('abc')), decimal_add('0.1', '0.2');"), /\n3A985DA74FE225B2045C172D6BD390BD855F086E3E9D525B46BFE24511431532\|0\.3\n$/);
+    await typeLine(page, '.timer on');
+    // A page cannot read its CPU time: the elapsed time only.
+    assert.match(await typeLine(page, 'SELECT 1;'), /\n1\nRun Time: real \d+\.\d{3}\n$/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
   test('dot commands, continuation lines and errors work as in the native shell', async () => {
     const page = await openPage();
     await typeLine(page, 'CREATE TABLE t(a, b);');

@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 
 use sqlink_rules::metadata::signature;
 
+use crate::bindings::sqlink::wasm::dispatch_bridge;
+use crate::bindings::sqlink::wasm::spi::{self, Connection};
 use crate::bindings::sqlink::wasm::spi_loader::{self, Contract};
-use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};
 use crate::shell::{Flow, Shell};
@@ -13,9 +14,11 @@ use crate::shell::{Flow, Shell};
 /// Each command's usage and what it does, as `.help` shows them.
 const HELP: &[(&str, &str)] = &[
     (".bail on|off", "Stop after the first error"),
+    (".binary on|off", "Accepted for scripts written for sqlite3: output is the same either way here"),
     (".changes on|off", "Show the number of rows changed by each SQL statement"),
     (".databases", "List the names and files of attached databases"),
     (".dump ?PATTERN?", "Render the database (or the tables matching a LIKE pattern) as SQL"),
+    (".echo on|off", "Print each command and statement before it runs"),
     (".exit", "Exit (also .quit)"),
     (".extensions", "List loaded extensions with their functions"),
     (".headers on|off", "Show or hide column names"),
@@ -32,6 +35,7 @@ const HELP: &[(&str, &str)] = &[
     (".open ?FILE?", "Close this database and open FILE (in memory without FILE)"),
     (".output ?FILE?", "Send output to FILE, or back to stdout without FILE"),
     (".print STRING...", "Print the strings"),
+    (".prompt MAIN CONTINUE", "Replace the prompts of an interactive session"),
     (".quit", "Exit (also .exit)"),
     (".read FILE", "Run the statements and commands in FILE"),
     (".schema ?PATTERN?", "Show CREATE statements, optionally for matching tables"),
@@ -246,12 +250,22 @@ impl Shell {
                     Some(p) => format!("AND (name LIKE {0} OR tbl_name LIKE {0})", sql_string(p)),
                     None => String::new(),
                 };
+                // In the order they were created; a view or virtual table, whose statement
+                // does not show its columns, with a comment naming them, as sqlite3 shows it.
                 let sql = format!(
-                    "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL \
-                     AND name NOT LIKE 'sqlite_%' {filter} ORDER BY tbl_name, type DESC, name"
+                    "SELECT sql, name, type = 'view' OR sql LIKE 'CREATE VIRTUAL TABLE%' FROM sqlite_schema \
+                     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' {filter} ORDER BY rowid"
                 );
                 match self.query_text(&sql) {
-                    Ok(rows) => rows.iter().for_each(|r| self.output.line(&crate::dump::schema_statement(&r[0]))),
+                    Ok(rows) => {
+                        for row in rows {
+                            let statement = match row[2].as_str() {
+                                "1" => format!("{}{};", row[0], self.columns_comment(&row[1])),
+                                _ => crate::dump::schema_statement(&row[0]),
+                            };
+                            self.output.line(&statement);
+                        }
+                    }
                     Err(e) => self.error(&e),
                 }
             }
@@ -310,6 +324,24 @@ impl Shell {
                 let ms = arg.and_then(|ms| ms.parse::<i64>().ok()).unwrap_or(0).clamp(0, i64::from(i32::MAX));
                 if let Err(e) = self.query_text(&format!("PRAGMA busy_timeout = {ms}")) {
                     self.error(&e);
+                }
+            }
+            "echo" => match on_off(arg) {
+                Some(on) => self.echo = on,
+                None => self.error("usage: .echo on|off"),
+            },
+            // Text and binary output are the same on this system, as in sqlite3 on Unix.
+            "binary" => {
+                if on_off(arg).is_none() {
+                    self.error("usage: .binary on|off");
+                }
+            }
+            "prompt" => {
+                if let Some(main) = arg {
+                    self.prompts.0 = main.clone();
+                }
+                if let Some(continuation) = args.get(2) {
+                    self.prompts.1 = continuation.clone();
                 }
             }
             "bail" => match on_off(arg) {
@@ -374,6 +406,7 @@ impl Shell {
         let s = &self.settings;
         let on_off = |on: bool| String::from(if on { "on" } else { "off" });
         let lines = [
+            ("echo", on_off(self.echo)),
             ("headers", on_off(s.headers)),
             ("mode", String::from(s.mode.name())),
             ("nullvalue", c_string(&s.null_value)),
@@ -384,6 +417,18 @@ impl Shell {
         ];
         for (name, value) in lines {
             self.output.line(&format!("{name:>12}: {value}"));
+        }
+    }
+
+    /// `\n/* name(col,...) */`, the names as SQL writes them; nothing when SQLite cannot
+    /// list the columns (a view of a dropped table).
+    fn columns_comment(&mut self, name: &str) -> String {
+        match self.query_text(&format!("SELECT name FROM pragma_table_info({})", sql_string(name))) {
+            Ok(columns) if !columns.is_empty() => {
+                let columns: Vec<String> = columns.iter().map(|c| spi::sql_identifier(&c[0])).collect();
+                format!("\n/* {}({}) */", spi::sql_identifier(name), columns.join(","))
+            }
+            _ => String::new(),
         }
     }
 

@@ -4,8 +4,8 @@ use std::io::BufRead;
 use std::time::Instant;
 
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
-use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
+use crate::bindings::sqlink::wasm::{cpu_time, interrupt};
 use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Printer, Settings};
 pub use crate::output::Output;
@@ -18,6 +18,10 @@ pub struct Shell {
     pub settings: Settings,
     pub timer: bool,
     pub bail: bool,
+    /// `.echo on`: print each input (a dot command, a comment line, a statement) before it runs.
+    pub echo: bool,
+    /// `.prompt MAIN CONTINUE`: the prompts of an interactive session.
+    pub prompts: (String, String),
     /// The host's working directory, to make relative paths absolute (WASI has no cwd).
     cwd: Option<String>,
     /// Errors so far; a non-interactive run with errors exits with status 1, as sqlite3.
@@ -90,6 +94,8 @@ impl Shell {
             settings,
             timer: false,
             bail: false,
+            echo: false,
+            prompts: (String::from("sqlink> "), String::from("   ...> ")),
             cwd: None,
             errors: 0,
             pending: String::new(),
@@ -133,7 +139,8 @@ impl Shell {
         let mut lines = input.lines();
         loop {
             if interactive {
-                self.output.prompt(if self.is_pending() { "   ...> " } else { "sqlink> " });
+                let (main, continuation) = &self.prompts;
+                self.output.prompt(if self.is_pending() { continuation } else { main });
             }
             let line = match lines.next() {
                 Some(Ok(line)) => line,
@@ -168,6 +175,9 @@ impl Shell {
     /// One line of input: a dot command, or SQL that runs once its statement is complete.
     pub fn feed_line(&mut self, line: &str) -> Flow {
         if !self.is_pending() && line.trim_start().starts_with('.') {
+            if self.echo {
+                self.output.line(line);
+            }
             let errors = self.errors;
             let flow = self.dot_command(line.trim());
             // `.once` itself starts the redirect that the next command ends.
@@ -182,12 +192,19 @@ impl Shell {
         // As sqlite3 does, a line of only white space and comments starts no statement, so
         // a dot command may follow it.
         if !self.is_pending() && only_whitespace_and_comments(line) {
+            if self.echo && !line.trim().is_empty() {
+                self.output.line(line);
+            }
             return Flow::Continue;
         }
         self.pending.push_str(line);
         self.pending.push('\n');
         if spi::is_complete(&self.pending) {
             let sql = std::mem::take(&mut self.pending);
+            if self.echo {
+                // As sqlite3 echoes a statement: from its first character, lines as typed.
+                self.output.line(sql.trim_start().trim_end_matches('\n'));
+            }
             let ok = self.run_sql(&sql);
             if ok && self.changes {
                 let (changes, total) = (self.conn.changes(), self.conn.total_changes());
@@ -224,8 +241,9 @@ impl Shell {
     pub fn run_sql(&mut self, sql: &str) -> bool {
         let Shell { conn, settings, output, timer, .. } = self;
         let mut out = String::new();
+        // One figure for the whole input, as sqlite3 times each chunk it runs.
+        let started = timer.then(RunTime::start);
         let result = each_statement(conn, sql, |statement| {
-            let started = Instant::now();
             let mut printer = Printer::new(settings, statement.column_names());
             let failure = loop {
                 match statement.fetch(PAGE_ROWS) {
@@ -245,14 +263,14 @@ impl Shell {
             printer.finish(&mut out);
             output.out(&out);
             out.clear();
-            if let Some(message) = failure {
-                return Err(message);
+            match failure {
+                Some(message) => Err(message),
+                None => Ok(()),
             }
-            if *timer {
-                output.line(&format!("Run Time: real {:.3}", started.elapsed().as_secs_f64()));
-            }
-            Ok(())
         });
+        if let Some(started) = started {
+            self.output.line(&started.report());
+        }
         self.output.flush();
         match result {
             Ok(()) => true,
@@ -347,6 +365,35 @@ mod tests {
         }
         for line in ["SELECT 1;", "/* open", "/* a */ SELECT 1;", "- 1", ".mode csv"] {
             assert!(!only_whitespace_and_comments(line), "{line:?}");
+        }
+    }
+}
+
+/// What `.timer on` measures around one input: elapsed time, and the CPU time the host
+/// says the process used (WASI's clocks have no CPU clock; a page's host cannot tell).
+struct RunTime {
+    real: Instant,
+    cpu: Option<cpu_time::Times>,
+}
+
+impl RunTime {
+    fn start() -> RunTime {
+        RunTime { real: Instant::now(), cpu: cpu_time::process_times() }
+    }
+
+    /// The line sqlite3 prints: `Run Time: real 0.001 user 0.000123 sys 0.000045`.
+    fn report(&self) -> String {
+        let real = self.real.elapsed().as_secs_f64();
+        match (&self.cpu, cpu_time::process_times()) {
+            (Some(before), Some(now)) => {
+                let seconds = |from: u64, to: u64| to.saturating_sub(from) as f64 / 1e6;
+                format!(
+                    "Run Time: real {real:.3} user {:.6} sys {:.6}",
+                    seconds(before.user_us, now.user_us),
+                    seconds(before.system_us, now.system_us)
+                )
+            }
+            _ => format!("Run Time: real {real:.3}"),
         }
     }
 }

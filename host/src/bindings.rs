@@ -14,5 +14,5 @@ wasmtime::component::bindgen!({
     with: { "sqlink:wasm/file-locks.file-lock": crate::locks::DbLock },
 });
 
-pub use sqlink::wasm::{dispatch, file_locks, interrupt, spi_loader};
+pub use sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, ValueParam, ValueResult as Value};

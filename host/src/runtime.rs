@@ -16,7 +16,7 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{Error, Value, dispatch, file_locks, interrupt, spi_loader, sqlite};
+use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, spi_loader, sqlite};
 use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
@@ -191,6 +191,19 @@ impl interrupt::Host for RuntimeState {
     }
 }
 
+impl cpu_time::Host for RuntimeState {
+    /// The whole process's CPU time, as sqlite3 reports its own (getrusage of the process):
+    /// SQLite runs on this thread, and the extensions it calls run on it too.
+    fn process_times(&mut self) -> Option<cpu_time::Times> {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage writes one rusage into the buffer, which is zeroed, sized and
+        // aligned for it; it is read only when the call succeeded.
+        let usage = unsafe { (libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) == 0).then(|| usage.assume_init()) }?;
+        let micros = |t: libc::timeval| u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000 + u64::try_from(t.tv_usec).unwrap_or(0);
+        Some(cpu_time::Times { user_us: micros(usage.ru_utime), system_us: micros(usage.ru_stime) })
+    }
+}
+
 /// A linker with WASI and the runtime's imports.
 pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     let mut linker = Linker::new(engine);
@@ -200,6 +213,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
     interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    cpu_time::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 

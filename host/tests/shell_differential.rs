@@ -5,7 +5,7 @@
 //!   both, but SQLite 3.40's printf and the runtime's 3.54 compute different trailing digits
 //!   for the same double ("0.10000000000000000555" and "0.1000000000000000056"); both read
 //!   back as the same value, which `dump_replayed_by_sqlite3_dumps_identically` proves.
-//! - `.show` lists only the settings sqlink has (no echo, eqp, explain, stats, width).
+//! - `.show` lists only the settings sqlink has (no eqp, explain, stats, width).
 //! - json mode writes a blob as hex (valid JSON whatever the bytes); sqlite3 3.40 writes its
 //!   raw bytes, so json is left out of the mode comparison.
 //! - sqlite3's `.import` in csv mode leaves the row separator at "\n" afterwards; sqlink's
@@ -130,10 +130,45 @@ SELECT * FROM t WHERE id < 3;"
 fn show_lists_the_settings_sqlink_has_as_sqlite3_does() {
     let script = ".headers on\n.mode csv\n.nullvalue NIL\n.separator ; \\r\\n\n.show";
     let ((sqlite3, _), (sqlink, _)) = both_in(script, &[], &[]);
-    let missing_here = ["echo:", "eqp:", "explain:", "stats:", "width:"];
+    let missing_here = ["eqp:", "explain:", "stats:", "width:"];
     let expected: Vec<&str> =
         sqlite3.stdout.lines().filter(|l| !missing_here.contains(&l.trim_start().split(' ').next().unwrap_or(""))).collect();
     assert_eq!(sqlink.stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn schema_tables_echo_read_and_the_commands_that_print_nothing() {
+    let script = "CREATE TABLE b(x); CREATE TABLE a(y); CREATE VIEW v AS SELECT 1 AS one, 2, y AS \"select\" FROM a;
+CREATE INDEX ai ON a(y); CREATE TRIGGER tr AFTER INSERT ON b BEGIN SELECT 1; END;
+CREATE VIRTUAL TABLE f USING fts5(a, \"b c\"); CREATE VIEW \"my view\" AS SELECT * FROM b;
+.schema
+.schema a
+.schema %view
+.schema nothing
+.tables
+.tables _%
+.tables nothing
+.binary on
+.prompt 'P> ' '.> '
+.timeout 50
+.echo on
+SELECT 1; SELECT 2;
+  SELECT
+  3;
+-- a comment line
+.print printed
+/* c */ SELECT 4; -- tail
+.echo off
+SELECT 5;
+.read more.sql
+.bail on
+SELECT 6;
+.quit
+SELECT 'never';";
+    let more = ".echo on\nSELECT 'from more.sql';\n.echo off\n";
+    let ((sqlite3, _), (sqlink, _)) = both_in(script, &[("more.sql", more)], &[]);
+    assert_eq!(sqlink.stdout, sqlite3.stdout);
+    assert_eq!((sqlink.stderr.as_str(), sqlink.code), ("", sqlite3.code));
 }
 
 const DUMPED: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB, note);

@@ -445,7 +445,10 @@ fn the_composed_runtime_imports_only_loader_dispatch_locks_interrupt_and_wasi() 
         imports.push(unversioned);
     }
     imports.sort();
-    assert_eq!(imports, ["sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/spi-loader"]);
+    assert_eq!(
+        imports,
+        ["sqlink:wasm/cpu-time", "sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/spi-loader"]
+    );
     let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
     assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
     assert!(exports.iter().any(|e| e.starts_with("sqlink:wasm/dispatch-bridge@")), "{exports:?}");

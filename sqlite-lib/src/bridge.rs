@@ -12,7 +12,11 @@ use crate::bindings::sqlite::extension::types;
 
 thread_local! {
     /// One bridge for the component: every connection `spi` opens is attached to it.
-    pub static BRIDGE: RefCell<Bridge<HostDispatcher>> = RefCell::new(Bridge::new(HostDispatcher));
+    /// Its list of SQLite's own names must include the shell's built-ins.
+    pub static BRIDGE: RefCell<Bridge<HostDispatcher>> = {
+        crate::shell_builtins::install();
+        RefCell::new(Bridge::new(HostDispatcher))
+    };
 }
 
 pub struct HostDispatcher;

@@ -5,6 +5,7 @@
 //! the imported `sqlink:wasm/dispatch`).
 
 mod bridge;
+mod shell_builtins;
 mod spi;
 mod vfs;
 

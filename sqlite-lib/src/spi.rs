@@ -169,6 +169,7 @@ unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
 
 impl spi::GuestConnection for Connection {
     fn open(path: String) -> Result<spi::Connection, Error> {
+        crate::shell_builtins::install();
         let path = if path.is_empty() { ":memory:".to_owned() } else { path };
         let c_path = CString::new(path).map_err(|_| error(ffi::SQLITE_CANTOPEN, "path contains a NUL byte"))?;
         let mut db = std::ptr::null_mut();

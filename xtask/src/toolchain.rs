@@ -1,5 +1,6 @@
 //! What a fresh machine needs: the Rust wasm target and clang with the WASI libc headers
-//! (to compile SQLite's C sources) for the build; the browser package's npm dependencies
+//! (to compile SQLite's C sources) and npm (sqlite-lib's build fetches the sqlite3 shell's
+//! sources with it) for the build; the browser package's npm dependencies
 //! and Debian's Chromium for the browser; Debian's sqlite3 shell for the differential tests;
 //! componentize-py (PyPI) for the test of an extension written in Python; a Python whose
 //! sqlite3 loads extensions for the Python package's tests, and setuptools, auditwheel and
@@ -28,7 +29,21 @@ const DQLITE_PROGRAMS: &[&str] = &["/usr/bin/dqlite-demo", "/usr/bin/dqlite", "/
 
 pub fn ensure() -> Result<()> {
     ensure_rust_target()?;
-    ensure_c_toolchain()
+    ensure_c_toolchain()?;
+    ensure_npm()
+}
+
+/// npm, with which sqlite-lib's build script fetches SQLite's shell sources.
+fn ensure_npm() -> Result<()> {
+    if have("npm") {
+        return Ok(());
+    }
+    if !can_apt() {
+        bail!("building sqlite-lib fetches SQLite's shell sources with npm: install Node.js and npm (Debian packages nodejs and npm)");
+    }
+    eprintln!("xtask: installing nodejs npm");
+    run("apt-get", &["update", "-q"])?;
+    run("apt-get", &["install", "-y", "-q", "--no-install-recommends", "nodejs", "npm"])
 }
 
 /// rustfmt, for the formatting check `cargo xtask test` starts with.
