@@ -8,7 +8,7 @@ import { captureOutput, loadExtensionComponent } from './extensions.js';
 import { checkConflicts } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
-import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
+import { FileLock, closeFiles, importFile, opfsFilesystem, sharedMemory } from './opfs.js';
 
 // Compiled core modules, fetched and compiled once per worker.
 const runtimeModules = new Map();
@@ -101,6 +101,7 @@ export class Session {
       },
       'sqlink:wasm/dispatch': this.#dispatch(),
       'sqlink:wasm/file-locks': { FileLock },
+      'sqlink:wasm/shared-memory': sharedMemory,
       'sqlink:wasm/interrupt': this.#interrupt(),
     };
     const runtime = await instantiateRuntime(runtimeModule, imports, (module, moduleImports) => this.#instantiateCore(module, moduleImports));

@@ -368,40 +368,6 @@ fn a_killed_sqlink_writer_is_rolled_back_by_native_sqlite() {
 }
 
 #[test]
-fn wal_is_refused_on_a_shared_file_and_a_wal_database_is_never_written_wrongly() {
-    let (_dir, db) = temp_db();
-    create_table(&db);
-    // Without shared memory SQLite keeps the rollback journal, as it reports.
-    let run = sqlink_on(&db, "PRAGMA journal_mode=WAL;\nPRAGMA journal_mode;");
-    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("delete\ndelete\n", ""));
-    assert_eq!(std::fs::read(&db).unwrap()[18], 1, "the header still says rollback journal");
-
-    // A database native SQLite keeps in WAL mode, with committed rows still in the WAL.
-    let conn = native(&db);
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
-    assert_eq!(mode, "wal");
-    conn.execute_batch("PRAGMA wal_autocheckpoint=0; INSERT INTO t(tag) VALUES ('in-wal')").unwrap();
-    let run = sqlink_on(&db, "SELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('refused');");
-    assert_eq!(run.stdout, "");
-    let errors = error_lines(&run);
-    assert_eq!(errors.len(), 2, "{}", run.stderr);
-    for error in errors {
-        assert!(error.contains("is in WAL mode") && error.contains("PRAGMA journal_mode=DELETE"), "{error}");
-    }
-    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned()]));
-    drop(conn);
-
-    // Alone, in exclusive locking mode, sqlink reads and writes it through the WAL correctly.
-    let run = sqlink_on(
-        &db,
-        "PRAGMA locking_mode=EXCLUSIVE;\nSELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('exclusive');\nSELECT count(*) FROM t;",
-    );
-    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("exclusive\n1\n2\n", ""));
-    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned(), "exclusive".to_owned()]));
-    assert_eq!(integrity(&db), "ok");
-}
-
-#[test]
 fn timeout_command_sets_the_busy_timeout() {
     let (_dir, db) = temp_db();
     let run = sqlink_on(&db, "PRAGMA busy_timeout;\n.timeout 1500\nPRAGMA busy_timeout;\n.timeout\nPRAGMA busy_timeout;");
