@@ -36,13 +36,13 @@ def run(shell, db, script):
     return elapsed
 
 
-def fresh_db(directory, name):
+def fresh_db(directory, name, mode="WAL"):
     db = os.path.join(directory, name)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-journal"):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA journal_mode={mode}")
     conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
     conn.executemany("INSERT INTO t(v) VALUES (?)", [(f"row {i}",) for i in range(1000)])
     conn.commit()
@@ -64,6 +64,16 @@ def inserts(directory, synchronous):
     head = f"PRAGMA synchronous={synchronous};\n"
     script = head + "".join(f"INSERT INTO t(v) VALUES ('new {i}');\n" for i in range(INSERTS))
     rates = {shell: INSERTS / best(shell, directory, script, head) for shell in (SQLINK, SQLITE3)}
+    return rates[SQLINK], rates[SQLITE3]
+
+
+def reads_alone(directory, mode):
+    """The same reads with nobody writing: what a statement costs in each shell."""
+    script = "".join(f"SELECT v FROM t WHERE id = {1 + i % 1000};\n" for i in range(READS))
+    rates = {}
+    for shell in (SQLINK, SQLITE3):
+        start = min(run(shell, fresh_db(directory, "bench.db", mode), "SELECT 1;\n") for _ in range(3))
+        rates[shell] = READS / (min(run(shell, fresh_db(directory, "bench.db", mode), script) for _ in range(RUNS)) - start)
     return rates[SQLINK], rates[SQLITE3]
 
 
@@ -106,6 +116,9 @@ def main():
         for synchronous in ("NORMAL", "FULL"):
             mine, theirs = inserts(directory, synchronous)
             print(f"autocommit inserts/s, synchronous={synchronous}: sqlink {mine:,.0f}, sqlite3 {theirs:,.0f}, ratio {theirs / mine:.2f}")
+        for mode in ("DELETE", "WAL"):
+            mine, theirs = reads_alone(directory, mode)
+            print(f"point reads/s alone, journal_mode={mode}: sqlink {mine:,.0f}, sqlite3 {theirs:,.0f}, ratio {theirs / mine:.2f}")
         mine, theirs = reads_beside_a_writer(directory)
         print(f"point reads/s with one writer committing: sqlink {mine:,.0f}, sqlite3 {theirs:,.0f}, ratio {theirs / mine:.2f}")
     finally:

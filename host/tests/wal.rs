@@ -7,12 +7,11 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Run, command, sqlink_in};
+use common::{Run, Session, reported, sqlink_in};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -102,75 +101,6 @@ fn sqlink_writer(db: &Path, name: &str, rows: usize, transactions: bool) -> std:
     let db = db.to_path_buf();
     let script = sqlink_script(name, rows, transactions);
     std::thread::spawn(move || sqlink_on(&db, &script))
-}
-
-/// The tags whose statements reported success.
-fn reported(runs: &[Run]) -> BTreeSet<String> {
-    let mut tags = BTreeSet::new();
-    for line in runs.iter().flat_map(|r| r.stdout.lines()) {
-        if let Some(tag) = line.strip_prefix("ok ") {
-            tags.insert(tag.to_owned());
-        } else if let Some(batch) = line.strip_prefix("committed ") {
-            let (name, batch) = batch.split_once(' ').unwrap();
-            let batch: usize = batch.parse().unwrap();
-            tags.extend((batch * 10..batch * 10 + 10).map(|i| format!("{name}-{i}")));
-        }
-    }
-    tags
-}
-
-/// A `sqlink` session fed line by line, to hold a transaction open across steps.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    markers: usize,
-}
-
-impl Session {
-    fn start(db: &Path) -> Session {
-        let mut child = command(db.parent().unwrap(), &[db.to_str().unwrap()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Session { child, stdin, stdout, markers: 0 }
-    }
-
-    /// Run `sql`; the lines it printed.
-    fn run(&mut self, sql: &str) -> Vec<String> {
-        self.markers += 1;
-        let marker = format!("done {}", self.markers);
-        writeln!(self.stdin, "{sql}\nSELECT '{marker}';").unwrap();
-        self.stdin.flush().unwrap();
-        let mut lines = Vec::new();
-        loop {
-            let mut line = String::new();
-            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "sqlink ended before {marker}; printed {lines:?}");
-            let line = line.trim_end().to_owned();
-            if line == marker {
-                return lines;
-            }
-            lines.push(line);
-        }
-    }
-
-    fn finish(mut self, sql: &str) -> Run {
-        writeln!(self.stdin, "{sql}").unwrap();
-        drop(self.stdin);
-        let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest).unwrap();
-        let output = self.child.wait_with_output().unwrap();
-        Run { stdout: rest, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), code: output.status.code().unwrap_or(-1) }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
 }
 
 #[test]
@@ -297,31 +227,17 @@ fn checkpoints_by_python_while_sqlink_reads_keep_its_snapshot_and_data() {
 fn ctrl_c_during_a_wal_write_leaves_the_database_as_before() {
     let (_dir, db) = wal_db();
     native(&db).execute("INSERT INTO t(tag) VALUES ('kept')", []).unwrap();
-    let mut child = command(db.parent().unwrap(), &[db.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    writeln!(
-        stdin,
-        "SELECT 'running';\nINSERT INTO t(tag, pad) WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s) SELECT 'endless-' || i, zeroblob(100) FROM s;\nSELECT 'not read';"
-    )
-    .unwrap();
-    stdin.flush().unwrap();
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "running\n");
+    let mut session = Session::start(&db);
+    session.run_until("", "running");
+    session.send(
+        "INSERT INTO t(tag, pad) WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s) SELECT 'endless-' || i, zeroblob(100) FROM s;\nSELECT 'not read';",
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill").args(["-INT", &session.pid().to_string()]).status().unwrap();
     assert!(status.success());
-    drop(stdin);
     let started = Instant::now();
-    let output = child.wait_with_output().unwrap();
+    let run = session.wait();
     assert!(started.elapsed() < Duration::from_secs(30));
-    let run = common::finish(output);
     assert_eq!((run.stdout.as_str(), run.stderr.as_str(), run.code), ("", "Error: interrupted\n", 1));
 
     assert_eq!(tags(&db), BTreeSet::from(["kept".to_owned()]));

@@ -162,8 +162,7 @@ unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
     }
     // SAFETY: a non-null filename is NUL-terminated and lives as long as the connection.
     let path = unsafe { CStr::from_ptr(name) }.to_str().ok()?.to_owned();
-    let mut header = [0u8; 20];
-    std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
+    let header: [u8; 20] = crate::vfs::read_start(&path)?;
     (header[18] == 2 && header[19] == 2).then_some(path)
 }
 

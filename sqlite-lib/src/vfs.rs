@@ -219,27 +219,32 @@ unsafe extern "C" {
     fn pwrite(fd: c_int, buf: *const c_void, count: usize, offset: i64) -> isize;
 }
 
+/// Read into `buf` from `offset` until it is full or the file ends; how much was read.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        let at = i64::try_from(offset + done as u64).map_err(|_| ErrorKind::InvalidInput)?;
+        let rest = &mut buf[done..];
+        // SAFETY: `rest` is a live, writable buffer of `rest.len()` bytes, and the
+        // descriptor belongs to `file`, which outlives the call.
+        let n = unsafe { pread(file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
+        match n {
+            0 => break,
+            n if n < 0 => {
+                let err = std::io::Error::last_os_error();
+                if err.kind() != ErrorKind::Interrupted {
+                    return Err(err);
+                }
+            }
+            n => done += n as usize,
+        }
+    }
+    Ok(done)
+}
+
 impl DiskFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-        let mut done = 0;
-        while done < buf.len() {
-            let at = i64::try_from(offset + done as u64).map_err(|_| ErrorKind::InvalidInput)?;
-            let rest = &mut buf[done..];
-            // SAFETY: `rest` is a live, writable buffer of `rest.len()` bytes, and the
-            // descriptor belongs to `self.file`, which outlives the call.
-            let n = unsafe { pread(self.file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
-            match n {
-                0 => break,
-                n if n < 0 => {
-                    let err = std::io::Error::last_os_error();
-                    if err.kind() != ErrorKind::Interrupted {
-                        return Err(err);
-                    }
-                }
-                n => done += n as usize,
-            }
-        }
-        Ok(done)
+        read_at(&self.file, buf, offset)
     }
 
     fn write_all_at(&self, buf: &[u8], offset: u64) -> std::io::Result<()> {
@@ -263,6 +268,14 @@ impl DiskFile {
         }
         Ok(())
     }
+}
+
+/// The first `N` bytes of the file at `path`, read as the VFS reads (positional reads, which
+/// every host's filesystem has; a page's has no streams).
+pub fn read_start<const N: usize>(path: &str) -> Option<[u8; N]> {
+    let file = File::open(path).ok()?;
+    let mut start = [0u8; N];
+    (read_at(&file, &mut start, 0).ok()? == N).then_some(start)
 }
 
 /// The parent directory's entries made durable (after creating or deleting a file in it).
