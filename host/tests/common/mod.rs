@@ -176,7 +176,7 @@ impl Session {
     }
 
     /// Close stdin and wait for the end: what it printed since the last marker.
-    pub fn wait(self) -> Run {
+    pub fn wait(mut self) -> Run {
         drop(self.stdin);
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
