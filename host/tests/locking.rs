@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Run, Session, reported, sqlink_in, test_extension};
+use common::{Run, Session, integrity, reported, sqlink_in, tags, test_extension};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -28,16 +28,6 @@ fn native(db: &Path) -> Connection {
 
 fn count(db: &Path) -> i64 {
     native(db).query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap()
-}
-
-fn tags(db: &Path) -> BTreeSet<String> {
-    let conn = native(db);
-    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-}
-
-fn integrity(db: &Path) -> String {
-    native(db).query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
 }
 
 fn create_table(db: &Path) {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Run, Session, reported, sqlink_in};
+use common::{Run, Session, integrity, reported, sqlink_in, tags};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -38,16 +38,6 @@ fn wal_db() -> (tempfile::TempDir, PathBuf) {
 
 fn sqlink_on(db: &Path, stdin: &str) -> Run {
     sqlink_in(db.parent().unwrap(), &[db.to_str().unwrap()], stdin)
-}
-
-fn tags(db: &Path) -> BTreeSet<String> {
-    let conn = native(db);
-    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-}
-
-fn integrity(db: &Path) -> String {
-    native(db).query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
 }
 
 fn error_lines(run: &Run) -> Vec<&str> {

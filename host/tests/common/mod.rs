@@ -189,3 +189,15 @@ impl Session {
         self.child.wait().unwrap();
     }
 }
+
+/// The tags in table `t` of the database at `db`, read by native SQLite.
+pub fn tags(db: &Path) -> BTreeSet<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// `PRAGMA integrity_check` of the database at `db` by native SQLite.
+pub fn integrity(db: &Path) -> String {
+    rusqlite::Connection::open(db).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
