@@ -8,7 +8,7 @@ import { captureOutput, loadExtensionComponent } from './extensions.js';
 import { checkConflicts } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
-import { FileLock, closeFiles, importFile, opfsFilesystem } from './opfs.js';
+import { FileLock, closeFiles, importFile, opfsFilesystem, sharedMemory } from './opfs.js';
 import { BUNDLED_URLS, RUNTIME_MODULES } from './assets.js';
 
 // Compiled core modules, fetched and compiled once per worker.
@@ -103,6 +103,7 @@ export class Session {
       },
       'sqlink:wasm/dispatch': this.#dispatch(),
       'sqlink:wasm/file-locks': { FileLock },
+      'sqlink:wasm/shared-memory': sharedMemory,
       'sqlink:wasm/interrupt': this.#interrupt(),
       // A page cannot read its CPU time: `.timer on` shows the elapsed time only.
       'sqlink:wasm/cpu-time': { processTimes: () => undefined },

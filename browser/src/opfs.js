@@ -368,3 +368,25 @@ export class FileLock {
     this.#level = 'none';
   }
 }
+
+/**
+ * The runtime's `shared-memory` import in a page: workers of different tabs share no memory,
+ * so there is no WAL index to share. `available()` says so, and the VFS then offers SQLite no
+ * shared memory: `PRAGMA journal_mode=WAL` keeps the rollback journal, and a database in WAL
+ * mode is refused with a message saying why. The methods are never called.
+ */
+export const sharedMemory = {
+  available: () => false,
+  WalIndex: class WalIndex {
+    static open() {
+      throw { payload: { tag: 'io', val: 'a page has no memory shared between processes' } };
+    }
+    map() {
+      throw { payload: { tag: 'io', val: 'no shared memory' } };
+    }
+    sync() {
+      throw { payload: { tag: 'io', val: 'no shared memory' } };
+    }
+    close() {}
+  },
+};

@@ -837,6 +837,34 @@ describe('database files in OPFS, shared between pages', () => {
     assert.deepEqual({ ...result, stopped: undefined }, { stopped: undefined, journal: true, rows: [50, 100000, 0], check: 'ok' });
   });
 
+  test('a page keeps rollback journals: journal_mode=WAL stays delete, and a WAL database is refused saying why', async () => {
+    const result = await inPage(
+      pageA,
+      `for (const name of ['wal-asked.db', 'wal-file.db']) await sqlink.deleteDatabase(name).catch(() => {});
+       const db = await sqlink.openDatabase({ path: 'wal-asked.db' });
+       const [mode] = await db.exec('PRAGMA journal_mode=WAL');
+       await db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+       const bytes = new Uint8Array(await db.exportBytes());
+       await db.close();
+       // The header of a database another program left in WAL mode.
+       bytes[18] = 2;
+       bytes[19] = 2;
+       const refused = await (async () => {
+         const wal = await sqlink.openDatabase({ path: 'wal-file.db', bytes });
+         try {
+           await wal.exec('SELECT count(*) FROM t');
+           return 'read';
+         } finally {
+           await wal.close();
+         }
+       })().then((r) => r, (e) => e.message);
+       for (const name of ['wal-asked.db', 'wal-file.db']) await sqlink.deleteDatabase(name).catch(() => {});
+       return { mode: mode.rows, refused };`,
+    );
+    assert.deepEqual(result.mode, [['delete']]);
+    assert.match(result.refused, /wal-file\.db is in WAL mode, which needs memory shared between processes that this host does not give \(sqlink has it natively, not in a page\)/);
+  });
+
   test('export, then open from the bytes, gives the same rows; listDatabases and deleteDatabase manage the files', async () => {
     const result = await inPage(
       pageA,

@@ -11,8 +11,11 @@ wasmtime::component::bindgen!({
     world: "sqlink:wasm/host",
     additional_derives: [PartialEq],
     ownership: Borrowing { duplicate_if_necessary: true },
-    with: { "sqlink:wasm/file-locks.file-lock": crate::locks::DbLock },
+    with: {
+        "sqlink:wasm/file-locks.file-lock": crate::locks::DbLock,
+        "sqlink:wasm/shared-memory.wal-index": crate::shm::WalIndex,
+    },
 });
 
-pub use sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, spi_loader};
+pub use sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, ValueParam, ValueResult as Value};

@@ -22,6 +22,7 @@ pub mod locks;
 pub mod runtime;
 pub mod sandbox;
 pub mod scaffold;
+pub mod shm;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {

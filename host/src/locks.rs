@@ -35,7 +35,7 @@ pub struct DbLock {
 }
 
 /// What a failed lock call means to SQLite.
-enum Failure {
+pub(crate) enum Failure {
     /// Someone else holds a conflicting lock.
     Busy,
     Io(std::io::Error),
@@ -51,15 +51,15 @@ fn rank(level: LockLevel) -> u8 {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
     Read,
     Write,
     Unlock,
 }
 
 #[cfg(unix)]
-mod sys {
+pub(crate) mod sys {
     use std::os::fd::AsRawFd;
 
     use super::{Failure, Kind};
@@ -106,18 +106,28 @@ mod sys {
 
     /// Whether some other handle holds a lock that would conflict with a write lock there.
     pub fn write_locked_elsewhere(file: &std::fs::File, start: i64, len: i64) -> Result<bool, Failure> {
+        Ok(held_elsewhere(file, start, len)?.is_some())
+    }
+
+    /// The kind of lock some other handle holds there (one that would conflict with a
+    /// write lock), if any.
+    pub fn held_elsewhere(file: &std::fs::File, start: i64, len: i64) -> Result<Option<Kind>, Failure> {
         let mut lock = flock(Kind::Write, start, len);
         // SAFETY: as in `set`; F_GETLK writes the conflicting lock (if any) into `lock`.
         let rc = unsafe { libc::fcntl(file.as_raw_fd(), GET, &mut lock) };
         if rc != 0 {
             return Err(Failure::Io(std::io::Error::last_os_error()));
         }
-        Ok(lock.l_type != libc::F_UNLCK as _)
+        Ok(match libc::c_int::from(lock.l_type) {
+            libc::F_UNLCK => None,
+            libc::F_RDLCK => Some(Kind::Read),
+            _ => Some(Kind::Write),
+        })
     }
 }
 
 #[cfg(not(unix))]
-mod sys {
+pub(crate) mod sys {
     use super::{Failure, Kind};
 
     fn unsupported() -> Failure {
@@ -129,6 +139,10 @@ mod sys {
     }
 
     pub fn write_locked_elsewhere(_: &std::fs::File, _: i64, _: i64) -> Result<bool, Failure> {
+        Err(unsupported())
+    }
+
+    pub fn held_elsewhere(_: &std::fs::File, _: i64, _: i64) -> Result<Option<Kind>, Failure> {
         Err(unsupported())
     }
 }
@@ -238,7 +252,7 @@ impl DbLock {
 /// The `file-locks` import of one runtime: lock handles on files inside the directories
 /// the runtime was given, and nowhere else.
 pub struct FileLocks {
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     dirs: Vec<PathBuf>,
 }
 
@@ -249,7 +263,7 @@ impl FileLocks {
     }
 
     /// The host path of the runtime's `path`, if it lies inside one of its directories.
-    fn confine(&self, path: &str) -> Option<PathBuf> {
+    pub(crate) fn confine(&self, path: &str) -> Option<PathBuf> {
         let path = Path::new(path);
         let plain = path.is_absolute() && path.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
         (plain && self.dirs.iter().any(|dir| path.starts_with(dir))).then(|| path.to_path_buf())

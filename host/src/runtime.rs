@@ -16,7 +16,7 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, spi_loader, sqlite};
+use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
 use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
@@ -212,6 +212,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     spi_loader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
+    shared_memory::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
     interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     cpu_time::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)

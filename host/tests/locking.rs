@@ -6,12 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, command, sqlink_in, test_extension};
+use common::{Run, Session, integrity, reported, sqlink_in, tags, test_extension};
 use rusqlite::Connection;
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -32,72 +30,12 @@ fn count(db: &Path) -> i64 {
     native(db).query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap()
 }
 
-fn tags(db: &Path) -> BTreeSet<String> {
-    let conn = native(db);
-    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-}
-
-fn integrity(db: &Path) -> String {
-    native(db).query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
-}
-
 fn create_table(db: &Path) {
     native(db).execute_batch("CREATE TABLE t(tag TEXT UNIQUE, pad BLOB)").unwrap();
 }
 
 fn error_lines(run: &Run) -> Vec<&str> {
     run.stderr.lines().filter(|l| l.starts_with("Error:")).collect()
-}
-
-/// A `sqlink` session fed line by line, for holding a transaction open across steps.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Session {
-    fn start(db: &Path) -> Session {
-        Session::start_with(db, &[])
-    }
-
-    fn start_with(db: &Path, options: &[&str]) -> Session {
-        let args: Vec<&str> = options.iter().copied().chain([db.to_str().unwrap()]).collect();
-        let mut child =
-            command(db.parent().unwrap(), &args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Session { child, stdin, stdout }
-    }
-
-    /// Send `sql`, then wait for the line `marker` that a final SELECT prints.
-    fn run_until(&mut self, sql: &str, marker: &str) {
-        writeln!(self.stdin, "{sql}\nSELECT '{marker}';").unwrap();
-        self.stdin.flush().unwrap();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "sqlink ended before printing {marker}");
-            if line.trim_end() == marker {
-                return;
-            }
-        }
-    }
-
-    fn finish(mut self, sql: &str) -> Run {
-        writeln!(self.stdin, "{sql}").unwrap();
-        drop(self.stdin);
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
-        let output = self.child.wait_with_output().unwrap();
-        Run { stdout: rest, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), code: output.status.code().unwrap_or(-1) }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
 }
 
 /// Each writer's script: autocommit inserts, each printing its tag when it succeeded; or
@@ -140,22 +78,6 @@ fn run_writers_in_mode(db: &Path, writers: usize, rows: usize, timeout_ms: u32, 
         })
         .collect();
     handles.into_iter().map(|h| h.join().unwrap()).collect()
-}
-
-/// The tags of the statements that reported success: each autocommit INSERT that printed
-/// its tag, and the ten rows of each transaction whose COMMIT succeeded.
-fn reported(runs: &[Run]) -> BTreeSet<String> {
-    let mut tags = BTreeSet::new();
-    for line in runs.iter().flat_map(|r| r.stdout.lines()) {
-        if let Some(tag) = line.strip_prefix("ok ") {
-            tags.insert(tag.to_owned());
-        } else if let Some(batch) = line.strip_prefix("committed ") {
-            let (writer, batch) = batch.split_once(' ').unwrap();
-            let batch: usize = batch.parse().unwrap();
-            tags.extend((batch * 10..batch * 10 + 10).map(|i| format!("{writer}-{i}")));
-        }
-    }
-    tags
 }
 
 /// With a long busy timeout every write lands: no writer reported an error, the file holds
@@ -365,40 +287,6 @@ fn a_killed_sqlink_writer_is_rolled_back_by_the_next_sqlink() {
 #[test]
 fn a_killed_sqlink_writer_is_rolled_back_by_native_sqlite() {
     killed_writer_is_rolled_back(|db| (count(db), integrity(db)));
-}
-
-#[test]
-fn wal_is_refused_on_a_shared_file_and_a_wal_database_is_never_written_wrongly() {
-    let (_dir, db) = temp_db();
-    create_table(&db);
-    // Without shared memory SQLite keeps the rollback journal, as it reports.
-    let run = sqlink_on(&db, "PRAGMA journal_mode=WAL;\nPRAGMA journal_mode;");
-    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("delete\ndelete\n", ""));
-    assert_eq!(std::fs::read(&db).unwrap()[18], 1, "the header still says rollback journal");
-
-    // A database native SQLite keeps in WAL mode, with committed rows still in the WAL.
-    let conn = native(&db);
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
-    assert_eq!(mode, "wal");
-    conn.execute_batch("PRAGMA wal_autocheckpoint=0; INSERT INTO t(tag) VALUES ('in-wal')").unwrap();
-    let run = sqlink_on(&db, "SELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('refused');");
-    assert_eq!(run.stdout, "");
-    let errors = error_lines(&run);
-    assert_eq!(errors.len(), 2, "{}", run.stderr);
-    for error in errors {
-        assert!(error.contains("is in WAL mode") && error.contains("PRAGMA journal_mode=DELETE"), "{error}");
-    }
-    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned()]));
-    drop(conn);
-
-    // Alone, in exclusive locking mode, sqlink reads and writes it through the WAL correctly.
-    let run = sqlink_on(
-        &db,
-        "PRAGMA locking_mode=EXCLUSIVE;\nSELECT count(*) FROM t;\nINSERT INTO t(tag) VALUES ('exclusive');\nSELECT count(*) FROM t;",
-    );
-    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("exclusive\n1\n2\n", ""));
-    assert_eq!(tags(&db), BTreeSet::from(["in-wal".to_owned(), "exclusive".to_owned()]));
-    assert_eq!(integrity(&db), "ok");
 }
 
 #[test]

@@ -19,7 +19,7 @@ mod lib_bindings {
 use lib_bindings::SqliteLib;
 use lib_bindings::sqlink::wasm::dispatch;
 use lib_bindings::sqlite::extension::types::{Error, FunctionFlags, Value};
-use sqlink_host::bindings::file_locks;
+use sqlink_host::bindings::{file_locks, shared_memory};
 use sqlink_host::locks::FileLocks;
 
 const EXT: u32 = 3;
@@ -147,6 +147,7 @@ impl Lib {
         dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
         lib_bindings::sqlink::wasm::interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |h| h).unwrap();
         file_locks::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |h: &mut Harness| &mut h.locks).unwrap();
+        shared_memory::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |h: &mut Harness| &mut h.locks).unwrap();
         let mut wasi = WasiCtxBuilder::new();
         if let Some(dir) = dir {
             wasi.preopened_dir(dir, dir.to_str().unwrap(), FsPerms::ReadWrite).unwrap();
@@ -419,10 +420,10 @@ fn values_cross_exactly() {
 }
 
 /// The composed runtime's imports are the host's to provide: `spi-loader`, `dispatch`,
-/// `file-locks`, `interrupt`, WASI, and the extension contract's `types` (type definitions only, no
+/// `file-locks`, `shared-memory`, `interrupt`, WASI, and the extension contract's `types` (type definitions only, no
 /// functions).
 #[test]
-fn the_composed_runtime_imports_only_loader_dispatch_locks_interrupt_and_wasi() {
+fn the_composed_runtime_imports_only_loader_dispatch_locks_shared_memory_interrupt_and_wasi() {
     let engine = Engine::default();
     let bytes = sqlink_host::embedded::RUNTIME.expect("built by `cargo xtask build`");
     let component = Component::new(&engine, bytes).unwrap();
@@ -447,7 +448,7 @@ fn the_composed_runtime_imports_only_loader_dispatch_locks_interrupt_and_wasi() 
     imports.sort();
     assert_eq!(
         imports,
-        ["sqlink:wasm/cpu-time", "sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/spi-loader"]
+        ["sqlink:wasm/cpu-time", "sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/shared-memory", "sqlink:wasm/spi-loader"]
     );
     let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
     assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");

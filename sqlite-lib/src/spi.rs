@@ -140,7 +140,7 @@ unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
             return error(
                 code,
                 format!(
-                    "{path} is in WAL mode, which needs shared memory between processes that sqlink does not have; open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"
+                    "{path} is in WAL mode, which needs memory shared between processes that this host does not give (sqlink has it natively, not in a page); open it alone with PRAGMA locking_mode=EXCLUSIVE, or convert it first with: sqlite3 {path} 'PRAGMA journal_mode=DELETE'"
                 ),
             );
         }
@@ -149,8 +149,8 @@ unsafe fn db_error(db: *mut ffi::sqlite3) -> Error {
 }
 
 /// The main database's path when its header says WAL mode (bytes 18 and 19 are 2). SQLite
-/// reports such a file as "unable to open database file" when WAL is unavailable (our VFS
-/// has no shared memory); the user should hear why.
+/// reports such a file as "unable to open database file" when WAL is unavailable (the host
+/// gives the VFS no shared memory: a page); the user should hear why.
 ///
 /// # Safety
 /// `db` must be a live connection handle.
@@ -162,8 +162,7 @@ unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
     }
     // SAFETY: a non-null filename is NUL-terminated and lives as long as the connection.
     let path = unsafe { CStr::from_ptr(name) }.to_str().ok()?.to_owned();
-    let mut header = [0u8; 20];
-    std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
+    let header: [u8; 20] = crate::vfs::read_start(&path)?;
     (header[18] == 2 && header[19] == 2).then_some(path)
 }
 
@@ -333,6 +332,7 @@ impl spi::GuestStatement for Statement {
         if self.done.get() {
             return Ok(Page { rows, done: true });
         }
+        crate::vfs::refresh_wal_indexes();
         // SAFETY: `self.stmt` is live (Statement's invariant).
         let columns = unsafe { ffi::sqlite3_column_count(self.stmt) };
         while rows.len() < max_rows as usize {

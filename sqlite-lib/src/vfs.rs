@@ -7,13 +7,20 @@
 //! the platform has (natively the unix VFS's byte-range locks, so native SQLite processes
 //! and sqlink exclude each other).
 //!
-//! The I/O methods have version 1: no xShmMap, so SQLite refuses WAL on a shared file (it
-//! keeps the old journal mode) and uses WAL only in `locking_mode=EXCLUSIVE`, where the
-//! WAL index lives in the process's own memory.
+//! WAL's shared memory (xShmMap, xShmLock, xShmBarrier, xShmUnmap) comes from the host's
+//! `shared-memory` import, natively the `-shm` file that native SQLite maps. The runtime
+//! cannot map host memory, so each region SQLite maps is a copy in this component's memory,
+//! with a second copy (`seen`) of what it held at the last meeting with the host; at every
+//! lock, unlock and barrier (and before each statement runs) the words SQLite changed since go
+//! to the host and the words others changed come back (ARCHITECTURE.md, "WAL across
+//! processes", says why SQLite sees what it would see in the mapping). A host without shared
+//! memory (a page) gets I/O methods of version 1: SQLite then refuses WAL on a shared file
+//! and uses it only in `locking_mode=EXCLUSIVE`, with the WAL index in its own memory.
 //!
 //! SQLite is built with SQLITE_OS_OTHER, so it calls [`sqlite3_os_init`] (defined here) to
 //! find its default VFS.
 
+use std::cell::RefCell;
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
@@ -24,6 +31,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use libsqlite3_sys as ffi;
 
 use crate::bindings::sqlink::wasm::file_locks::{FileLock, LockError, LockLevel};
+use crate::bindings::sqlink::wasm::shared_memory::{self, Change, LockRequest, ShmError, WalIndex, Word};
 
 static NAME: &CStr = c"sqlink";
 
@@ -59,6 +67,150 @@ struct DiskFile {
     /// A newly created journal's directory entry is synced with the first xSync, as the unix
     /// VFS does, so a crash cannot lose the journal that a later rollback needs.
     sync_dir: bool,
+    /// The slot of this database's WAL index in [`WAL_INDEXES`], once SQLite maps it.
+    wal_index: Option<usize>,
+}
+
+/// One region of a WAL index as SQLite sees it, in this component's memory.
+struct RegionCopy {
+    /// What SQLite reads and writes: handed out by xShmMap, freed with the region.
+    copy: *mut [u64],
+    /// What `copy` held at the last meeting with the host (the host keeps the same).
+    seen: Box<[u64]>,
+}
+
+impl RegionCopy {
+    /// A copy of a region's bytes (SQLite's regions are 32 KiB, a whole number of blocks).
+    fn new(bytes: &[u8]) -> RegionCopy {
+        let words: Box<[u64]> =
+            bytes.chunks(8).map(|c| u64::from_le_bytes(std::array::from_fn(|i| c.get(i).copied().unwrap_or(0)))).collect();
+        RegionCopy { copy: Box::into_raw(words.clone()), seen: words }
+    }
+}
+
+impl Drop for RegionCopy {
+    fn drop(&mut self) {
+        // SAFETY: `copy` came from Box::into_raw in `new`; SQLite stops using the region when
+        // it unmaps the index or closes the file, the only places a region is dropped.
+        drop(unsafe { Box::from_raw(self.copy) });
+    }
+}
+
+/// A connection's WAL index: the host's handle and the regions mapped so far.
+struct WalIndexCopy {
+    host: WalIndex,
+    regions: Vec<RegionCopy>,
+}
+
+/// Words compared at once when looking for what SQLite changed in a region.
+const BLOCK: usize = 8;
+
+/// The blocks of `BLOCK` words where `copy` and `seen` differ. This runs at every lock and
+/// barrier over every mapped region, so it is written for the compiler to vectorize.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+fn changed_blocks(copy: &[u64], seen: &[u64]) -> Vec<usize> {
+    let mut changed = Vec::new();
+    for (i, (a, b)) in copy.chunks_exact(BLOCK).zip(seen.chunks_exact(BLOCK)).enumerate() {
+        let differs = a.iter().zip(b).fold(0, |d, (x, y)| d | (x ^ y));
+        if differs != 0 {
+            changed.push(i);
+        }
+    }
+    changed
+}
+
+/// The bytes of `d` that are not zero, as a mask of 0xff bytes.
+fn byte_mask(d: u32) -> u32 {
+    (0..4).filter(|b| (d >> (8 * b)) & 0xff != 0).fold(0, |mask, b| mask | (0xff << (8 * b)))
+}
+
+impl WalIndexCopy {
+    /// The words SQLite changed since the last meeting, each with the bytes it changed;
+    /// they count as seen from now on.
+    fn changes(&mut self) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for (r, region) in self.regions.iter_mut().enumerate() {
+            // SAFETY: `copy` is live (see RegionCopy) and SQLite is not running: the runtime is
+            // single-threaded and this is called from a VFS method or between statements.
+            let copy = unsafe { &*region.copy };
+            for block in changed_blocks(copy, &region.seen) {
+                let range = block * BLOCK..(block + 1) * BLOCK;
+                for (i, (now, seen)) in copy[range.clone()].iter().zip(region.seen[range].iter_mut()).enumerate() {
+                    let i = block * BLOCK + i;
+                    if now == seen {
+                        continue;
+                    }
+                    for half in 0..2 {
+                        let differs = ((now ^ *seen) >> (32 * half)) as u32;
+                        if differs != 0 {
+                            let word = Word { region: r as u32, offset: (i * 8 + half * 4) as u32, value: (now >> (32 * half)) as u32 };
+                            changes.push(Change { word, mask: byte_mask(differs) });
+                        }
+                    }
+                    *seen = *now;
+                }
+            }
+        }
+        changes
+    }
+
+    /// Take in the words others changed.
+    fn apply(&mut self, words: Vec<Word>) {
+        for Word { region, offset, value } in words {
+            let Some(region) = self.regions.get_mut(region as usize) else { continue };
+            let (i, shift) = ((offset / 8) as usize, (offset % 8) * 8);
+            let mask = 0xffff_ffff_u64 << shift;
+            // SAFETY: as in `changes`.
+            let copy = unsafe { &mut *region.copy };
+            if let (Some(now), Some(seen)) = (copy.get_mut(i), region.seen.get_mut(i)) {
+                *now = (*now & !mask) | (u64::from(value) << shift);
+                *seen = *now;
+            }
+        }
+    }
+
+    /// Meet the host: publish, take or release `lock`, refresh.
+    fn sync(&mut self, lock: Option<LockRequest>) -> Result<(), ShmError> {
+        let changes = self.changes();
+        let fresh = self.host.sync(&changes, lock)?;
+        self.apply(fresh);
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Every open WAL index, so all can be refreshed before a statement runs.
+    static WAL_INDEXES: RefCell<Vec<Option<WalIndexCopy>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` on the WAL index in `slot`.
+fn with_wal_index<T>(slot: usize, f: impl FnOnce(&mut WalIndexCopy) -> T) -> Option<T> {
+    WAL_INDEXES.with(|indexes| indexes.borrow_mut().get_mut(slot).and_then(Option::as_mut).map(f))
+}
+
+fn take_wal_index(slot: usize) -> Option<WalIndexCopy> {
+    WAL_INDEXES.with(|indexes| indexes.borrow_mut().get_mut(slot).and_then(Option::take))
+}
+
+/// Meet the host for every open WAL index: SQLite reads the first copy of the wal-index
+/// header before its first barrier, so without this a read transaction would start from the
+/// header as it was at the end of the last statement, see it differ from the second copy and
+/// take the WRITE lock to read it again, which native SQLite does only when it races a
+/// commit. Called between statements' steps, when SQLite is not running.
+pub fn refresh_wal_indexes() {
+    WAL_INDEXES.with(|indexes| {
+        for index in indexes.borrow_mut().iter_mut().flatten() {
+            let _ = index.sync(None);
+        }
+    });
+}
+
+/// Whether the host shares memory between processes (asked once).
+fn shared_memory_available() -> bool {
+    thread_local! {
+        static AVAILABLE: bool = shared_memory::available();
+    }
+    AVAILABLE.with(|available| *available)
 }
 
 // wasi-libc's positional I/O; std's `FileExt` for WASI is still unstable.
@@ -67,27 +219,32 @@ unsafe extern "C" {
     fn pwrite(fd: c_int, buf: *const c_void, count: usize, offset: i64) -> isize;
 }
 
+/// Read into `buf` from `offset` until it is full or the file ends; how much was read.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        let at = i64::try_from(offset + done as u64).map_err(|_| ErrorKind::InvalidInput)?;
+        let rest = &mut buf[done..];
+        // SAFETY: `rest` is a live, writable buffer of `rest.len()` bytes, and the
+        // descriptor belongs to `file`, which outlives the call.
+        let n = unsafe { pread(file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
+        match n {
+            0 => break,
+            n if n < 0 => {
+                let err = std::io::Error::last_os_error();
+                if err.kind() != ErrorKind::Interrupted {
+                    return Err(err);
+                }
+            }
+            n => done += n as usize,
+        }
+    }
+    Ok(done)
+}
+
 impl DiskFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-        let mut done = 0;
-        while done < buf.len() {
-            let at = i64::try_from(offset + done as u64).map_err(|_| ErrorKind::InvalidInput)?;
-            let rest = &mut buf[done..];
-            // SAFETY: `rest` is a live, writable buffer of `rest.len()` bytes, and the
-            // descriptor belongs to `self.file`, which outlives the call.
-            let n = unsafe { pread(self.file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
-            match n {
-                0 => break,
-                n if n < 0 => {
-                    let err = std::io::Error::last_os_error();
-                    if err.kind() != ErrorKind::Interrupted {
-                        return Err(err);
-                    }
-                }
-                n => done += n as usize,
-            }
-        }
-        Ok(done)
+        read_at(&self.file, buf, offset)
     }
 
     fn write_all_at(&self, buf: &[u8], offset: u64) -> std::io::Result<()> {
@@ -111,6 +268,14 @@ impl DiskFile {
         }
         Ok(())
     }
+}
+
+/// The first `N` bytes of the file at `path`, read as the VFS reads (positional reads, which
+/// every host's filesystem has; a page's has no streams).
+pub fn read_start<const N: usize>(path: &str) -> Option<[u8; N]> {
+    let file = File::open(path).ok()?;
+    let mut start = [0u8; N];
+    (read_at(&file, &mut start, 0).ok()? == N).then_some(start)
 }
 
 /// The parent directory's entries made durable (after creating or deleting a file in it).
@@ -158,7 +323,9 @@ unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: as above; the handle no longer points at freed state.
     unsafe { (*file.cast::<VfsFile>()).state = std::ptr::null_mut() };
     if let FileState::Disk(disk) = *state {
-        let DiskFile { file, path, lock, delete_on_close, .. } = disk;
+        let DiskFile { file, path, lock, delete_on_close, wal_index, .. } = disk;
+        // SQLite unmaps before closing; this is for a close it did not precede with that.
+        drop(wal_index.and_then(take_wal_index));
         drop(file);
         // Dropping the lock handle releases whatever it held.
         drop(lock);
@@ -329,6 +496,118 @@ unsafe extern "C" fn x_device_characteristics(_: *mut ffi::sqlite3_file) -> c_in
     ffi::SQLITE_IOCAP_POWERSAFE_OVERWRITE
 }
 
+/// SQLite's flags for xShmLock.
+const SHM_UNLOCK: c_int = 1;
+const SHM_EXCLUSIVE: c_int = 8;
+
+/// The database file behind a shared-memory call, if it is one on disk.
+///
+/// # Safety
+/// As for [`state`].
+unsafe fn disk<'a>(file: *mut ffi::sqlite3_file) -> Option<&'a mut DiskFile> {
+    // SAFETY: per the contract.
+    match unsafe { state(file) } {
+        FileState::Disk(disk) => Some(disk),
+        FileState::Memory(_) => None,
+    }
+}
+
+unsafe extern "C" fn x_shm_map(file: *mut ffi::sqlite3_file, region: c_int, size: c_int, extend: c_int, out: *mut *mut c_void) -> c_int {
+    // SAFETY: SQLite passes a valid out pointer; null until a region is handed out.
+    unsafe { *out = std::ptr::null_mut() };
+    // SAFETY: called by SQLite on a file this VFS opened.
+    let Some(disk) = (unsafe { disk(file) }) else { return ffi::SQLITE_IOERR_SHMOPEN };
+    let (Ok(region), Ok(size)) = (usize::try_from(region), u32::try_from(size)) else { return ffi::SQLITE_IOERR_SHMMAP };
+    let slot = match disk.wal_index {
+        Some(slot) => slot,
+        None => {
+            let Some(path) = disk.path.to_str() else { return ffi::SQLITE_IOERR_SHMOPEN };
+            let host = match WalIndex::open(path) {
+                Ok(host) => host,
+                Err(ShmError::Busy) => return ffi::SQLITE_BUSY,
+                Err(ShmError::Io(_)) => return ffi::SQLITE_IOERR_SHMOPEN,
+            };
+            let slot = WAL_INDEXES.with(|indexes| {
+                let mut indexes = indexes.borrow_mut();
+                let copy = Some(WalIndexCopy { host, regions: Vec::new() });
+                match indexes.iter().position(Option::is_none) {
+                    Some(free) => {
+                        indexes[free] = copy;
+                        free
+                    }
+                    None => {
+                        indexes.push(copy);
+                        indexes.len() - 1
+                    }
+                }
+            });
+            disk.wal_index = Some(slot);
+            slot
+        }
+    };
+    let mapped = with_wal_index(slot, |index| {
+        while index.regions.len() <= region {
+            match index.host.map(index.regions.len() as u32, size, extend != 0) {
+                Ok(Some(bytes)) => index.regions.push(RegionCopy::new(&bytes)),
+                // The file is shorter and SQLite did not ask to extend it: no region.
+                Ok(None) => return Ok(std::ptr::null_mut()),
+                Err(ShmError::Busy) => return Err(ffi::SQLITE_BUSY),
+                Err(ShmError::Io(_)) => return Err(ffi::SQLITE_IOERR_SHMMAP),
+            }
+        }
+        Ok(index.regions[region].copy.cast::<c_void>())
+    });
+    match mapped {
+        Some(Ok(pointer)) => {
+            // SAFETY: as above.
+            unsafe { *out = pointer };
+            ffi::SQLITE_OK
+        }
+        Some(Err(code)) => code,
+        None => ffi::SQLITE_IOERR_SHMMAP,
+    }
+}
+
+unsafe extern "C" fn x_shm_lock(file: *mut ffi::sqlite3_file, first: c_int, count: c_int, flags: c_int) -> c_int {
+    // SAFETY: called by SQLite on a file this VFS opened.
+    let Some(slot) = (unsafe { disk(file) }).and_then(|disk| disk.wal_index) else { return ffi::SQLITE_IOERR_SHMLOCK };
+    let (Ok(first), Ok(count)) = (u32::try_from(first), u32::try_from(count)) else { return ffi::SQLITE_IOERR_SHMLOCK };
+    let request = LockRequest { first, count, exclusive: flags & SHM_EXCLUSIVE != 0, release: flags & SHM_UNLOCK != 0 };
+    match with_wal_index(slot, |index| index.sync(Some(request))) {
+        Some(Ok(())) => ffi::SQLITE_OK,
+        Some(Err(ShmError::Busy)) => ffi::SQLITE_BUSY,
+        _ => ffi::SQLITE_IOERR_SHMLOCK,
+    }
+}
+
+unsafe extern "C" fn x_shm_barrier(file: *mut ffi::sqlite3_file) {
+    // SAFETY: called by SQLite on a file this VFS opened.
+    if let Some(slot) = (unsafe { disk(file) }).and_then(|disk| disk.wal_index) {
+        // A barrier has no way to fail; a host error here shows at the next lock.
+        let _ = with_wal_index(slot, |index| index.sync(None));
+    }
+}
+
+unsafe extern "C" fn x_shm_unmap(file: *mut ffi::sqlite3_file, delete: c_int) -> c_int {
+    // SAFETY: called by SQLite on a file this VFS opened.
+    let Some(disk) = (unsafe { disk(file) }) else { return ffi::SQLITE_OK };
+    if let Some(mut index) = disk.wal_index.take().and_then(take_wal_index) {
+        let changes = index.changes();
+        index.host.close(&changes, delete != 0);
+    }
+    ffi::SQLITE_OK
+}
+
+/// The I/O methods with WAL's shared memory, for a host that has it.
+static IO_METHODS_SHARED_MEMORY: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
+    iVersion: 2,
+    xShmMap: Some(x_shm_map),
+    xShmLock: Some(x_shm_lock),
+    xShmBarrier: Some(x_shm_barrier),
+    xShmUnmap: Some(x_shm_unmap),
+    ..IO_METHODS
+};
+
 static IO_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
     iVersion: 1,
     xClose: Some(x_close),
@@ -389,6 +668,7 @@ fn open_disk(path: &str, flags: c_int) -> Result<(DiskFile, c_int), c_int> {
         level: ffi::SQLITE_LOCK_NONE,
         delete_on_close: flags & ffi::SQLITE_OPEN_DELETEONCLOSE != 0,
         sync_dir: create && flags & journal != 0,
+        wal_index: None,
     };
     Ok((disk, out_flags))
 }
@@ -408,18 +688,21 @@ unsafe extern "C" fn x_open(
         (*handle).state = std::ptr::null_mut();
     }
     // SAFETY: SQLite's file names are NUL-terminated (or null for a temporary).
-    let (state, opened_flags) = match unsafe { path_of(name) } {
+    let (state, opened_flags, methods) = match unsafe { path_of(name) } {
         None if !name.is_null() => return ffi::SQLITE_CANTOPEN,
-        None => (FileState::Memory(Vec::new()), flags),
+        None => (FileState::Memory(Vec::new()), flags, &IO_METHODS),
         Some(path) => match open_disk(path, flags) {
-            Ok((disk, opened_flags)) => (FileState::Disk(disk), opened_flags),
+            Ok((disk, opened_flags)) => {
+                let methods = if shared_memory_available() { &IO_METHODS_SHARED_MEMORY } else { &IO_METHODS };
+                (FileState::Disk(disk), opened_flags, methods)
+            }
             Err(code) => return code,
         },
     };
     // SAFETY: as above; the Box is freed by xClose.
     unsafe {
         (*handle).state = Box::into_raw(Box::new(state));
-        (*handle).base.pMethods = &IO_METHODS;
+        (*handle).base.pMethods = methods;
         if !out_flags.is_null() {
             *out_flags = opened_flags;
         }

@@ -1,9 +1,10 @@
 //! Running the `sqlink` binary as a user does, shared by the end-to-end tests.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 pub struct Run {
@@ -103,4 +104,109 @@ pub fn ok_noting(stdin: &str, notes: &str) -> String {
     assert_eq!(run.stderr, notes, "stderr for {stdin:?}");
     assert_eq!(run.code, 0);
     run.stdout
+}
+
+/// The tags of the statements that reported success in writers' output: each line
+/// `ok TAG` (an autocommit INSERT ... RETURNING), and the ten rows `NAME-I` of each line
+/// `committed NAME BATCH` (a transaction of ten whose COMMIT succeeded).
+pub fn reported(runs: &[Run]) -> BTreeSet<String> {
+    let mut tags = BTreeSet::new();
+    for line in runs.iter().flat_map(|r| r.stdout.lines()) {
+        if let Some(tag) = line.strip_prefix("ok ") {
+            tags.insert(tag.to_owned());
+        } else if let Some(batch) = line.strip_prefix("committed ") {
+            let (name, batch) = batch.split_once(' ').unwrap();
+            let batch: usize = batch.parse().unwrap();
+            tags.extend((batch * 10..batch * 10 + 10).map(|i| format!("{name}-{i}")));
+        }
+    }
+    tags
+}
+
+/// A `sqlink` session on a database fed line by line, for holding a transaction open across
+/// steps.
+pub struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    markers: usize,
+}
+
+impl Session {
+    pub fn start(db: &Path) -> Session {
+        Session::start_with(db, &[])
+    }
+
+    pub fn start_with(db: &Path, options: &[&str]) -> Session {
+        let args: Vec<&str> = options.iter().copied().chain([db.to_str().unwrap()]).collect();
+        let mut child =
+            command(db.parent().unwrap(), &args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Session { child, stdin, stdout, markers: 0 }
+    }
+
+    /// Send `sql`, then a SELECT printing `marker`; the lines printed before it.
+    pub fn run_until(&mut self, sql: &str, marker: &str) -> Vec<String> {
+        writeln!(self.stdin, "{sql}\nSELECT '{marker}';").unwrap();
+        self.stdin.flush().unwrap();
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "sqlink ended before printing {marker}; printed {lines:?}");
+            let line = line.trim_end().to_owned();
+            if line == marker {
+                return lines;
+            }
+            lines.push(line);
+        }
+    }
+
+    /// Run `sql`; the lines it printed.
+    pub fn run(&mut self, sql: &str) -> Vec<String> {
+        self.markers += 1;
+        let marker = format!("done {}", self.markers);
+        self.run_until(sql, &marker)
+    }
+
+    /// Send `sql` without waiting for anything.
+    pub fn send(&mut self, sql: &str) {
+        writeln!(self.stdin, "{sql}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn finish(mut self, sql: &str) -> Run {
+        self.send(sql);
+        self.wait()
+    }
+
+    /// Close stdin and wait for the end: what it printed since the last marker.
+    pub fn wait(mut self) -> Run {
+        drop(self.stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
+        let output = self.child.wait_with_output().unwrap();
+        Run { stdout: rest, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), code: output.status.code().unwrap_or(-1) }
+    }
+
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// The tags in table `t` of the database at `db`, read by native SQLite.
+pub fn tags(db: &Path) -> BTreeSet<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT tag FROM t").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// `PRAGMA integrity_check` of the database at `db` by native SQLite.
+pub fn integrity(db: &Path) -> String {
+    rusqlite::Connection::open(db).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
 }
