@@ -324,10 +324,10 @@ impl Shell {
     pub fn run_main(&mut self, startup: Startup) -> Result<(), ()> {
         let terminal = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
         let interactive = startup.interactive.unwrap_or(terminal) && startup.commands.is_empty();
-        if let Some(init) = &startup.init {
-            if self.read(init) == Flow::Quit {
-                return if self.errors > 0 { Err(()) } else { Ok(()) };
-            }
+        if let Some(init) = &startup.init
+            && self.read(init) == Flow::Quit
+        {
+            return if self.errors > 0 { Err(()) } else { Ok(()) };
         }
         // As sqlite3: each argument is one dot command or one SQL text, and the first that
         // fails ends the run (`-cmd` ones too, unless the session is interactive).

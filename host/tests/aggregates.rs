@@ -132,7 +132,10 @@ SELECT count(*) FROM tags;
 ",
     );
     assert_eq!(run.stdout, "1|0\nA_a\naB\nb_c\nBA\ngoodbye-world\nHelloWorld\n0\n");
-    assert_eq!(run.stderr, "Runtime error near line 6: UNIQUE constraint failed: names.n (19)\nRuntime error near line 11: UNIQUE constraint failed: tags.t (19)\n");
+    assert_eq!(
+        run.stderr,
+        "Runtime error near line 6: UNIQUE constraint failed: names.n (19)\nRuntime error near line 11: UNIQUE constraint failed: tags.t (19)\n"
+    );
 }
 
 #[test]

@@ -62,7 +62,10 @@ SELECT regexp_capture('key=value', '(\\w+)=(\\w+)', 2), regexp_capture('key=valu
     // As sqlean's: regexp_like of NULL text is 0.
     assert_eq!(out, "Grüße\nabc123\nnone\n555-1234|31.01.2024\nvalue|key|0\n");
     let run = sqlink(".load regexp\nSELECT 'x' REGEXP '(';\nSELECT 'still here';\n");
-    assert_eq!(run.stderr, "Runtime error near line 2: regexp(): invalid regular expression '(': Opening parenthesis without closing parenthesis\n");
+    assert_eq!(
+        run.stderr,
+        "Runtime error near line 2: regexp(): invalid regular expression '(': Opening parenthesis without closing parenthesis\n"
+    );
     assert_eq!(run.stdout, "still here\n");
 }
 

@@ -80,7 +80,10 @@ fn errors_in_aggregate_step_and_finalize() {
         &[],
         "SELECT fail_at_end(rowid) FROM t;\nSELECT panic_on_negative(x) FROM (SELECT 1 x UNION ALL SELECT -5 UNION ALL SELECT 2);",
     );
-    assert_eq!(stderr, "Runtime error near line 6: fail_at_end(): gave up after 2 rows\nRuntime error near line 7: hostile: panic_on_negative() panicked: negative value -5\n");
+    assert_eq!(
+        stderr,
+        "Runtime error near line 6: fail_at_end(): gave up after 2 rows\nRuntime error near line 7: hostile: panic_on_negative() panicked: negative value -5\n"
+    );
     // The aggregate's next run starts from a clean state.
     let out = ok_with(
         &[],
