@@ -325,7 +325,12 @@ SELECT a, typeof(a), b, c, typeof(c) FROM typed;
 .mode csv
 .import data.csv viacsvmode
 .mode csv
-SELECT * FROM viacsvmode;";
+SELECT * FROM viacsvmode;
+ATTACH 'other.db' AS other;
+.import -csv -skip 1 -schema other data.csv elsewhere
+.import --csv --schema other data.csv elsewhere
+.mode csv
+SELECT * FROM other.elsewhere;";
     let ((sqlite3, _), (sqlink, _)) = both_in(script, &[("data.csv", CSV)], &[]);
     assert_eq!(sqlink.stdout, sqlite3.stdout);
     assert_eq!(sqlink.stderr, sqlite3.stderr);
