@@ -135,7 +135,7 @@ describe('demo page', () => {
     await typeLine(page, '.headers on');
     assert.match(await typeLine(page, 'SELECT * FROM t ORDER BY a;'), /a,b\r\n1,one\r\n2,two\r\n$/);
     assert.match(await typeLine(page, '.tables'), /\nt\n$/);
-    assert.match(await typeLine(page, 'SELECT nope FROM t;'), /Error: no such column: nope\n$/);
+    assert.match(await typeLine(page, 'SELECT nope FROM t;'), /Parse error: no such column: nope\n  SELECT nope FROM t;\n         \^--- error here\n$/);
     assert.match(await typeLine(page, '.load nosuch'), /Error: cannot load nosuch: .*404/);
     assert.match(await typeLine(page, 'SELECT count(*) FROM t;'), /count\(\*\)\r\n2\r\n$/);
     assert.deepEqual(page.errors, []);
@@ -152,7 +152,7 @@ describe('demo page', () => {
     assert.match(stopped, /Error: hostile: spin_forever\(\) was stopped after 0.5 s \(time limit\); the database was closed\n/);
     assert.match(stopped, /A new in-memory database is open\./);
     assert.match(await typeLine(page, 'SELECT 40 + 2;'), /\n42\n$/);
-    assert.match(await typeLine(page, "SELECT md5('abc');"), /Error: no such function: md5\n$/);
+    assert.match(await typeLine(page, "SELECT md5('abc');"), /Parse error: no such function: md5\n  SELECT md5\('abc'\);\n         \^--- error here\n$/);
     await page.close();
   });
 
@@ -173,7 +173,7 @@ describe('demo page', () => {
     await page.waitForTimeout(300);
     await page.click('#stop');
     await page.waitForSelector('#line:not([disabled])');
-    assert.match(await page.textContent('#output'), /Error: interrupted\n$/);
+    assert.match(await page.textContent('#output'), /Runtime error: interrupted \(9\)\n$/);
     assert.equal(await typeLine(page, 'SELECT x * 2 FROM t;'), 'sqlink> SELECT x * 2 FROM t;\n42\n');
     await page.close();
   });

@@ -4,21 +4,19 @@ use std::fmt::Write as _;
 
 use sqlink_rules::metadata::signature;
 
-use crate::bindings::sqlink::wasm::dispatch_bridge;
-use crate::bindings::sqlink::wasm::spi::{self, Connection};
+use crate::bindings::sqlink::wasm::spi::sql_identifier;
 use crate::bindings::sqlink::wasm::spi_loader::{self, Contract};
+use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};
-use crate::shell::{Flow, Shell};
+use crate::shell::{Explain, Flow, Input, Shell};
 
 /// Each command's usage and what it does, as `.help` shows them.
 const HELP: &[(&str, &str)] = &[
     (".bail on|off", "Stop after the first error"),
-    (".binary on|off", "Accepted for scripts written for sqlite3: output is the same either way here"),
     (".changes on|off", "Show the number of rows changed by each SQL statement"),
     (".databases", "List the names and files of attached databases"),
     (".dump ?PATTERN?", "Render the database (or the tables matching a LIKE pattern) as SQL"),
-    (".echo on|off", "Print each command and statement before it runs"),
     (".exit", "Exit (also .quit)"),
     (".extensions", "List loaded extensions with their functions"),
     (".headers on|off", "Show or hide column names"),
@@ -35,7 +33,6 @@ const HELP: &[(&str, &str)] = &[
     (".open ?FILE?", "Close this database and open FILE (in memory without FILE)"),
     (".output ?FILE?", "Send output to FILE, or back to stdout without FILE"),
     (".print STRING...", "Print the strings"),
-    (".prompt MAIN CONTINUE", "Replace the prompts of an interactive session"),
     (".quit", "Exit (also .exit)"),
     (".read FILE", "Run the statements and commands in FILE"),
     (".schema ?PATTERN?", "Show CREATE statements, optionally for matching tables"),
@@ -143,12 +140,65 @@ fn split_args(line: &str) -> Vec<String> {
     args
 }
 
-fn on_off(value: Option<&String>) -> Option<bool> {
-    match value.map(|s| s.to_ascii_lowercase()).as_deref() {
-        Some("on" | "1" | "yes" | "true") => Some(true),
-        Some("off" | "0" | "no" | "false") => Some(false),
-        _ => None,
+/// A boolean argument as sqlite3 reads one: a number (non-zero is on), on/yes, off/no; any
+/// other word is off, with sqlite3's warning.
+fn boolean_value(shell: &mut Shell, arg: &str) -> bool {
+    let digits = match arg.strip_prefix("0x") {
+        Some(hex) => hex.bytes().take_while(u8::is_ascii_hexdigit).count() + 2,
+        None => arg.bytes().take_while(u8::is_ascii_digit).count(),
+    };
+    if digits > 0 && digits == arg.len() {
+        let value = match arg.strip_prefix("0x") {
+            Some(hex) => i64::from_str_radix(hex, 16).unwrap_or(-1),
+            None => arg.parse::<i64>().unwrap_or(-1),
+        };
+        return value & 0xffff_ffff != 0;
     }
+    match arg.to_ascii_lowercase().as_str() {
+        "on" | "yes" => true,
+        "off" | "no" => false,
+        _ => {
+            shell.warn(&format!("ERROR: Not a boolean value: \"{arg}\". Assuming \"no\"."));
+            false
+        }
+    }
+}
+
+/// An integer argument as sqlite3 reads one (`.width`): leading digits with an optional
+/// sign, 0 when there are none.
+fn integer_value(arg: &str) -> i32 {
+    let (sign, digits) = match arg.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, arg.strip_prefix('+').unwrap_or(arg)),
+    };
+    let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    sign * digits.parse::<i32>().unwrap_or(0)
+}
+
+/// How many arguments a dot command takes, and the usage line sqlite3 answers with (on
+/// stderr, as an error) when it gets fewer or more. Commands not listed take any number.
+const ARITY: &[(&[&str], usize, usize, &str)] = &[
+    (&["bail"], 1, 1, "Usage: .bail on|off"),
+    (&["binary"], 1, 1, "Usage: .binary on|off"),
+    (&["changes"], 1, 1, "Usage: .changes on|off"),
+    (&["echo"], 1, 1, "Usage: .echo on|off"),
+    (&["extensions"], 0, 0, "Usage: .extensions"),
+    (&["headers", "header"], 1, 1, "Usage: .headers on|off"),
+    (&["indexes", "indices"], 0, 1, "Usage: .indexes ?LIKE-PATTERN?"),
+    (&["load"], 1, 2, "Usage: .load NAME|PATH ?--override?"),
+    (&["nullvalue"], 1, 1, "Usage: .nullvalue STRING"),
+    (&["read"], 1, 1, "Usage: .read FILE"),
+    (&["schema"], 0, 1, "Usage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?"),
+    (&["separator"], 1, 2, "Usage: .separator COL ?ROW?"),
+    (&["show"], 0, 0, "Usage: .show"),
+    (&["stats"], 0, 1, "Usage: .stats ?on|off|stmt|vmstep?"),
+    (&["timer"], 1, 1, "Usage: .timer on|off"),
+    (&["unload"], 1, 1, "Usage: .unload NAME"),
+];
+
+/// The usage line for `command` given `count` arguments, when that count is wrong.
+fn wrong_arity(command: &str, count: usize) -> Option<&'static str> {
+    ARITY.iter().find(|(names, ..)| names.contains(&command)).filter(|(_, min, max, _)| count < *min || count > *max).map(|e| e.3)
 }
 
 /// An extension as `.extensions` lists it: name, version, where from, what of SQLite's own
@@ -192,24 +242,30 @@ impl Shell {
             return Flow::Continue;
         };
         let arg = args.get(1);
+        // `.schema`'s options are not among the arguments it counts.
+        let counted = args[1..].iter().filter(|a| !(command == "schema" && a.starts_with("--"))).count();
+        if let Some(usage) = wrong_arity(command, counted) {
+            self.fail(usage);
+            // As sqlite3, `.separator` still takes the separators it was given.
+            if command != "separator" || counted == 0 {
+                return Flow::Continue;
+            }
+        }
         match command {
             "quit" | "exit" => return Flow::Quit,
             "help" => match help(arg.map(String::as_str)) {
                 Some(text) => self.output.out(&text),
                 None => self.error(&format!("Nothing matches '{}'", arg.map_or("", |a| a.as_str()))),
             },
-            "load" => match (arg, args.get(2).map(String::as_str), args.len()) {
-                (Some(name), None, _) | (Some(name), Some("--override"), 3) => {
+            "load" => match (arg, args.get(2).map(String::as_str)) {
+                (Some(name), None | Some("--override")) => {
                     if let Err(message) = self.load(name, args.len() == 3, "`.load NAME --override`") {
                         self.error(&message);
                     }
                 }
-                _ => self.error("usage: .load NAME|PATH [--override]"),
+                _ => self.fail("Usage: .load NAME|PATH ?--override?"),
             },
-            "unload" => match arg {
-                Some(name) => self.unload(name),
-                None => self.error("usage: .unload NAME"),
-            },
+            "unload" => self.unload(&args[1]),
             "extensions" => {
                 let loaded = spi_loader::list();
                 if loaded.is_empty() {
@@ -245,49 +301,29 @@ impl Shell {
                     Err(e) => self.error(&e),
                 }
             }
-            "schema" => {
-                let filter = match arg {
-                    Some(p) => format!("AND (name LIKE {0} OR tbl_name LIKE {0})", sql_string(p)),
-                    None => String::new(),
-                };
-                // In the order they were created; a view or virtual table, whose statement
-                // does not show its columns, with a comment naming them, as sqlite3 shows it.
-                let sql = format!(
-                    "SELECT sql, name, type = 'view' OR sql LIKE 'CREATE VIRTUAL TABLE%' FROM sqlite_schema \
-                     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' {filter} ORDER BY rowid"
-                );
-                match self.query_text(&sql) {
-                    Ok(rows) => {
-                        for row in rows {
-                            let statement = match row[2].as_str() {
-                                "1" => format!("{}{};", row[0], self.columns_comment(&row[1])),
-                                _ => crate::dump::schema_statement(&row[0]),
-                            };
-                            self.output.line(&statement);
-                        }
-                    }
-                    Err(e) => self.error(&e),
-                }
-            }
-            "mode" => {
-                if !arg.is_some_and(|m| self.settings.set_mode(m, args.get(2).map(String::as_str))) {
-                    self.error(&format!("usage: .mode MODE ?TABLE?, MODE one of: {}", Mode::NAMES));
-                }
-            }
-            "separator" => match arg {
-                Some(column) => {
-                    self.settings.column_separator = column.clone();
-                    if let Some(row) = args.get(2) {
-                        self.settings.row_separator = row.clone();
+            "schema" => self.schema(&args[1..]),
+            "mode" => match arg {
+                None => self.output.line(&format!("current output mode: {}", self.settings.mode.description())),
+                Some(name) => {
+                    if !self.settings.set_mode(name, args.get(2).map(String::as_str)) {
+                        self.error(&format!("mode should be one of: {}", Mode::NAMES));
                     }
                 }
-                None => self.error("usage: .separator COL ?ROW?"),
             },
+            "separator" => {
+                self.settings.column_separator = args[1].clone();
+                if let Some(row) = args.get(2) {
+                    self.settings.row_separator = row.clone();
+                }
+            }
             "print" => self.output.line(&args[1..].join(" ")),
-            "changes" => match on_off(arg) {
-                Some(on) => self.changes = on,
-                None => self.error("usage: .changes on|off"),
-            },
+            "changes" => self.changes = boolean_value(self, &args[1]),
+            "echo" => self.echo = boolean_value(self, &args[1]),
+            // Text and binary output are the same on this system, as in sqlite3 on Unix; the
+            // value is still read as sqlite3 reads it.
+            "binary" => {
+                boolean_value(self, &args[1]);
+            }
             "show" => self.show(),
             "databases" => match self.query_text("SELECT name, file FROM pragma_database_list") {
                 Ok(rows) => rows.iter().for_each(|r| self.output.line(&format!("{}: {} r/w", r[0], r[1]))),
@@ -307,18 +343,9 @@ impl Shell {
             "output" | "once" => self.redirect(command == "once", arg),
             "dump" => self.dump(arg.map(String::as_str)),
             "import" => self.import(&args[1..]),
-            "headers" | "header" => match on_off(arg) {
-                Some(on) => self.settings.headers = on,
-                None => self.error("usage: .headers on|off"),
-            },
-            "nullvalue" => match arg {
-                Some(text) => self.settings.null_value = text.clone(),
-                None => self.error("usage: .nullvalue TEXT"),
-            },
-            "timer" => match on_off(arg) {
-                Some(on) => self.timer = on,
-                None => self.error("usage: .timer on|off"),
-            },
+            "headers" | "header" => self.settings.headers = boolean_value(self, &args[1]),
+            "nullvalue" => self.settings.null_value = args[1].clone(),
+            "timer" => self.timer = boolean_value(self, &args[1]),
             "timeout" => {
                 // As sqlite3: no argument (or a non-number) means no waiting.
                 let ms = arg.and_then(|ms| ms.parse::<i64>().ok()).unwrap_or(0).clamp(0, i64::from(i32::MAX));
@@ -326,39 +353,30 @@ impl Shell {
                     self.error(&e);
                 }
             }
-            "echo" => match on_off(arg) {
-                Some(on) => self.echo = on,
-                None => self.error("usage: .echo on|off"),
-            },
-            // Text and binary output are the same on this system, as in sqlite3 on Unix.
-            "binary" => {
-                if on_off(arg).is_none() {
-                    self.error("usage: .binary on|off");
+            "bail" => self.bail = boolean_value(self, &args[1]),
+            "width" => self.settings.widths = args[1..].iter().map(|w| integer_value(w)).collect(),
+            "explain" => {
+                self.explain = match arg.map(String::as_str) {
+                    Some("auto") => Explain::Auto,
+                    Some(value) if !boolean_value(self, value) => Explain::Off,
+                    _ => Explain::On,
                 }
             }
+            "stats" => match arg.map(String::as_str) {
+                // Only the flag: the runtime exposes no memory or statement counters to print.
+                Some("stmt" | "vmstep") | None => {}
+                Some(value) => self.stats = boolean_value(self, value),
+            },
             "prompt" => {
                 if let Some(main) = arg {
                     self.prompts.0 = main.clone();
                 }
-                if let Some(continuation) = args.get(2) {
-                    self.prompts.1 = continuation.clone();
+                if let Some(more) = args.get(2) {
+                    self.prompts.1 = more.clone();
                 }
             }
-            "bail" => match on_off(arg) {
-                Some(on) => self.bail = on,
-                None => self.error("usage: .bail on|off"),
-            },
-            "read" => match arg {
-                Some(file) => {
-                    let path = self.resolve(file);
-                    match std::fs::read_to_string(&path) {
-                        Ok(text) => return self.process(std::io::Cursor::new(text), false),
-                        Err(e) => self.error(&format!("cannot read \"{file}\": {e}")),
-                    }
-                }
-                None => self.error("usage: .read FILE"),
-            },
-            other => self.error(&format!("unknown command: .{other}; enter \".help\" for the list")),
+            "read" => return self.read(&args[1]),
+            other => self.error(&format!("unknown command or invalid arguments:  \"{other}\". Enter \".help\" for help")),
         }
         Flow::Continue
     }
@@ -401,34 +419,91 @@ impl Shell {
         }
     }
 
-    /// The settings, as sqlite3's `.show` lists those sqlink has.
+    /// `.schema ?--indent? ?--nosys? ?PATTERN?`, as sqlite3 3.40 lists the schema: in the
+    /// order it was created (the system tables too, unless `--nosys`), the entries of the
+    /// tables whose names match the LIKE pattern (GLOB when it has `*`, `?` or `[`; `\`
+    /// escapes), each view with a comment naming its columns.
+    fn schema(&mut self, args: &[String]) {
+        let mut pattern = None;
+        let mut system = true;
+        for arg in args {
+            match arg.as_str() {
+                // sqlink prints the statements as they are stored (see the README).
+                "--indent" => {}
+                "--nosys" => system = false,
+                option if option.starts_with("--") => return self.fail(&format!("Unknown option: \"{option}\"")),
+                _ => pattern = Some(arg),
+            }
+        }
+        let mut filter = String::new();
+        if let Some(p) = pattern {
+            if p.contains(['*', '?', '[']) {
+                let _ = write!(filter, " AND lower(tbl_name) GLOB {}", sql_string(p));
+            } else {
+                let _ = write!(filter, " AND lower(tbl_name) LIKE {} ESCAPE '\\'", sql_string(p));
+            }
+        }
+        if !system {
+            filter.push_str(" AND name NOT LIKE 'sqlite_%'");
+        }
+        let sql = format!("SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL{filter} ORDER BY rowid");
+        let rows = match self.query_text(&sql) {
+            Ok(rows) => rows,
+            Err(e) => return self.error(&e),
+        };
+        for row in rows {
+            let statement = crate::dump::schema_statement(&row[0]);
+            if row[1] != "view" {
+                self.output.line(&statement);
+                continue;
+            }
+            // As sqlite3: the view's columns, when SQLite can name them.
+            let columns = self.query_text(&format!("SELECT name FROM pragma_table_info({})", sql_string(&row[2])));
+            match columns {
+                Ok(columns) if !columns.is_empty() => {
+                    let names: Vec<String> = columns.iter().map(|c| sql_identifier(&c[0])).collect();
+                    let body = statement.strip_suffix(';').unwrap_or(&statement);
+                    self.output.line(&format!("{body}\n/* {}({}) */;", sql_identifier(&row[2]), names.join(",")));
+                }
+                _ => self.output.line(&statement),
+            }
+        }
+    }
+
+    /// `.read FILE`: its lines run as a script, numbered from 1 in its errors.
+    pub fn read(&mut self, file: &str) -> Flow {
+        let Ok(text) = std::fs::read(self.resolve(file)) else {
+            self.error(&format!("cannot open \"{file}\""));
+            return Flow::Continue;
+        };
+        let outer = std::mem::replace(&mut self.input, Input::Script);
+        let flow = self.process(std::io::Cursor::new(text), false);
+        self.input = outer;
+        flow
+    }
+
+    /// The settings, as sqlite3's `.show` lists them (`eqp` is always off: sqlink has no
+    /// `.eqp`).
     fn show(&mut self) {
         let s = &self.settings;
         let on_off = |on: bool| String::from(if on { "on" } else { "off" });
+        let widths: String = s.widths.iter().map(|w| format!("{w} ")).collect();
         let lines = [
             ("echo", on_off(self.echo)),
+            ("eqp", on_off(false)),
+            ("explain", String::from(self.explain.name())),
             ("headers", on_off(s.headers)),
-            ("mode", String::from(s.mode.name())),
+            ("mode", s.mode.description()),
             ("nullvalue", c_string(&s.null_value)),
             ("output", self.output.target().to_owned()),
             ("colseparator", c_string(&s.column_separator)),
             ("rowseparator", c_string(&s.row_separator)),
+            ("stats", on_off(self.stats)),
+            ("width", widths),
             ("filename", self.db_name.clone()),
         ];
         for (name, value) in lines {
             self.output.line(&format!("{name:>12}: {value}"));
-        }
-    }
-
-    /// `\n/* name(col,...) */`, the names as SQL writes them; nothing when SQLite cannot
-    /// list the columns (a view of a dropped table).
-    fn columns_comment(&mut self, name: &str) -> String {
-        match self.query_text(&format!("SELECT name FROM pragma_table_info({})", sql_string(name))) {
-            Ok(columns) if !columns.is_empty() => {
-                let columns: Vec<String> = columns.iter().map(|c| spi::sql_identifier(&c[0])).collect();
-                format!("\n/* {}({}) */", spi::sql_identifier(name), columns.join(","))
-            }
-            _ => String::new(),
         }
     }
 

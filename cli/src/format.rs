@@ -17,21 +17,39 @@ pub enum Mode {
     Quote,
     /// One INSERT statement per row (into `Settings::insert_table`).
     Insert,
+    /// Aligned columns under a dashed rule, as wide as `.width` says.
+    Column,
+    Html,
+    /// Each value as a C string in double quotes.
+    Tcl,
+    /// List mode under its own name, with ASCII's unit and record separators.
+    Ascii,
 }
 
 impl Mode {
-    pub const NAMES: &'static str = "box csv insert json line list markdown quote table tabs";
+    pub const NAMES: &'static str = "ascii box column csv html insert json line list markdown quote table tabs tcl";
 
-    /// The mode a `.mode` name selects, and the separators it sets (sqlite3's rules: `tabs`
-    /// is list mode with a tab between columns).
+    /// The mode a `.mode` name (or its start, as sqlite3 reads it) selects, and the
+    /// separators it sets (sqlite3's rules: `tabs` is list mode with a tab between columns,
+    /// `ascii` list mode with ASCII's unit and record separators).
     pub fn parse(name: &str) -> Option<(Mode, Option<(&'static str, &'static str)>)> {
-        Some(match name {
+        // sqlite3 tries the names in this order, each by the start given.
+        const ORDER: [&str; 15] = [
+            "lines", "columns", "list", "html", "tcl", "csv", "tabs", "insert", "quote", "ascii", "markdown", "table", "box", "json",
+            "line",
+        ];
+        let full = if name.is_empty() { None } else { ORDER.iter().find(|full| full.starts_with(name)) };
+        Some(match *full? {
+            "line" | "lines" => (Mode::Line, None),
+            "column" | "columns" => (Mode::Column, None),
+            "html" => (Mode::Html, None),
+            "tcl" => (Mode::Tcl, Some((" ", "\n"))),
+            "ascii" => (Mode::Ascii, Some(("\x1f", "\x1e"))),
             "list" => (Mode::List, Some(("|", "\n"))),
             "tabs" => (Mode::List, Some(("\t", "\n"))),
             "csv" => (Mode::Csv, Some((",", "\r\n"))),
             "quote" => (Mode::Quote, Some((",", "\n"))),
             "json" => (Mode::Json, None),
-            "line" => (Mode::Line, None),
             "box" => (Mode::Box, None),
             "table" => (Mode::Table, None),
             "markdown" => (Mode::Markdown, None),
@@ -51,6 +69,19 @@ impl Mode {
             Mode::Markdown => "markdown",
             Mode::Quote => "quote",
             Mode::Insert => "insert",
+            Mode::Column => "column",
+            Mode::Html => "html",
+            Mode::Tcl => "tcl",
+            Mode::Ascii => "ascii",
+        }
+    }
+
+    /// The mode as `.mode` and `.show` report it: the columnar modes with the wrapping
+    /// they apply.
+    pub fn description(self) -> String {
+        match self {
+            Mode::Box | Mode::Table | Mode::Markdown | Mode::Column => format!("{} --wrap {WRAP} --wordwrap off --noquote", self.name()),
+            _ => self.name().to_owned(),
         }
     }
 }
@@ -64,6 +95,9 @@ pub struct Settings {
     pub row_separator: String,
     /// The table `insert` mode writes INSERT statements for.
     pub insert_table: String,
+    /// `.width`: column widths for column mode (negative: right-aligned, 0: as wide as
+    /// the values).
+    pub widths: Vec<i32>,
 }
 
 impl Default for Settings {
@@ -76,6 +110,7 @@ impl Default for Settings {
             column_separator: String::from("|"),
             row_separator: String::from("\n"),
             insert_table: String::from("table"),
+            widths: Vec::new(),
         }
     }
 }
@@ -230,7 +265,7 @@ impl<'a> Printer<'a> {
         let first = self.rows_seen == 0;
         self.rows_seen += 1;
         match s.mode {
-            Mode::List => {
+            Mode::List | Mode::Ascii => {
                 if first && s.headers {
                     out.push_str(&self.columns.join(&s.column_separator));
                     out.push_str(&s.row_separator);
@@ -238,6 +273,30 @@ impl<'a> Printer<'a> {
                 let cells: Vec<String> = row.iter().map(|v| text(v, &s.null_value)).collect();
                 out.push_str(&cells.join(&s.column_separator));
                 out.push_str(&s.row_separator);
+            }
+            Mode::Tcl => {
+                if first && s.headers {
+                    let names: Vec<String> = self.columns.iter().map(|c| c_string(c)).collect();
+                    out.push_str(&names.join(&s.column_separator));
+                    out.push_str(&s.row_separator);
+                }
+                let cells: Vec<String> = row.iter().map(|v| c_string(&text(v, &s.null_value))).collect();
+                out.push_str(&cells.join(&s.column_separator));
+                out.push_str(&s.row_separator);
+            }
+            Mode::Html => {
+                if first && s.headers {
+                    out.push_str("<TR>");
+                    for name in &self.columns {
+                        let _ = writeln!(out, "<TH>{}</TH>", html_escaped(name));
+                    }
+                    out.push_str("</TR>\n");
+                }
+                out.push_str("<TR>");
+                for value in row {
+                    let _ = writeln!(out, "<TD>{}</TD>", html_escaped(&text(value, &s.null_value)));
+                }
+                out.push_str("</TR>\n");
             }
             Mode::Quote => {
                 if first && s.headers {
@@ -292,7 +351,7 @@ impl<'a> Printer<'a> {
                     let _ = writeln!(out, "{name:>width$} = {}", text(value, &s.null_value));
                 }
             }
-            Mode::Box | Mode::Table | Mode::Markdown => {
+            Mode::Box | Mode::Table | Mode::Markdown | Mode::Column => {
                 self.buffered.push(row.iter().map(|v| text(v, &s.null_value)).collect());
             }
         }
@@ -301,50 +360,94 @@ impl<'a> Printer<'a> {
     pub fn finish(self, out: &mut String) {
         match self.settings.mode {
             Mode::Json if self.rows_seen > 0 => out.push_str("]\n"),
-            Mode::Box | Mode::Table | Mode::Markdown if !self.columns.is_empty() && self.rows_seen > 0 => {
-                grid(out, self.settings.mode, &self.columns, &self.buffered)
+            Mode::Box | Mode::Table | Mode::Markdown | Mode::Column if !self.columns.is_empty() && self.rows_seen > 0 => {
+                grid(out, self.settings, &self.columns, &self.buffered)
             }
             _ => {}
         }
     }
 }
 
-/// A cell as lines for box, table and markdown modes, as sqlite3 shows text there: split at
-/// newlines, tabs expanded to the next multiple of eight, other control characters dropped.
-fn display_lines(cell: &str) -> Vec<String> {
-    cell.split('\n')
-        .map(|line| {
-            let mut out = String::new();
-            let mut width = 0;
-            for c in line.chars() {
-                if c == '\t' {
-                    loop {
-                        out.push(' ');
-                        width += 1;
-                        if width % 8 == 0 {
-                            break;
-                        }
-                    }
-                } else if !c.is_control() {
-                    out.push(c);
-                    width += 1;
-                }
-            }
-            out
-        })
-        .collect()
+/// Text for html mode: `<`, `&`, `>`, `"` and `'` as entities.
+fn html_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
-/// Box, table and markdown modes: every row is known before the columns' widths; headers
-/// are centred and cells left-aligned, a cell of several lines takes several lines, as
-/// sqlite3 prints them.
-fn grid(out: &mut String, mode: Mode, columns: &[String], rows: &[Vec<String>]) {
+/// How wide sqlite3 lets a column of box, table, markdown and column modes grow before it
+/// wraps a value, when `.width` does not say.
+const WRAP: usize = 60;
+
+/// A cell as lines for box, table, markdown and column modes, as sqlite3 shows text there:
+/// split at newlines and after `wrap` characters, tabs expanded to the next multiple of
+/// eight, other control characters dropped.
+fn display_lines(cell: &str, wrap: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in cell.split('\n') {
+        let mut out = String::new();
+        let mut width = 0;
+        for c in line.chars() {
+            if width >= wrap {
+                lines.push(std::mem::take(&mut out));
+                width = 0;
+            }
+            if c == '\t' {
+                loop {
+                    out.push(' ');
+                    width += 1;
+                    if width % 8 == 0 || width >= wrap {
+                        break;
+                    }
+                }
+            } else if !c.is_control() {
+                out.push(c);
+                width += 1;
+            }
+        }
+        lines.push(out);
+    }
+    lines
+}
+
+/// Box, table, markdown and column modes: every row is known before the columns' widths;
+/// headers are centred (left-aligned in column mode) and cells left-aligned (right-aligned
+/// under a negative `.width`), a cell of several lines takes several lines, as sqlite3
+/// prints them.
+fn grid(out: &mut String, settings: &Settings, columns: &[String], rows: &[Vec<String>]) {
+    let mode = settings.mode;
     let width = |s: &str| s.chars().count();
-    let split = |cells: &[String]| cells.iter().map(|c| display_lines(c)).collect::<Vec<_>>();
-    let header = split(columns);
+    let set_width = |i: usize| settings.widths.get(i).copied().unwrap_or(0);
+    let split = |cells: &[String]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| display_lines(c, if set_width(i) == 0 { WRAP } else { set_width(i).unsigned_abs() as usize }))
+            .collect::<Vec<_>>()
+    };
+    // A header is cut, not wrapped, at the width `.width` gives it.
+    let header: Vec<Vec<String>> = split(columns)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut lines)| if set_width(i) == 0 { lines } else { lines.drain(..1).collect() })
+        .collect();
     let body: Vec<Vec<Vec<String>>> = rows.iter().map(|r| split(r)).collect();
-    let widths: Vec<usize> =
-        (0..columns.len()).map(|i| body.iter().chain([&header]).flat_map(|r| r[i].iter().map(|l| width(l))).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| match set_width(i) {
+            0 => body.iter().chain([&header]).flat_map(|r| r[i].iter().map(|l| width(l))).max().unwrap_or(0),
+            w => w.unsigned_abs() as usize,
+        })
+        .collect();
+    let right: Vec<bool> = (0..columns.len()).map(|i| set_width(i) < 0).collect();
     let (h, v) = if mode == Mode::Box { ('─', '│') } else { ('-', '|') };
     let rule = |out: &mut String, left: char, mid: char, right: char| {
         out.push(left);
@@ -360,12 +463,25 @@ fn grid(out: &mut String, mode: Mode, columns: &[String], rows: &[Vec<String>]) 
     let line = |out: &mut String, cells: &[Vec<String>], centred: bool| {
         let height = cells.iter().map(Vec::len).max().unwrap_or(1);
         for k in 0..height {
-            out.push(v);
-            for (cell, w) in cells.iter().zip(&widths) {
+            if mode != Mode::Column {
+                out.push(v);
+            }
+            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
                 let text = cell.get(k).map_or("", String::as_str);
-                let pad = w - width(text);
-                let (before, after) = if centred { (pad / 2, pad - pad / 2) } else { (0, pad) };
-                let _ = write!(out, " {}{text}{} {v}", " ".repeat(before), " ".repeat(after));
+                let pad = w.saturating_sub(width(text));
+                let (before, after) = if centred {
+                    (pad / 2, pad - pad / 2)
+                } else if right[i] {
+                    (pad, 0)
+                } else {
+                    (0, pad)
+                };
+                if mode == Mode::Column {
+                    let gap = if i == 0 { "" } else { "  " };
+                    let _ = write!(out, "{gap}{}{text}{}", " ".repeat(before), " ".repeat(after));
+                } else {
+                    let _ = write!(out, " {}{text}{} {v}", " ".repeat(before), " ".repeat(after));
+                }
             }
             out.push('\n');
         }
@@ -381,6 +497,21 @@ fn grid(out: &mut String, mode: Mode, columns: &[String], rows: &[Vec<String>]) 
         }
     };
     match mode {
+        Mode::Column => {
+            if settings.headers {
+                line(out, &header, false);
+                let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+                out.push_str(&dashes.join("  "));
+                out.push('\n');
+            }
+            // Rows of several lines are set apart by an empty line.
+            for (i, row) in body.iter().enumerate() {
+                if i > 0 && multi_line {
+                    out.push('\n');
+                }
+                line(out, row, false);
+            }
+        }
         Mode::Box => {
             rule(out, '┌', '┬', '┐');
             line(out, &header, true);

@@ -7,7 +7,7 @@ use crate::bindings::sqlink::wasm::spi;
 use crate::format::sql_string;
 use crate::shell::Shell;
 
-const USAGE: &str = "usage: .import [--csv] [--skip N] FILE TABLE";
+const USAGE: &str = "usage: .import [--csv] [--skip N] [--schema S] FILE TABLE";
 
 impl Shell {
     pub fn import(&mut self, args: &[String]) {
@@ -15,15 +15,21 @@ impl Shell {
         let mut skip = 0usize;
         let mut positional = Vec::new();
         let mut iter = args.iter();
+        let mut schema = None;
         while let Some(arg) = iter.next() {
-            match arg.as_str() {
-                "--csv" => csv_mode = true,
-                "--skip" => match iter.next().and_then(|n| n.parse().ok()) {
+            // As sqlite3, an option may be written with one dash or two.
+            match arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')).unwrap_or("") {
+                "csv" => csv_mode = true,
+                "skip" => match iter.next().and_then(|n| n.parse().ok()) {
                     Some(n) => skip = n,
                     None => return self.error(USAGE),
                 },
-                option if option.starts_with('-') && option.len() > 1 => {
-                    return self.error(&format!("unknown option for .import: {option}\n{USAGE}"));
+                "schema" => match iter.next() {
+                    Some(name) => schema = Some(name.clone()),
+                    None => return self.error(USAGE),
+                },
+                _ if arg.starts_with('-') && arg.len() > 1 => {
+                    return self.error(&format!("unknown option for .import: {arg}\n{USAGE}"));
                 }
                 _ => positional.push(arg),
             }
@@ -44,7 +50,7 @@ impl Shell {
         };
         let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(&content[..]);
         let mut records = Records { reader, content: &content, counted: 0, line: 1 }.skip(skip);
-        if let Err(message) = self.import_records(file, table, &mut records) {
+        if let Err(message) = self.import_records(file, schema.as_deref().unwrap_or("main"), table, &mut records) {
             self.error(&message);
         }
     }
@@ -52,18 +58,26 @@ impl Shell {
     fn import_records(
         &mut self,
         file: &str,
+        schema: &str,
         table: &str,
         records: &mut impl Iterator<Item = Result<(csv::StringRecord, usize), String>>,
     ) -> Result<(), String> {
-        let quoted = spi::sql_identifier(table);
-        let exists = !self.query_text(&format!("SELECT 1 FROM pragma_table_info({})", sql_string(table)))?.is_empty();
+        // `--schema S`: the table in attached database S.
+        let quoted = format!("{}.{}", spi::sql_identifier(schema), spi::sql_identifier(table));
+        let info = format!("pragma_table_info({}, {})", sql_string(table), sql_string(schema));
+        let exists = !self.query_text(&format!("SELECT 1 FROM {info}"))?.is_empty();
         let columns = if exists {
-            self.query_text(&format!("SELECT count(*) FROM pragma_table_info({})", sql_string(table)))?[0][0].parse::<usize>().unwrap_or(0)
+            self.query_text(&format!("SELECT count(*) FROM {info}"))?[0][0].parse::<usize>().unwrap_or(0)
         } else {
             let Some(header) = records.next() else { return Ok(()) };
             let (header, _) = header.map_err(|e| format!("{file}: {e}"))?;
             let names: Vec<String> = header.iter().map(|name| format!("\"{}\" TEXT", name.replace('"', "\"\""))).collect();
-            self.query_text(&format!("CREATE TABLE IF NOT EXISTS \"{}\"(\n{})", table.replace('"', "\"\""), names.join(", ")))?;
+            self.query_text(&format!(
+                "CREATE TABLE IF NOT EXISTS \"{}\".\"{}\"(\n{})",
+                schema.replace('"', "\"\""),
+                table.replace('"', "\"\""),
+                names.join(", ")
+            ))?;
             header.len()
         };
         let own_transaction = self.conn.is_autocommit();

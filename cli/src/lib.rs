@@ -27,10 +27,11 @@ impl bindings::exports::wasi::cli::run::Guest for Cli {
     fn run() -> Result<(), ()> {
         let args: Vec<String> = std::env::args().skip(1).collect();
         match shell::Shell::from_args(&args) {
-            Ok((mut shell, commands)) => shell.run_main(commands),
-            Err(message) => {
-                eprintln!("Error: {message}");
-                Err(())
+            Ok((mut shell, startup)) => shell.run_main(startup),
+            Err(exit) => {
+                print!("{}", exit.stdout);
+                eprint!("{}", exit.stderr);
+                if exit.failed { Err(()) } else { Ok(()) }
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::bindings::exports::sqlink::wasm::session::{Guest, LineResult, Stateme
 use crate::bindings::sqlink::wasm::interrupt;
 use crate::bindings::sqlink::wasm::spi::Connection;
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
-use crate::shell::{Flow, Output, Shell};
+use crate::shell::{Flow, Input, Output, Shell};
 
 thread_local! {
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
@@ -18,6 +18,13 @@ fn open_connection(path: &str) -> Result<Connection, String> {
     Connection::open(path).map_err(|e| format!("cannot open \"{path}\": {}", e.message))
 }
 
+/// The page's REPL is a terminal: errors are worded as sqlite3 words them for one.
+fn page_shell(conn: Connection) -> Shell {
+    let mut shell = Shell::new(conn, Output::captured());
+    shell.input = Input::Interactive;
+    shell
+}
+
 /// Run `f` on the session's shell, opening an in-memory database on first use. An interrupt
 /// applies to the call it came during; what is left of it is dropped after the call.
 fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, String> {
@@ -25,7 +32,7 @@ fn with_shell<T>(f: impl FnOnce(&mut Shell) -> Result<T, String>) -> Result<T, S
         let mut slot = cell.borrow_mut();
         let shell = match &mut *slot {
             Some(shell) => shell,
-            None => slot.insert(Shell::new(open_connection(":memory:")?, Output::captured())),
+            None => slot.insert(page_shell(open_connection(":memory:")?)),
         };
         f(shell)
     });
@@ -38,7 +45,7 @@ impl Guest for Cli {
         let conn = open_connection(&path)?;
         SHELL.with(|cell| match &mut *cell.borrow_mut() {
             Some(shell) => shell.conn = conn,
-            slot => *slot = Some(Shell::new(conn, Output::captured())),
+            slot => *slot = Some(page_shell(conn)),
         });
         Ok(())
     }

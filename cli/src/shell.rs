@@ -4,8 +4,8 @@ use std::io::BufRead;
 use std::time::Instant;
 
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
-use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
 use crate::bindings::sqlink::wasm::{cpu_time, interrupt};
+use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
 use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Printer, Settings};
 pub use crate::output::Output;
@@ -18,10 +18,6 @@ pub struct Shell {
     pub settings: Settings,
     pub timer: bool,
     pub bail: bool,
-    /// `.echo on`: print each input (a dot command, a comment line, a statement) before it runs.
-    pub echo: bool,
-    /// `.prompt MAIN CONTINUE`: the prompts of an interactive session.
-    pub prompts: (String, String),
     /// The host's working directory, to make relative paths absolute (WASI has no cwd).
     cwd: Option<String>,
     /// Errors so far; a non-interactive run with errors exits with status 1, as sqlite3.
@@ -33,6 +29,113 @@ pub struct Shell {
     pub changes: bool,
     /// The database as the user named it (`.show`).
     pub db_name: String,
+    /// Where the input being run comes from: how errors are reported.
+    pub input: Input,
+    /// The line of the current input just read, and the line the pending SQL started on.
+    line: usize,
+    pending_line: usize,
+    /// `.echo on` / `-echo`: print each input line (and statement) before running it.
+    pub echo: bool,
+    /// `.explain`: how EXPLAIN output is shown.
+    pub explain: Explain,
+    /// `.stats on`: only remembered for `.show` (see the README).
+    pub stats: bool,
+    /// `.prompt MAIN CONTINUE`.
+    pub prompts: (String, String),
+}
+
+/// `.explain on|off|auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Explain {
+    Off,
+    On,
+    Auto,
+}
+
+impl Explain {
+    pub fn name(self) -> &'static str {
+        match self {
+            Explain::Off => "off",
+            Explain::On => "on",
+            Explain::Auto => "auto",
+        }
+    }
+}
+
+/// Where SQL comes from, which decides how sqlite3 words its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// A script on stdin or from `.read`: "Parse error near line N: ...".
+    Script,
+    /// A terminal (or `-interactive`): "Parse error: ...".
+    Interactive,
+    /// SQL given as a command-line argument: "Error: in prepare, ...".
+    Argument,
+}
+
+/// A statement that failed: when (compiling or running), and the message with sqlite3's
+/// additions (SQLite's primary result code when above 1, the caret context).
+pub struct SqlFailure {
+    compiling: bool,
+    message: String,
+}
+
+impl SqlFailure {
+    fn new(compiling: bool, error: &crate::bindings::sqlite::extension::types::Error, context: &str) -> SqlFailure {
+        let code = error.code & 0xff;
+        let mut message = error.message.clone();
+        if code > 1 {
+            message.push_str(&format!(" ({code})"));
+        }
+        message.push_str(context);
+        SqlFailure { compiling, message }
+    }
+
+    fn plain(message: String) -> SqlFailure {
+        SqlFailure { compiling: false, message }
+    }
+
+    /// The message as sqlite3 prints it for SQL from `input` (`line`: where it started).
+    fn report(&self, input: Input, line: usize) -> String {
+        let (kind, phase) = if self.compiling { ("Parse error", "in prepare") } else { ("Runtime error", "stepping") };
+        match input {
+            Input::Script => format!("{kind} near line {line}: {}", self.message),
+            Input::Interactive => format!("{kind}: {}", self.message),
+            Input::Argument => format!("Error: {phase}, {}", self.message),
+        }
+    }
+}
+
+/// sqlite3's context for an error at byte `offset` of `sql`: the text around it on one line,
+/// and a caret under the spot (none when SQLite gives no offset).
+fn error_context(sql: &str, offset: i32) -> String {
+    let Ok(mut offset) = usize::try_from(offset) else { return String::new() };
+    let bytes = sql.as_bytes();
+    let mut start = 0;
+    // Start at most 50 bytes before the spot, on a character boundary.
+    while offset > 50 && start < bytes.len() {
+        offset -= 1;
+        start += 1;
+        while start < bytes.len() && bytes[start] & 0xc0 == 0x80 {
+            start += 1;
+            offset = offset.saturating_sub(1);
+        }
+    }
+    let rest = &bytes[start..];
+    let mut len = rest.len();
+    if len > 78 {
+        len = 78;
+        while len > 0 && rest[len] & 0xc0 == 0x80 {
+            len -= 1;
+        }
+    }
+    let end = rest[..len].iter().position(|&b| b == 0).unwrap_or(len);
+    let code: String = String::from_utf8_lossy(&rest[..end]).chars().map(|c| if is_space(c) { ' ' } else { c }).collect();
+    if offset < 25 {
+        format!("\n  {code}\n  {:offset$}^--- error here", "")
+    } else {
+        format!("\n  {code}\n  {:w$}error here ---^", "", w = offset - 14)
+    }
 }
 
 /// What a line of input asks the loop to do next.
@@ -42,48 +145,145 @@ pub enum Flow {
     Quit,
 }
 
-const USAGE: &str = "usage: sqlink [OPTIONS] [FILENAME [SQL]]
-  -bail        stop after the first error
-  -header      show column names      -noheader  hide them
-  -list -csv -json -line -box -table   output mode
-  -nullvalue TEXT                      text for NULL values";
+/// `-help`, as sqlite3 words it, for the options the REPL takes (sqlink's own, with two
+/// dashes, are the host's: `sqlink --help`).
+const USAGE: &str = "Usage: sqlink [OPTIONS] FILENAME [SQL]
+FILENAME is the name of an SQLite database. A new database is created
+if the file does not previously exist.
+OPTIONS include:
+   -ascii               set output mode to 'ascii'
+   -bail                stop after hitting an error
+   -batch               force batch I/O
+   -box                 set output mode to 'box'
+   -column              set output mode to 'column'
+   -cmd COMMAND         run \"COMMAND\" before reading stdin
+   -csv                 set output mode to 'csv'
+   -echo                print inputs before execution
+   -init FILENAME       read/process named file
+   -[no]header          turn headers on or off
+   -help                show this message
+   -html                set output mode to HTML
+   -interactive         force interactive I/O
+   -json                set output mode to 'json'
+   -line                set output mode to 'line'
+   -list                set output mode to 'list'
+   -markdown            set output mode to 'markdown'
+   -newline SEP         set output row separator. Default: '\\n'
+   -nullvalue TEXT      set text string for NULL values. Default ''
+   -quote               set output mode to 'quote'
+   -readonly            open the database read-only
+   -separator SEP       set output column separator. Default: '|'
+   -stats               accepted; sqlink prints no memory statistics
+   -table               set output mode to 'table'
+   -tabs                set output mode to 'tabs'
+   -version             show SQLite version";
+
+/// What the command line asks for besides the database: what to run first (`-init`,
+/// `-cmd`), then the SQL and dot commands given as arguments.
+pub struct Startup {
+    pub init: Option<String>,
+    pub cmds: Vec<String>,
+    pub commands: Vec<String>,
+    /// `-interactive` / `-batch`, overriding whether stdin is a terminal.
+    pub interactive: Option<bool>,
+}
+
+/// Why the command line ends the run before any input: `-version`, `-help`, or an error,
+/// each with its text and exit status.
+pub struct Exit {
+    pub stdout: String,
+    pub stderr: String,
+    pub failed: bool,
+}
+
+impl Exit {
+    fn error(message: String) -> Exit {
+        Exit { stdout: String::new(), stderr: format!("sqlink: Error: {message}\n"), failed: true }
+    }
+}
 
 impl Shell {
-    /// sqlite3-style arguments: options, then the database, then SQL or dot commands to
-    /// run (each argument on its own) instead of reading standard input.
-    pub fn from_args(args: &[String]) -> Result<(Shell, Vec<String>), String> {
+    /// sqlite3-style arguments: options (one dash or two), then the database, then SQL or
+    /// dot commands to run (each argument on its own) instead of reading standard input.
+    pub fn from_args(args: &[String]) -> Result<(Shell, Startup), Exit> {
         let mut settings = Settings::default();
         let mut bail = false;
+        let mut echo = false;
+        let mut stats = false;
+        let mut readonly = false;
+        let mut startup = Startup { init: None, cmds: Vec::new(), commands: Vec::new(), interactive: None };
         let mut positional = Vec::new();
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            let option = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'));
+            // As sqlite3: once the database is named, the rest is SQL to run.
+            if !positional.is_empty() && !arg.starts_with('-') {
+                positional.push(arg.clone());
+                continue;
+            }
+            let Some(option) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')).filter(|o| !o.is_empty()) else {
+                positional.push(arg.clone());
+                continue;
+            };
+            let mut value = || iter.next().cloned().ok_or_else(|| Exit::error(format!("missing argument to {arg}")));
             match option {
-                Some("bail") => bail = true,
-                Some("header") | Some("headers") => settings.headers = true,
-                Some("noheader") => settings.headers = false,
-                Some("nullvalue") => settings.null_value = iter.next().ok_or("-nullvalue needs an argument")?.clone(),
-                Some("help") => return Err(USAGE.to_owned()),
-                Some(name) if !name.is_empty() => {
-                    if !settings.set_mode(name, None) {
-                        return Err(format!("unknown option: {arg}\n{USAGE}"));
-                    }
+                "bail" => bail = true,
+                "batch" => startup.interactive = Some(false),
+                "interactive" => startup.interactive = Some(true),
+                "echo" => echo = true,
+                "header" | "headers" => settings.headers = true,
+                "noheader" => settings.headers = false,
+                "nullvalue" => settings.null_value = value()?,
+                "separator" => settings.column_separator = value()?,
+                "newline" => settings.row_separator = value()?,
+                "cmd" => startup.cmds.push(value()?),
+                "init" => startup.init = Some(value()?),
+                "readonly" => readonly = true,
+                "stats" => stats = true,
+                "help" => return Err(Exit { stdout: String::new(), stderr: format!("{USAGE}\n"), failed: true }),
+                "version" => {
+                    return Err(Exit {
+                        stdout: format!("{} {}\n", spi::sqlite_version(), spi::sqlite_source_id()),
+                        stderr: String::new(),
+                        failed: false,
+                    });
                 }
-                _ => positional.push(arg.clone()),
+                // As sqlite3's options (unlike `.mode`): -list keeps the separators, and
+                // -csv ends rows with a plain newline.
+                "list" => settings.mode = crate::format::Mode::List,
+                "csv" => {
+                    settings.set_mode(option, None);
+                    settings.row_separator = String::from("\n");
+                }
+                "ascii" | "box" | "column" | "html" | "json" | "line" | "markdown" | "quote" | "table" | "tabs" => {
+                    settings.set_mode(option, None);
+                }
+                _ => {
+                    return Err(Exit {
+                        stdout: String::new(),
+                        stderr: format!("sqlink: Error: unknown option: {arg}\nUse -help for a list of options.\n"),
+                        failed: true,
+                    });
+                }
             }
         }
         let mut positional = positional.into_iter();
         let cwd = std::env::var("SQLINK_CWD").ok();
         let db = positional.next().unwrap_or_else(|| String::from(":memory:"));
-        let path = absolute(cwd.as_deref(), &db);
-        let conn = Connection::open(&path).map_err(|e| format!("cannot open \"{db}\": {}", e.message))?;
-        let commands = positional.collect();
+        let mut path = absolute(cwd.as_deref(), &db);
+        if readonly && !path.starts_with("file:") && path != ":memory:" && !path.is_empty() {
+            // A URI opens the file read-only, as sqlite3 -readonly does.
+            path = format!("file:{}?mode=ro", path.replace('%', "%25").replace('?', "%3f").replace('#', "%23"));
+        }
+        let conn = Connection::open(&path).map_err(|e| Exit::error(format!("cannot open \"{db}\": {}", e.message)))?;
+        startup.commands = positional.collect();
         let mut shell = Shell::new(conn, Output::stdio());
         shell.settings = settings;
         shell.bail = bail;
+        shell.echo = echo;
+        shell.stats = stats;
         shell.cwd = cwd;
         shell.db_name = db;
-        Ok((shell, commands))
+        Ok((shell, startup))
     }
 
     /// A shell in list mode without headers, as sqlite3 starts.
@@ -94,14 +294,19 @@ impl Shell {
             settings,
             timer: false,
             bail: false,
-            echo: false,
-            prompts: (String::from("sqlink> "), String::from("   ...> ")),
             cwd: None,
             errors: 0,
             pending: String::new(),
             output,
             changes: false,
             db_name: String::from(":memory:"),
+            input: Input::Script,
+            line: 0,
+            pending_line: 0,
+            echo: false,
+            explain: Explain::Auto,
+            stats: false,
+            prompts: (String::from("sqlink> "), String::from("   ...> ")),
         }
     }
 
@@ -114,17 +319,37 @@ impl Shell {
         absolute(self.cwd.as_deref(), path)
     }
 
-    /// The REPL's main: run the argument commands, or read stdin. Err when a
+    /// The REPL's main: `-init`, `-cmd`, then the argument commands or stdin. Err when a
     /// non-interactive run had errors (exit status 1, as sqlite3).
-    pub fn run_main(&mut self, commands: Vec<String>) -> Result<(), ()> {
-        let interactive = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
-        if !commands.is_empty() {
-            for command in commands {
-                if self.process(std::io::Cursor::new(command), false) == Flow::Quit {
-                    break;
-                }
+    pub fn run_main(&mut self, startup: Startup) -> Result<(), ()> {
+        let terminal = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
+        let interactive = startup.interactive.unwrap_or(terminal) && startup.commands.is_empty();
+        if let Some(init) = &startup.init
+            && self.read(init) == Flow::Quit
+        {
+            return if self.errors > 0 { Err(()) } else { Ok(()) };
+        }
+        // As sqlite3: each argument is one dot command or one SQL text, and the first that
+        // fails ends the run (`-cmd` ones too, unless the session is interactive).
+        self.input = Input::Argument;
+        for command in startup.cmds.iter().chain(&startup.commands) {
+            let errors = self.errors;
+            let flow = if command.starts_with('.') {
+                self.dot_command(command)
+            } else {
+                self.run_sql(command, 0);
+                Flow::Continue
+            };
+            self.output.command_done();
+            if flow == Flow::Quit {
+                return if self.errors > 0 { Err(()) } else { Ok(()) };
             }
-        } else {
+            if self.errors > errors && !interactive {
+                return Err(());
+            }
+        }
+        if startup.commands.is_empty() {
+            self.input = if interactive { Input::Interactive } else { Input::Script };
             if interactive {
                 self.output.line(&banner());
             }
@@ -135,21 +360,34 @@ impl Shell {
 
     /// Run input line by line until it ends. Returns `Flow::Quit` on `.quit`, or on the
     /// first error with `-bail`.
-    pub fn process(&mut self, input: impl BufRead, interactive: bool) -> Flow {
-        let mut lines = input.lines();
+    pub fn process(&mut self, mut input: impl BufRead, interactive: bool) -> Flow {
+        let outer_line = std::mem::replace(&mut self.line, 0);
+        let flow = self.process_lines(&mut input, interactive);
+        self.line = outer_line;
+        flow
+    }
+
+    fn process_lines(&mut self, input: &mut impl BufRead, interactive: bool) -> Flow {
+        let mut bytes = Vec::new();
         loop {
             if interactive {
-                let (main, continuation) = &self.prompts;
-                self.output.prompt(if self.is_pending() { continuation } else { main });
+                let prompt = if self.is_pending() { &self.prompts.1 } else { &self.prompts.0 };
+                self.output.prompt(&prompt.clone());
             }
-            let line = match lines.next() {
-                Some(Ok(line)) => line,
-                Some(Err(e)) => {
+            bytes.clear();
+            match input.read_until(b'\n', &mut bytes) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
                     self.error(&format!("cannot read input: {e}"));
                     break;
                 }
-                None => break,
-            };
+            }
+            if bytes.ends_with(b"\n") {
+                bytes.pop();
+            }
+            let line = String::from_utf8_lossy(&bytes);
+            self.line += 1;
             if self.feed_line(&line) == Flow::Quit {
                 return Flow::Quit;
             }
@@ -162,7 +400,7 @@ impl Shell {
         if self.is_pending() {
             // An unfinished statement at the end of input: let SQLite say what is wrong.
             let sql = std::mem::take(&mut self.pending);
-            if !self.run_sql(&sql) && self.bail {
+            if !self.run_sql(&sql, self.pending_line) && self.bail {
                 return Flow::Quit;
             }
         }
@@ -192,20 +430,25 @@ impl Shell {
         // As sqlite3 does, a line of only white space and comments starts no statement, so
         // a dot command may follow it.
         if !self.is_pending() && only_whitespace_and_comments(line) {
-            if self.echo && !line.trim().is_empty() {
+            if self.echo {
                 self.output.line(line);
             }
             return Flow::Continue;
         }
-        self.pending.push_str(line);
-        self.pending.push('\n');
+        if self.is_pending() {
+            self.pending.push('\n');
+            self.pending.push_str(line);
+        } else {
+            // As sqlite3: the statement's text starts at its first non-blank character.
+            self.pending.push_str(line.trim_start());
+            self.pending_line = self.line;
+        }
         if spi::is_complete(&self.pending) {
             let sql = std::mem::take(&mut self.pending);
             if self.echo {
-                // As sqlite3 echoes a statement: from its first character, lines as typed.
-                self.output.line(sql.trim_start().trim_end_matches('\n'));
+                self.output.line(&sql);
             }
-            let ok = self.run_sql(&sql);
+            let ok = self.run_sql(&sql, self.pending_line);
             if ok && self.changes {
                 let (changes, total) = (self.conn.changes(), self.conn.total_changes());
                 self.output.line(&format!("changes: {changes}   total_changes: {total}"));
@@ -231,14 +474,20 @@ impl Shell {
         self.output.error_line(message);
     }
 
+    /// An error worded entirely by sqlite3 (a usage line): printed as it is, and counted.
+    pub fn fail(&mut self, message: &str) {
+        self.errors += 1;
+        self.output.error_line(message);
+    }
+
     pub fn error(&mut self, message: &str) {
         self.errors += 1;
         self.output.error_line(&format!("Error: {message}"));
     }
 
-    /// Run every statement in `sql`, printing rows. False if one failed (the rest are
-    /// skipped, as in sqlite3).
-    pub fn run_sql(&mut self, sql: &str) -> bool {
+    /// Run every statement in `sql` (which started on input line `line`), printing rows.
+    /// False if one failed (the rest are skipped, as in sqlite3).
+    pub fn run_sql(&mut self, sql: &str, line: usize) -> bool {
         let Shell { conn, settings, output, timer, .. } = self;
         let mut out = String::new();
         // One figure for the whole input, as sqlite3 times each chunk it runs.
@@ -257,14 +506,14 @@ impl Shell {
                             break None;
                         }
                     }
-                    Err(e) => break Some(e.message),
+                    Err(e) => break Some(SqlFailure::new(false, &e, "")),
                 }
             };
             printer.finish(&mut out);
             output.out(&out);
             out.clear();
             match failure {
-                Some(message) => Err(message),
+                Some(failure) => Err(failure),
                 None => Ok(()),
             }
         });
@@ -274,8 +523,10 @@ impl Shell {
         self.output.flush();
         match result {
             Ok(()) => true,
-            Err(message) => {
-                self.error(&message);
+            Err(failure) => {
+                self.errors += 1;
+                let message = failure.report(self.input, line);
+                self.output.error_line(&message);
                 false
             }
         }
@@ -285,9 +536,10 @@ impl Shell {
     pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<StatementResult>, String> {
         let mut results = Vec::new();
         each_statement(&self.conn, sql, |statement| {
-            results.push(StatementResult { columns: statement.column_names(), rows: all_rows(statement)? });
+            results.push(StatementResult { columns: statement.column_names(), rows: all_rows(statement).map_err(SqlFailure::plain)? });
             Ok(())
-        })?;
+        })
+        .map_err(|failure| failure.message)?;
         Ok(results)
     }
 
@@ -312,17 +564,26 @@ fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
     }
 }
 
-/// Compile and hand over each statement of `sql` in turn; stops at the first error.
-fn each_statement(conn: &Connection, sql: &str, mut each: impl FnMut(&Statement) -> Result<(), String>) -> Result<(), String> {
+/// Compile and hand over each statement of `sql` in turn; stops at the first error. As
+/// sqlite3, the text after a statement starts at its next non-blank character.
+fn each_statement(conn: &Connection, sql: &str, mut each: impl FnMut(&Statement) -> Result<(), SqlFailure>) -> Result<(), SqlFailure> {
     let mut rest = sql;
-    while !rest.trim().is_empty() {
-        let prepared = conn.prepare(rest).map_err(|e| e.message)?;
+    while !rest.is_empty() {
+        let prepared = match conn.prepare(rest) {
+            Ok(prepared) => prepared,
+            Err(e) => return Err(SqlFailure::new(true, &e, &error_context(rest, conn.error_offset()))),
+        };
         if let Some(statement) = prepared.statement {
             each(&statement)?;
         }
-        rest = rest.get(prepared.tail as usize..).unwrap_or_default();
+        rest = rest.get(prepared.tail as usize..).unwrap_or_default().trim_start_matches(is_space);
     }
     Ok(())
+}
+
+/// C's isspace in the "C" locale, which sqlite3 skips between statements.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
 }
 
 pub fn banner() -> String {

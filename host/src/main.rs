@@ -26,8 +26,10 @@ Host options (what loaded extensions may use; everything is denied by default):
   --memory MIB           cap each extension's memory (default 256)
   --version              print the version
 
-REPL options (as sqlite3): -bail -header -noheader -list -csv -json -line -box -table
-  -nullvalue TEXT
+REPL options (as sqlite3; `sqlink -help` lists them): -bail -batch -interactive -echo
+  -init FILE -cmd COMMAND -header -noheader -nullvalue TEXT -separator SEP -newline SEP
+  -readonly -stats -version, and the modes -ascii -box -column -csv -html -json -line
+  -list -markdown -quote -table -tabs
 
 Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), `.load NAME` searches SQLINK_PATH
 for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
@@ -61,11 +63,12 @@ fn run() -> Result<i32> {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--help" | "-h" | "-help" => {
+            // One dash is sqlite3's `-help` and `-version`, which the REPL answers.
+            "--help" | "-h" => {
                 println!("{HELP}");
                 return Ok(0);
             }
-            "--version" | "-version" => {
+            "--version" => {
                 println!("sqlink {}", env!("CARGO_PKG_VERSION"));
                 return Ok(0);
             }
@@ -100,7 +103,8 @@ fn run() -> Result<i32> {
             dirs.push(parent.canonicalize()?);
         }
     }
-    let interactive = std::io::stdin().is_terminal() && !has_sql_argument(&repl_args);
+    let batch = repl_args.iter().any(|a| a == "-batch" || a == "--batch");
+    let interactive = std::io::stdin().is_terminal() && !has_sql_argument(&repl_args) && !batch;
     let engine = ExtensionEngine::new(ComponentCache::from_env().with_built_in(BUILT_IN))?;
     // Ctrl-C interrupts the running statement (or extension call), as in sqlite3; a third
     // press that nothing took ends sqlink.
@@ -167,7 +171,7 @@ fn positional(args: &[String]) -> Vec<&String> {
     for arg in args {
         if skip {
             skip = false;
-        } else if arg == "-nullvalue" || arg == "--nullvalue" {
+        } else if ["nullvalue", "separator", "newline", "cmd", "init"].contains(&arg.trim_start_matches('-')) && arg.starts_with('-') {
             skip = true;
         } else if !arg.starts_with('-') {
             out.push(arg);

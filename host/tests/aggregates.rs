@@ -135,7 +135,10 @@ SELECT count(*) FROM tags;
 ",
     );
     assert_eq!(run.stdout, "1|0\nA_a\naB\nb_c\nBA\ngoodbye-world\nHelloWorld\n0\n");
-    assert_eq!(run.stderr, "Error: UNIQUE constraint failed: names.n\nError: UNIQUE constraint failed: tags.t\n");
+    assert_eq!(
+        run.stderr,
+        "Runtime error near line 6: UNIQUE constraint failed: names.n (19)\nRuntime error near line 11: UNIQUE constraint failed: tags.t (19)\n"
+    );
 }
 
 #[test]
@@ -152,8 +155,8 @@ SELECT median(x), md5_agg(CAST(x AS TEXT)) FROM (SELECT 1 x UNION ALL SELECT 2 U
     assert_eq!(
         run.stderr,
         format!(
-            "{STATS_KEEPS}Error: median(): argument 1 must be a number, got text
-Error: percentile(): argument 2 must be a number between 0 and 100, got 200
+            "{STATS_KEEPS}Runtime error near line 3: median(): argument 1 must be a number, got text (20)
+Runtime error near line 4: percentile(): argument 2 must be a number between 0 and 100, got 200
 "
         )
     );

@@ -83,7 +83,7 @@ fn interrupt_batch(args: &[&str], setup: &str, statement: &str) {
     std::thread::sleep(Duration::from_millis(300));
     session.sigint();
     let (stdout, stderr, code) = session.finish();
-    assert_eq!((stdout.as_str(), stderr.as_str(), code), ("running\n", "Error: interrupted\n", Some(1)));
+    assert_eq!((stdout.as_str(), stderr.as_str(), code), ("running\n", "Runtime error near line 3: interrupted (9)\n", Some(1)));
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn ctrl_c_at_a_terminal_gives_the_prompt_back_and_the_session_goes_on() {
     session.wait_for("running");
     std::thread::sleep(Duration::from_millis(500));
     session.write("\x03");
-    session.wait_for("Error: interrupted");
+    session.wait_for("Runtime error: interrupted (9)");
     session.write("SELECT x * 2 FROM t;\nSELECT 'still' || ' here';\n.quit\n");
     let (stdout, _, code) = session.finish();
     assert!(stdout.contains("84"), "the in-memory database survived: {stdout:?}");

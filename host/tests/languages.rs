@@ -28,9 +28,9 @@ fn a_python_extension_with_default_options_loads_and_is_denied_the_network_when_
     assert_eq!(
         run.stderr,
         format!(
-            "compiling {} ({size:.1} MB), cached after this\nError: python: net_probe() failed: it tried the network \
+            "compiling {} ({size:.1} MB), cached after this\nRuntime error near line 3: python: net_probe() failed: it tried the network \
              (wasi:sockets/tcp-create-socket#create-tcp-socket): extensions get no network access, and no flag grants it\n\
-             Error: py_read: [Errno 44] No such file or directory: '{}' (it looked for files, but no directory is granted: \
+             Runtime error near line 4: py_read: [Errno 44] No such file or directory: '{}' (it looked for files, but no directory is granted: \
              --allow-dir DIR grants one; it read the environment, which is empty without --allow-env)\n",
             wasm.display(),
             wasm.display()
@@ -56,7 +56,10 @@ fn a_javascript_extension_built_with_componentize_js_loads_and_answers() {
         &format!(".load {}\nSELECT js_upper('sqlink'), js_upper(NULL) IS NULL;\nSELECT js_upper(1);\n.extensions\n", wasm.display()),
     );
     let size = std::fs::metadata(&wasm).unwrap().len() as f64 / 1e6;
-    assert_eq!(run.stderr, format!("compiling {} ({size:.1} MB), cached after this\nError: js_upper takes text\n", wasm.display()));
+    assert_eq!(
+        run.stderr,
+        format!("compiling {} ({size:.1} MB), cached after this\nRuntime error near line 3: js_upper takes text (20)\n", wasm.display())
+    );
     assert_eq!(
         run.stdout,
         format!(

@@ -35,7 +35,12 @@ fn create_table(db: &Path) {
 }
 
 fn error_lines(run: &Run) -> Vec<&str> {
-    run.stderr.lines().filter(|l| l.starts_with("Error:")).collect()
+    // The messages of "Parse error near line N: ..." and "Runtime error near line N: ...".
+    run.stderr
+        .lines()
+        .filter(|l| l.starts_with("Parse error near line ") || l.starts_with("Runtime error near line "))
+        .map(|l| l.split_once(": ").map_or(l, |(_, message)| message))
+        .collect()
 }
 
 /// Each writer's script: autocommit inserts, each printing its tag when it succeeded; or
@@ -127,7 +132,7 @@ fn without_a_busy_timeout_a_write_fails_loudly_or_lands() {
     let runs = run_writers(&db, writers, rows, 0);
     let errors: Vec<&str> = runs.iter().flat_map(error_lines).collect();
     for error in &errors {
-        assert_eq!(*error, "Error: database is locked");
+        assert_eq!(*error, "database is locked (5)");
     }
     let found = tags(&db);
     // Every insert that reported success is in the file, and nothing else is.
@@ -173,7 +178,7 @@ fn a_native_write_transaction_holds_off_sqlink_until_commit() {
     conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO t(tag) VALUES ('native')").unwrap();
 
     let refused = sqlink_on(&db, "INSERT INTO t(tag) VALUES ('refused');");
-    assert_eq!(refused.stderr.trim(), "Error: database is locked");
+    assert_eq!(refused.stderr.trim(), "Runtime error near line 1: database is locked (5)");
     assert_eq!(refused.code, 1);
 
     let waiting = {
@@ -305,7 +310,7 @@ fn a_busy_writer_waits_about_its_timeout_then_says_database_is_locked() {
     let started = Instant::now();
     let run = sqlink_on(&db, ".timeout 300\nINSERT INTO t(tag) VALUES ('late');\nSELECT 'still here';");
     assert!(started.elapsed() >= Duration::from_millis(300), "the busy handler did not wait");
-    assert_eq!(run.stderr.trim(), "Error: database is locked");
+    assert_eq!(run.stderr.trim(), "Runtime error near line 2: database is locked (5)");
     assert_eq!(run.stdout, "still here\n");
     conn.execute_batch("COMMIT").unwrap();
     assert_eq!(count(&db), 0);

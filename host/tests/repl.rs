@@ -62,7 +62,10 @@ SELECT regexp_capture('key=value', '(\\w+)=(\\w+)', 2), regexp_capture('key=valu
     // As sqlean's: regexp_like of NULL text is 0.
     assert_eq!(out, "Grüße\nabc123\nnone\n555-1234|31.01.2024\nvalue|key|0\n");
     let run = sqlink(".load regexp\nSELECT 'x' REGEXP '(';\nSELECT 'still here';\n");
-    assert_eq!(run.stderr, "Error: regexp(): invalid regular expression '(': Opening parenthesis without closing parenthesis\n");
+    assert_eq!(
+        run.stderr,
+        "Runtime error near line 2: regexp(): invalid regular expression '(': Opening parenthesis without closing parenthesis\n"
+    );
     assert_eq!(run.stdout, "still here\n");
 }
 
@@ -202,7 +205,7 @@ md5 0.1.0 (bundled)
 no extensions loaded; try .load uuid
 "
     );
-    assert_eq!(run.stderr, "Error: no such function: md5\n");
+    assert_eq!(run.stderr, "Parse error near line 5: no such function: md5\n  SELECT md5('x');\n         ^--- error here\n");
 }
 
 #[test]
@@ -222,10 +225,14 @@ fn errors_are_one_line_and_the_session_goes_on() {
         [
             "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set",
             &format!("Error: cannot load {}/notwasm.wasm: not a WebAssembly file", dir.path().display()),
-            "Error: near \"SELEC\": syntax error",
-            "Error: no such function: nofunc",
+            "Parse error near line 5: near \"SELEC\": syntax error",
+            "  SELEC 3;",
+            "  ^--- error here",
+            "Parse error near line 7: no such function: nofunc",
+            "  SELECT nofunc(5);",
+            "         ^--- error here",
             "Error: cannot load md5: md5 is already loaded",
-            "Error: unknown command: .bogus; enter \".help\" for the list",
+            "Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help",
         ]
     );
     assert_eq!(run.code, 1, "errors in a script give exit status 1, as sqlite3");
@@ -236,7 +243,7 @@ fn bail_stops_at_the_first_error() {
     let dir = tempfile::tempdir().unwrap();
     let run = sqlink_in(dir.path(), &["-bail"], "SELECT 1;\nSELECT nofunc();\nSELECT 2;\n");
     assert_eq!(run.stdout, "1\n");
-    assert_eq!(run.stderr, "Error: no such function: nofunc\n");
+    assert_eq!(run.stderr, "Parse error near line 2: no such function: nofunc\n  SELECT nofunc();\n         ^--- error here\n");
     assert_eq!(run.code, 1);
 }
 

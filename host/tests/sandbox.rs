@@ -41,19 +41,19 @@ COMMIT;
 #[test]
 fn a_panic_is_an_error_with_its_message() {
     let stderr = misbehave_in_a_transaction(&[], "INSERT INTO t VALUES (panic_with('it all went wrong'));");
-    assert_eq!(stderr, "Error: hostile: panic_with() panicked: it all went wrong\n");
+    assert_eq!(stderr, "Runtime error near line 6: hostile: panic_with() panicked: it all went wrong\n");
 }
 
 #[test]
 fn an_endless_loop_is_stopped_at_the_deadline() {
     let stderr = misbehave_in_a_transaction(&["--timeout", "0.5"], "INSERT INTO t SELECT spin_forever();");
-    assert_eq!(stderr, "Error: hostile: spin_forever() was stopped after 500ms (time limit)\n");
+    assert_eq!(stderr, "Runtime error near line 6: hostile: spin_forever() was stopped after 500ms (time limit)\n");
 }
 
 #[test]
 fn memory_growth_stops_at_the_cap() {
     let stderr = misbehave_in_a_transaction(&["--memory", "64"], "SELECT grow(100);");
-    assert_eq!(stderr, "Error: hostile: grow() ran out of memory (limit 64 MiB)\n");
+    assert_eq!(stderr, "Runtime error near line 6: hostile: grow() ran out of memory (limit 64 MiB)\n");
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn memory_under_the_cap_is_fine() {
 #[test]
 fn a_giant_result_is_too_big_not_a_host_allocation() {
     let stderr = misbehave_in_a_transaction(&["--memory", "512"], "SELECT length(giant(200 * 1024 * 1024));");
-    assert_eq!(stderr, "Error: hostile: giant() returned more than 128 MiB, the most an extension may return\n");
+    assert_eq!(stderr, "Runtime error near line 6: hostile: giant() returned more than 128 MiB, the most an extension may return (18)\n");
 }
 
 #[test]
@@ -80,7 +80,10 @@ fn errors_in_aggregate_step_and_finalize() {
         &[],
         "SELECT fail_at_end(rowid) FROM t;\nSELECT panic_on_negative(x) FROM (SELECT 1 x UNION ALL SELECT -5 UNION ALL SELECT 2);",
     );
-    assert_eq!(stderr, "Error: fail_at_end(): gave up after 2 rows\nError: hostile: panic_on_negative() panicked: negative value -5\n");
+    assert_eq!(
+        stderr,
+        "Runtime error near line 6: fail_at_end(): gave up after 2 rows\nRuntime error near line 7: hostile: panic_on_negative() panicked: negative value -5\n"
+    );
     // The aggregate's next run starts from a clean state.
     let out = ok_with(
         &[],
@@ -146,7 +149,7 @@ fn the_network_is_denied_when_used_with_what_was_tried() {
     assert_eq!(run.stdout, "still here\n");
     assert_eq!(
         run.stderr,
-        "Error: network: connect() failed: it tried the network (wasi:sockets/tcp-create-socket#create-tcp-socket): extensions get no network access, and no flag grants it\n"
+        "Runtime error near line 2: network: connect() failed: it tried the network (wasi:sockets/tcp-create-socket#create-tcp-socket): extensions get no network access, and no flag grants it\n"
     );
 }
 
@@ -156,7 +159,7 @@ fn the_clock_is_granted_for_reading_never_for_sleeping() {
     // Without the grant the clock reads the Unix epoch: runtimes start, no time leaks.
     let out = sqlink(&format!(".load {}\nSELECT now_ms();\nSELECT sleep_ms(10);\n", clock.display()));
     assert_eq!(out.stdout, "0\n");
-    assert_eq!(out.stderr, "Error: clock: sleep_ms() failed: extensions may not sleep or wait on a clock\n");
+    assert_eq!(out.stderr, "Runtime error near line 3: clock: sleep_ms() failed: extensions may not sleep or wait on a clock\n");
 
     let dir = tempfile::tempdir().unwrap();
     let run = sqlink_in(
@@ -165,7 +168,7 @@ fn the_clock_is_granted_for_reading_never_for_sleeping() {
         &format!(".load {}\nSELECT now_ms() > 1700000000000;\nSELECT sleep_ms(10);\nSELECT 'still here';\n", clock.display()),
     );
     assert_eq!(run.stdout, "1\nstill here\n");
-    assert_eq!(run.stderr, "Error: clock: sleep_ms() failed: extensions may not sleep or wait on a clock\n");
+    assert_eq!(run.stderr, "Runtime error near line 3: clock: sleep_ms() failed: extensions may not sleep or wait on a clock\n");
 }
 
 #[test]
@@ -189,8 +192,8 @@ fn files_and_environment_are_denied_unless_granted() {
     assert_eq!(
         run.stderr,
         format!(
-            "Error: SQLINK_TEST_SECRET is not set (it read the environment, which is empty without --allow-env)\n\
-             Error: read_file({}): No such file or directory (os error 44) (it looked for files, but no directory is granted: \
+            "Runtime error near line 2: SQLINK_TEST_SECRET is not set (it read the environment, which is empty without --allow-env)\n\
+             Runtime error near line 4: read_file({}): No such file or directory (os error 44) (it looked for files, but no directory is granted: \
              --allow-dir DIR grants one)\n",
             granted.join("secret.txt").display()
         )
@@ -302,7 +305,7 @@ fn sqlites_own_functions_are_replaced_only_when_asked() {
         format!(
             "Error: cannot load {}: upper() is already defined in this SQLite (built in, or by the program); \
              `.load NAME --override` replaces it\nError: cannot unload shadow: it replaced SQLite's upper(), collation nocase, which cannot be \
-             restored on an open database\nError: usage: .load NAME|PATH [--override]\n",
+             restored on an open database\nUsage: .load NAME|PATH ?--override?\n",
             shadow.display()
         )
     );

@@ -22,6 +22,11 @@ use common::{Run, run_with_stdin, sqlink_in};
 /// sqlink on a fresh file of the same name; `files` are read back from the directory after
 /// each run (what `.output` wrote).
 fn both_in(script: &str, setup_files: &[(&str, &str)], files: &[&str]) -> ((Run, Vec<String>), (Run, Vec<String>)) {
+    both_with(&["test.db"], script, setup_files, files)
+}
+
+/// As [`both_in`], with the command-line arguments `args` for both shells.
+fn both_with(args: &[&str], script: &str, setup_files: &[(&str, &str)], files: &[&str]) -> ((Run, Vec<String>), (Run, Vec<String>)) {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path().canonicalize().unwrap();
     let run = |shell: &dyn Fn(&Path) -> Run| {
@@ -37,10 +42,10 @@ fn both_in(script: &str, setup_files: &[(&str, &str)], files: &[&str]) -> ((Run,
     };
     let sqlite3 = run(&|dir: &Path| {
         let mut command = Command::new("sqlite3");
-        command.arg("test.db").current_dir(dir);
+        command.args(args).current_dir(dir);
         run_with_stdin(command, script)
     });
-    let sqlink = run(&|dir: &Path| sqlink_in(dir, &["test.db"], script));
+    let sqlink = run(&|dir: &Path| sqlink_in(dir, args, script));
     (sqlite3, sqlink)
 }
 
@@ -127,13 +132,140 @@ SELECT * FROM t WHERE id < 3;"
 }
 
 #[test]
-fn show_lists_the_settings_sqlink_has_as_sqlite3_does() {
-    let script = ".headers on\n.mode csv\n.nullvalue NIL\n.separator ; \\r\\n\n.show";
-    let ((sqlite3, _), (sqlink, _)) = both_in(script, &[], &[]);
-    let missing_here = ["eqp:", "explain:", "stats:", "width:"];
-    let expected: Vec<&str> =
-        sqlite3.stdout.lines().filter(|l| !missing_here.contains(&l.trim_start().split(' ').next().unwrap_or(""))).collect();
-    assert_eq!(sqlink.stdout.lines().collect::<Vec<_>>(), expected);
+fn show_lists_the_settings_as_sqlite3_does() {
+    same_output(
+        ".show\n.headers on\n.mode csv\n.nullvalue NIL\n.separator ; \\r\\n\n.echo on\n.explain off\n.stats on\n.width 5 -3 0\n.show\n\
+         .echo off\n.mode box\n.show\n.mode\n.mode col\n.mode\n.mode t\n.mode\n.mode insert x\n.mode\n.mode ascii\n.mode",
+    );
+}
+
+/// Run `script` through both shells with `args` and compare everything a user sees.
+fn same_run(args: &[&str], script: &str) {
+    let ((sqlite3, _), (sqlink, _)) = both_with(args, script, &[], &[]);
+    assert_eq!(sqlink.stdout, sqlite3.stdout, "stdout for {args:?}:\n{script}");
+    assert_eq!(sqlink.stderr, sqlite3.stderr, "stderr for {args:?}:\n{script}");
+    assert_eq!(sqlink.code, sqlite3.code, "exit status for {args:?}:\n{script}");
+}
+
+const ERRORS: &str = "CREATE TABLE t(a UNIQUE);
+  SELEC 1;
+SELECT 1;
+
+INSERT INTO t VALUES (1);
+INSERT INTO t VALUES (1);
+SELECT abs(1, 2);
+SELECT 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' || nocol, 'and more text after the error spot';
+SELECT 2; SELECT
+  abs(1, 2, 3)
+  ;
+-- a comment
+SELECT 3;
+SELECT (1";
+
+#[test]
+fn sql_errors_worded_as_sqlite3_words_them() {
+    // A script on stdin: "Parse error near line N" with the caret, "Runtime error" with the
+    // result code; with -bail the first error ends it. Then SQL as arguments.
+    same_run(&["test.db"], ERRORS);
+    same_run(&["-bail", "test.db"], ERRORS);
+    same_run(&["test.db", "SELECT 1", "SELEC 2", "SELECT 3"], "");
+    // sqlite3 exits with the failing statement's result code here (19); sqlink with 1, as a
+    // WASI program can only fail (see the README).
+    let ((sqlite3, _), (sqlink, _)) =
+        both_with(&["test.db", "CREATE TABLE u(a UNIQUE); INSERT INTO u VALUES (1), (1);", "SELECT 3"], "", &[], &[]);
+    assert_eq!((sqlink.stdout, sqlink.stderr, sqlink.code, sqlite3.code), (sqlite3.stdout, sqlite3.stderr, 1, 19));
+    same_run(&["test.db", "SELECT 1; SELECT abs(1,2)"], "");
+    // `.read` numbers lines from its own file's start.
+    let ((sqlite3, _), (sqlink, _)) = both_with(
+        &["test.db"],
+        "SELECT 0;\n.read bad.sql\nSELECT 4;\n.read nofile",
+        &[("bad.sql", "SELECT 1;\n\nSELEC 2;\nSELECT 3;\n")],
+        &[],
+    );
+    assert_eq!((sqlink.stdout, sqlink.stderr, sqlink.code), (sqlite3.stdout, sqlite3.stderr, sqlite3.code));
+}
+
+#[test]
+fn dot_commands_answer_wrong_arguments_with_their_usage() {
+    let script = ".bail\n.bail on x\n.changes\n.echo\n.echo on x\n.headers\n.headers on off\n.indexes a b\n.nullvalue\n\
+        .nullvalue a b\n.read\n.read a b\n.schema a b\n.separator\n.separator a b c\n.show x\n.stats a b\n.timer\n.timer on x\n\
+        .nosuch\n.headers maybe\nSELECT 1 AS a;\n.headers 1\nSELECT 1 AS a;\n.headers 0x0\nSELECT 1 AS a;\n.headers YES\nSELECT 2 AS b;\n\
+        .mode bogus\nSELECT 'still running';";
+    // sqlite3 names its qbox mode among the modes; sqlink has none.
+    let ((sqlite3, _), (sqlink, _)) = both_with(&["test.db"], script, &[], &[]);
+    assert_eq!((sqlink.stdout, sqlink.stderr, sqlink.code), (sqlite3.stdout, sqlite3.stderr.replace(" qbox", ""), sqlite3.code));
+    same_run(&["-bail", "test.db"], ".headers on\n.separator\nSELECT 1;");
+    same_run(&["test.db", ".headers on x", "SELECT 1"], "");
+}
+
+const ROWS: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, note);
+INSERT INTO t VALUES (1, 'ada', 3.0, NULL), (2, 'it''s \"quoted\" <&>', -2.0, 'a|b'),
+  (3, 'two
+lines	tab', NULL, 'c,d'), (4, '', 1e20, 7), (5, 'a long value, longer than sixty characters, which column mode wraps', 1, 2);
+";
+
+#[test]
+fn column_html_tcl_and_ascii_modes_with_widths() {
+    let mut script = String::from(ROWS);
+    for headers in ["on", "off"] {
+        for mode in ["column", "html", "tcl", "ascii", "box"] {
+            script.push_str(&format!(".headers {headers}\n.mode {mode}\nSELECT * FROM t;\nSELECT 1 AS one, NULL AS missing;\n"));
+        }
+    }
+    script.push_str(".mode column\n.headers on\n.width 3 -10 0 2\nSELECT * FROM t;\n.width\nSELECT id, name FROM t WHERE id < 3;\n");
+    script.push_str(".mode table\n.width -6\nSELECT id, name FROM t WHERE id < 3;\n");
+    same_output(&script);
+}
+
+#[test]
+fn echo_and_prompt() {
+    same_output("SELECT 1;\n.echo on\nSELECT 2; SELECT 3;\nSELECT\n  4;\n-- c\n.print hi\n.prompt 'a> ' 'b> '\n.echo off\nSELECT 5;");
+}
+
+#[test]
+fn command_line_options_as_sqlite3_reads_them() {
+    let script = "SELECT 1 AS a, 'x' AS b;";
+    for args in [
+        &["-column", "-header", "test.db"][..],
+        &["-html", "test.db"],
+        &["-separator", ";", "-newline", "~", "test.db"],
+        &["--csv", "-noheader", "test.db"],
+        &["-echo", "test.db"],
+        &["-cmd", ".mode quote", "-cmd", "SELECT 0", "test.db"],
+        &["-batch", "-bail", "-nullvalue", "NIL", "test.db"],
+        &["-init", "init.sql", "test.db"],
+        &["-separator"],
+        &["-bogus", "test.db"],
+        &["test.db", "-header", "SELECT 1 AS one"],
+    ] {
+        let ((sqlite3, _), (sqlink, _)) = both_with(args, script, &[("init.sql", ".headers on\nSELECT 'from init';\n")], &[]);
+        assert_eq!(sqlink.stdout, sqlite3.stdout, "stdout for {args:?}");
+        assert_eq!(sqlink.stderr.replace("sqlink:", "sqlite3:"), sqlite3.stderr, "stderr for {args:?}");
+        assert_eq!(sqlink.code, sqlite3.code, "exit status for {args:?}");
+    }
+    // -readonly: reads work, a write fails as sqlite3's does.
+    let dir = tempfile::tempdir().unwrap();
+    sqlink_in(dir.path(), &["ro.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1);"], "");
+    let run = sqlink_in(dir.path(), &["-readonly", "ro.db"], "SELECT x FROM t;\nINSERT INTO t VALUES (2);");
+    let mut native = Command::new("sqlite3");
+    native.args(["-readonly", "ro.db"]).current_dir(dir.path());
+    let expected = run_with_stdin(native, "SELECT x FROM t;\nINSERT INTO t VALUES (2);");
+    assert_eq!((run.stdout, run.stderr, run.code), (expected.stdout, expected.stderr, expected.code));
+}
+
+#[test]
+fn version_and_help_name_the_embedded_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let version = sqlink_in(dir.path(), &["-version"], "");
+    // sqlite3's -version line: the library's version, date and check-in (3.54's, not 3.40's).
+    assert!(version.stdout.starts_with("3.54."), "{}", version.stdout);
+    assert_eq!((version.stdout.split(' ').count(), version.code), (4, 0));
+    let help = sqlink_in(dir.path(), &["-help"], "");
+    assert!(help.stderr.starts_with("Usage: sqlink [OPTIONS] FILENAME [SQL]\n"), "{}", help.stderr);
+    assert!(help.stderr.contains("   -cmd COMMAND         run \"COMMAND\" before reading stdin\n"));
+    assert_eq!((help.stdout.as_str(), help.code), ("", 1));
+    // sqlink's own, with two dashes, stay the host's.
+    assert!(sqlink_in(dir.path(), &["--version"], "").stdout.starts_with("sqlink "));
 }
 
 #[test]
@@ -272,7 +404,12 @@ SELECT a, typeof(a), b, c, typeof(c) FROM typed;
 .mode csv
 .import data.csv viacsvmode
 .mode csv
-SELECT * FROM viacsvmode;";
+SELECT * FROM viacsvmode;
+ATTACH 'other.db' AS other;
+.import -csv -skip 1 -schema other data.csv elsewhere
+.import --csv --schema other data.csv elsewhere
+.mode csv
+SELECT * FROM other.elsewhere;";
     let ((sqlite3, _), (sqlink, _)) = both_in(script, &[("data.csv", CSV)], &[]);
     assert_eq!(sqlink.stdout, sqlite3.stdout);
     assert_eq!(sqlink.stderr, sqlite3.stderr);

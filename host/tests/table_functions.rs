@@ -48,7 +48,7 @@ fn null_and_missing_arguments() {
     assert_eq!(run.stdout, "1|null\n0|blob\nstill here\n");
     assert_eq!(
         run.stderr,
-        "Error: series(): missing argument stop (takes start, stop)\nError: series(): missing argument start (takes start, stop)\n"
+        "Runtime error near line 4: series(): missing argument stop (takes start, stop)\nRuntime error near line 5: series(): missing argument start (takes start, stop)\n"
     );
 }
 
@@ -61,7 +61,7 @@ fn an_error_or_a_trap_in_the_middle_ends_the_statement_not_the_session() {
     assert_eq!(run.stdout, "10\n0\n");
     assert_eq!(
         run.stderr,
-        "Error: fail_after: gave up after 1000 rows\nError: rows: trap_after() panicked: trap_after: 1000 rows were enough\n"
+        "Runtime error near line 2: fail_after: gave up after 1000 rows\nRuntime error near line 3: rows: trap_after() panicked: trap_after: 1000 rows were enough\n"
     );
 }
 
@@ -69,5 +69,5 @@ fn an_error_or_a_trap_in_the_middle_ends_the_statement_not_the_session() {
 fn extensions_lists_table_functions_and_unload_removes_them() {
     let run = sqlink(".load regexp\n.extensions\n.unload regexp\nSELECT * FROM regexp_matches('a', 'a');\n");
     assert!(run.stdout.contains("table     regexp_matches(text, pattern) -> (match, start, end)"), "{}", run.stdout);
-    assert_eq!(run.stderr, "Error: no such table: regexp_matches\n");
+    assert_eq!(run.stderr, "Parse error near line 4: no such table: regexp_matches\n");
 }

@@ -56,6 +56,11 @@ impl spi::Guest for SqliteLib {
         // SAFETY: sqlite3_libversion returns a static NUL-terminated string.
         unsafe { copied(ffi::sqlite3_libversion()) }
     }
+
+    fn sqlite_source_id() -> String {
+        // SAFETY: sqlite3_sourceid returns a static NUL-terminated string.
+        unsafe { copied(ffi::sqlite3_sourceid()) }
+    }
 }
 
 /// A copy of a string SQLite returned; empty for null.
@@ -212,6 +217,11 @@ impl spi::GuestConnection for Connection {
         let tail = if tail.is_null() { sql.len() } else { tail as usize - start as usize };
         let statement = (!stmt.is_null()).then(|| spi::Statement::new(Statement { stmt, db: self.db, done: Cell::new(false) }));
         Ok(Prepared { statement, tail: tail as u32 })
+    }
+
+    fn error_offset(&self) -> i32 {
+        // SAFETY: `self.db` is open (Connection's invariant).
+        unsafe { ffi::sqlite3_error_offset(self.db) }
     }
 
     fn changes(&self) -> i64 {
