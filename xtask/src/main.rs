@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod compose;
+mod rust;
 mod toolchain;
 
 use std::path::{Path, PathBuf};
@@ -124,9 +125,12 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// `cargo ARGS` with a Rust toolchain that meets the `rust-version` of every crate it builds
+/// (`rust::cargo_for`).
 pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
-    toolchain::run_in(root, &cargo, args)
+    let cargo = rust::cargo_for(root, args)?;
+    let args: Vec<&str> = cargo.prefix.iter().map(String::as_str).chain(args.iter().copied()).collect();
+    toolchain::run_in(root, &cargo.program, &args)
 }
 
 /// Everything `run` and `test` need: components in target/wasm/, then the host binary,
