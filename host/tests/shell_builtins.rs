@@ -279,7 +279,7 @@ fn timer_prints_real_user_and_sys_as_sqlite3_does() {
     assert_eq!(lines[..2], ["1", "2"]);
     assert!(shape(lines[2]) && shape(lines[3]), "{}", run.stdout);
     assert_eq!(lines[4], "3");
-    assert_eq!(run.stderr, "Error: no such function: nosuch\n");
+    assert_eq!(run.stderr, "Parse error near line 3: no such function: nosuch\n  SELECT nosuch();\n         ^--- error here\n");
     // The same shape as Debian's sqlite3 prints.
     let (sqlite3, _) = both(".timer on\nSELECT 1;\n");
     assert!(shape(sqlite3.stdout.lines().nth(1).unwrap()), "{}", sqlite3.stdout);

@@ -228,7 +228,7 @@ fn ctrl_c_during_a_wal_write_leaves_the_database_as_before() {
     let started = Instant::now();
     let run = session.wait();
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert_eq!((run.stdout.as_str(), run.stderr.as_str(), run.code), ("", "Error: interrupted\n", 1));
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str(), run.code), ("", "Runtime error near line 3: interrupted (9)\n", 1));
 
     assert_eq!(tags(&db), BTreeSet::from(["kept".to_owned()]));
     let run = sqlink_on(&db, "INSERT INTO t(tag) VALUES ('after');\nSELECT count(*) FROM t;\nPRAGMA integrity_check;");
