@@ -31,6 +31,8 @@ const RELEASED: &[(&str, &str)] = &[
     // As first published on 24 November 2026 (git 145f3c0), restored byte for byte.
     ("0.1.0", "d49ad84d6b4d4b7b208c8d099544a081aeb0c291364a033267597624d0430777"),
     ("0.2.0", "d8ab4ea89b4861cf37e935ad0e46b6cb497bdfd1dd6ae15f661f9f438ba77afb"),
+    // Virtual tables with writes, hooks and the `connection` import (4 December 2026).
+    ("0.3.0", "b0adc1175f83bc85912169bf33da8fc0e9c644cbf137eddd62c188e324090d6e"),
 ];
 
 fn root() -> PathBuf {
