@@ -9,6 +9,7 @@ use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
+use crate::module::{self, ModuleShape};
 use crate::vtab::{self, ModuleData};
 use crate::{Dispatcher, FunctionFlags, SqlError};
 
@@ -20,13 +21,15 @@ enum Kind {
     Collation,
     /// A table function: its columns and parameters.
     Table(Vec<String>, Vec<String>),
+    /// A virtual-table module.
+    Module(ModuleShape),
 }
 
 impl Kind {
     fn namespace(&self) -> Namespace {
         match self {
             Kind::Collation => Namespace::Collation,
-            Kind::Table(..) => Namespace::Table,
+            Kind::Table(..) | Kind::Module(..) => Namespace::Table,
             Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
         }
     }
@@ -209,6 +212,12 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.register(ext, name, 0, FunctionFlags::empty(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
+    /// A virtual-table module `name` (`CREATE VIRTUAL TABLE t USING name(...)`), the
+    /// extension's module `module_id`.
+    pub fn register_module(&mut self, ext: u32, name: &str, module_id: u32, shape: ModuleShape) -> Result<(), SqlError> {
+        self.register(ext, name, 0, FunctionFlags::empty(), module_id, Kind::Module(shape))
+    }
+
     /// Remove everything extension `ext` registered, from every connection. What SQLite
     /// will not remove yet (a statement of the connection is running) stays installed but
     /// answers as an unknown name until an extension registers it again, or the next
@@ -277,7 +286,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             return Err(SqlError::new(
                 ffi::SQLITE_ERROR,
                 format!(
-                    "table function {name} has other columns or arguments than before; unload and load it outside a statement, or use a new connection"
+                    "{} {name} has another shape than before; unload and load it outside a statement, or use a new connection",
+                    if matches!(kind, Kind::Module(..)) { "module" } else { "table function" }
                 ),
             ));
         }
@@ -302,6 +312,27 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// # Safety
     /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
+        if let Kind::Module(shape) = &registration.kind {
+            let name = registration.name.to_string_lossy();
+            let data = module::ModuleData::new(Arc::clone(&registration.target), &name, shape, Arc::clone(&self.dispatcher));
+            let pointer = data.module();
+            // SAFETY: `db` is open (attach's contract); the module struct lives inside the
+            // client data, which SQLite frees through destroy_module, also when it fails.
+            let rc = unsafe {
+                ffi::sqlite3_create_module_v2(
+                    db,
+                    registration.name.as_ptr(),
+                    pointer,
+                    Box::into_raw(data).cast::<c_void>(),
+                    Some(module::destroy_module::<D>),
+                )
+            };
+            if rc != ffi::SQLITE_OK {
+                // SAFETY: `db` is open (the contract).
+                return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+            }
+            return Ok(());
+        }
         if let Kind::Table(columns, parameters) = &registration.kind {
             let name = registration.name.to_string_lossy();
             let target = Arc::clone(&registration.target);
@@ -387,7 +418,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                     }
                     rc
                 }
-                Kind::Table(..) => unreachable!("installed above"),
+                Kind::Table(..) | Kind::Module(..) => unreachable!("installed above"),
             }
         };
         if rc == ffi::SQLITE_OK {
@@ -482,8 +513,8 @@ unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) -> bool 
             Kind::Collation => ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None),
             // A null module removes the module and its eponymous table, even one a running
             // statement reads: so not while one runs.
-            Kind::Table(..) if statement_running(db) => ffi::SQLITE_BUSY,
-            Kind::Table(..) => ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None),
+            Kind::Table(..) | Kind::Module(..) if statement_running(db) => ffi::SQLITE_BUSY,
+            Kind::Table(..) | Kind::Module(..) => ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None),
             _ => ffi::sqlite3_create_function_v2(
                 db,
                 name,

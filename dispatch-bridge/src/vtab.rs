@@ -103,7 +103,7 @@ struct Cursor<D> {
 }
 
 /// A copy of `message` that SQLite may free with sqlite3_free (zErrMsg, *pzErr).
-fn sqlite_string(message: &str) -> *mut c_char {
+pub(crate) fn sqlite_string(message: &str) -> *mut c_char {
     let bytes = message.as_bytes();
     // SAFETY: a fresh allocation of len + 1 bytes, filled and NUL-terminated before use.
     unsafe {
@@ -117,7 +117,7 @@ fn sqlite_string(message: &str) -> *mut c_char {
 }
 
 /// Report `error` as the virtual table's error; returns its code for SQLite.
-unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
+pub(crate) unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
     // SAFETY: `vtab` is the live table SQLite passed in; its message is SQLite-allocated.
     unsafe {
         ffi::sqlite3_free((*vtab).zErrMsg.cast::<c_void>());
@@ -131,7 +131,7 @@ unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
 
 /// Run a callback body; a panic (only from a broken dispatcher, natively) becomes an error
 /// instead of unwinding into C.
-fn guarded(body: impl FnOnce() -> c_int) -> c_int {
+pub(crate) fn guarded(body: impl FnOnce() -> c_int) -> c_int {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(ffi::SQLITE_ERROR)
 }
 

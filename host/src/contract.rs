@@ -22,6 +22,9 @@ use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
 use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
+use crate::bindings::exports::sqlite::extension::virtual_table::{
+    Change, DeclaredTable, IndexInfo, IndexPlan, RowResult, TransactionEvent,
+};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
 /// Which contract a component was built against, and what of it it exports.
@@ -174,6 +177,20 @@ signatures! {
     Next(cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error>;
     /// `table-function.close`.
     Close(cursor: u64);
+    /// `virtual-table.create` and `connect`.
+    VtabConnect(module: u32, args: &[String]) -> Result<DeclaredTable, Error>;
+    VtabBestIndex(table: u64, info: IndexInfo<'_>) -> Result<IndexPlan, Error>;
+    VtabOpen(table: u64) -> Result<u64, Error>;
+    VtabFilter(cursor: u64, index_number: i32, index_string: Option<&str>, args: &[ValueParam<'_>], max_rows: u32) -> Result<Vec<RowResult>, Error>;
+    VtabNext(cursor: u64, max_rows: u32) -> Result<Vec<RowResult>, Error>;
+    VtabClose(cursor: u64);
+    VtabUpdate(table: u64, change: Change<'_>) -> Result<i64, Error>;
+    VtabTransaction(table: u64, event: TransactionEvent) -> Result<(), Error>;
+    VtabRename(table: u64, new_name: &str) -> Result<(), Error>;
+    /// `virtual-table.disconnect`.
+    VtabDisconnect(table: u64);
+    /// `virtual-table.destroy`.
+    VtabDestroy(table: u64) -> Result<(), Error>;
 }
 
 /// Where a component's contract functions are, found by name at its version before it is
@@ -190,6 +207,8 @@ pub(crate) struct Indices {
     compare: Option<ComponentExportIndex>,
     /// `open`, `next`, `close`.
     table: Option<[ComponentExportIndex; 3]>,
+    /// The functions of `virtual-table`, in the order of `VIRTUAL_TABLE`.
+    vtab: Option<[ComponentExportIndex; 12]>,
 }
 
 /// A component's contract functions in one instance, each checked against its signature.
@@ -201,6 +220,23 @@ pub(crate) struct Funcs {
     pub aggregate: Option<Aggregate>,
     pub compare: Option<Compare>,
     pub table: Option<Table>,
+    pub vtab: Option<VirtualTable>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct VirtualTable {
+    pub create: VtabConnect,
+    pub connect: VtabConnect,
+    pub best_index: VtabBestIndex,
+    pub open: VtabOpen,
+    pub filter: VtabFilter,
+    pub next: VtabNext,
+    pub close: VtabClose,
+    pub update: VtabUpdate,
+    pub transaction: VtabTransaction,
+    pub rename: VtabRename,
+    pub disconnect: VtabDisconnect,
+    pub destroy: VtabDestroy,
 }
 
 #[derive(Clone, Copy)]
@@ -239,6 +275,20 @@ pub(crate) struct Table {
 const SCALAR_BY_ARITY: [&str; 5] = ["call0", "call1", "call2", "call3", "call4"];
 const AGGREGATE: [&str; 4] = ["step", "value", "inverse", "finalize"];
 const TABLE: [&str; 3] = ["open", "next", "close"];
+const VIRTUAL_TABLE: [&str; 12] = [
+    "create",
+    "connect",
+    "best-index",
+    "open",
+    "filter",
+    "next",
+    "close",
+    "update",
+    "transaction",
+    "rename",
+    "disconnect",
+    "destroy",
+];
 
 impl Indices {
     /// Find the contract functions of `component`, built against `version` (which
@@ -282,6 +332,7 @@ impl Indices {
             aggregate: all("aggregate-function", &AGGREGATE).and_then(|found| found.try_into().ok()),
             compare: all("collation", &["compare"]).and_then(|found| found.first().copied()),
             table: all("table-function", &TABLE).and_then(|found| found.try_into().ok()),
+            vtab: all("virtual-table", &VIRTUAL_TABLE).and_then(|found| found.try_into().ok()),
         })
     }
 
@@ -349,7 +400,27 @@ impl Indices {
             }
             None => None,
         };
-        Ok(Funcs { describe, call, by_arity, aggregate, compare, table })
+        let vtab = match &self.vtab {
+            Some([create, connect, best_index, open, filter, next, close, update, transaction, rename, disconnect, destroy]) => {
+                let wrong = mismatch("virtual-table");
+                Some(VirtualTable {
+                    create: VtabConnect::get(&mut store, instance, create).map_err(wrong)?,
+                    connect: VtabConnect::get(&mut store, instance, connect).map_err(wrong)?,
+                    best_index: VtabBestIndex::get(&mut store, instance, best_index).map_err(wrong)?,
+                    open: VtabOpen::get(&mut store, instance, open).map_err(wrong)?,
+                    filter: VtabFilter::get(&mut store, instance, filter).map_err(wrong)?,
+                    next: VtabNext::get(&mut store, instance, next).map_err(wrong)?,
+                    close: VtabClose::get(&mut store, instance, close).map_err(wrong)?,
+                    update: VtabUpdate::get(&mut store, instance, update).map_err(wrong)?,
+                    transaction: VtabTransaction::get(&mut store, instance, transaction).map_err(wrong)?,
+                    rename: VtabRename::get(&mut store, instance, rename).map_err(wrong)?,
+                    disconnect: VtabDisconnect::get(&mut store, instance, disconnect).map_err(wrong)?,
+                    destroy: VtabDestroy::get(&mut store, instance, destroy).map_err(wrong)?,
+                })
+            }
+            None => None,
+        };
+        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, vtab })
     }
 }
 
