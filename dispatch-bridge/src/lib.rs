@@ -179,8 +179,15 @@ pub struct Row {
 pub enum Change<'a> {
     Delete(i64),
     /// `rowid` none: the table chooses it.
-    Insert { rowid: Option<i64>, columns: Vec<ValueRef<'a>> },
-    Update { old_rowid: i64, rowid: i64, columns: Vec<ValueRef<'a>> },
+    Insert {
+        rowid: Option<i64>,
+        columns: Vec<ValueRef<'a>>,
+    },
+    Update {
+        old_rowid: i64,
+        rowid: i64,
+        columns: Vec<ValueRef<'a>>,
+    },
 }
 
 /// SQLite's transaction events for a virtual table.

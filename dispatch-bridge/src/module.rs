@@ -16,10 +16,7 @@ use sqlink_rules::table::PAGE_ROWS;
 use crate::target::Target;
 use crate::trampolines::{Args, Context, value_ref};
 use crate::vtab::{fail, guarded, sqlite_string};
-use crate::{
-    Change, Dispatcher, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value,
-    ValueRef,
-};
+use crate::{Change, Dispatcher, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueRef};
 
 /// What a module declares besides its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,7 +372,8 @@ unsafe extern "C" fn best_index<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, inf
 /// A plan SQLite can use: one usage per constraint, arguments only of usable constraints,
 /// numbered 1 to N without gaps or repeats.
 fn check_plan(module: &str, asked: &IndexInfo, plan: &IndexPlan) -> Result<(), SqlError> {
-    let wrong = |why: String| Err(SqlError::new(ffi::SQLITE_ERROR, format!("{module}: best-index answered a plan SQLite cannot use: {why}")));
+    let wrong =
+        |why: String| Err(SqlError::new(ffi::SQLITE_ERROR, format!("{module}: best-index answered a plan SQLite cannot use: {why}")));
     if plan.usage.len() != asked.constraints.len() {
         return wrong(format!("{} constraint usages for {} constraints", plan.usage.len(), asked.constraints.len()));
     }
@@ -404,8 +402,7 @@ unsafe extern "C" fn open<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, cursor: *
     unsafe {
         on_table::<D>(vtab, |table, ext| {
             let opened = table.data().dispatcher.vtab_open(ext, table.table)?;
-            let new =
-                Box::new(Cursor::<D> { base: std::mem::zeroed(), table, cursor: opened, page: Vec::new(), at: 0, last: true });
+            let new = Box::new(Cursor::<D> { base: std::mem::zeroed(), table, cursor: opened, page: Vec::new(), at: 0, last: true });
             *cursor = Box::into_raw(new).cast::<ffi::sqlite3_vtab_cursor>();
             Ok(())
         })
@@ -641,7 +638,10 @@ mod tests {
         assert_eq!(check_plan("m", &asked(&[true, true]), &plan(&[2, 1])), Ok(()));
         assert_eq!(check_plan("m", &asked(&[true, false]), &plan(&[1, 0])), Ok(()));
         let error = |a: &[bool], p: &[u32]| check_plan("m", &asked(a), &plan(p)).unwrap_err().message;
-        assert_eq!(error(&[true, false], &[0, 1]), "m: best-index answered a plan SQLite cannot use: argument 1 is a constraint this plan cannot use");
+        assert_eq!(
+            error(&[true, false], &[0, 1]),
+            "m: best-index answered a plan SQLite cannot use: argument 1 is a constraint this plan cannot use"
+        );
         assert_eq!(
             error(&[true, true], &[1, 1]),
             "m: best-index answered a plan SQLite cannot use: the arguments are numbered [1, 1], not 1 to 2"

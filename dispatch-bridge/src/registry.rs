@@ -7,9 +7,9 @@ use std::sync::Arc;
 use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
+use crate::module::{self, ModuleShape};
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
-use crate::module::{self, ModuleShape};
 use crate::vtab::{self, ModuleData};
 use crate::{Dispatcher, FunctionFlags, SqlError};
 

@@ -21,10 +21,10 @@ use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
-use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::exports::sqlite::extension::virtual_table::{
     Change, DeclaredTable, IndexInfo, IndexPlan, RowResult, TransactionEvent,
 };
+use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
 /// Which contract a component was built against, and what of it it exports.
@@ -275,20 +275,8 @@ pub(crate) struct Table {
 const SCALAR_BY_ARITY: [&str; 5] = ["call0", "call1", "call2", "call3", "call4"];
 const AGGREGATE: [&str; 4] = ["step", "value", "inverse", "finalize"];
 const TABLE: [&str; 3] = ["open", "next", "close"];
-const VIRTUAL_TABLE: [&str; 12] = [
-    "create",
-    "connect",
-    "best-index",
-    "open",
-    "filter",
-    "next",
-    "close",
-    "update",
-    "transaction",
-    "rename",
-    "disconnect",
-    "destroy",
-];
+const VIRTUAL_TABLE: [&str; 12] =
+    ["create", "connect", "best-index", "open", "filter", "next", "close", "update", "transaction", "rename", "disconnect", "destroy"];
 
 impl Indices {
     /// Find the contract functions of `component`, built against `version` (which

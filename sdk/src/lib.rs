@@ -71,6 +71,10 @@ pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef,
 pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
 pub use table::{IntoRow, IntoRowResult, Rows, TableFunctionDef, open_cursors};
 pub use value::{ArgError, FromValue, IntoValue, Value};
+pub use vtab::{
+    Change, Filter, IndexConstraint, IndexInfo, IndexOrderBy, ModuleArgs, ModuleDef, Plan, TableRow, TableRows, TransactionEvent,
+    VirtualCursor, VirtualTable, module, op, unquote,
+};
 
 /// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
 /// they are public so that `export_extension!` can name them from another crate.

@@ -48,6 +48,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("command-test-ext", "command-test-ext.wasm", "command"),
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
     ("rows-test-ext", "rows_test_ext.wasm", "rows"),
+    ("tables-test-ext", "tables_test_ext.wasm", "tables"),
     ("shadow-test-ext", "shadow_test_ext.wasm", "shadow"),
     // The contract's fixtures in Rust: one per released version, with wit-bindgen from its
     // frozen WIT, and one of the interim 0.1.0 (see `fixtures` for the other languages').

@@ -51,15 +51,17 @@ pub struct ExportModel {
     pub aggregates: Vec<Entry>,
     pub collations: Vec<Entry>,
     pub table_functions: Vec<Entry>,
+    /// Types implementing `VirtualTable`.
+    pub modules: Vec<Entry>,
 }
 
-const KEYS: [&str; 6] = ["name", "version", "scalars", "aggregates", "collations", "table_functions"];
+const KEYS: [&str; 7] = ["name", "version", "scalars", "aggregates", "collations", "table_functions", "modules"];
 
 impl Parse for ExportModel {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
-        let (mut scalars, mut aggregates, mut collations, mut table_functions) = (None, None, None, None);
+        let (mut scalars, mut aggregates, mut collations, mut table_functions, mut modules) = (None, None, None, None, None);
         let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -67,7 +69,7 @@ impl Parse for ExportModel {
             if !KEYS.contains(&key_name.as_str()) {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
+                    "expected `name`, `version`, `scalars`, `aggregates`, `collations`, `table_functions` or `modules`",
                 ));
             }
             // A second list would silently replace the first.
@@ -81,6 +83,7 @@ impl Parse for ExportModel {
                 "scalars" => scalars = Some(parse_list(input)?),
                 "aggregates" => aggregates = Some(parse_list(input)?),
                 "collations" => collations = Some(parse_list(input)?),
+                "modules" => modules = Some(parse_list(input)?),
                 _ => table_functions = Some(parse_list(input)?),
             }
             seen.push(key_name);
@@ -98,6 +101,7 @@ impl Parse for ExportModel {
             aggregates: aggregates.unwrap_or_default(),
             collations: collations.unwrap_or_default(),
             table_functions: table_functions.unwrap_or_default(),
+            modules: modules.unwrap_or_default(),
         })
     }
 }
@@ -119,7 +123,7 @@ fn def_path(path: &Path, rename: fn(&Ident) -> Ident) -> Path {
 
 impl ToTokens for ExportModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ExportModel { name, version, scalars, aggregates, collations, table_functions } = self;
+        let ExportModel { name, version, scalars, aggregates, collations, table_functions, modules } = self;
         let version = match version {
             Some(version) => quote!(#version),
             None => quote!(env!("CARGO_PKG_VERSION")),
@@ -141,6 +145,11 @@ impl ToTokens for ExportModel {
             definition(e, quote!(#def), quote!(::sqlink_sdk::TableFunctionDef))
         });
 
+        let modules = modules.iter().map(|e| {
+            let ty = &e.path;
+            definition(e, quote!(::sqlink_sdk::module::<#ty>()), quote!(::sqlink_sdk::ModuleDef))
+        });
+
         tokens.extend(quote! {
             const _: () = {
                 use ::sqlink_sdk::bindings::exports::sqlite::extension as exports;
@@ -154,6 +163,7 @@ impl ToTokens for ExportModel {
                     aggregates: &[#(#aggregates),*],
                     collations: &[#(#collations),*],
                     table_functions: &[#(#table_functions),*],
+                    modules: &[#(#modules),*],
                 };
 
                 struct Extension;
