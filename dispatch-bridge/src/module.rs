@@ -229,7 +229,11 @@ unsafe fn make<D: Dispatcher>(
             .map(|i| {
                 // SAFETY: `argv` holds `argc` NUL-terminated strings, valid during the call.
                 let arg = unsafe { *argv.add(i) };
-                if arg.is_null() { String::new() } else { unsafe { CStr::from_ptr(arg) }.to_string_lossy().into_owned() }
+                if arg.is_null() {
+                    return String::new();
+                }
+                // SAFETY: as above: a NUL-terminated string SQLite keeps during the call.
+                unsafe { CStr::from_ptr(arg) }.to_string_lossy().into_owned()
             })
             .collect();
         let declared = match data.dispatcher.vtab_connect(ext, module, &args, create) {
@@ -248,9 +252,9 @@ unsafe fn make<D: Dispatcher>(
             // SAFETY: as above.
             return refused(unsafe { crate::trampolines::errmsg(db) });
         }
-        // SAFETY: all-zero is a valid sqlite3_vtab (SQLite fills it in); `vtab` is SQLite's
-        // slot for the new table, which xDisconnect / xDestroy free.
+        // SAFETY: all-zero is a valid sqlite3_vtab (SQLite fills it in).
         let new = Box::new(Table { base: unsafe { std::mem::zeroed() }, data, ext, table: declared.table });
+        // SAFETY: `vtab` is SQLite's slot for the new table, which xDisconnect / xDestroy free.
         unsafe { *vtab = Box::into_raw(new).cast::<ffi::sqlite3_vtab>() };
         ffi::SQLITE_OK
     })

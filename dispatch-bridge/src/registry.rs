@@ -286,8 +286,12 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             return Err(SqlError::new(
                 ffi::SQLITE_ERROR,
                 format!(
-                    "{} {name} has another shape than before; unload and load it outside a statement, or use a new connection",
-                    if matches!(kind, Kind::Module(..)) { "module" } else { "table function" }
+                    "{} than before; unload and load it outside a statement, or use a new connection",
+                    if matches!(kind, Kind::Module(..)) {
+                        format!("module {name} has another shape")
+                    } else {
+                        format!("table function {name} has other columns or arguments")
+                    }
                 ),
             ));
         }

@@ -241,6 +241,10 @@ pub trait VirtualCursor<T>: 'static {
     fn filter(&mut self, table: &T, filter: Filter) -> Result<TableRows, Error>;
 }
 
+/// Makes a table of a module: its schema and the table.
+#[doc(hidden)]
+pub type Connect = fn(&ModuleArgs, bool) -> Result<(String, Box<dyn AnyTable>), Error>;
+
 /// A module as `export_extension!` lists it.
 #[derive(Debug, Clone, Copy)]
 pub struct ModuleDef {
@@ -250,7 +254,7 @@ pub struct ModuleDef {
     pub transactions: bool,
     pub shadow_names: &'static [&'static str],
     #[doc(hidden)]
-    pub connect: fn(&ModuleArgs, bool) -> Result<(String, Box<dyn AnyTable>), Error>,
+    pub connect: Connect,
 }
 
 /// The definition of module `T`.
