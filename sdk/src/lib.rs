@@ -52,6 +52,10 @@
 //! turns that off: an argument of another type is then an error. `export_extension!` can
 //! export a function again under another name: `scalars: [crypto_md5, crypto_md5 as "md5"]`.
 //!
+//! Virtual tables (`CREATE VIRTUAL TABLE t USING module(args)`): a type implementing
+//! [`VirtualTable`] (with a [`VirtualCursor`]) listed in `export_extension! { modules: [T] }`;
+//! see the `vtab` items ([`Plan`], [`ModuleArgs`], [`Change`]).
+//!
 //! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
 //! a component that `sqlink` loads with `.load path/to/strings.wasm`; `export_extension!`
 //! exports the component's interfaces only there, so the same crate builds and tests on the
