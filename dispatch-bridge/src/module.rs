@@ -92,14 +92,6 @@ impl<D: Dispatcher> ModuleData<D> {
     }
 }
 
-pub(crate) unsafe extern "C" fn destroy_module<D>(data: *mut c_void) {
-    if !data.is_null() {
-        // SAFETY: `data` is the Box<ModuleData<D>> given to sqlite3_create_module_v2, which
-        // SQLite hands back exactly once, when it drops the module.
-        drop(unsafe { Box::from_raw(data.cast::<ModuleData<D>>()) });
-    }
-}
-
 unsafe extern "C" fn shadow_name(name: *const c_char) -> c_int {
     if name.is_null() {
         return 0;

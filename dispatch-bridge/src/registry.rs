@@ -10,7 +10,7 @@ use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 use crate::module::{self, ModuleShape};
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
-use crate::vtab::{self, ModuleData};
+use crate::vtab::ModuleData;
 use crate::{Dispatcher, FunctionFlags, SqlError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -316,48 +316,23 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// # Safety
     /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
-        if let Kind::Module(shape) = &registration.kind {
-            let name = registration.name.to_string_lossy();
-            let data = module::ModuleData::new(Arc::clone(&registration.target), &name, shape, Arc::clone(&self.dispatcher));
-            let pointer = data.module();
-            // SAFETY: `db` is open (attach's contract); the module struct lives inside the
-            // client data, which SQLite frees through destroy_module, also when it fails.
-            let rc = unsafe {
-                ffi::sqlite3_create_module_v2(
-                    db,
-                    registration.name.as_ptr(),
-                    pointer,
-                    Box::into_raw(data).cast::<c_void>(),
-                    Some(module::destroy_module::<D>),
-                )
-            };
-            if rc != ffi::SQLITE_OK {
-                // SAFETY: `db` is open (the contract).
-                return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+        let name = registration.name.to_string_lossy();
+        let target = Arc::clone(&registration.target);
+        let dispatcher = Arc::clone(&self.dispatcher);
+        match &registration.kind {
+            Kind::Module(shape) => {
+                let data = module::ModuleData::new(target, &name, shape, dispatcher);
+                let pointer = data.module();
+                // SAFETY: `db` is open (the contract); the module struct lives in `data`.
+                return unsafe { create_module(db, registration, pointer, data) };
             }
-            return Ok(());
-        }
-        if let Kind::Table(columns, parameters) = &registration.kind {
-            let name = registration.name.to_string_lossy();
-            let target = Arc::clone(&registration.target);
-            let data = ModuleData::new(target, &name, columns, parameters, Arc::clone(&self.dispatcher)).map_err(misuse)?;
-            let module = data.module();
-            // SAFETY: `db` is open (attach's contract); the module struct lives inside the
-            // client data, which SQLite frees through destroy_module, also when it fails.
-            let rc = unsafe {
-                ffi::sqlite3_create_module_v2(
-                    db,
-                    registration.name.as_ptr(),
-                    module,
-                    Box::into_raw(data).cast::<c_void>(),
-                    Some(vtab::destroy_module::<D>),
-                )
-            };
-            if rc != ffi::SQLITE_OK {
-                // SAFETY: `db` is open (the contract).
-                return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+            Kind::Table(columns, parameters) => {
+                let data = ModuleData::new(target, &name, columns, parameters, dispatcher).map_err(misuse)?;
+                let pointer = data.module();
+                // SAFETY: as above.
+                return unsafe { create_module(db, registration, pointer, data) };
             }
-            return Ok(());
+            _ => {}
         }
         let data = Box::into_raw(Box::new(FunctionData {
             target: Arc::clone(&registration.target),
@@ -434,6 +409,37 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                 message: format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) }),
             })
         }
+    }
+}
+
+/// Install `module`, whose struct lives in `data`, on `db` under the registration's name;
+/// SQLite owns `data` from here, and frees it when it drops the module (also when it fails).
+///
+/// # Safety
+/// `db` must be an open connection and `module` point into `data`.
+unsafe fn create_module<T>(
+    db: *mut ffi::sqlite3,
+    registration: &Registration,
+    module: *const ffi::sqlite3_module,
+    data: Box<T>,
+) -> Result<(), SqlError> {
+    // SAFETY: per the contract; `drop_boxed::<T>` frees exactly this Box<T>, once.
+    let rc = unsafe {
+        ffi::sqlite3_create_module_v2(db, registration.name.as_ptr(), module, Box::into_raw(data).cast::<c_void>(), Some(drop_boxed::<T>))
+    };
+    if rc == ffi::SQLITE_OK {
+        return Ok(());
+    }
+    // SAFETY: `db` is open (the contract).
+    let message = format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) });
+    Err(SqlError { code: rc, message })
+}
+
+/// A module's client data, handed back by SQLite once, when it drops the module.
+unsafe extern "C" fn drop_boxed<T>(data: *mut c_void) {
+    if !data.is_null() {
+        // SAFETY: `data` is the Box<T> given to sqlite3_create_module_v2 (see create_module).
+        drop(unsafe { Box::from_raw(data.cast::<T>()) });
     }
 }
 

@@ -72,14 +72,6 @@ impl<D: Dispatcher> ModuleData<D> {
     }
 }
 
-pub(crate) unsafe extern "C" fn destroy_module<D>(data: *mut c_void) {
-    if !data.is_null() {
-        // SAFETY: `data` is the Box<ModuleData<D>> given to sqlite3_create_module_v2, which
-        // SQLite hands back exactly once, when it drops the module.
-        drop(unsafe { Box::from_raw(data.cast::<ModuleData<D>>()) });
-    }
-}
-
 /// The virtual table of one connection. `base` comes first, so SQLite's pointer to it is
 /// a pointer to the whole.
 #[repr(C)]
