@@ -3,7 +3,8 @@
 //! `key` as its index and returns rows in `key` order when asked; `spin`, whose planning never
 //! ends; and `badschema`, which declares a schema SQLite rejects.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlink_sdk::{
     Change, Error, Filter, IndexInfo, ModuleArgs, Plan, TableRow, TableRows, TransactionEvent, Value, VirtualCursor, VirtualTable, op,
@@ -15,10 +16,16 @@ type Rows = BTreeMap<i64, (Value, Value)>;
 const BY_KEY: i32 = 1;
 const IN_KEY_ORDER: i32 = 2;
 
-#[derive(Default)]
+thread_local! {
+    /// Each table's rows (and next rowid) by database and table name: shared by every
+    /// connection of the table to the extension, so SQLite may disconnect and connect it again
+    /// (it does on a schema reset) in either order; dropped by DROP TABLE.
+    static KEPT: RefCell<HashMap<String, (Rows, i64)>> = RefCell::new(HashMap::new());
+}
+
 pub struct MemTable {
-    rows: Rows,
-    next_rowid: i64,
+    /// "database.table": where its rows are kept.
+    name: String,
     /// The rows as they were when the transaction began, and at each open savepoint.
     at_begin: Option<Rows>,
     savepoints: Vec<(i32, Rows)>,
@@ -46,7 +53,28 @@ impl VirtualTable for MemTable {
         if !args.args.is_empty() {
             return Err(Error::new(format!("memtable takes no arguments, not {}", args.args.join(", "))));
         }
-        Ok((String::from("CREATE TABLE x(key TEXT, value)"), MemTable { next_rowid: 1, ..MemTable::default() }))
+        let name = format!("{}.{}", args.database, args.table);
+        KEPT.with(|kept| {
+            kept.borrow_mut().entry(name.clone()).or_insert((Rows::new(), 1));
+        });
+        Ok((String::from("CREATE TABLE x(key TEXT, value)"), MemTable { name, at_begin: None, savepoints: Vec::new() }))
+    }
+
+    fn rename(&mut self, new_name: &str) -> Result<(), Error> {
+        let database = self.name.split('.').next().unwrap_or("main").to_owned();
+        let renamed = format!("{database}.{new_name}");
+        KEPT.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            let rows = kept.remove(&self.name).unwrap_or((Rows::new(), 1));
+            kept.insert(renamed.clone(), rows);
+        });
+        self.name = renamed;
+        Ok(())
+    }
+
+    fn destroy(&mut self) -> Result<(), Error> {
+        KEPT.with(|kept| kept.borrow_mut().remove(&self.name));
+        Ok(())
     }
 
     fn best_index(&self, info: &IndexInfo) -> Result<Plan, Error> {
@@ -73,19 +101,22 @@ impl VirtualTable for MemTable {
     fn update(&mut self, change: Change) -> Result<i64, Error> {
         match change {
             Change::Delete(rowid) => {
-                self.rows.remove(&rowid);
+                self.with_rows(|rows, _| rows.remove(&rowid));
                 Ok(rowid)
             }
             Change::Insert { rowid, columns } => {
-                let rowid = rowid.unwrap_or(self.next_rowid);
-                if self.rows.contains_key(&rowid) {
+                let (rowid, taken) = self.with_rows(|rows, next_rowid| {
+                    let rowid = rowid.unwrap_or(*next_rowid);
+                    (rowid, rows.contains_key(&rowid))
+                });
+                if taken {
                     return Err(Error::with_code(sqlink_sdk::codes::CONSTRAINT, format!("rowid {rowid} is taken")));
                 }
                 self.store(rowid, columns)?;
                 Ok(rowid)
             }
             Change::Update { old_rowid, rowid, columns } => {
-                self.rows.remove(&old_rowid);
+                self.with_rows(|rows, _| rows.remove(&old_rowid));
                 self.store(rowid, columns)?;
                 Ok(rowid)
             }
@@ -94,7 +125,7 @@ impl VirtualTable for MemTable {
 
     fn transaction(&mut self, event: TransactionEvent) -> Result<(), Error> {
         match event {
-            TransactionEvent::Begin => self.at_begin = Some(self.rows.clone()),
+            TransactionEvent::Begin => self.at_begin = Some(self.rows()),
             TransactionEvent::Sync => {}
             TransactionEvent::Commit => {
                 self.at_begin = None;
@@ -102,19 +133,20 @@ impl VirtualTable for MemTable {
             }
             TransactionEvent::Rollback => {
                 if let Some(rows) = self.at_begin.take() {
-                    self.rows = rows;
+                    self.set_rows(rows);
                 }
                 self.savepoints.clear();
             }
             TransactionEvent::Savepoint(n) => {
                 self.savepoints.retain(|(level, _)| *level < n);
-                self.savepoints.push((n, self.rows.clone()));
+                let rows = self.rows();
+                self.savepoints.push((n, rows));
             }
             TransactionEvent::Release(n) => self.savepoints.retain(|(level, _)| *level < n),
             TransactionEvent::RollbackTo(n) => {
                 self.savepoints.retain(|(level, _)| *level <= n);
                 if let Some((_, rows)) = self.savepoints.last().filter(|(level, _)| *level == n) {
-                    self.rows = rows.clone();
+                    self.set_rows(rows.clone());
                 }
             }
         }
@@ -123,14 +155,32 @@ impl VirtualTable for MemTable {
 }
 
 impl MemTable {
+    fn with_rows<R>(&self, f: impl FnOnce(&mut Rows, &mut i64) -> R) -> R {
+        KEPT.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            let (rows, next_rowid) = kept.entry(self.name.clone()).or_insert((Rows::new(), 1));
+            f(rows, next_rowid)
+        })
+    }
+
+    fn rows(&self) -> Rows {
+        self.with_rows(|rows, _| rows.clone())
+    }
+
+    fn set_rows(&self, new: Rows) {
+        self.with_rows(|rows, _| *rows = new);
+    }
+
     fn store(&mut self, rowid: i64, columns: Vec<Value>) -> Result<(), Error> {
         let [key, value]: [Value; 2] = columns.try_into().map_err(|_| Error::new("memtable rows have two columns"))?;
         if key_text(&value).as_deref() == Some("trap") {
             // A trap in the middle of a write: the statement must fail, and be rolled back.
             panic!("memtable was told to trap");
         }
-        self.rows.insert(rowid, (key, value));
-        self.next_rowid = self.next_rowid.max(rowid + 1);
+        self.with_rows(|rows, next_rowid| {
+            rows.insert(rowid, (key, value));
+            *next_rowid = (*next_rowid).max(rowid + 1);
+        });
         Ok(())
     }
 }
@@ -141,7 +191,7 @@ impl VirtualCursor<MemTable> for MemCursor {
     fn filter(&mut self, table: &MemTable, filter: Filter) -> Result<TableRows, Error> {
         let wanted = if filter.index_number & BY_KEY != 0 { filter.args.first().map(key_text) } else { None };
         let mut rows: Vec<TableRow> = table
-            .rows
+            .rows()
             .iter()
             .filter(|(_, (key, _))| wanted.as_ref().is_none_or(|wanted| &key_text(key) == wanted))
             .map(|(rowid, (key, value))| TableRow { rowid: *rowid, columns: vec![key.clone(), value.clone()] })
