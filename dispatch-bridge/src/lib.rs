@@ -1,8 +1,9 @@
 //! SQLite functions whose bodies live somewhere else.
 //!
 //! A [`Bridge`] installs `sqlite3_create_function_v2` / `sqlite3_create_window_function` /
-//! `sqlite3_create_collation_v2` trampolines, and eponymous virtual tables for table
-//! functions (`sqlite3_create_module_v2`), on every connection it is attached to. Each
+//! `sqlite3_create_collation_v2` trampolines, eponymous virtual tables for table functions,
+//! and virtual-table modules (`sqlite3_create_module_v2`, `module.rs`), on every connection
+//! it is attached to. Each
 //! trampoline converts the `sqlite3_value`s to [`ValueRef`]s (borrowed, no copies), hands
 //! them to a [`Dispatcher`] together with the extension's handle and the function's id, and
 //! turns the answer into the SQL result or a SQL error.
@@ -11,11 +12,13 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
+mod module;
 mod registry;
 mod target;
 mod trampolines;
 mod vtab;
 
+pub use module::ModuleShape;
 pub use registry::Bridge;
 pub use sqlink_rules::FunctionFlags;
 pub use sqlink_rules::table::PAGE_ROWS;
@@ -82,6 +85,121 @@ pub trait Dispatcher {
     /// Up to `max_rows` further rows of `cursor`; fewer means the last ones.
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError>;
     fn table_close(&self, ext: u32, cursor: u64);
+
+    /// `CREATE VIRTUAL TABLE` (`create`), or a table of the schema opened again, of module
+    /// `module` with SQLite's arguments (module, database and table name, then each argument).
+    fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<DeclaredTable, SqlError>;
+    /// How to scan `table`; an error with code SQLITE_CONSTRAINT says this set of usable
+    /// constraints cannot be planned.
+    fn vtab_best_index(&self, ext: u32, table: u64, info: &IndexInfo) -> Result<IndexPlan, SqlError>;
+    fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError>;
+    /// Start `cursor`'s scan; its first rows, up to `max_rows` (fewer: the last).
+    fn vtab_filter(
+        &self,
+        ext: u32,
+        cursor: u64,
+        index_number: i32,
+        index_string: Option<&str>,
+        args: &[ValueRef<'_>],
+        max_rows: u32,
+    ) -> Result<Vec<Row>, SqlError>;
+    fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Row>, SqlError>;
+    fn vtab_close(&self, ext: u32, cursor: u64);
+    /// One write; the rowid of the row inserted or updated.
+    fn vtab_update(&self, ext: u32, table: u64, change: &Change<'_>) -> Result<i64, SqlError>;
+    fn vtab_transaction(&self, ext: u32, table: u64, event: TransactionEvent) -> Result<(), SqlError>;
+    fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError>;
+    fn vtab_disconnect(&self, ext: u32, table: u64);
+    fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError>;
+}
+
+/// What a module's create or connect answers: the schema for `sqlite3_declare_vtab` and the
+/// extension's number for the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredTable {
+    pub schema: String,
+    pub table: u64,
+}
+
+/// One WHERE constraint on a virtual table's column (-1: the rowid); `op` is SQLite's
+/// SQLITE_INDEX_CONSTRAINT_* code; `rhs` the right-hand value when known while planning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexConstraint {
+    pub column: i32,
+    pub op: u8,
+    pub usable: bool,
+    pub rhs: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexOrderBy {
+    pub column: i32,
+    pub desc: bool,
+}
+
+/// What SQLite's planner asks xBestIndex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexInfo {
+    pub constraints: Vec<IndexConstraint>,
+    pub order_by: Vec<IndexOrderBy>,
+    /// Bit N: column N is read (bit 63: column 63 or later).
+    pub columns_used: u64,
+}
+
+/// How a plan uses one constraint: `argument` is its position among xFilter's arguments (1
+/// is the first; 0: not needed); `omit`: SQLite need not check it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConstraintUsage {
+    pub argument: u32,
+    pub omit: bool,
+}
+
+/// The extension's answer to xBestIndex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPlan {
+    /// One per constraint, in order.
+    pub usage: Vec<ConstraintUsage>,
+    pub index_number: i32,
+    pub index_string: Option<String>,
+    pub order_by_consumed: bool,
+    pub estimated_cost: f64,
+    pub estimated_rows: i64,
+    pub unique: bool,
+}
+
+/// One row of a virtual table's scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub rowid: i64,
+    pub columns: Vec<Value>,
+}
+
+/// One write to a virtual table, with SQLite's values borrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change<'a> {
+    Delete(i64),
+    /// `rowid` none: the table chooses it.
+    Insert {
+        rowid: Option<i64>,
+        columns: Vec<ValueRef<'a>>,
+    },
+    Update {
+        old_rowid: i64,
+        rowid: i64,
+        columns: Vec<ValueRef<'a>>,
+    },
+}
+
+/// SQLite's transaction events for a virtual table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionEvent {
+    Begin,
+    Sync,
+    Commit,
+    Rollback,
+    Savepoint(i32),
+    Release(i32),
+    RollbackTo(i32),
 }
 
 impl From<&ValueRef<'_>> for Value {

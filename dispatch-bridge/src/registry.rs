@@ -7,9 +7,10 @@ use std::sync::Arc;
 use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
+use crate::module::{self, ModuleShape};
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
-use crate::vtab::{self, ModuleData};
+use crate::vtab::ModuleData;
 use crate::{Dispatcher, FunctionFlags, SqlError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,13 +21,15 @@ enum Kind {
     Collation,
     /// A table function: its columns and parameters.
     Table(Vec<String>, Vec<String>),
+    /// A virtual-table module.
+    Module(ModuleShape),
 }
 
 impl Kind {
     fn namespace(&self) -> Namespace {
         match self {
             Kind::Collation => Namespace::Collation,
-            Kind::Table(..) => Namespace::Table,
+            Kind::Table(..) | Kind::Module(..) => Namespace::Table,
             Kind::Scalar | Kind::Aggregate | Kind::Window => Namespace::Function,
         }
     }
@@ -209,6 +212,12 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         self.register(ext, name, 0, FunctionFlags::empty(), func_id, Kind::Table(columns.to_vec(), parameters.to_vec()))
     }
 
+    /// A virtual-table module `name` (`CREATE VIRTUAL TABLE t USING name(...)`), the
+    /// extension's module `module_id`.
+    pub fn register_module(&mut self, ext: u32, name: &str, module_id: u32, shape: ModuleShape) -> Result<(), SqlError> {
+        self.register(ext, name, 0, FunctionFlags::empty(), module_id, Kind::Module(shape))
+    }
+
     /// Remove everything extension `ext` registered, from every connection. What SQLite
     /// will not remove yet (a statement of the connection is running) stays installed but
     /// answers as an unknown name until an extension registers it again, or the next
@@ -277,7 +286,12 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             return Err(SqlError::new(
                 ffi::SQLITE_ERROR,
                 format!(
-                    "table function {name} has other columns or arguments than before; unload and load it outside a statement, or use a new connection"
+                    "{} than before; unload and load it outside a statement, or use a new connection",
+                    if matches!(kind, Kind::Module(..)) {
+                        format!("module {name} has another shape")
+                    } else {
+                        format!("table function {name} has other columns or arguments")
+                    }
                 ),
             ));
         }
@@ -302,27 +316,23 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// # Safety
     /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, registration: &Registration) -> Result<(), SqlError> {
-        if let Kind::Table(columns, parameters) = &registration.kind {
-            let name = registration.name.to_string_lossy();
-            let target = Arc::clone(&registration.target);
-            let data = ModuleData::new(target, &name, columns, parameters, Arc::clone(&self.dispatcher)).map_err(misuse)?;
-            let module = data.module();
-            // SAFETY: `db` is open (attach's contract); the module struct lives inside the
-            // client data, which SQLite frees through destroy_module, also when it fails.
-            let rc = unsafe {
-                ffi::sqlite3_create_module_v2(
-                    db,
-                    registration.name.as_ptr(),
-                    module,
-                    Box::into_raw(data).cast::<c_void>(),
-                    Some(vtab::destroy_module::<D>),
-                )
-            };
-            if rc != ffi::SQLITE_OK {
-                // SAFETY: `db` is open (the contract).
-                return Err(SqlError { code: rc, message: format!("cannot register {name}: {}", unsafe { trampolines::errmsg(db) }) });
+        let name = registration.name.to_string_lossy();
+        let target = Arc::clone(&registration.target);
+        let dispatcher = Arc::clone(&self.dispatcher);
+        match &registration.kind {
+            Kind::Module(shape) => {
+                let data = module::ModuleData::new(target, &name, shape, dispatcher);
+                let pointer = data.module();
+                // SAFETY: `db` is open (the contract); the module struct lives in `data`.
+                return unsafe { create_module(db, registration, pointer, data) };
             }
-            return Ok(());
+            Kind::Table(columns, parameters) => {
+                let data = ModuleData::new(target, &name, columns, parameters, dispatcher).map_err(misuse)?;
+                let pointer = data.module();
+                // SAFETY: as above.
+                return unsafe { create_module(db, registration, pointer, data) };
+            }
+            _ => {}
         }
         let data = Box::into_raw(Box::new(FunctionData {
             target: Arc::clone(&registration.target),
@@ -387,7 +397,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                     }
                     rc
                 }
-                Kind::Table(..) => unreachable!("installed above"),
+                Kind::Table(..) | Kind::Module(..) => unreachable!("installed above"),
             }
         };
         if rc == ffi::SQLITE_OK {
@@ -399,6 +409,37 @@ impl<D: Dispatcher + 'static> Bridge<D> {
                 message: format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) }),
             })
         }
+    }
+}
+
+/// Install `module`, whose struct lives in `data`, on `db` under the registration's name;
+/// SQLite owns `data` from here, and frees it when it drops the module (also when it fails).
+///
+/// # Safety
+/// `db` must be an open connection and `module` point into `data`.
+unsafe fn create_module<T>(
+    db: *mut ffi::sqlite3,
+    registration: &Registration,
+    module: *const ffi::sqlite3_module,
+    data: Box<T>,
+) -> Result<(), SqlError> {
+    // SAFETY: per the contract; `drop_boxed::<T>` frees exactly this Box<T>, once.
+    let rc = unsafe {
+        ffi::sqlite3_create_module_v2(db, registration.name.as_ptr(), module, Box::into_raw(data).cast::<c_void>(), Some(drop_boxed::<T>))
+    };
+    if rc == ffi::SQLITE_OK {
+        return Ok(());
+    }
+    // SAFETY: `db` is open (the contract).
+    let message = format!("cannot register {}: {}", registration.name.to_string_lossy(), unsafe { trampolines::errmsg(db) });
+    Err(SqlError { code: rc, message })
+}
+
+/// A module's client data, handed back by SQLite once, when it drops the module.
+unsafe extern "C" fn drop_boxed<T>(data: *mut c_void) {
+    if !data.is_null() {
+        // SAFETY: `data` is the Box<T> given to sqlite3_create_module_v2 (see create_module).
+        drop(unsafe { Box::from_raw(data.cast::<T>()) });
     }
 }
 
@@ -482,8 +523,8 @@ unsafe fn uninstall(db: *mut ffi::sqlite3, registration: &Registration) -> bool 
             Kind::Collation => ffi::sqlite3_create_collation_v2(db, name, ffi::SQLITE_UTF8, std::ptr::null_mut(), None, None),
             // A null module removes the module and its eponymous table, even one a running
             // statement reads: so not while one runs.
-            Kind::Table(..) if statement_running(db) => ffi::SQLITE_BUSY,
-            Kind::Table(..) => ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None),
+            Kind::Table(..) | Kind::Module(..) if statement_running(db) => ffi::SQLITE_BUSY,
+            Kind::Table(..) | Kind::Module(..) => ffi::sqlite3_create_module_v2(db, name, std::ptr::null(), std::ptr::null_mut(), None),
             _ => ffi::sqlite3_create_function_v2(
                 db,
                 name,

@@ -230,7 +230,7 @@ unsafe fn bytes<'a>(ptr: *const c_void, len: c_int) -> &'a [u8] {
 
 /// # Safety
 /// `value` must be a `sqlite3_value` that SQLite keeps valid and unchanged for `'a`.
-unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
+pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
     // SAFETY: `value` is valid for `'a` (the contract); the text and blob pointers SQLite
     // returns stay valid as long as the value is neither changed nor freed, so for `'a`.
     unsafe {

@@ -72,14 +72,6 @@ impl<D: Dispatcher> ModuleData<D> {
     }
 }
 
-pub(crate) unsafe extern "C" fn destroy_module<D>(data: *mut c_void) {
-    if !data.is_null() {
-        // SAFETY: `data` is the Box<ModuleData<D>> given to sqlite3_create_module_v2, which
-        // SQLite hands back exactly once, when it drops the module.
-        drop(unsafe { Box::from_raw(data.cast::<ModuleData<D>>()) });
-    }
-}
-
 /// The virtual table of one connection. `base` comes first, so SQLite's pointer to it is
 /// a pointer to the whole.
 #[repr(C)]
@@ -103,7 +95,7 @@ struct Cursor<D> {
 }
 
 /// A copy of `message` that SQLite may free with sqlite3_free (zErrMsg, *pzErr).
-fn sqlite_string(message: &str) -> *mut c_char {
+pub(crate) fn sqlite_string(message: &str) -> *mut c_char {
     let bytes = message.as_bytes();
     // SAFETY: a fresh allocation of len + 1 bytes, filled and NUL-terminated before use.
     unsafe {
@@ -117,7 +109,7 @@ fn sqlite_string(message: &str) -> *mut c_char {
 }
 
 /// Report `error` as the virtual table's error; returns its code for SQLite.
-unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
+pub(crate) unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
     // SAFETY: `vtab` is the live table SQLite passed in; its message is SQLite-allocated.
     unsafe {
         ffi::sqlite3_free((*vtab).zErrMsg.cast::<c_void>());
@@ -131,7 +123,7 @@ unsafe fn fail(vtab: *mut ffi::sqlite3_vtab, error: &SqlError) -> c_int {
 
 /// Run a callback body; a panic (only from a broken dispatcher, natively) becomes an error
 /// instead of unwinding into C.
-fn guarded(body: impl FnOnce() -> c_int) -> c_int {
+pub(crate) fn guarded(body: impl FnOnce() -> c_int) -> c_int {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(ffi::SQLITE_ERROR)
 }
 

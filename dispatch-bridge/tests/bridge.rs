@@ -113,6 +113,104 @@ impl Dispatcher for TestDispatcher {
     fn table_close(&self, _: u32, cursor: u64) {
         self.cursors.borrow_mut().remove(&cursor);
     }
+
+    /// Module 0, `numbers(N)`: a read-only table of one column, 1 to N; table and cursor
+    /// numbers are N, and an equality on the column is planned as argument 1.
+    fn vtab_connect(&self, _: u32, _: u32, args: &[String], _: bool) -> Result<sqlink_dispatch_bridge::DeclaredTable, SqlError> {
+        let count = args.get(3).and_then(|n| n.trim().parse().ok()).ok_or_else(|| SqlError::new(1, "numbers(N) takes a count"))?;
+        Ok(sqlink_dispatch_bridge::DeclaredTable { schema: String::from("CREATE TABLE x(n INTEGER)"), table: count })
+    }
+
+    fn vtab_best_index(
+        &self,
+        _: u32,
+        _: u64,
+        info: &sqlink_dispatch_bridge::IndexInfo,
+    ) -> Result<sqlink_dispatch_bridge::IndexPlan, SqlError> {
+        let mut usage = vec![sqlink_dispatch_bridge::ConstraintUsage::default(); info.constraints.len()];
+        let equal = info.constraints.iter().position(|c| c.usable && c.column == 0 && c.op == 2);
+        if let Some(index) = equal {
+            usage[index] = sqlink_dispatch_bridge::ConstraintUsage { argument: 1, omit: true };
+        }
+        Ok(sqlink_dispatch_bridge::IndexPlan {
+            usage,
+            index_number: i32::from(equal.is_some()),
+            index_string: equal.map(|_| String::from("n=?")),
+            order_by_consumed: false,
+            estimated_cost: if equal.is_some() { 1.0 } else { 1000.0 },
+            estimated_rows: 10,
+            unique: equal.is_some(),
+        })
+    }
+
+    fn vtab_open(&self, _: u32, table: u64) -> Result<u64, SqlError> {
+        Ok(table)
+    }
+
+    fn vtab_filter(
+        &self,
+        _: u32,
+        cursor: u64,
+        index_number: i32,
+        _: Option<&str>,
+        args: &[ValueRef<'_>],
+        max_rows: u32,
+    ) -> Result<Vec<sqlink_dispatch_bridge::Row>, SqlError> {
+        let (first, last) = match (index_number, args) {
+            (1, [ValueRef::Integer(n)]) => (*n, *n),
+            _ => (1, cursor as i64),
+        };
+        self.cursors.borrow_mut().insert(cursor, (first, last, None));
+        self.vtab_next(0, cursor, max_rows)
+    }
+
+    fn vtab_next(&self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<sqlink_dispatch_bridge::Row>, SqlError> {
+        let rows = self.table_next(0, cursor, max_rows)?;
+        Ok(rows.into_iter().map(|row| sqlink_dispatch_bridge::Row { rowid: 0, columns: vec![row[0].clone()] }).collect())
+    }
+
+    fn vtab_close(&self, _: u32, cursor: u64) {
+        self.cursors.borrow_mut().remove(&cursor);
+    }
+
+    fn vtab_update(&self, _: u32, _: u64, _: &sqlink_dispatch_bridge::Change<'_>) -> Result<i64, SqlError> {
+        unreachable!("numbers is read-only")
+    }
+
+    fn vtab_transaction(&self, _: u32, _: u64, _: sqlink_dispatch_bridge::TransactionEvent) -> Result<(), SqlError> {
+        unreachable!("numbers takes no transaction events")
+    }
+
+    fn vtab_rename(&self, _: u32, _: u64, _: &str) -> Result<(), SqlError> {
+        Ok(())
+    }
+
+    fn vtab_disconnect(&self, _: u32, _: u64) {}
+
+    fn vtab_destroy(&self, _: u32, _: u64) -> Result<(), SqlError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_module_makes_tables_planned_and_read_a_page_at_a_time() {
+    let (conn, mut bridge) = setup();
+    let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
+    bridge.register_module(EXT, "numbers", 0, shape).unwrap();
+    conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
+    bridge.dispatcher().pages.borrow_mut().clear();
+    let total: i64 = conn.query_row("SELECT sum(n) FROM t", [], |row| row.get(0)).unwrap();
+    assert_eq!(total, 600 * 601 / 2);
+    assert_eq!(*bridge.dispatcher().pages.borrow(), [256, 256, 88]);
+    let plan: String = conn.query_row("EXPLAIN QUERY PLAN SELECT n FROM t WHERE n = 7", [], |row| row.get(3)).unwrap();
+    assert!(plan.contains("INDEX 1:n=?"), "{plan}");
+    assert_eq!(conn.query_row("SELECT n FROM t WHERE n = 7", [], |row| row.get::<_, i64>(0)).unwrap(), 7);
+    assert_eq!(conn.execute_batch("DELETE FROM t").unwrap_err().to_string(), "table t may not be modified");
+    assert_eq!(conn.execute_batch("CREATE VIRTUAL TABLE u USING numbers").unwrap_err().to_string(), "numbers(N) takes a count");
+    // Unloaded: the table stays in the schema, and each use says why it fails.
+    bridge.unregister_extension(EXT);
+    let gone = conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0)).unwrap_err().to_string();
+    assert!(gone.contains("no such module: numbers") || gone.contains("no longer loaded"), "{gone}");
 }
 
 fn setup() -> (Connection, Bridge<TestDispatcher>) {

@@ -34,9 +34,10 @@ use rusqlite::ffi::sqlite3;
 use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueRef};
 use sqlink_rules::{FunctionFlags, Namespace};
 
-use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value};
+use crate::bindings::exports::sqlite::extension::virtual_table as vt;
+use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value, ValueParam};
 use crate::conflicts;
-use crate::extension::{Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::extension::{AsParam, Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
@@ -128,6 +129,10 @@ impl Extensions {
         for t in &info.table_functions {
             self.bridge.register_table(handle, &t.name, t.id, &t.columns, &t.parameters)?;
         }
+        for m in &info.modules {
+            let shape = bridge::ModuleShape { writable: m.writable, transactions: m.transactions, shadow_names: m.shadow_names.clone() };
+            self.bridge.register_module(handle, &m.name, m.id, shape)?;
+        }
         Ok(())
     }
 
@@ -177,6 +182,7 @@ fn names(info: &ExtensionInfo) -> impl Iterator<Item = (Namespace, &str)> {
         .map(|name| (Namespace::Function, name.as_str()))
         .chain(info.collations.iter().map(|c| (Namespace::Collation, c.name.as_str())))
         .chain(info.table_functions.iter().map(|t| (Namespace::Table, t.name.as_str())))
+        .chain(info.modules.iter().map(|m| (Namespace::Table, m.name.as_str())))
 }
 
 fn flags(f: &WitFlags) -> FunctionFlags {
@@ -263,6 +269,124 @@ impl Dispatcher for Instances {
             e.table_close(cursor);
             Ok(())
         });
+    }
+
+    fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<bridge::DeclaredTable, SqlError> {
+        let (schema, table) = self.call(ext, |e| e.vtab_connect(module, args, create))?;
+        Ok(bridge::DeclaredTable { schema, table })
+    }
+
+    fn vtab_best_index(&self, ext: u32, table: u64, info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
+        let rhs: Vec<Option<Value>> = info.constraints.iter().map(|c| c.rhs.as_ref().map(wit_value)).collect();
+        let constraints = info
+            .constraints
+            .iter()
+            .zip(&rhs)
+            .map(|(c, rhs)| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: rhs.as_ref().map(AsParam::param) })
+            .collect::<Vec<_>>();
+        let order_by = info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect::<Vec<_>>();
+        let asked = vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
+        let plan = self.call(ext, |e| e.vtab_best_index(table, asked))?;
+        Ok(bridge::IndexPlan {
+            usage: plan.usage.iter().map(|u| bridge::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
+            index_number: plan.index_number,
+            index_string: plan.index_string,
+            order_by_consumed: plan.order_by_consumed,
+            estimated_cost: plan.estimated_cost,
+            estimated_rows: plan.estimated_rows,
+            unique: plan.unique,
+        })
+    }
+
+    fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
+        self.call(ext, |e| e.vtab_open(table))
+    }
+
+    fn vtab_filter(
+        &self,
+        ext: u32,
+        cursor: u64,
+        index_number: i32,
+        index_string: Option<&str>,
+        args: &[ValueRef<'_>],
+        max_rows: u32,
+    ) -> Result<Vec<bridge::Row>, SqlError> {
+        self.call(ext, |e| e.vtab_filter(cursor, index_number, index_string, args, max_rows)).map(rows)
+    }
+
+    fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
+        self.call(ext, |e| e.vtab_next(cursor, max_rows)).map(rows)
+    }
+
+    fn vtab_close(&self, ext: u32, cursor: u64) {
+        let _ = self.call(ext, |e| {
+            e.vtab_close(cursor);
+            Ok(())
+        });
+    }
+
+    fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
+        match change {
+            bridge::Change::Delete(rowid) => self.call(ext, |e| e.vtab_update(table, vt::Change::Delete(*rowid))),
+            bridge::Change::Insert { rowid, columns } => {
+                let columns = params(columns);
+                self.call(ext, |e| e.vtab_update(table, vt::Change::Insert(vt::NewRow { rowid: *rowid, columns: &columns })))
+            }
+            bridge::Change::Update { old_rowid, rowid, columns } => {
+                let columns = params(columns);
+                let row = vt::RowParam { rowid: *rowid, columns: &columns };
+                self.call(ext, |e| e.vtab_update(table, vt::Change::Update(vt::UpdatedRow { old_rowid: *old_rowid, row })))
+            }
+        }
+    }
+
+    fn vtab_transaction(&self, ext: u32, table: u64, event: bridge::TransactionEvent) -> Result<(), SqlError> {
+        let event = match event {
+            bridge::TransactionEvent::Begin => vt::TransactionEvent::Begin,
+            bridge::TransactionEvent::Sync => vt::TransactionEvent::Sync,
+            bridge::TransactionEvent::Commit => vt::TransactionEvent::Commit,
+            bridge::TransactionEvent::Rollback => vt::TransactionEvent::Rollback,
+            bridge::TransactionEvent::Savepoint(n) => vt::TransactionEvent::Savepoint(n),
+            bridge::TransactionEvent::Release(n) => vt::TransactionEvent::Release(n),
+            bridge::TransactionEvent::RollbackTo(n) => vt::TransactionEvent::RollbackTo(n),
+        };
+        self.call(ext, |e| e.vtab_transaction(table, event))
+    }
+
+    fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
+        self.call(ext, |e| e.vtab_rename(table, new_name))
+    }
+
+    fn vtab_disconnect(&self, ext: u32, table: u64) {
+        let _ = self.call(ext, |e| {
+            e.vtab_disconnect(table);
+            Ok(())
+        });
+    }
+
+    fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
+        self.call(ext, |e| e.vtab_destroy(table))
+    }
+}
+
+/// A row's values as the extension takes them, borrowed from SQLite.
+fn params<'a>(columns: &'a [ValueRef<'_>]) -> Vec<ValueParam<'a>> {
+    columns.iter().map(AsParam::param).collect()
+}
+
+/// A virtual table's page of rows, as the bridge takes it.
+fn rows(page: Vec<vt::RowResult>) -> Vec<bridge::Row> {
+    page.into_iter().map(|row| bridge::Row { rowid: row.rowid, columns: row.columns.into_iter().map(result).collect() }).collect()
+}
+
+/// A planning-time value, as the extension takes it.
+fn wit_value(value: &bridge::Value) -> Value {
+    match value {
+        bridge::Value::Null => Value::Null,
+        bridge::Value::Integer(i) => Value::Integer(*i),
+        bridge::Value::Real(r) => Value::Real(*r),
+        bridge::Value::Text(t) => Value::Text(t.clone()),
+        bridge::Value::Blob(b) => Value::Blob(b.clone()),
     }
 }
 

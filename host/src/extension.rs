@@ -17,9 +17,11 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::bindings::exports::sqlite::extension::virtual_table::{Change, IndexInfo, IndexPlan, RowResult, TransactionEvent};
+use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
-use crate::contract::{ByArity, Funcs, Indices};
+use crate::contract::{ByArity, Funcs, Indices, VirtualTable};
 pub use crate::contract::{Contract, MetadataShape};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -177,6 +179,10 @@ pub struct Extension {
     /// Open table-function cursors, by the id the host hands out.
     cursors: HashMap<u64, Cursor>,
     next_cursor: u64,
+    /// Virtual tables and their cursors, by the host's numbers, as table-function cursors:
+    /// `function` is the module's id.
+    tables: HashMap<u64, Cursor>,
+    scans: HashMap<u64, Cursor>,
 }
 
 /// A table-function cursor: which function, which instance, and its id in that instance.
@@ -236,6 +242,10 @@ fn no_aggregates() -> Error {
     Error { code: SQLITE_ERROR, message: String::from("the extension exports no aggregate functions") }
 }
 
+fn no_modules() -> Error {
+    Error { code: SQLITE_ERROR, message: String::from("the extension exports no virtual-table modules") }
+}
+
 fn no_table_functions() -> Error {
     Error { code: SQLITE_ERROR, message: String::from("the extension exports no table functions") }
 }
@@ -267,6 +277,8 @@ impl Extension {
             aggregates: Vec::new(),
             collations: Vec::new(),
             table_functions: Vec::new(),
+            modules: Vec::new(),
+            hooks: HookKinds::empty(),
         };
         let mut extension = Extension {
             info: empty,
@@ -279,6 +291,8 @@ impl Extension {
             generation: 0,
             cursors: HashMap::new(),
             next_cursor: 1,
+            tables: HashMap::new(),
+            scans: HashMap::new(),
         };
         let mut live = extension.instantiate().context("instantiating the extension")?;
         let info = live.funcs.describe(&mut live.store).map_err(|trap| {
@@ -293,6 +307,8 @@ impl Extension {
                 (Kind::Aggregate, !info.aggregates.is_empty(), aggregates),
                 (Kind::Collation, !info.collations.is_empty(), collations),
                 (Kind::Table, !info.table_functions.is_empty(), tables),
+                (Kind::Module, !info.modules.is_empty(), extension.exports.contract().exports.iter().any(|e| e == "virtual-table")),
+                (Kind::Hooks, info.hooks != HookKinds::empty(), extension.exports.contract().exports.iter().any(|e| e == "hooks")),
             ],
         )?;
         extension.info = info;
@@ -367,6 +383,8 @@ impl Extension {
             Kind::Aggregate => self.info.aggregates.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Collation => self.info.collations.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Table => self.info.table_functions.iter().find(|f| f.id == id).map(|f| &f.name),
+            Kind::Module => self.info.modules.iter().find(|m| m.id == id).map(|m| &m.name),
+            Kind::Hooks => None,
         };
         name.cloned().unwrap_or_else(|| format!("#{id}"))
     }
@@ -508,6 +526,121 @@ impl Extension {
         });
     }
 
+    /// A number for a table or scan of this extension: the host's, so that one made by an
+    /// instance that trapped since is never taken for another.
+    fn new_handle(&mut self) -> u64 {
+        let handle = self.next_cursor;
+        self.next_cursor += 1;
+        handle
+    }
+
+    /// The module and the guest's number of a table or scan in `handles`, if made by the live
+    /// instance.
+    fn guest(&self, handles: &HashMap<u64, Cursor>, handle: u64, what: &str) -> Result<(u32, u64), Error> {
+        let Some(&Cursor { function, generation, guest }) = handles.get(&handle) else {
+            return Err(Error { code: SQLITE_ERROR, message: format!("{}: no open {what} {handle}", self.info.name) });
+        };
+        if generation != self.generation || self.live.is_none() {
+            let message = format!(
+                "{}: this {what} of module {} stopped: the extension restarted after a failure",
+                self.info.name,
+                self.function_name(Kind::Module, function)
+            );
+            return Err(Error { code: SQLITE_ERROR, message });
+        }
+        Ok((function, guest))
+    }
+
+    /// Call a `virtual-table` function of the live instance for module `module`.
+    fn vtab<R>(
+        &mut self,
+        module: u32,
+        call: impl FnOnce(&VirtualTable, &mut Store<ExtensionState>) -> wasmtime::Result<Result<R, Error>>,
+    ) -> Result<R, Error> {
+        self.invoke(Kind::Module, module, |live| match &live.funcs.vtab {
+            Some(vtab) => call(vtab, &mut live.store),
+            None => Ok(Err(no_modules())),
+        })
+    }
+
+    /// `CREATE VIRTUAL TABLE` (`create`) or a connection to a table of module `module`: the
+    /// schema it declares and the host's number for the table.
+    pub fn vtab_connect(&mut self, module: u32, args: &[String], create: bool) -> Result<(String, u64), Error> {
+        let declared = self.vtab(module, |vtab, store| if create { vtab.create } else { vtab.connect }.call(store, module, args))?;
+        let table = self.new_handle();
+        self.tables.insert(table, Cursor { function: module, generation: self.generation, guest: declared.table });
+        Ok((declared.schema, table))
+    }
+
+    pub fn vtab_best_index(&mut self, table: u64, info: IndexInfo<'_>) -> Result<IndexPlan, Error> {
+        let (module, guest) = self.guest(&self.tables, table, "virtual table")?;
+        self.vtab(module, |vtab, store| vtab.best_index.call(store, guest, info))
+    }
+
+    pub fn vtab_open(&mut self, table: u64) -> Result<u64, Error> {
+        let (module, guest) = self.guest(&self.tables, table, "virtual table")?;
+        let opened = self.vtab(module, |vtab, store| vtab.open.call(store, guest))?;
+        let scan = self.new_handle();
+        self.scans.insert(scan, Cursor { function: module, generation: self.generation, guest: opened });
+        Ok(scan)
+    }
+
+    pub fn vtab_filter<A: AsParam>(
+        &mut self,
+        scan: u64,
+        index_number: i32,
+        index_string: Option<&str>,
+        args: &[A],
+        max_rows: u32,
+    ) -> Result<Vec<RowResult>, Error> {
+        let (module, guest) = self.guest(&self.scans, scan, "scan")?;
+        self.vtab(module, |vtab, store| vtab.filter.call(store, guest, index_number, index_string, &params(args), max_rows))
+    }
+
+    pub fn vtab_next(&mut self, scan: u64, max_rows: u32) -> Result<Vec<RowResult>, Error> {
+        let (module, guest) = self.guest(&self.scans, scan, "scan")?;
+        self.vtab(module, |vtab, store| vtab.next.call(store, guest, max_rows))
+    }
+
+    pub fn vtab_close(&mut self, scan: u64) {
+        if let Ok((module, guest)) = self.guest(&self.scans, scan, "scan") {
+            // A failure needs no report: the instance is then replaced, which drops the scan.
+            let _ = self.vtab(module, |vtab, store| vtab.close.call(store, guest).map(Ok));
+        }
+        self.scans.remove(&scan);
+    }
+
+    pub fn vtab_update(&mut self, table: u64, change: Change<'_>) -> Result<i64, Error> {
+        let (module, guest) = self.guest(&self.tables, table, "virtual table")?;
+        self.vtab(module, |vtab, store| vtab.update.call(store, guest, change))
+    }
+
+    pub fn vtab_transaction(&mut self, table: u64, event: TransactionEvent) -> Result<(), Error> {
+        let (module, guest) = self.guest(&self.tables, table, "virtual table")?;
+        self.vtab(module, |vtab, store| vtab.transaction.call(store, guest, event))
+    }
+
+    pub fn vtab_rename(&mut self, table: u64, new_name: &str) -> Result<(), Error> {
+        let (module, guest) = self.guest(&self.tables, table, "virtual table")?;
+        self.vtab(module, |vtab, store| vtab.rename.call(store, guest, new_name))
+    }
+
+    pub fn vtab_disconnect(&mut self, table: u64) {
+        if let Ok((module, guest)) = self.guest(&self.tables, table, "virtual table") {
+            let _ = self.vtab(module, |vtab, store| vtab.disconnect.call(store, guest).map(Ok));
+        }
+        self.tables.remove(&table);
+    }
+
+    pub fn vtab_destroy(&mut self, table: u64) -> Result<(), Error> {
+        // A table of an instance that trapped since is gone already: dropping it succeeds.
+        if let Ok((module, guest)) = self.guest(&self.tables, table, "virtual table") {
+            self.vtab(module, |vtab, store| vtab.destroy.call(store, guest))?;
+        }
+        self.tables.remove(&table);
+        Ok(())
+    }
+
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.
     pub fn collation_compare(&mut self, id: u32, a: &str, b: &str) -> i32 {
         self.invoke(Kind::Collation, id, |live| match &live.funcs.compare {
@@ -562,7 +695,7 @@ fn root_message(error: &anyhow::Error) -> String {
 /// Metadata a host can rely on: the rules every host applies (`sqlink_rules::metadata`).
 fn validate(info: &ExtensionInfo) -> Result<()> {
     let declarations = Declarations::of(info);
-    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables)?)
+    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables, &declarations.modules)?)
 }
 
 /// An extension's metadata as the shared rules take it (`sqlink_rules::metadata`).
@@ -570,11 +703,12 @@ pub(crate) struct Declarations<'a> {
     name: &'a str,
     functions: Vec<sqlink_rules::metadata::Function<'a>>,
     tables: Vec<sqlink_rules::metadata::Table<'a>>,
+    modules: Vec<sqlink_rules::metadata::Module<'a>>,
 }
 
 impl<'a> Declarations<'a> {
     pub(crate) fn of(info: &'a ExtensionInfo) -> Self {
-        use sqlink_rules::metadata::{Function, Table};
+        use sqlink_rules::metadata::{Function, Module, Table};
         let functions = info
             .scalars
             .iter()
@@ -587,11 +721,12 @@ impl<'a> Declarations<'a> {
             .iter()
             .map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters })
             .collect();
-        Declarations { name: &info.name, functions, tables }
+        let modules = info.modules.iter().map(|m| Module { name: &m.name, id: m.id, shadow_names: &m.shadow_names }).collect();
+        Declarations { name: &info.name, functions, tables, modules }
     }
 
     pub(crate) fn declared(&self) -> sqlink_rules::conflicts::Declared<'_> {
-        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables }
+        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables, modules: &self.modules }
     }
 }
 
@@ -603,7 +738,16 @@ mod tests {
     fn with_collations(names: &[&str]) -> ExtensionInfo {
         let collations =
             names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
-        ExtensionInfo { name: "x".into(), version: "1".into(), scalars: vec![], aggregates: vec![], collations, table_functions: vec![] }
+        ExtensionInfo {
+            name: "x".into(),
+            version: "1".into(),
+            scalars: vec![],
+            aggregates: vec![],
+            collations,
+            table_functions: vec![],
+            modules: vec![],
+            hooks: HookKinds::empty(),
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ const RELEASED: &[(&str, &str)] = &[
     // As first published on 24 November 2026 (git 145f3c0), restored byte for byte.
     ("0.1.0", "d49ad84d6b4d4b7b208c8d099544a081aeb0c291364a033267597624d0430777"),
     ("0.2.0", "d8ab4ea89b4861cf37e935ad0e46b6cb497bdfd1dd6ae15f661f9f438ba77afb"),
+    // Virtual tables with writes, hooks and the `connection` import (4 December 2026).
+    ("0.3.0", "b0adc1175f83bc85912169bf33da8fc0e9c644cbf137eddd62c188e324090d6e"),
 ];
 
 fn root() -> PathBuf {
@@ -128,7 +130,7 @@ fn every_version_loads_and_answers_in_one_repl_session() {
     let listing = &run.stdout[expected.len()..];
     let newest = sqlink_rules::contract::NEWEST;
     let md5 = format!(
-        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)\n"
+        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)\n"
     );
     assert!(listing.starts_with(&md5), ".extensions:\n{listing}");
     for case in list(&cases["fixtures"]) {

@@ -18,6 +18,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 WASM = REPOSITORY / "target" / "wasm"
 HOSTILE = str(WASM / "test" / "hostile.wasm")
 SHADOW = str(WASM / "test" / "shadow.wasm")
+TABLES = str(WASM / "test" / "tables.wasm")
 # The contract's fixtures and what every host answers with them (host/tests/contract_versions.rs).
 CONTRACT = json.loads((REPOSITORY / "test-extensions" / "contract.json").read_text())
 NEWEST = json.loads((REPOSITORY / "rules" / "cases.json").read_text())["versions"][-1]
@@ -80,6 +81,24 @@ class Functions(unittest.TestCase):
         conn = connect(str(WASM / "md5.wasm"))
         self.assertEqual(one(conn, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72")
         self.assertEqual(sqlink.extensions(conn)[0]["source"], str(WASM / "md5.wasm"))
+
+
+class VirtualTables(unittest.TestCase):
+    """test-extensions/tables' writable memtable in Python's sqlite3, through libsqlink."""
+
+    def test_writes_rollback_savepoints_and_the_plan(self):
+        conn = connect(TABLES)
+        conn.isolation_level = None
+        conn.executescript("CREATE VIRTUAL TABLE m USING memtable; INSERT INTO m VALUES ('b', 2), ('a', 1);")
+        conn.executescript("BEGIN; INSERT INTO m VALUES ('c', 3); ROLLBACK;")
+        conn.executescript("BEGIN; INSERT INTO m VALUES ('d', 4); SAVEPOINT s; DELETE FROM m; ROLLBACK TO s; RELEASE s; COMMIT;")
+        self.assertEqual(conn.execute("SELECT key, value FROM m ORDER BY key").fetchall(), [("a", 1), ("b", 2), ("d", 4)])
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT value FROM m WHERE key = 'b'"))
+        self.assertIn("VIRTUAL TABLE INDEX 1:key=?", plan)
+        with self.assertRaises(sqlite3.Error) as raised:
+            conn.execute("CREATE VIRTUAL TABLE w USING memtable(1)")
+        self.assertEqual(str(raised.exception), "memtable takes no arguments, not 1")
+        self.assertEqual(one(conn, "SELECT value FROM m WHERE key = 'd'"), 4)
 
 
 class TableFunctions(unittest.TestCase):

@@ -78,6 +78,7 @@ pub fn sqlite_table_function(attr: TokenStream, item: TokenStream) -> TokenStrea
 ///     aggregates: [Md5Agg],     // state types marked #[sqlite_aggregate]
 ///     collations: [snake],      // functions marked #[sqlite_collation]
 ///     table_functions: [words], // functions marked #[sqlite_table_function]
+///     // modules: [MyTable],    // types implementing sqlink_sdk::VirtualTable
 /// }
 /// # fn main() {}
 /// ```

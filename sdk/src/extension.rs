@@ -93,6 +93,7 @@ pub struct ExtensionDef {
     pub aggregates: &'static [AggregateDef],
     pub collations: &'static [CollationDef],
     pub table_functions: &'static [crate::table::TableFunctionDef],
+    pub modules: &'static [crate::vtab::ModuleDef],
 }
 
 /// What a SQL function's Rust return type becomes: a value, or an error.
@@ -218,6 +219,8 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
                 doc: def.doc.to_owned(),
             })
             .collect(),
+        modules: crate::vtab::describe_modules(ext),
+        hooks: types::HookKinds::empty(),
     }
 }
 

@@ -52,6 +52,10 @@
 //! turns that off: an argument of another type is then an error. `export_extension!` can
 //! export a function again under another name: `scalars: [crypto_md5, crypto_md5 as "md5"]`.
 //!
+//! Virtual tables (`CREATE VIRTUAL TABLE t USING module(args)`): a type implementing
+//! [`VirtualTable`] (with a [`VirtualCursor`]) listed in `export_extension! { modules: [T] }`;
+//! see the `vtab` items ([`Plan`], [`ModuleArgs`], [`Change`]).
+//!
 //! `cargo build --target wasm32-wasip2 --release` (with `crate-type = ["cdylib"]`) then gives
 //! a component that `sqlink` loads with `.load path/to/strings.wasm`; `export_extension!`
 //! exports the component's interfaces only there, so the same crate builds and tests on the
@@ -64,12 +68,17 @@ mod error;
 mod extension;
 mod table;
 mod value;
+mod vtab;
 
 pub use error::Error;
 pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef, FunctionFlags, ScalarDef};
 pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
 pub use table::{IntoRow, IntoRowResult, Rows, TableFunctionDef, open_cursors};
 pub use value::{ArgError, FromValue, IntoValue, Value};
+pub use vtab::{
+    Change, Filter, IndexConstraint, IndexInfo, IndexOrderBy, ModuleArgs, ModuleDef, Plan, TableRow, TableRows, TransactionEvent,
+    VirtualCursor, VirtualTable, module, op, unquote,
+};
 
 /// The `wit-bindgen` bindings of the `sqlite:extension` world. Authors never need them;
 /// they are public so that `export_extension!` can name them from another crate.
@@ -106,5 +115,9 @@ pub mod __private {
         collation_compare, describe, scalar_call,
     };
     pub use crate::table::{rows, table_close, table_next, table_open};
+    pub use crate::vtab::{
+        vtab_best_index, vtab_close, vtab_connect, vtab_create, vtab_destroy, vtab_disconnect, vtab_filter, vtab_next, vtab_open,
+        vtab_rename, vtab_transaction, vtab_update,
+    };
     pub use wit_bindgen;
 }

@@ -86,6 +86,60 @@ impl Dispatcher for HostDispatcher {
     fn table_close(&self, ext: u32, cursor: u64) {
         dispatch::table_close(ext, cursor)
     }
+
+    // The runtime registers no virtual-table modules yet (the `dispatch` import has no calls
+    // for them), so SQLite never reaches these; they answer as a module not loaded would.
+    fn vtab_connect(&self, _ext: u32, _module: u32, _args: &[String], _create: bool) -> Result<bridge::DeclaredTable, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_best_index(&self, _ext: u32, _table: u64, _info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_open(&self, _ext: u32, _table: u64) -> Result<u64, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_filter(
+        &self,
+        _ext: u32,
+        _cursor: u64,
+        _index_number: i32,
+        _index_string: Option<&str>,
+        _args: &[ValueRef<'_>],
+        _max_rows: u32,
+    ) -> Result<Vec<bridge::Row>, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_next(&self, _ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_close(&self, _ext: u32, _cursor: u64) {}
+
+    fn vtab_update(&self, _ext: u32, _table: u64, _change: &bridge::Change<'_>) -> Result<i64, SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_transaction(&self, _ext: u32, _table: u64, _event: bridge::TransactionEvent) -> Result<(), SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_rename(&self, _ext: u32, _table: u64, _new_name: &str) -> Result<(), SqlError> {
+        Err(no_modules())
+    }
+
+    fn vtab_disconnect(&self, _ext: u32, _table: u64) {}
+
+    fn vtab_destroy(&self, _ext: u32, _table: u64) -> Result<(), SqlError> {
+        Err(no_modules())
+    }
+}
+
+fn no_modules() -> SqlError {
+    SqlError::new(1, "virtual-table modules of extensions are not available in the sqlink runtime yet")
 }
 
 fn flags(flags: types::FunctionFlags) -> FunctionFlags {

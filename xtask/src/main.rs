@@ -50,6 +50,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("command-test-ext", "command-test-ext.wasm", "command"),
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
     ("rows-test-ext", "rows_test_ext.wasm", "rows"),
+    ("tables-test-ext", "tables_test_ext.wasm", "tables"),
     ("shadow-test-ext", "shadow_test_ext.wasm", "shadow"),
     ("shell-names-test-ext", "shell_names_test_ext.wasm", "shell-names"),
     // The contract's fixtures in Rust: one per released version, with wit-bindgen from its

@@ -51,15 +51,17 @@ pub struct ExportModel {
     pub aggregates: Vec<Entry>,
     pub collations: Vec<Entry>,
     pub table_functions: Vec<Entry>,
+    /// Types implementing `VirtualTable`.
+    pub modules: Vec<Entry>,
 }
 
-const KEYS: [&str; 6] = ["name", "version", "scalars", "aggregates", "collations", "table_functions"];
+const KEYS: [&str; 7] = ["name", "version", "scalars", "aggregates", "collations", "table_functions", "modules"];
 
 impl Parse for ExportModel {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
-        let (mut scalars, mut aggregates, mut collations, mut table_functions) = (None, None, None, None);
+        let (mut scalars, mut aggregates, mut collations, mut table_functions, mut modules) = (None, None, None, None, None);
         let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -67,7 +69,7 @@ impl Parse for ExportModel {
             if !KEYS.contains(&key_name.as_str()) {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
+                    "expected `name`, `version`, `scalars`, `aggregates`, `collations`, `table_functions` or `modules`",
                 ));
             }
             // A second list would silently replace the first.
@@ -81,6 +83,7 @@ impl Parse for ExportModel {
                 "scalars" => scalars = Some(parse_list(input)?),
                 "aggregates" => aggregates = Some(parse_list(input)?),
                 "collations" => collations = Some(parse_list(input)?),
+                "modules" => modules = Some(parse_list(input)?),
                 _ => table_functions = Some(parse_list(input)?),
             }
             seen.push(key_name);
@@ -98,6 +101,7 @@ impl Parse for ExportModel {
             aggregates: aggregates.unwrap_or_default(),
             collations: collations.unwrap_or_default(),
             table_functions: table_functions.unwrap_or_default(),
+            modules: modules.unwrap_or_default(),
         })
     }
 }
@@ -119,7 +123,7 @@ fn def_path(path: &Path, rename: fn(&Ident) -> Ident) -> Path {
 
 impl ToTokens for ExportModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ExportModel { name, version, scalars, aggregates, collations, table_functions } = self;
+        let ExportModel { name, version, scalars, aggregates, collations, table_functions, modules } = self;
         let version = match version {
             Some(version) => quote!(#version),
             None => quote!(env!("CARGO_PKG_VERSION")),
@@ -141,6 +145,11 @@ impl ToTokens for ExportModel {
             definition(e, quote!(#def), quote!(::sqlink_sdk::TableFunctionDef))
         });
 
+        let modules = modules.iter().map(|e| {
+            let ty = &e.path;
+            definition(e, quote!(::sqlink_sdk::module::<#ty>()), quote!(::sqlink_sdk::ModuleDef))
+        });
+
         tokens.extend(quote! {
             const _: () = {
                 use ::sqlink_sdk::bindings::exports::sqlite::extension as exports;
@@ -154,6 +163,7 @@ impl ToTokens for ExportModel {
                     aggregates: &[#(#aggregates),*],
                     collations: &[#(#collations),*],
                     table_functions: &[#(#table_functions),*],
+                    modules: &[#(#modules),*],
                 };
 
                 struct Extension;
@@ -238,6 +248,82 @@ impl ToTokens for ExportModel {
                     }
                     fn close(cursor: u64) {
                         sdk::table_close(cursor)
+                    }
+                }
+
+                impl exports::virtual_table::Guest for Extension {
+                    fn create(
+                        module: u32,
+                        args: ::std::vec::Vec<::std::string::String>,
+                    ) -> ::core::result::Result<exports::virtual_table::DeclaredTable, types::Error> {
+                        sdk::vtab_create(&EXTENSION, module, args)
+                    }
+                    fn connect(
+                        module: u32,
+                        args: ::std::vec::Vec<::std::string::String>,
+                    ) -> ::core::result::Result<exports::virtual_table::DeclaredTable, types::Error> {
+                        sdk::vtab_connect(&EXTENSION, module, args)
+                    }
+                    fn best_index(
+                        table: u64,
+                        info: exports::virtual_table::IndexInfo,
+                    ) -> ::core::result::Result<exports::virtual_table::IndexPlan, types::Error> {
+                        sdk::vtab_best_index(table, info)
+                    }
+                    fn open(table: u64) -> ::core::result::Result<u64, types::Error> {
+                        sdk::vtab_open(table)
+                    }
+                    fn filter(
+                        cursor: u64,
+                        index_number: i32,
+                        index_string: ::core::option::Option<::std::string::String>,
+                        args: ::std::vec::Vec<types::Value>,
+                        max_rows: u32,
+                    ) -> ::core::result::Result<::std::vec::Vec<exports::virtual_table::Row>, types::Error> {
+                        sdk::vtab_filter(cursor, index_number, index_string, args, max_rows)
+                    }
+                    fn next(
+                        cursor: u64,
+                        max_rows: u32,
+                    ) -> ::core::result::Result<::std::vec::Vec<exports::virtual_table::Row>, types::Error> {
+                        sdk::vtab_next(cursor, max_rows)
+                    }
+                    fn close(cursor: u64) {
+                        sdk::vtab_close(cursor)
+                    }
+                    fn update(
+                        table: u64,
+                        change: exports::virtual_table::Change,
+                    ) -> ::core::result::Result<i64, types::Error> {
+                        sdk::vtab_update(table, change)
+                    }
+                    fn transaction(
+                        table: u64,
+                        event: exports::virtual_table::TransactionEvent,
+                    ) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_transaction(table, event)
+                    }
+                    fn rename(table: u64, new_name: ::std::string::String) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_rename(table, new_name)
+                    }
+                    fn disconnect(table: u64) {
+                        sdk::vtab_disconnect(table)
+                    }
+                    fn destroy(table: u64) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_destroy(table)
+                    }
+                }
+                impl exports::hooks::Guest for Extension {
+                    fn on_commit() -> bool {
+                        false
+                    }
+                    fn on_rollback() {}
+                    fn on_update(
+                        _change: exports::hooks::RowChange,
+                        _database: ::std::string::String,
+                        _table: ::std::string::String,
+                        _rowid: i64,
+                    ) {
                     }
                 }
 
