@@ -11,12 +11,16 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
+mod hooks;
 mod registry;
+mod sql;
 mod target;
 mod trampolines;
 mod vtab;
 
+pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use registry::Bridge;
+pub use sql::{CallSql, install_authorizer};
 pub use sqlink_rules::FunctionFlags;
 pub use sqlink_rules::table::PAGE_ROWS;
 
@@ -82,6 +86,19 @@ pub trait Dispatcher {
     /// Up to `max_rows` further rows of `cursor`; fewer means the last ones.
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError>;
     fn table_close(&self, ext: u32, cursor: u64);
+    /// Before a commit, for an extension that asked: true turns it into a rollback.
+    fn hook_commit(&self, ext: u32) -> bool {
+        let _ = ext;
+        false
+    }
+    /// After a rollback, for an extension that asked.
+    fn hook_rollback(&self, ext: u32) {
+        let _ = ext;
+    }
+    /// After a row of a rowid table changed, for an extension that asked.
+    fn hook_update(&self, ext: u32, change: RowChange, database: &str, table: &str, rowid: i64) {
+        let _ = (ext, change, database, table, rowid);
+    }
 }
 
 impl From<&ValueRef<'_>> for Value {

@@ -26,16 +26,17 @@
 //! then leaves it installed, answering as SQLite does for a name it does not know, until it
 //! can go or an extension provides it again.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
 use rusqlite::ffi::sqlite3;
-use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueRef};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, SqlError, ValueRef};
 use sqlink_rules::{FunctionFlags, Namespace};
 
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value};
 use crate::conflicts;
+use crate::connection::NativeSql;
 use crate::extension::{Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
 
 /// An extension loaded on the connection.
@@ -60,12 +61,22 @@ pub struct Extensions {
     bridge: Bridge<Instances>,
     /// The connection the bridge is attached to, only ever compared with `conn`'s handle.
     attached: Option<usize>,
+    /// Whether the sandbox's authorizer is installed on it (at the first extension that
+    /// imports `connection`).
+    authorizer: bool,
     next_handle: u32,
 }
 
 impl Extensions {
     pub fn new(engine: ExtensionEngine) -> Extensions {
-        Extensions { engine, loaded: Vec::new(), bridge: Bridge::new(Instances::default()), attached: None, next_handle: 1 }
+        Extensions {
+            engine,
+            loaded: Vec::new(),
+            bridge: Bridge::new(Instances::default()),
+            attached: None,
+            authorizer: false,
+            next_handle: 1,
+        }
     }
 
     /// What is loaded, in load order.
@@ -81,13 +92,16 @@ impl Extensions {
     /// nothing else is refused.
     pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
         let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
-        let extension = Extension::load(&self.engine, bytes, sandbox)?;
+        let mut extension = Extension::load(&self.engine, bytes, sandbox)?;
         let info = extension.info().clone();
         let contract = extension.contract().clone();
         conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
         let db = self.attach(conn)?;
         // SAFETY: `db` is `conn`'s open connection (checked by `attach`), borrowed for this call.
         unsafe { self.bridge.read_predefined(db) }.map_err(|e| anyhow!("listing the connection's functions: {e}"))?;
+        if extension.imports_connection() {
+            self.connect(db, &mut extension)?;
+        }
         let handle = self.next_handle;
         self.next_handle += 1;
         if allow_override || how_to_override.is_some() {
@@ -152,6 +166,26 @@ impl Extensions {
         Ok(db)
     }
 
+    /// Let `extension` run SQL on `db` during its calls, inside the sandbox's authorizer.
+    fn connect(&mut self, db: *mut sqlite3, extension: &mut Extension) -> Result<()> {
+        if !self.authorizer {
+            // SAFETY: `db` is `conn`'s open connection (checked by `attach`).
+            unsafe { bridge::install_authorizer(db) }.map_err(|e| anyhow!("{e}"))?;
+            self.authorizer = true;
+        }
+        let watchdog = self.engine.watchdog().clone();
+        let db = db as usize;
+        extension.set_sql_source(Some(Arc::new(move |deadline| {
+            // SAFETY: the source is called as one of the extension's calls starts, and its
+            // calls come from SQLite's callbacks on this connection (the bridge installed
+            // them on it alone), so the connection is open and its callback runs until the
+            // `CallSql` is dropped at the end of the call.
+            let sql = unsafe { CallSql::new(db as *mut sqlite3) };
+            Box::new(NativeSql::new(sql, deadline, watchdog.clone()))
+        })));
+        Ok(())
+    }
+
     /// Unload extension `name`: its functions and collations answer as unknown ones, and
     /// are removed from `conn` unless a statement is running.
     pub fn unload(&mut self, conn: &Connection, name: &str) -> Result<()> {
@@ -208,7 +242,18 @@ impl Instances {
     /// Run `call` on extension `ext`; an error for one unloaded while a statement's
     /// aggregation or table scan was using it.
     fn call<T>(&self, ext: u32, call: impl FnOnce(&mut Extension) -> Result<T, Error>) -> Result<T, SqlError> {
-        let mut instances = lock(&self.0);
+        // SQLite runs one call of a connection at a time, so the lock is taken only by SQL an
+        // extension runs through `connection` that calls an extension again.
+        let mut instances = match self.0.try_lock() {
+            Ok(instances) => instances,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(SqlError::new(
+                    SQLITE_ERROR,
+                    "an extension's SQL cannot call extension functions (one extension call runs at a time)",
+                ));
+            }
+        };
         let Some(Some(extension)) = instances.get_mut(ext as usize) else {
             return Err(SqlError::new(SQLITE_ERROR, "the extension was unloaded during the statement"));
         };
