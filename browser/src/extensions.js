@@ -10,8 +10,9 @@ import { copyResult, copyValues, extensionCore, readValues, writeOk } from './cr
 import { checkExports, checkMetadata, contractInterfaces, contractVersion, panicMessage, withheldNote } from './rules.js';
 
 // The contract's interfaces as a component built against `version` names them. Every released
-// version is called the same way: between them only the metadata's record differs (0.1.0 has
-// no table functions, which jco's lifted object then lacks), and the values' layout is the same.
+// version is called the same way: between them the metadata's record differs (0.1.0 has no
+// table functions, 0.2.0 no modules and hooks, which jco's lifted object then lacks), later
+// versions add interfaces, and the values' layout is the same.
 const contractInterface = (version) => (iface) => `sqlite:extension/${iface}@${version}`;
 const SQLITE_ERROR = 1;
 
@@ -174,8 +175,11 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   } catch (error) {
     throw new Error(`its metadata call failed: ${panicMessage(stderr.text) ?? firstLine(error)}`);
   }
-  // 0.1.0 as first published has no table functions, and so no such field.
+  // 0.1.0 as first published has no table functions, and 0.2.0 no modules and hooks, and so no
+  // such fields.
   info.tableFunctions ??= [];
+  info.modules ??= [];
+  info.hooks ??= { commit: false, rollback: false, update: false };
   checkMetadata(info);
   checkExports(info, (iface) => exported.has(`${iface}@${version}`));
   return new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld);

@@ -9,7 +9,9 @@ const isIdentifier = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
  * Throws unless the extension's metadata is what a host can rely on: names SQLite accepts,
  * arities it accepts, no signature declared twice (names compare without regard to ASCII
  * case), ids unique per kind, table functions with at least one column and distinct column
- * and parameter names. Checked in this order, so the first problem is the one named.
+ * and parameter names, modules named apart from the table functions (both are SQLite
+ * modules) with identifier shadow-table suffixes. Checked in this order, so the first
+ * problem is the one named.
  */
 export function checkMetadata(info) {
   const refuse = (message) => {
@@ -46,7 +48,19 @@ export function checkMetadata(info) {
       names.add(column.toLowerCase());
     }
   }
+  for (const { id, name, shadowNames } of info.modules ?? []) {
+    if (!isIdentifier(name)) refuse(`module name ${JSON.stringify(name)} is not a valid identifier`);
+    if (signatures.has(`table ${name.toLowerCase()}`)) refuse(`module ${name} is declared twice`);
+    signatures.add(`table ${name.toLowerCase()}`);
+    if (ids.has(`module ${id}`)) refuse(`module id ${id} is used twice`);
+    ids.add(`module ${id}`);
+    const shadow = (shadowNames ?? []).find((suffix) => !isIdentifier(suffix));
+    if (shadow !== undefined) refuse(`${name}: shadow table suffix ${JSON.stringify(shadow)} is not a valid identifier`);
+  }
 }
+
+/** True when the extension asks for any connection hook (`hooks` is jco's flags object). */
+const asksForHooks = (info) => Object.values(info.hooks ?? {}).some(Boolean);
 
 // What an extension that declares each kind must also export (the contract's interface
 // without its version), and how messages call what it declared.
@@ -54,6 +68,7 @@ const INTERFACES = [
   ['aggregates', 'sqlite:extension/aggregate-function', 'aggregates'],
   ['collations', 'sqlite:extension/collation', 'collations'],
   ['tableFunctions', 'sqlite:extension/table-function', 'table functions'],
+  ['modules', 'sqlite:extension/virtual-table', 'modules'],
 ];
 
 /** Throws unless the extension exports the interface of each kind it declares any of. */
@@ -61,12 +76,13 @@ export function checkExports(info, exports) {
   for (const [field, iface, declared] of INTERFACES) {
     if ((info[field] ?? []).length > 0 && !exports(iface)) throw new Error(`${info.name} declares ${declared} but does not export ${iface}`);
   }
+  if (asksForHooks(info) && !exports('sqlite:extension/hooks')) throw new Error(`${info.name} declares hooks but does not export sqlite:extension/hooks`);
 }
 
 /**
  * Throws unless `info` may join the extensions `loaded` on one connection: one extension of
- * a name, and each function (name and arity), collation and table function from at most one
- * extension, names compared without regard to ASCII case (rules/src/conflicts.rs).
+ * a name, and each function (name and arity), collation, table function and module from at
+ * most one extension, names compared without regard to ASCII case (rules/src/conflicts.rs).
  */
 export function checkConflicts(info, loaded) {
   const wanted = provided(info);
@@ -78,7 +94,7 @@ export function checkConflicts(info, loaded) {
   }
 }
 
-/** Each function name and arity, collation and table function: [key compared, as shown]. */
+/** Each function name and arity, collation, table function and module: [key compared, as shown]. */
 function provided(info) {
   return [
     ...[...(info.scalars ?? []), ...(info.aggregates ?? [])].map((f) => [
@@ -87,6 +103,7 @@ function provided(info) {
     ]),
     ...(info.collations ?? []).map((c) => [`collation ${c.name.toLowerCase()}`, `collation ${c.name}`]),
     ...(info.tableFunctions ?? []).map((t) => [`table ${t.name.toLowerCase()}`, `table function ${t.name}`]),
+    ...(info.modules ?? []).map((m) => [`table ${m.name.toLowerCase()}`, `module ${m.name}`]),
   ];
 }
 
@@ -122,7 +139,7 @@ export function withheldNote({ files, environment }, grants) {
  * The released versions of sqlite:extension, oldest first (rules/src/contract.rs): every host
  * loads each; the last is the newest. A released version never changes.
  */
-export const CONTRACT_VERSIONS = ['0.1.0', '0.2.0'];
+export const CONTRACT_VERSIONS = ['0.1.0', '0.2.0', '0.3.0'];
 
 const CONTRACT = 'sqlite:extension';
 const METADATA = `${CONTRACT}/metadata`;
@@ -155,7 +172,9 @@ export function contractVersion(exports) {
 }
 
 /** The contract's interfaces, in the order listings show them (rules/src/contract.rs). */
-const CONTRACT_INTERFACES = ['metadata', 'scalar-function', 'scalar-by-arity', 'aggregate-function', 'collation', 'table-function'];
+const CONTRACT_INTERFACES = [
+  'metadata', 'scalar-function', 'scalar-by-arity', 'aggregate-function', 'collation', 'table-function', 'virtual-table', 'hooks',
+];
 
 /**
  * The contract's interfaces of `version` among `exports`, as short names ("metadata"), in the

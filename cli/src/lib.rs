@@ -15,7 +15,7 @@ mod shell;
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../wit/extension/0.2.0", "../wit/runtime"],
+        path: ["../wit/extension/0.3.0", "../wit/runtime"],
         world: "sqlink:wasm/cli",
         generate_all,
     });

@@ -1,8 +1,9 @@
 //! The `sqlite:extension` contract as the native hosts call it, at whichever released version
 //! a component was built against (`sqlink_rules::contract`).
 //!
-//! Between released versions only `extension-info` differs (0.1.0 has no `table-functions`);
-//! every other interface is the same, named with another version. So the host finds each
+//! Between released versions `extension-info` differs (0.1.0 has no `table-functions`, 0.2.0
+//! no `modules` and `hooks`), and later versions add interfaces; every interface they share is
+//! the same, named with another version. So the host finds each
 //! function by its name at the component's version, and calls it with the newest version's
 //! Rust types: wasmtime checks a function's type by its shape (names of records and variants
 //! are no part of it) when the instance is made, and the per-row calls then cost exactly what
@@ -20,7 +21,7 @@ use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
-use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, ScalarInfo};
+use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
 /// Which contract a component was built against, and what of it it exports.
@@ -35,13 +36,15 @@ pub struct Contract {
     pub exports: Vec<String>,
 }
 
-/// The two shapes `extension-info` has had.
+/// The shapes `extension-info` has had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetadataShape {
     /// 0.1.0 as first published: name, version, scalars, aggregates, collations.
     WithoutTableFunctions,
-    /// With `table-functions`: 0.2.0 and later, and the interim 0.1.0.
+    /// With `table-functions`: 0.2.0 and the interim 0.1.0.
     WithTableFunctions,
+    /// With `modules` and `hooks` as well: 0.3.0 and later.
+    WithModules,
 }
 
 impl Contract {
@@ -74,7 +77,37 @@ pub(crate) struct ExtensionInfoWithoutTables {
 impl From<ExtensionInfoWithoutTables> for ExtensionInfo {
     fn from(info: ExtensionInfoWithoutTables) -> Self {
         let ExtensionInfoWithoutTables { name, version, scalars, aggregates, collations } = info;
-        ExtensionInfo { name, version, scalars, aggregates, collations, table_functions: Vec::new() }
+        ExtensionInfo {
+            name,
+            version,
+            scalars,
+            aggregates,
+            collations,
+            table_functions: Vec::new(),
+            modules: Vec::new(),
+            hooks: HookKinds::empty(),
+        }
+    }
+}
+
+/// `extension-info` of 0.2.0 and the interim 0.1.0: with table functions, without modules and
+/// hooks.
+#[derive(ComponentType, Lift)]
+#[component(record)]
+pub(crate) struct ExtensionInfoWithoutModules {
+    name: String,
+    version: String,
+    scalars: Vec<ScalarInfo>,
+    aggregates: Vec<AggregateInfo>,
+    collations: Vec<CollationInfo>,
+    #[component(name = "table-functions")]
+    table_functions: Vec<TableFunctionInfo>,
+}
+
+impl From<ExtensionInfoWithoutModules> for ExtensionInfo {
+    fn from(info: ExtensionInfoWithoutModules) -> Self {
+        let ExtensionInfoWithoutModules { name, version, scalars, aggregates, collations, table_functions } = info;
+        ExtensionInfo { name, version, scalars, aggregates, collations, table_functions, modules: Vec::new(), hooks: HookKinds::empty() }
     }
 }
 
@@ -115,8 +148,10 @@ macro_rules! signatures {
 type ValueResult = Result<Value, Error>;
 
 signatures! {
-    /// `metadata.describe` with table functions (0.2.0, the interim 0.1.0).
+    /// `metadata.describe` with modules and hooks (0.3.0).
     Describe() -> ExtensionInfo;
+    /// `metadata.describe` with table functions (0.2.0, the interim 0.1.0).
+    DescribeWithoutModules() -> ExtensionInfoWithoutModules;
     /// `metadata.describe` of 0.1.0 as first published.
     DescribeWithoutTables() -> ExtensionInfoWithoutTables;
     /// `scalar-function.call`.
@@ -170,7 +205,8 @@ pub(crate) struct Funcs {
 
 #[derive(Clone, Copy)]
 enum DescribeFunc {
-    WithTables(Describe),
+    WithModules(Describe),
+    WithTables(DescribeWithoutModules),
     WithoutTables(DescribeWithoutTables),
 }
 
@@ -220,11 +256,15 @@ impl Indices {
         let (item, describe) = component
             .get_export(Some(&metadata), "describe")
             .ok_or_else(|| anyhow!("its {} has no describe function", export_name("metadata", version)))?;
-        // 0.1.0 has either shape (as first published, and as changed in place); every later
-        // version has table functions.
-        let metadata = match metadata_shape(&item) {
-            Some(MetadataShape::WithoutTableFunctions) if version != VERSIONS[0] => None,
-            shape => shape,
+        // 0.1.0 has either of the first two shapes (as first published, and as changed in
+        // place); 0.2.0 has table functions, and every later version modules and hooks too.
+        let metadata = match (metadata_shape(&item), version) {
+            (Some(MetadataShape::WithModules), "0.1.0" | "0.2.0") => None,
+            (Some(MetadataShape::WithoutTableFunctions), "0.1.0") => Some(MetadataShape::WithoutTableFunctions),
+            (Some(MetadataShape::WithoutTableFunctions), _) => None,
+            (Some(MetadataShape::WithTableFunctions), "0.1.0" | "0.2.0") => Some(MetadataShape::WithTableFunctions),
+            (Some(MetadataShape::WithTableFunctions), _) => None,
+            (shape, _) => shape,
         }
         .ok_or_else(|| anyhow!("its {} describe() does not return the metadata of that version", export_name("metadata", version)))?;
         let exports = interfaces(exports.iter().map(String::as_str), version).into_iter().map(str::to_owned).collect();
@@ -262,8 +302,11 @@ impl Indices {
             move |e: wasmtime::Error| anyhow!("its {} is not that of the contract: {e}", export_name(interface, version))
         };
         let describe = match self.contract.metadata {
+            MetadataShape::WithModules => {
+                DescribeFunc::WithModules(Describe::get(&mut store, instance, &self.describe).map_err(mismatch("metadata"))?)
+            }
             MetadataShape::WithTableFunctions => {
-                DescribeFunc::WithTables(Describe::get(&mut store, instance, &self.describe).map_err(mismatch("metadata"))?)
+                DescribeFunc::WithTables(DescribeWithoutModules::get(&mut store, instance, &self.describe).map_err(mismatch("metadata"))?)
             }
             MetadataShape::WithoutTableFunctions => {
                 DescribeFunc::WithoutTables(DescribeWithoutTables::get(&mut store, instance, &self.describe).map_err(mismatch("metadata"))?)
@@ -314,15 +357,16 @@ impl Funcs {
     /// Call `describe`; its result in the newest version's shape.
     pub fn describe(&self, store: impl AsContextMut) -> wasmtime::Result<ExtensionInfo> {
         match self.describe {
-            DescribeFunc::WithTables(describe) => describe.call(store),
+            DescribeFunc::WithModules(describe) => describe.call(store),
+            DescribeFunc::WithTables(describe) => describe.call(store).map(ExtensionInfo::from),
             DescribeFunc::WithoutTables(describe) => describe.call(store).map(ExtensionInfo::from),
         }
     }
 }
 
 /// The shape of the `extension-info` that the `describe` function `item` returns, read from
-/// its type: a record with `table-functions` or without. None for anything else, which no
-/// version of the contract returns.
+/// its type: a record without `table-functions`, with them, or with `modules` and `hooks` as
+/// well. None for anything else, which no version of the contract returns.
 fn metadata_shape(item: &ComponentItem) -> Option<MetadataShape> {
     let ComponentItem::ComponentFunc(describe) = item else { return None };
     let mut results = describe.results();
@@ -331,6 +375,9 @@ fn metadata_shape(item: &ComponentItem) -> Option<MetadataShape> {
     match fields.as_slice() {
         ["name", "version", "scalars", "aggregates", "collations"] => Some(MetadataShape::WithoutTableFunctions),
         ["name", "version", "scalars", "aggregates", "collations", "table-functions"] => Some(MetadataShape::WithTableFunctions),
+        ["name", "version", "scalars", "aggregates", "collations", "table-functions", "modules", "hooks"] => {
+            Some(MetadataShape::WithModules)
+        }
         _ => None,
     }
 }

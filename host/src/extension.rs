@@ -17,6 +17,7 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
 use crate::connection::{self, SqlAccess, SqlSource, Watchdog};
@@ -288,6 +289,8 @@ impl Extension {
             aggregates: Vec::new(),
             collations: Vec::new(),
             table_functions: Vec::new(),
+            modules: Vec::new(),
+            hooks: HookKinds::empty(),
         };
         let mut extension = Extension {
             info: empty,
@@ -316,6 +319,8 @@ impl Extension {
                 (Kind::Aggregate, !info.aggregates.is_empty(), aggregates),
                 (Kind::Collation, !info.collations.is_empty(), collations),
                 (Kind::Table, !info.table_functions.is_empty(), tables),
+                (Kind::Module, !info.modules.is_empty(), extension.exports.contract().exports.iter().any(|e| e == "virtual-table")),
+                (Kind::Hooks, info.hooks != HookKinds::empty(), extension.exports.contract().exports.iter().any(|e| e == "hooks")),
             ],
         )?;
         extension.info = info;
@@ -397,6 +402,8 @@ impl Extension {
             Kind::Aggregate => self.info.aggregates.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Collation => self.info.collations.iter().find(|f| f.id == id).map(|f| &f.name),
             Kind::Table => self.info.table_functions.iter().find(|f| f.id == id).map(|f| &f.name),
+            Kind::Module => self.info.modules.iter().find(|m| m.id == id).map(|m| &m.name),
+            Kind::Hooks => None,
         };
         name.cloned().unwrap_or_else(|| format!("#{id}"))
     }
@@ -597,7 +604,7 @@ fn root_message(error: &anyhow::Error) -> String {
 /// Metadata a host can rely on: the rules every host applies (`sqlink_rules::metadata`).
 fn validate(info: &ExtensionInfo) -> Result<()> {
     let declarations = Declarations::of(info);
-    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables)?)
+    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables, &declarations.modules)?)
 }
 
 /// An extension's metadata as the shared rules take it (`sqlink_rules::metadata`).
@@ -605,11 +612,12 @@ pub(crate) struct Declarations<'a> {
     name: &'a str,
     functions: Vec<sqlink_rules::metadata::Function<'a>>,
     tables: Vec<sqlink_rules::metadata::Table<'a>>,
+    modules: Vec<sqlink_rules::metadata::Module<'a>>,
 }
 
 impl<'a> Declarations<'a> {
     pub(crate) fn of(info: &'a ExtensionInfo) -> Self {
-        use sqlink_rules::metadata::{Function, Table};
+        use sqlink_rules::metadata::{Function, Module, Table};
         let functions = info
             .scalars
             .iter()
@@ -622,11 +630,12 @@ impl<'a> Declarations<'a> {
             .iter()
             .map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters })
             .collect();
-        Declarations { name: &info.name, functions, tables }
+        let modules = info.modules.iter().map(|m| Module { name: &m.name, id: m.id, shadow_names: &m.shadow_names }).collect();
+        Declarations { name: &info.name, functions, tables, modules }
     }
 
     pub(crate) fn declared(&self) -> sqlink_rules::conflicts::Declared<'_> {
-        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables }
+        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables, modules: &self.modules }
     }
 }
 
@@ -638,7 +647,16 @@ mod tests {
     fn with_collations(names: &[&str]) -> ExtensionInfo {
         let collations =
             names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
-        ExtensionInfo { name: "x".into(), version: "1".into(), scalars: vec![], aggregates: vec![], collations, table_functions: vec![] }
+        ExtensionInfo {
+            name: "x".into(),
+            version: "1".into(),
+            scalars: vec![],
+            aggregates: vec![],
+            collations,
+            table_functions: vec![],
+            modules: vec![],
+            hooks: HookKinds::empty(),
+        }
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn every_version_loads_and_answers_in_one_repl_session() {
     let listing = &run.stdout[expected.len()..];
     let newest = sqlink_rules::contract::NEWEST;
     let md5 = format!(
-        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)\n"
+        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)\n"
     );
     assert!(listing.starts_with(&md5), ".extensions:\n{listing}");
     for case in list(&cases["fixtures"]) {

@@ -195,7 +195,7 @@ fn extensions_and_unload() {
         run.stdout,
         "no extensions loaded; try .load uuid
 md5 0.1.0 (bundled)
-  contract  sqlite:extension@0.2.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)
+  contract  sqlite:extension@0.3.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)
   scalar    md5(x)      The MD5 digest of text or a blob as 32 lowercase hex digits; NULL gives NULL.
   aggregate md5_agg(x)  The MD5 digest (lowercase hex) of the concatenation of the non-NULL text or blob values, in the order they are aggregated; NULL if there are none.
 no extensions loaded; try .load uuid
@@ -303,7 +303,7 @@ export_extension! { name: "greet", scalars: [greet] }
     let run = sqlink_in(dir.path(), &[], &format!(".load {wasm_str}\nSELECT greet('world');\n.extensions\n"));
     assert_eq!(run.stderr, "");
     let contract = format!(
-        "sqlite:extension@{} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function)",
+        "sqlite:extension@{} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)",
         sqlink_rules::contract::NEWEST
     );
     assert_eq!(

@@ -1,10 +1,11 @@
 //! What may be loaded together on one connection: one extension of a name, and each SQL
-//! function (name and arity), collation and table function from at most one extension.
+//! function (name and arity), collation, table function and virtual-table module from at
+//! most one extension (table functions and modules share SQLite's module names).
 //! SQLite compares these names without regard to ASCII case, and so does this. Every host
 //! asks here before registering (the page through `browser/src/rules.js`, tested against
 //! the same cases).
 
-use crate::metadata::{Function, Kind, MetadataError, Table};
+use crate::metadata::{Function, Kind, MetadataError, Module, Table};
 
 /// An extension's declarations, as [`metadata::check`](crate::metadata::check) takes them.
 #[derive(Debug, Clone, Copy)]
@@ -12,10 +13,11 @@ pub struct Declared<'a> {
     pub name: &'a str,
     pub functions: &'a [Function<'a>],
     pub tables: &'a [Table<'a>],
+    pub modules: &'a [Module<'a>],
 }
 
 /// Refuse `new` if an extension of its name is loaded, or if it provides a function,
-/// collation or table function that one of `loaded` provides (the first one found names
+/// collation, table function or module that one of `loaded` provides (the first one found names
 /// it and its owner).
 pub fn check<'a>(new: &Declared<'_>, loaded: impl IntoIterator<Item = Declared<'a>>) -> Result<(), MetadataError> {
     let wanted = provided(new);
@@ -31,7 +33,7 @@ pub fn check<'a>(new: &Declared<'_>, loaded: impl IntoIterator<Item = Declared<'
     Ok(())
 }
 
-/// Each function name and arity, collation and table function: (key compared, as shown).
+/// Each function name and arity, collation, table function and module: (key compared, as shown).
 fn provided(declared: &Declared<'_>) -> Vec<(String, String)> {
     let functions = declared.functions.iter().map(|f| {
         let name = f.name;
@@ -44,5 +46,6 @@ fn provided(declared: &Declared<'_>) -> Vec<(String, String)> {
         }
     });
     let tables = declared.tables.iter().map(|t| (format!("table {}", t.name.to_ascii_lowercase()), format!("table function {}", t.name)));
-    functions.chain(tables).collect()
+    let modules = declared.modules.iter().map(|m| (format!("table {}", m.name.to_ascii_lowercase()), format!("module {}", m.name)));
+    functions.chain(tables).chain(modules).collect()
 }

@@ -1,7 +1,8 @@
 //! What an extension's metadata must satisfy before a host registers anything from it: names
 //! SQLite accepts, arities it accepts, no signature declared twice (SQLite compares names
 //! without regard to ASCII case), ids unique per kind, table functions with at least one
-//! column and distinct column and parameter names.
+//! column and distinct column and parameter names, virtual-table modules named apart from the
+//! table functions (both are SQLite modules) with identifier shadow-table suffixes.
 //!
 //! The page applies the same rules in JavaScript (`browser/src/rules.js`: it checks an
 //! extension before handing anything to the runtime). `rules/cases.json` holds the cases both
@@ -22,6 +23,10 @@ pub enum Kind {
     Aggregate,
     Collation,
     Table,
+    /// A virtual-table module (`CREATE VIRTUAL TABLE t USING name(...)`).
+    Module,
+    /// The connection hooks an extension asks for.
+    Hooks,
 }
 
 impl Kind {
@@ -32,6 +37,8 @@ impl Kind {
             Kind::Aggregate => "aggregate",
             Kind::Collation => "collation",
             Kind::Table => "table function",
+            Kind::Module => "module",
+            Kind::Hooks => "hook",
         }
     }
 
@@ -43,6 +50,8 @@ impl Kind {
             Kind::Aggregate => ("sqlite:extension/aggregate-function", "aggregates"),
             Kind::Collation => ("sqlite:extension/collation", "collations"),
             Kind::Table => ("sqlite:extension/table-function", "table functions"),
+            Kind::Module => ("sqlite:extension/virtual-table", "modules"),
+            Kind::Hooks => ("sqlite:extension/hooks", "hooks"),
         }
     }
 }
@@ -63,6 +72,15 @@ pub struct Table<'a> {
     pub id: u32,
     pub columns: &'a [String],
     pub parameters: &'a [String],
+}
+
+/// A virtual-table module as an extension declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Module<'a> {
+    pub name: &'a str,
+    pub id: u32,
+    /// The suffixes of its tables' shadow tables.
+    pub shadow_names: &'a [String],
 }
 
 /// Why an extension's metadata was refused, on its own or beside the extensions loaded
@@ -99,8 +117,8 @@ pub fn is_identifier(name: &str) -> bool {
 }
 
 /// Checks extension `extension`'s declarations, in the order the messages assume: the
-/// extension's own name, then each function, then each table function.
-pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) -> Result<(), MetadataError> {
+/// extension's own name, then each function, then each table function, then each module.
+pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>], modules: &[Module<'_>]) -> Result<(), MetadataError> {
     let refuse = |message: String| Err(MetadataError(format!("{extension}: {message}")));
     if !is_identifier(extension) {
         return Err(MetadataError(format!("the extension's name {} is not a valid identifier", json_quoted(extension))));
@@ -146,6 +164,21 @@ pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>]) 
             if !names.insert(column.to_ascii_lowercase()) {
                 return refuse(format!("{name}: {column} names two columns or parameters"));
             }
+        }
+    }
+    for &Module { name, id, shadow_names } in modules {
+        if !is_identifier(name) {
+            return refuse(format!("module name {} is not a valid identifier", json_quoted(name)));
+        }
+        // A table function is an eponymous module: the two share SQLite's module names.
+        if !signatures.insert(format!("table {}", name.to_ascii_lowercase())) {
+            return refuse(format!("module {name} is declared twice"));
+        }
+        if !ids.insert((Kind::Module, id)) {
+            return refuse(format!("module id {id} is used twice"));
+        }
+        if let Some(shadow) = shadow_names.iter().find(|shadow| !is_identifier(shadow)) {
+            return refuse(format!("{name}: shadow table suffix {} is not a valid identifier", json_quoted(shadow)));
         }
     }
     Ok(())

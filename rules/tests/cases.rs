@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sqlink_rules::conflicts::{self, Declared};
 use sqlink_rules::contract;
-use sqlink_rules::metadata::{Function, Kind, Table, check, check_exports};
+use sqlink_rules::metadata::{Function, Kind, Module, Table, check, check_exports};
 use sqlink_rules::panic::panic_message;
 use sqlink_rules::withheld::{Grants, Withheld, withheld_note};
 
@@ -38,6 +38,8 @@ struct Declarations<'a> {
     functions: Vec<Function<'a>>,
     /// Each table function's columns and parameters, which its `Table` borrows.
     columns: Vec<(Vec<String>, Vec<String>)>,
+    /// Each module's shadow-table suffixes, which its `Module` borrows.
+    shadow_names: Vec<Vec<String>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -49,7 +51,20 @@ impl<'a> Declarations<'a> {
             .chain(list(info, "collations").iter().map(|f| function(Kind::Collation, f)))
             .collect();
         let columns = list(info, "tableFunctions").iter().map(|t| (strings(&t["columns"]), strings(&t["parameters"]))).collect();
-        Declarations { functions, columns }
+        let shadow_names = list(info, "modules").iter().map(|m| strings(&m["shadowNames"])).collect();
+        Declarations { functions, columns, shadow_names }
+    }
+
+    fn modules(&'a self, info: &'a Value) -> Vec<Module<'a>> {
+        list(info, "modules")
+            .iter()
+            .zip(&self.shadow_names)
+            .map(|(m, shadow_names)| Module {
+                name: text(&m["name"]),
+                id: u32::try_from(m["id"].as_u64().expect("an id")).expect("a u32 id"),
+                shadow_names,
+            })
+            .collect()
     }
 
     fn tables(&'a self, info: &'a Value) -> Vec<Table<'a>> {
@@ -72,16 +87,18 @@ fn metadata_cases_give_their_messages() {
     for case in cases["metadata"].as_array().expect("metadata cases") {
         let info = &case["info"];
         let declarations = Declarations::of(info);
-        let (functions, tables) = (&declarations.functions, declarations.tables(info));
+        let (functions, tables, modules) = (&declarations.functions, declarations.tables(info), declarations.modules(info));
         let exports =
             |kind: Kind| case.get("exports").is_none_or(|e| e.as_array().expect("a list").iter().any(|i| text(i) == kind.interface().0));
-        let kinds: Vec<(Kind, bool, bool)> =
-            [(Kind::Aggregate, "aggregates"), (Kind::Collation, "collations"), (Kind::Table, "tableFunctions")]
+        let hooks = info.get("hooks").and_then(Value::as_object).is_some_and(|kinds| kinds.values().any(|on| on == true));
+        let mut kinds: Vec<(Kind, bool, bool)> =
+            [(Kind::Aggregate, "aggregates"), (Kind::Collation, "collations"), (Kind::Table, "tableFunctions"), (Kind::Module, "modules")]
                 .into_iter()
                 .map(|(kind, field)| (kind, !list(info, field).is_empty(), exports(kind)))
                 .collect();
+        kinds.push((Kind::Hooks, hooks, exports(Kind::Hooks)));
         let name = text(&info["name"]);
-        let got = check(name, functions, &tables).and_then(|()| check_exports(name, &kinds)).err().map(|e| e.to_string());
+        let got = check(name, functions, &tables, &modules).and_then(|()| check_exports(name, &kinds)).err().map(|e| e.to_string());
         assert_eq!(got.as_deref(), case["error"].as_str(), "case {info}");
     }
 }
@@ -115,15 +132,18 @@ fn conflict_cases_give_their_messages() {
         let infos: Vec<&Value> = case["loaded"].as_array().expect("a list").iter().collect();
         let declarations: Vec<Declarations<'_>> = infos.iter().map(|info| Declarations::of(info)).collect();
         let tables: Vec<Vec<Table<'_>>> = declarations.iter().zip(&infos).map(|(d, info)| d.tables(info)).collect();
-        let loaded = infos.iter().zip(&declarations).zip(&tables).map(|((info, d), tables)| Declared {
+        let modules: Vec<Vec<Module<'_>>> = declarations.iter().zip(&infos).map(|(d, info)| d.modules(info)).collect();
+        let loaded = infos.iter().zip(&declarations).zip(tables.iter().zip(&modules)).map(|((info, d), (tables, modules))| Declared {
             name: text(&info["name"]),
             functions: &d.functions,
             tables,
+            modules,
         });
         let new = &case["new"];
         let new_declarations = Declarations::of(new);
-        let new_tables = new_declarations.tables(new);
-        let declared = Declared { name: text(&new["name"]), functions: &new_declarations.functions, tables: &new_tables };
+        let (new_tables, new_modules) = (new_declarations.tables(new), new_declarations.modules(new));
+        let declared =
+            Declared { name: text(&new["name"]), functions: &new_declarations.functions, tables: &new_tables, modules: &new_modules };
         let got = conflicts::check(&declared, loaded).err().map(|e| e.to_string());
         assert_eq!(got.as_deref(), case["error"].as_str(), "case {case}");
     }

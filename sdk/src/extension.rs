@@ -218,6 +218,8 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
                 doc: def.doc.to_owned(),
             })
             .collect(),
+        modules: Vec::new(),
+        hooks: types::HookKinds::empty(),
     }
 }
 

@@ -64,6 +64,7 @@ mod error;
 mod extension;
 mod table;
 mod value;
+mod vtab;
 
 pub use error::Error;
 pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef, FunctionFlags, ScalarDef};
@@ -106,5 +107,9 @@ pub mod __private {
         collation_compare, describe, scalar_call,
     };
     pub use crate::table::{rows, table_close, table_next, table_open};
+    pub use crate::vtab::{
+        vtab_best_index, vtab_close, vtab_connect, vtab_create, vtab_destroy, vtab_disconnect, vtab_filter, vtab_next, vtab_open,
+        vtab_rename, vtab_transaction, vtab_update,
+    };
     pub use wit_bindgen;
 }

@@ -241,6 +241,82 @@ impl ToTokens for ExportModel {
                     }
                 }
 
+                impl exports::virtual_table::Guest for Extension {
+                    fn create(
+                        module: u32,
+                        args: ::std::vec::Vec<::std::string::String>,
+                    ) -> ::core::result::Result<exports::virtual_table::DeclaredTable, types::Error> {
+                        sdk::vtab_create(&EXTENSION, module, args)
+                    }
+                    fn connect(
+                        module: u32,
+                        args: ::std::vec::Vec<::std::string::String>,
+                    ) -> ::core::result::Result<exports::virtual_table::DeclaredTable, types::Error> {
+                        sdk::vtab_connect(&EXTENSION, module, args)
+                    }
+                    fn best_index(
+                        table: u64,
+                        info: exports::virtual_table::IndexInfo,
+                    ) -> ::core::result::Result<exports::virtual_table::IndexPlan, types::Error> {
+                        sdk::vtab_best_index(table, info)
+                    }
+                    fn open(table: u64) -> ::core::result::Result<u64, types::Error> {
+                        sdk::vtab_open(table)
+                    }
+                    fn filter(
+                        cursor: u64,
+                        index_number: i32,
+                        index_string: ::core::option::Option<::std::string::String>,
+                        args: ::std::vec::Vec<types::Value>,
+                        max_rows: u32,
+                    ) -> ::core::result::Result<::std::vec::Vec<exports::virtual_table::Row>, types::Error> {
+                        sdk::vtab_filter(cursor, index_number, index_string, args, max_rows)
+                    }
+                    fn next(
+                        cursor: u64,
+                        max_rows: u32,
+                    ) -> ::core::result::Result<::std::vec::Vec<exports::virtual_table::Row>, types::Error> {
+                        sdk::vtab_next(cursor, max_rows)
+                    }
+                    fn close(cursor: u64) {
+                        sdk::vtab_close(cursor)
+                    }
+                    fn update(
+                        table: u64,
+                        change: exports::virtual_table::Change,
+                    ) -> ::core::result::Result<i64, types::Error> {
+                        sdk::vtab_update(table, change)
+                    }
+                    fn transaction(
+                        table: u64,
+                        event: exports::virtual_table::TransactionEvent,
+                    ) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_transaction(table, event)
+                    }
+                    fn rename(table: u64, new_name: ::std::string::String) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_rename(table, new_name)
+                    }
+                    fn disconnect(table: u64) {
+                        sdk::vtab_disconnect(table)
+                    }
+                    fn destroy(table: u64) -> ::core::result::Result<(), types::Error> {
+                        sdk::vtab_destroy(table)
+                    }
+                }
+                impl exports::hooks::Guest for Extension {
+                    fn on_commit() -> bool {
+                        false
+                    }
+                    fn on_rollback() {}
+                    fn on_update(
+                        _change: exports::hooks::RowChange,
+                        _database: ::std::string::String,
+                        _table: ::std::string::String,
+                        _rowid: i64,
+                    ) {
+                    }
+                }
+
                 // The component's exports exist only in the WebAssembly build. Their symbol names
                 // (`cabi_post_sqlite:extension/…#finalize`) cannot appear in the linker version
                 // script of a native cdylib, so exporting them there would break the host build
