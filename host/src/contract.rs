@@ -22,6 +22,7 @@ use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
 use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
+use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
 /// Which contract a component was built against, and what of it it exports.
@@ -156,6 +157,12 @@ signatures! {
     DescribeWithoutTables() -> ExtensionInfoWithoutTables;
     /// `scalar-function.call`.
     CallList(id: u32, args: &[ValueParam<'_>]) -> ValueResult;
+    /// `hooks.on-commit` (0.3.0).
+    OnCommit() -> bool;
+    /// `hooks.on-rollback`.
+    OnRollback();
+    /// `hooks.on-update`.
+    OnUpdate(change: RowChange, database: &str, table: &str, rowid: i64);
     /// `scalar-by-arity.call0` .. `call4`.
     Call0(id: u32) -> ValueResult;
     Call1(id: u32, a: ValueParam<'_>) -> ValueResult;
@@ -190,6 +197,8 @@ pub(crate) struct Indices {
     compare: Option<ComponentExportIndex>,
     /// `open`, `next`, `close`.
     table: Option<[ComponentExportIndex; 3]>,
+    /// `on-commit`, `on-rollback`, `on-update`.
+    hooks: Option<[ComponentExportIndex; 3]>,
 }
 
 /// A component's contract functions in one instance, each checked against its signature.
@@ -201,6 +210,14 @@ pub(crate) struct Funcs {
     pub aggregate: Option<Aggregate>,
     pub compare: Option<Compare>,
     pub table: Option<Table>,
+    pub hooks: Option<HookFuncs>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct HookFuncs {
+    pub commit: OnCommit,
+    pub rollback: OnRollback,
+    pub update: OnUpdate,
 }
 
 #[derive(Clone, Copy)]
@@ -239,6 +256,7 @@ pub(crate) struct Table {
 const SCALAR_BY_ARITY: [&str; 5] = ["call0", "call1", "call2", "call3", "call4"];
 const AGGREGATE: [&str; 4] = ["step", "value", "inverse", "finalize"];
 const TABLE: [&str; 3] = ["open", "next", "close"];
+const HOOKS: [&str; 3] = ["on-commit", "on-rollback", "on-update"];
 
 impl Indices {
     /// Find the contract functions of `component`, built against `version` (which
@@ -282,6 +300,7 @@ impl Indices {
             aggregate: all("aggregate-function", &AGGREGATE).and_then(|found| found.try_into().ok()),
             compare: all("collation", &["compare"]).and_then(|found| found.first().copied()),
             table: all("table-function", &TABLE).and_then(|found| found.try_into().ok()),
+            hooks: all("hooks", &HOOKS).and_then(|found| found.try_into().ok()),
         })
     }
 
@@ -349,7 +368,18 @@ impl Indices {
             }
             None => None,
         };
-        Ok(Funcs { describe, call, by_arity, aggregate, compare, table })
+        let hooks = match &self.hooks {
+            Some([commit, rollback, update]) => {
+                let wrong = mismatch("hooks");
+                Some(HookFuncs {
+                    commit: OnCommit::get(&mut store, instance, commit).map_err(wrong)?,
+                    rollback: OnRollback::get(&mut store, instance, rollback).map_err(wrong)?,
+                    update: OnUpdate::get(&mut store, instance, update).map_err(wrong)?,
+                })
+            }
+            None => None,
+        };
+        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, hooks })
     }
 }
 

@@ -34,10 +34,11 @@ use rusqlite::ffi::sqlite3;
 use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, SqlError, ValueRef};
 use sqlink_rules::{FunctionFlags, Namespace};
 
+use crate::bindings::sqlite::extension::types::HookKinds as WitHookKinds;
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value};
 use crate::conflicts;
 use crate::connection::NativeSql;
-use crate::extension::{Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::extension::{Contract, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
@@ -142,6 +143,14 @@ impl Extensions {
         for t in &info.table_functions {
             self.bridge.register_table(handle, &t.name, t.id, &t.columns, &t.parameters)?;
         }
+        let kinds = bridge::HookKinds {
+            commit: info.hooks.contains(WitHookKinds::COMMIT),
+            rollback: info.hooks.contains(WitHookKinds::ROLLBACK),
+            update: info.hooks.contains(WitHookKinds::UPDATE),
+        };
+        if kinds.any() {
+            self.bridge.subscribe_hooks(handle, kinds)?;
+        }
         Ok(())
     }
 
@@ -184,6 +193,15 @@ impl Extensions {
             Box::new(NativeSql::new(sql, deadline, watchdog.clone()))
         })));
         Ok(())
+    }
+
+    /// The program's own commit, rollback and update hooks on `conn`, called after the
+    /// extensions' (each extension's in load order). A hook set directly with SQLite (rusqlite's
+    /// `commit_hook`) would replace the ones extensions asked for, so a program with
+    /// extensions that have hooks registers its own here.
+    pub fn set_program_hooks(&mut self, conn: &Connection, hooks: bridge::ProgramHooks) -> Result<()> {
+        self.attach(conn)?;
+        self.bridge.set_program_hooks(hooks).map_err(|e| anyhow!(e.message))
     }
 
     /// Unload extension `name`: its functions and collations answer as unknown ones, and
@@ -300,6 +318,29 @@ impl Dispatcher for Instances {
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
         let rows = self.call(ext, |e| e.table_next(cursor, max_rows))?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
+    }
+
+    fn hook_commit(&self, ext: u32) -> bool {
+        self.call(ext, |e| Ok(e.on_commit())).unwrap_or(false)
+    }
+
+    fn hook_rollback(&self, ext: u32) {
+        let _ = self.call(ext, |e| {
+            e.on_rollback();
+            Ok(())
+        });
+    }
+
+    fn hook_update(&self, ext: u32, change: bridge::RowChange, database: &str, table: &str, rowid: i64) {
+        let change = match change {
+            bridge::RowChange::Insert => RowChange::Insert,
+            bridge::RowChange::Update => RowChange::Update,
+            bridge::RowChange::Delete => RowChange::Delete,
+        };
+        let _ = self.call(ext, |e| {
+            e.on_update(change, database, table, rowid);
+            Ok(())
+        });
     }
 
     fn table_close(&self, ext: u32, cursor: u64) {

@@ -21,7 +21,8 @@ use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
 use crate::connection::{self, SqlAccess, SqlSource, Watchdog};
-use crate::contract::{ByArity, Funcs, Indices};
+pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
+use crate::contract::{ByArity, Funcs, HookFuncs, Indices};
 pub use crate::contract::{Contract, MetadataShape};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -548,6 +549,32 @@ impl Extension {
             Some(table) => table.close.call(&mut live.store, guest).map(Ok),
             None => Ok(Ok(())),
         });
+    }
+
+    /// A hook call: never with SQL (the extension runs inside SQLite's callback), and a failure
+    /// is the extension's alone (SQLite's hooks cannot fail), after which the instance is
+    /// replaced as after any trap.
+    fn hook<R: Default>(&mut self, call: impl FnOnce(&mut Live, HookFuncs) -> wasmtime::Result<R>) -> R {
+        let source = self.sql_source.take();
+        let result = self.invoke(Kind::Hooks, 0, |live| match live.funcs.hooks {
+            Some(hooks) => call(live, hooks).map(Ok),
+            None => Ok(Ok(R::default())),
+        });
+        self.sql_source = source;
+        result.unwrap_or_default()
+    }
+
+    /// Before a commit: true turns it into a rollback.
+    pub fn on_commit(&mut self) -> bool {
+        self.hook(|live, hooks| hooks.commit.call(&mut live.store))
+    }
+
+    pub fn on_rollback(&mut self) {
+        self.hook(|live, hooks| hooks.rollback.call(&mut live.store))
+    }
+
+    pub fn on_update(&mut self, change: RowChange, database: &str, table: &str, rowid: i64) {
+        self.hook(|live, hooks| hooks.update.call(&mut live.store, change, database, table, rowid))
     }
 
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.

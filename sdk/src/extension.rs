@@ -93,6 +93,8 @@ pub struct ExtensionDef {
     pub aggregates: &'static [AggregateDef],
     pub collations: &'static [CollationDef],
     pub table_functions: &'static [crate::table::TableFunctionDef],
+    /// The connection events it hears (`HooksDef::NONE` for none).
+    pub hooks: crate::HooksDef,
 }
 
 /// What a SQL function's Rust return type becomes: a value, or an error.
@@ -219,7 +221,7 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
             })
             .collect(),
         modules: Vec::new(),
-        hooks: types::HookKinds::empty(),
+        hooks: ext.hooks.events.to_wit(),
     }
 }
 

@@ -49,6 +49,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("identity-test-ext", "identity_test_ext.wasm", "identity"),
     ("rows-test-ext", "rows_test_ext.wasm", "rows"),
     ("shadow-test-ext", "shadow_test_ext.wasm", "shadow"),
+    ("connection-test-ext", "connection_test_ext.wasm", "connection"),
     // The contract's fixtures in Rust: one per released version, with wit-bindgen from its
     // frozen WIT, and one of the interim 0.1.0 (see `fixtures` for the other languages').
     ("contract-0-1-0-test-ext", "contract_0_1_0_test_ext.wasm", "rust-0.1.0"),

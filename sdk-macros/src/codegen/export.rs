@@ -51,15 +51,18 @@ pub struct ExportModel {
     pub aggregates: Vec<Entry>,
     pub collations: Vec<Entry>,
     pub table_functions: Vec<Entry>,
+    /// A type implementing `sqlink_sdk::Hooks`.
+    pub hooks: Option<Path>,
 }
 
-const KEYS: [&str; 6] = ["name", "version", "scalars", "aggregates", "collations", "table_functions"];
+const KEYS: [&str; 7] = ["name", "version", "scalars", "aggregates", "collations", "table_functions", "hooks"];
 
 impl Parse for ExportModel {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
         let (mut scalars, mut aggregates, mut collations, mut table_functions) = (None, None, None, None);
+        let mut hooks = None;
         let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -67,7 +70,7 @@ impl Parse for ExportModel {
             if !KEYS.contains(&key_name.as_str()) {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `name`, `version`, `scalars`, `aggregates`, `collations` or `table_functions`",
+                    "expected `name`, `version`, `scalars`, `aggregates`, `collations`, `table_functions` or `hooks`",
                 ));
             }
             // A second list would silently replace the first.
@@ -81,6 +84,7 @@ impl Parse for ExportModel {
                 "scalars" => scalars = Some(parse_list(input)?),
                 "aggregates" => aggregates = Some(parse_list(input)?),
                 "collations" => collations = Some(parse_list(input)?),
+                "hooks" => hooks = Some(input.parse()?),
                 _ => table_functions = Some(parse_list(input)?),
             }
             seen.push(key_name);
@@ -98,6 +102,7 @@ impl Parse for ExportModel {
             aggregates: aggregates.unwrap_or_default(),
             collations: collations.unwrap_or_default(),
             table_functions: table_functions.unwrap_or_default(),
+            hooks,
         })
     }
 }
@@ -119,7 +124,11 @@ fn def_path(path: &Path, rename: fn(&Ident) -> Ident) -> Path {
 
 impl ToTokens for ExportModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ExportModel { name, version, scalars, aggregates, collations, table_functions } = self;
+        let ExportModel { name, version, scalars, aggregates, collations, table_functions, hooks } = self;
+        let hooks = match hooks {
+            Some(ty) => quote!(::sqlink_sdk::HooksDef::of::<#ty>()),
+            None => quote!(::sqlink_sdk::HooksDef::NONE),
+        };
         let version = match version {
             Some(version) => quote!(#version),
             None => quote!(env!("CARGO_PKG_VERSION")),
@@ -154,6 +163,7 @@ impl ToTokens for ExportModel {
                     aggregates: &[#(#aggregates),*],
                     collations: &[#(#collations),*],
                     table_functions: &[#(#table_functions),*],
+                    hooks: #hooks,
                 };
 
                 struct Extension;
@@ -305,15 +315,18 @@ impl ToTokens for ExportModel {
                 }
                 impl exports::hooks::Guest for Extension {
                     fn on_commit() -> bool {
-                        false
+                        (EXTENSION.hooks.commit)()
                     }
-                    fn on_rollback() {}
+                    fn on_rollback() {
+                        (EXTENSION.hooks.rollback)()
+                    }
                     fn on_update(
-                        _change: exports::hooks::RowChange,
-                        _database: ::std::string::String,
-                        _table: ::std::string::String,
-                        _rowid: i64,
+                        change: exports::hooks::RowChange,
+                        database: ::std::string::String,
+                        table: ::std::string::String,
+                        rowid: i64,
                     ) {
+                        (EXTENSION.hooks.update)(change, &database, &table, rowid)
                     }
                 }
 
