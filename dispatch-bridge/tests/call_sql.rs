@@ -143,10 +143,7 @@ fn an_extension_reads_and_writes_its_calling_connection() {
 fn attach_detach_and_loading_extensions_are_refused_and_the_session_goes_on() {
     let (conn, _bridge) = setup();
     for sql in ["ATTACH ':memory:' AS other", "DETACH main", "SELECT load_extension(?)", "SELECT sqlink_load(?)"] {
-        let message = conn
-            .query_row("SELECT run_sql(?1, 'x')", [sql], |r| r.get::<_, rusqlite::types::Value>(0))
-            .unwrap_err()
-            .to_string();
+        let message = conn.query_row("SELECT run_sql(?1, 'x')", [sql], |r| r.get::<_, rusqlite::types::Value>(0)).unwrap_err().to_string();
         assert!(message.contains("may not ATTACH, DETACH or load extensions") || message.contains("no such function"), "{sql}: {message}");
     }
     let message = error(&conn, "SELECT run_sql('ATTACH ? AS other', ':memory:')");
@@ -192,7 +189,9 @@ fn hooks_hear_each_event_in_order_and_the_programs_hooks_still_fire() {
                 false
             })),
             rollback: Some(Box::new(move || p2.lock().unwrap().push("program rollback".into()))),
-            update: Some(Box::new(move |change, db, table, rowid| p3.lock().unwrap().push(format!("program {change:?} {db}.{table} {rowid}")))),
+            update: Some(Box::new(move |change, db, table, rowid| {
+                p3.lock().unwrap().push(format!("program {change:?} {db}.{table} {rowid}"))
+            })),
         })
         .unwrap();
     conn.execute_batch(

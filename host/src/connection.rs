@@ -269,3 +269,53 @@ impl SqlAccess for NativeSql {
         self.sql.last_insert_rowid()
     }
 }
+
+/// A host that cannot run an extension's SQL (yet): every function fails with `why`.
+pub struct Unavailable(pub &'static str);
+
+impl Unavailable {
+    fn refuse<T>(&self) -> Result<T, SqlError> {
+        Err(SqlError::new(1, self.0))
+    }
+
+    /// A source of it, for [`crate::extension::Extension::set_sql_source`].
+    pub fn source(why: &'static str) -> SqlSource {
+        Arc::new(move |_| Box::new(Unavailable(why)))
+    }
+}
+
+impl SqlAccess for Unavailable {
+    fn prepare(&mut self, _: &str) -> Result<u64, SqlError> {
+        self.refuse()
+    }
+
+    fn bind(&mut self, _: u64, _: u32, _: BridgeValue) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn step(&mut self, _: u64) -> Result<Option<Vec<BridgeValue>>, SqlError> {
+        self.refuse()
+    }
+
+    fn reset(&mut self, _: u64) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn column_names(&mut self, _: u64) -> Result<Vec<String>, SqlError> {
+        self.refuse()
+    }
+
+    fn finalize(&mut self, _: u64) {}
+
+    fn execute(&mut self, _: &str, _: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError> {
+        self.refuse()
+    }
+
+    fn changes(&mut self) -> i64 {
+        0
+    }
+
+    fn last_insert_rowid(&mut self) -> i64 {
+        0
+    }
+}

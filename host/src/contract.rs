@@ -21,8 +21,8 @@ use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
-use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::exports::sqlite::extension::hooks::RowChange;
+use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
 /// Which contract a component was built against, and what of it it exports.

@@ -17,11 +17,11 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
 use crate::connection::{self, SqlAccess, SqlSource, Watchdog};
-pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::contract::{ByArity, Funcs, HookFuncs, Indices};
 pub use crate::contract::{Contract, MetadataShape};
 use crate::inspect::Interfaces;

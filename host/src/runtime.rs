@@ -91,8 +91,16 @@ impl RuntimeState {
                 eprintln!("compiling {target} ({:.1} MB), cached after this", size as f64 / 1e6);
             }
         };
-        let extension =
+        let mut extension =
             Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce).with_context(|| format!("cannot load {target}"))?;
+        if extension.imports_connection() {
+            // SQLite runs inside the runtime here, which is in the middle of the `dispatch`
+            // call that reached the extension; the host may not call back into it
+            // (ARCHITECTURE.md, "SQL from an extension").
+            extension.set_sql_source(Some(crate::connection::Unavailable::source(
+                "the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)",
+            )));
+        }
         conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))
             .with_context(|| format!("cannot load {target}"))?;
         let handle = self.next_handle;

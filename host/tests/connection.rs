@@ -46,10 +46,8 @@ fn an_extension_runs_sql_on_the_connection_calling_it() {
 fn hostile_sql_is_refused_and_the_session_goes_on() {
     let (conn, _extensions) = loaded(Sandbox::default());
     for sql in ["ATTACH ':memory:' AS other", "DETACH main", "SELECT load_extension('x')"] {
-        let message = conn
-            .query_row("SELECT sql_value(?1, NULL)", [sql], |r| r.get::<_, rusqlite::types::Value>(0))
-            .unwrap_err()
-            .to_string();
+        let message =
+            conn.query_row("SELECT sql_value(?1, NULL)", [sql], |r| r.get::<_, rusqlite::types::Value>(0)).unwrap_err().to_string();
         assert!(message.contains("an extension's SQL may not ATTACH, DETACH or load extensions"), "{sql}: {message}");
     }
     // A statement kept past its call is finalized; using it later says so.
@@ -112,5 +110,8 @@ fn hooks_hear_a_scripted_session_in_order_and_the_programs_hooks_still_fire() {
     ];
     assert_eq!(heard.split('\n').collect::<Vec<_>>(), expected);
     let program = program.lock().unwrap().clone();
-    assert_eq!(program, ["Insert main.t 4", "Update main.t 2", "commit", "Delete main.t 1", "commit", "Insert main.sql_in_hook 1", "commit"]);
+    assert_eq!(
+        program,
+        ["Insert main.t 4", "Update main.t 2", "commit", "Delete main.t 1", "commit", "Insert main.sql_in_hook 1", "commit"]
+    );
 }

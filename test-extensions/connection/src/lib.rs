@@ -34,10 +34,8 @@ fn sql_rows(sql: &str) -> Result<String, Error> {
     let statement = connection::prepare(sql)?;
     let mut out = statement.column_names().join(",");
     out.push(':');
-    let rows: Vec<String> = statement
-        .rows()
-        .map(|row| row.map(|values| values.iter().map(show).collect::<Vec<_>>().join(",")))
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<String> =
+        statement.rows().map(|row| row.map(|values| values.iter().map(show).collect::<Vec<_>>().join(","))).collect::<Result<_, _>>()?;
     out.push_str(&rows.join(";"));
     // Reset and step again: the first row comes back.
     statement.reset()?;
