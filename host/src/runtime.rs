@@ -17,7 +17,7 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::{Error, Value, dispatch, file_locks, interrupt, spi_loader, sqlite};
-use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
 
@@ -183,6 +183,27 @@ impl dispatch::Host for RuntimeState {
     fn table_close(&mut self, ext: u32, cursor: u64) {
         if let Ok(extension) = self.extension(ext) {
             extension.table_close(cursor);
+        }
+    }
+
+    fn hook_commit(&mut self, ext: u32) -> bool {
+        self.extension(ext).is_ok_and(|extension| extension.on_commit())
+    }
+
+    fn hook_rollback(&mut self, ext: u32) {
+        if let Ok(extension) = self.extension(ext) {
+            extension.on_rollback();
+        }
+    }
+
+    fn hook_update(&mut self, ext: u32, change: u8, database: String, table: String, rowid: i64) {
+        let change = match change {
+            0 => RowChange::Insert,
+            1 => RowChange::Update,
+            _ => RowChange::Delete,
+        };
+        if let Ok(extension) = self.extension(ext) {
+            extension.on_update(change, &database, &table, rowid);
         }
     }
 }

@@ -115,3 +115,28 @@ fn hooks_hear_a_scripted_session_in_order_and_the_programs_hooks_still_fire() {
         ["Insert main.t 4", "Update main.t 2", "commit", "Delete main.t 1", "commit", "Insert main.sql_in_hook 1", "commit"]
     );
 }
+
+mod common;
+
+/// The same scripted session in the REPL: the runtime's SQLite calls the hooks through its
+/// `dispatch` import. An extension's SQL is refused there, with a message saying so.
+#[test]
+fn the_repl_delivers_hooks_in_order_and_refuses_an_extensions_sql_clearly() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/connection.wasm");
+    let script = format!(
+        ".load {}\nCREATE TABLE t(v); INSERT INTO t VALUES (1), (2), (3);\nSELECT hooks_heard();\n\
+         BEGIN; INSERT INTO t VALUES (4); UPDATE t SET v = 0 WHERE rowid = 2; COMMIT;\n\
+         BEGIN; DELETE FROM t WHERE rowid = 1; ROLLBACK;\nSELECT hooks_heard();\n\
+         SELECT sql_value('SELECT 1', NULL);\nSELECT count(*) FROM t;\n",
+        path.display()
+    );
+    let run = common::sqlink(&script);
+    assert_eq!(
+        run.stdout,
+        "commit\ninsert main.t 1\ninsert main.t 2\ninsert main.t 3\ncommit\ninsert main.t 4\nupdate main.t 2\ncommit\ndelete main.t 1\nrollback\n4\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "Error: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
+    );
+}
