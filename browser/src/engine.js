@@ -355,6 +355,10 @@ export class Session {
         if (!this.#extensions.has(ext)) return;
         this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableClose(cursor));
       },
+      // The page does not deliver the connection's events to extensions yet (README).
+      hookCommit: () => false,
+      hookRollback: () => {},
+      hookUpdate: () => {},
     };
   }
 }

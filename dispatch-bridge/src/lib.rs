@@ -13,13 +13,17 @@
 //! place that speaks SQLite's C API for extension functions.
 
 mod module;
+mod hooks;
 mod registry;
+mod sql;
 mod target;
 mod trampolines;
 mod vtab;
 
 pub use module::ModuleShape;
+pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use registry::Bridge;
+pub use sql::{CallSql, install_authorizer};
 pub use sqlink_rules::FunctionFlags;
 pub use sqlink_rules::table::PAGE_ROWS;
 
@@ -111,6 +115,19 @@ pub trait Dispatcher {
     fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError>;
     fn vtab_disconnect(&self, ext: u32, table: u64);
     fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError>;
+    /// Before a commit, for an extension that asked: true turns it into a rollback.
+    fn hook_commit(&self, ext: u32) -> bool {
+        let _ = ext;
+        false
+    }
+    /// After a rollback, for an extension that asked.
+    fn hook_rollback(&self, ext: u32) {
+        let _ = ext;
+    }
+    /// After a row of a rowid table changed, for an extension that asked.
+    fn hook_update(&self, ext: u32, change: RowChange, database: &str, table: &str, rowid: i64) {
+        let _ = (ext, change, database, table, rowid);
+    }
 }
 
 /// What a module's create or connect answers: the schema for `sqlite3_declare_vtab` and the

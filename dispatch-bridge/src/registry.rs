@@ -8,6 +8,7 @@ use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
 use crate::module::{self, ModuleShape};
+use crate::hooks::{self, Fanout, HookKinds, Listeners, ProgramHooks, Slot};
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::ModuleData;
@@ -72,6 +73,12 @@ pub struct Bridge<D: Dispatcher + 'static> {
     /// What each extension left to the connection (it was not allowed to replace it), as
     /// shown, with the refusal it would have been.
     kept: HashMap<u32, Vec<(String, SqlError)>>,
+    /// Who hears the connections' commit, rollback and update events.
+    listeners: Arc<Listeners<D>>,
+    /// The same, once hooks are wanted: then installed on every attached connection.
+    fanout: Option<Arc<dyn Fanout>>,
+    /// The connections the hooks are installed on, with the slot SQLite's hook data is.
+    hooked: Vec<(*mut ffi::sqlite3, &'static Slot)>,
 }
 
 // SAFETY: the raw handles are SQLite connections, which SQLite lets any thread use (as
@@ -82,8 +89,12 @@ unsafe impl<D: Dispatcher + Send + Sync + 'static> Send for Bridge<D> {}
 
 impl<D: Dispatcher + 'static> Bridge<D> {
     pub fn new(dispatcher: D) -> Self {
+        let dispatcher = Arc::new(dispatcher);
         Bridge {
-            dispatcher: Arc::new(dispatcher),
+            listeners: Arc::new(Listeners::new(Arc::clone(&dispatcher))),
+            fanout: None,
+            hooked: Vec::new(),
+            dispatcher,
             registrations: Vec::new(),
             connections: Vec::new(),
             predefined: None,
@@ -139,12 +150,44 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             unsafe { self.install(db, registration) }?;
         }
         self.connections.push(db);
+        if self.fanout.is_some() {
+            // SAFETY: `db` is open (this function's contract).
+            unsafe { self.install_hooks(db) }?;
+        }
+        Ok(())
+    }
+
+    /// # Safety
+    /// `db` must be an open connection.
+    unsafe fn install_hooks(&mut self, db: *mut ffi::sqlite3) -> Result<(), SqlError> {
+        let Some(fanout) = &self.fanout else { return Ok(()) };
+        if self.hooked.iter().any(|(hooked, _)| *hooked == db) {
+            return Ok(());
+        }
+        // SAFETY: `db` is open (the contract).
+        let (slot, replaced) = unsafe { hooks::install(db, Arc::clone(fanout)) };
+        self.hooked.push((db, slot));
+        replaced
+    }
+
+    /// Install the hooks on every attached connection, if anyone listens.
+    fn hook_connections(&mut self) -> Result<(), SqlError> {
+        for db in self.connections.clone() {
+            // SAFETY: attached connections are open until detached (attach's contract).
+            unsafe { self.install_hooks(db) }?;
+        }
         Ok(())
     }
 
     /// Forget `db` (it is about to be closed; SQLite drops its functions itself).
     pub fn detach(&mut self, db: *mut ffi::sqlite3) {
         self.connections.retain(|&c| c != db);
+        self.hooked.retain(|(hooked, slot)| {
+            if *hooked == db {
+                slot.clear();
+            }
+            *hooked != db
+        });
     }
 
     /// Protect what `db` has now that this bridge did not register (SQLite's built-ins and
@@ -223,6 +266,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// answers as an unknown name until an extension registers it again, or the next
     /// unregistering removes it.
     pub fn unregister_extension(&mut self, ext: u32) {
+        self.listeners.unsubscribe(ext);
         self.policies.remove(&ext);
         self.overridden.remove(&ext);
         self.kept.remove(&ext);
@@ -440,6 +484,39 @@ unsafe extern "C" fn drop_boxed<T>(data: *mut c_void) {
     if !data.is_null() {
         // SAFETY: `data` is the Box<T> given to sqlite3_create_module_v2 (see create_module).
         drop(unsafe { Box::from_raw(data.cast::<T>()) });
+    }
+}
+
+impl<D: Dispatcher + Send + Sync + 'static> Bridge<D> {
+    /// Extension `ext` hears the events in `kinds` (after the extensions that asked before
+    /// it). The bridge's hooks are installed on every connection from the first such call on;
+    /// the error says that a hook the program had set directly with SQLite was replaced.
+    pub fn subscribe_hooks(&mut self, ext: u32, kinds: HookKinds) -> Result<(), SqlError> {
+        self.listeners.subscribe(ext, kinds);
+        self.want_hooks()
+    }
+
+    /// The program's own hooks, called after the extensions'. Registered here, they compose
+    /// with the extensions'; set directly with SQLite, they would replace the bridge's.
+    pub fn set_program_hooks(&mut self, hooks: ProgramHooks) -> Result<(), SqlError> {
+        self.listeners.set_program(hooks);
+        self.want_hooks()
+    }
+
+    fn want_hooks(&mut self) -> Result<(), SqlError> {
+        if self.fanout.is_none() && self.listeners.wanted() {
+            self.fanout = Some(Arc::clone(&self.listeners) as Arc<dyn Fanout>);
+        }
+        self.hook_connections()
+    }
+}
+
+impl<D: Dispatcher + 'static> Drop for Bridge<D> {
+    /// SQLite may keep the hooks installed after the bridge is gone: they fall silent.
+    fn drop(&mut self) {
+        for (_, slot) in &self.hooked {
+            slot.clear();
+        }
     }
 }
 

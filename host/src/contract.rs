@@ -24,6 +24,7 @@ use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, 
 use crate::bindings::exports::sqlite::extension::virtual_table::{
     Change, DeclaredTable, IndexInfo, IndexPlan, RowResult, TransactionEvent,
 };
+use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 
@@ -159,6 +160,12 @@ signatures! {
     DescribeWithoutTables() -> ExtensionInfoWithoutTables;
     /// `scalar-function.call`.
     CallList(id: u32, args: &[ValueParam<'_>]) -> ValueResult;
+    /// `hooks.on-commit` (0.3.0).
+    OnCommit() -> bool;
+    /// `hooks.on-rollback`.
+    OnRollback();
+    /// `hooks.on-update`.
+    OnUpdate(change: RowChange, database: &str, table: &str, rowid: i64);
     /// `scalar-by-arity.call0` .. `call4`.
     Call0(id: u32) -> ValueResult;
     Call1(id: u32, a: ValueParam<'_>) -> ValueResult;
@@ -209,6 +216,8 @@ pub(crate) struct Indices {
     table: Option<[ComponentExportIndex; 3]>,
     /// The functions of `virtual-table`, in the order of `VIRTUAL_TABLE`.
     vtab: Option<[ComponentExportIndex; 12]>,
+    /// `on-commit`, `on-rollback`, `on-update`.
+    hooks: Option<[ComponentExportIndex; 3]>,
 }
 
 /// A component's contract functions in one instance, each checked against its signature.
@@ -221,6 +230,7 @@ pub(crate) struct Funcs {
     pub compare: Option<Compare>,
     pub table: Option<Table>,
     pub vtab: Option<VirtualTable>,
+    pub hooks: Option<HookFuncs>,
 }
 
 #[derive(Clone, Copy)]
@@ -237,6 +247,13 @@ pub(crate) struct VirtualTable {
     pub rename: VtabRename,
     pub disconnect: VtabDisconnect,
     pub destroy: VtabDestroy,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct HookFuncs {
+    pub commit: OnCommit,
+    pub rollback: OnRollback,
+    pub update: OnUpdate,
 }
 
 #[derive(Clone, Copy)]
@@ -277,6 +294,7 @@ const AGGREGATE: [&str; 4] = ["step", "value", "inverse", "finalize"];
 const TABLE: [&str; 3] = ["open", "next", "close"];
 const VIRTUAL_TABLE: [&str; 12] =
     ["create", "connect", "best-index", "open", "filter", "next", "close", "update", "transaction", "rename", "disconnect", "destroy"];
+const HOOKS: [&str; 3] = ["on-commit", "on-rollback", "on-update"];
 
 impl Indices {
     /// Find the contract functions of `component`, built against `version` (which
@@ -321,6 +339,7 @@ impl Indices {
             compare: all("collation", &["compare"]).and_then(|found| found.first().copied()),
             table: all("table-function", &TABLE).and_then(|found| found.try_into().ok()),
             vtab: all("virtual-table", &VIRTUAL_TABLE).and_then(|found| found.try_into().ok()),
+            hooks: all("hooks", &HOOKS).and_then(|found| found.try_into().ok()),
         })
     }
 
@@ -408,7 +427,18 @@ impl Indices {
             }
             None => None,
         };
-        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, vtab })
+        let hooks = match &self.hooks {
+            Some([commit, rollback, update]) => {
+                let wrong = mismatch("hooks");
+                Some(HookFuncs {
+                    commit: OnCommit::get(&mut store, instance, commit).map_err(wrong)?,
+                    rollback: OnRollback::get(&mut store, instance, rollback).map_err(wrong)?,
+                    update: OnUpdate::get(&mut store, instance, update).map_err(wrong)?,
+                })
+            }
+            None => None,
+        };
+        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, vtab, hooks })
     }
 }
 

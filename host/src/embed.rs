@@ -26,18 +26,20 @@
 //! then leaves it installed, answering as SQLite does for a name it does not know, until it
 //! can go or an extension provides it again.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
 use rusqlite::ffi::sqlite3;
-use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueRef};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, SqlError, ValueRef};
 use sqlink_rules::{FunctionFlags, Namespace};
 
 use crate::bindings::exports::sqlite::extension::virtual_table as vt;
+use crate::bindings::sqlite::extension::types::HookKinds as WitHookKinds;
 use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value, ValueParam};
 use crate::conflicts;
-use crate::extension::{AsParam, Contract, Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::connection::NativeSql;
+use crate::extension::{AsParam, Contract, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
@@ -61,12 +63,22 @@ pub struct Extensions {
     bridge: Bridge<Instances>,
     /// The connection the bridge is attached to, only ever compared with `conn`'s handle.
     attached: Option<usize>,
+    /// Whether the sandbox's authorizer is installed on it (at the first extension that
+    /// imports `connection`).
+    authorizer: bool,
     next_handle: u32,
 }
 
 impl Extensions {
     pub fn new(engine: ExtensionEngine) -> Extensions {
-        Extensions { engine, loaded: Vec::new(), bridge: Bridge::new(Instances::default()), attached: None, next_handle: 1 }
+        Extensions {
+            engine,
+            loaded: Vec::new(),
+            bridge: Bridge::new(Instances::default()),
+            attached: None,
+            authorizer: false,
+            next_handle: 1,
+        }
     }
 
     /// What is loaded, in load order.
@@ -82,13 +94,16 @@ impl Extensions {
     /// nothing else is refused.
     pub fn load(&mut self, conn: &Connection, bytes: &[u8], sandbox: Sandbox, source: &str) -> Result<&ExtensionInfo> {
         let (allow_override, how_to_override) = (sandbox.allow_override, sandbox.grant_names.replace);
-        let extension = Extension::load(&self.engine, bytes, sandbox)?;
+        let mut extension = Extension::load(&self.engine, bytes, sandbox)?;
         let info = extension.info().clone();
         let contract = extension.contract().clone();
         conflicts::check(&info, self.loaded.iter().map(|l| &l.info))?;
         let db = self.attach(conn)?;
         // SAFETY: `db` is `conn`'s open connection (checked by `attach`), borrowed for this call.
         unsafe { self.bridge.read_predefined(db) }.map_err(|e| anyhow!("listing the connection's functions: {e}"))?;
+        if extension.imports_connection() {
+            self.connect(db, &mut extension)?;
+        }
         let handle = self.next_handle;
         self.next_handle += 1;
         if allow_override || how_to_override.is_some() {
@@ -133,6 +148,14 @@ impl Extensions {
             let shape = bridge::ModuleShape { writable: m.writable, transactions: m.transactions, shadow_names: m.shadow_names.clone() };
             self.bridge.register_module(handle, &m.name, m.id, shape)?;
         }
+        let kinds = bridge::HookKinds {
+            commit: info.hooks.contains(WitHookKinds::COMMIT),
+            rollback: info.hooks.contains(WitHookKinds::ROLLBACK),
+            update: info.hooks.contains(WitHookKinds::UPDATE),
+        };
+        if kinds.any() {
+            self.bridge.subscribe_hooks(handle, kinds)?;
+        }
         Ok(())
     }
 
@@ -155,6 +178,35 @@ impl Extensions {
             }
         }
         Ok(db)
+    }
+
+    /// Let `extension` run SQL on `db` during its calls, inside the sandbox's authorizer.
+    fn connect(&mut self, db: *mut sqlite3, extension: &mut Extension) -> Result<()> {
+        if !self.authorizer {
+            // SAFETY: `db` is `conn`'s open connection (checked by `attach`).
+            unsafe { bridge::install_authorizer(db) }.map_err(|e| anyhow!("{e}"))?;
+            self.authorizer = true;
+        }
+        let watchdog = self.engine.watchdog().clone();
+        let db = db as usize;
+        extension.set_sql_source(Some(Arc::new(move |deadline| {
+            // SAFETY: the source is called as one of the extension's calls starts, and its
+            // calls come from SQLite's callbacks on this connection (the bridge installed
+            // them on it alone), so the connection is open and its callback runs until the
+            // `CallSql` is dropped at the end of the call.
+            let sql = unsafe { CallSql::new(db as *mut sqlite3) };
+            Box::new(NativeSql::new(sql, deadline, watchdog.clone()))
+        })));
+        Ok(())
+    }
+
+    /// The program's own commit, rollback and update hooks on `conn`, called after the
+    /// extensions' (each extension's in load order). A hook set directly with SQLite (rusqlite's
+    /// `commit_hook`) would replace the ones extensions asked for, so a program with
+    /// extensions that have hooks registers its own here.
+    pub fn set_program_hooks(&mut self, conn: &Connection, hooks: bridge::ProgramHooks) -> Result<()> {
+        self.attach(conn)?;
+        self.bridge.set_program_hooks(hooks).map_err(|e| anyhow!(e.message))
     }
 
     /// Unload extension `name`: its functions and collations answer as unknown ones, and
@@ -214,7 +266,18 @@ impl Instances {
     /// Run `call` on extension `ext`; an error for one unloaded while a statement's
     /// aggregation or table scan was using it.
     fn call<T>(&self, ext: u32, call: impl FnOnce(&mut Extension) -> Result<T, Error>) -> Result<T, SqlError> {
-        let mut instances = lock(&self.0);
+        // SQLite runs one call of a connection at a time, so the lock is taken only by SQL an
+        // extension runs through `connection` that calls an extension again.
+        let mut instances = match self.0.try_lock() {
+            Ok(instances) => instances,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(SqlError::new(
+                    SQLITE_ERROR,
+                    "an extension's SQL cannot call extension functions (one extension call runs at a time)",
+                ));
+            }
+        };
         let Some(Some(extension)) = instances.get_mut(ext as usize) else {
             return Err(SqlError::new(SQLITE_ERROR, "the extension was unloaded during the statement"));
         };
@@ -261,6 +324,29 @@ impl Dispatcher for Instances {
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
         let rows = self.call(ext, |e| e.table_next(cursor, max_rows))?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
+    }
+
+    fn hook_commit(&self, ext: u32) -> bool {
+        self.call(ext, |e| Ok(e.on_commit())).unwrap_or(false)
+    }
+
+    fn hook_rollback(&self, ext: u32) {
+        let _ = self.call(ext, |e| {
+            e.on_rollback();
+            Ok(())
+        });
+    }
+
+    fn hook_update(&self, ext: u32, change: bridge::RowChange, database: &str, table: &str, rowid: i64) {
+        let change = match change {
+            bridge::RowChange::Insert => RowChange::Insert,
+            bridge::RowChange::Update => RowChange::Update,
+            bridge::RowChange::Delete => RowChange::Delete,
+        };
+        let _ = self.call(ext, |e| {
+            e.on_update(change, database, table, rowid);
+            Ok(())
+        });
     }
 
     fn table_close(&self, ext: u32, cursor: u64) {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use sqlink_rules::metadata::Kind;
@@ -18,10 +18,12 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::exports::sqlite::extension::virtual_table::{Change, IndexInfo, IndexPlan, RowResult, TransactionEvent};
+pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;
-use crate::contract::{ByArity, Funcs, Indices, VirtualTable};
+use crate::connection::{self, SqlAccess, SqlSource, Watchdog};
+use crate::contract::{ByArity, Funcs, HookFuncs, Indices, VirtualTable};
 pub use crate::contract::{Contract, MetadataShape};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -53,6 +55,8 @@ pub struct ExtensionEngine {
     runtime: Engine,
     cache: ComponentCache,
     interrupts: Interrupts,
+    /// Interrupts native SQL an extension runs past its call's deadline.
+    watchdog: Watchdog,
 }
 
 /// Interrupt requests (Ctrl-C) not yet taken, shared by everything one engine runs: a
@@ -92,14 +96,17 @@ impl ExtensionEngine {
         let engine = Engine::new(&config(true))?;
         let runtime = Engine::new(&config(false))?;
         let weak = engine.weak();
+        let watchdog = Watchdog::default();
+        let ticked = watchdog.clone();
         std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
             while let Some(engine) = weak.upgrade() {
                 engine.increment_epoch();
                 drop(engine);
+                ticked.tick();
                 std::thread::sleep(TICK);
             }
         })?;
-        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default() })
+        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default(), watchdog })
     }
 
     /// The extensions' engine.
@@ -114,6 +121,11 @@ impl ExtensionEngine {
 
     pub fn cache(&self) -> &ComponentCache {
         &self.cache
+    }
+
+    /// What stops native SQL an extension runs past its call's deadline.
+    pub fn watchdog(&self) -> &Watchdog {
+        &self.watchdog
     }
 
     /// The interrupt requests of everything this engine runs.
@@ -135,11 +147,14 @@ impl ExtensionEngine {
 /// What an extension's store holds: its WASI view and its limits.
 pub struct ExtensionState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     limits: StoreLimits,
     stderr: MemoryOutputPipe,
-    /// Epoch ticks the running call has left before its time limit.
-    ticks_left: u64,
+    /// When the running call reaches its time limit. Wall-clock time, so that the SQL it runs
+    /// through `connection` (while no wasm runs to see the epoch) counts too.
+    deadline: Instant,
+    /// How the running call runs SQL on its caller's connection, if it may.
+    pub(crate) sql: Option<Box<dyn SqlAccess>>,
     /// Set when the running call was stopped by an interrupt request, not the time limit.
     interrupted: bool,
     /// What the running call asked for and was refused.
@@ -174,6 +189,9 @@ pub struct Extension {
     exports: Indices,
     sandbox: Sandbox,
     live: Option<Live>,
+    /// Whether it imports `connection`, and how its calls then reach their connection.
+    imports_connection: bool,
+    sql_source: Option<SqlSource>,
     /// Counts instantiations: a cursor belongs to the instance that opened it.
     generation: u64,
     /// Open table-function cursors, by the id the host hands out.
@@ -264,8 +282,12 @@ impl Extension {
         let interfaces = Interfaces::read(bytes)?;
         let version = interfaces.contract_version()?;
         sandbox.check_import_names(&interfaces.imports)?;
+        let imports_connection = interfaces.imports.iter().any(|name| crate::inspect::unversioned(name) == connection::INTERFACE);
         let component = engine.cache().load_with_notice(engine.engine(), bytes, compiling)?;
-        let linker = sandbox.linker::<ExtensionState>(engine.engine(), &component)?;
+        let mut linker = sandbox.linker::<ExtensionState>(engine.engine(), &component)?;
+        if imports_connection {
+            connection::add_to_linker(&mut linker)?;
+        }
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
@@ -288,6 +310,8 @@ impl Extension {
             exports,
             sandbox,
             live: None,
+            imports_connection,
+            sql_source: None,
             generation: 0,
             cursors: HashMap::new(),
             next_cursor: 1,
@@ -329,8 +353,16 @@ impl Extension {
         self.exports.contract()
     }
 
-    fn deadline_ticks(&self) -> u64 {
-        (self.sandbox.call_timeout.as_millis() / TICK.as_millis()).max(1) as u64
+    /// Whether it imports `connection` (contract 0.3.0 and later), so that its calls need a
+    /// way to their connection's SQL.
+    pub fn imports_connection(&self) -> bool {
+        self.imports_connection
+    }
+
+    /// How each call reaches the SQL of the connection calling it. Without one, `connection`
+    /// fails in every call.
+    pub fn set_sql_source(&mut self, source: Option<SqlSource>) {
+        self.sql_source = source;
     }
 
     fn new_store(&self) -> Result<Store<ExtensionState>> {
@@ -338,13 +370,13 @@ impl Extension {
         let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
         let limits = StoreLimitsBuilder::new().memory_size(self.sandbox.memory_limit).trap_on_grow_failure(true).build();
         // Instantiation and `describe` get one call's time, as every later call does.
-        let ticks_left = self.deadline_ticks();
         let state = ExtensionState {
             wasi,
             table: ResourceTable::new(),
             limits,
             stderr,
-            ticks_left,
+            deadline: Instant::now() + self.sandbox.call_timeout,
+            sql: None,
             interrupted: false,
             withheld: Withheld::default(),
         };
@@ -360,10 +392,9 @@ impl Extension {
                 state.interrupted = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
-            if state.ticks_left <= 1 {
+            if Instant::now() >= state.deadline {
                 return Ok(UpdateDeadline::Interrupt);
             }
-            state.ticks_left -= 1;
             Ok(UpdateDeadline::Continue(1))
         });
         Ok(store)
@@ -401,18 +432,23 @@ impl Extension {
                 }
             }
         }
-        let ticks = self.deadline_ticks();
+        let deadline = Instant::now() + self.sandbox.call_timeout;
         let Some(live) = self.live.as_mut() else {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no instance", self.info.name) });
         };
         let state = live.store.data_mut();
-        state.ticks_left = ticks;
+        state.deadline = deadline;
+        if self.imports_connection {
+            state.sql = self.sql_source.as_ref().map(|source| source(deadline));
+        }
         state.interrupted = false;
         // Only what this call asked for explains its failure (a runtime asks once and
         // remembers, so a later call may fail the same way without a note).
         state.withheld = Withheld::default();
         live.store.set_epoch_deadline(1);
         let outcome = call(live);
+        // The call's statements are finalized as it ends.
+        live.store.data_mut().sql = None;
         let mut withheld = live.store.data().withheld;
         let failure = match outcome {
             Ok(Ok(value)) => return Ok(value),
@@ -639,6 +675,32 @@ impl Extension {
         }
         self.tables.remove(&table);
         Ok(())
+    }
+
+    /// A hook call: never with SQL (the extension runs inside SQLite's callback), and a failure
+    /// is the extension's alone (SQLite's hooks cannot fail), after which the instance is
+    /// replaced as after any trap.
+    fn hook<R: Default>(&mut self, call: impl FnOnce(&mut Live, HookFuncs) -> wasmtime::Result<R>) -> R {
+        let source = self.sql_source.take();
+        let result = self.invoke(Kind::Hooks, 0, |live| match live.funcs.hooks {
+            Some(hooks) => call(live, hooks).map(Ok),
+            None => Ok(Ok(R::default())),
+        });
+        self.sql_source = source;
+        result.unwrap_or_default()
+    }
+
+    /// Before a commit: true turns it into a rollback.
+    pub fn on_commit(&mut self) -> bool {
+        self.hook(|live, hooks| hooks.commit.call(&mut live.store))
+    }
+
+    pub fn on_rollback(&mut self) {
+        self.hook(|live, hooks| hooks.rollback.call(&mut live.store))
+    }
+
+    pub fn on_update(&mut self, change: RowChange, database: &str, table: &str, rowid: i64) {
+        self.hook(|live, hooks| hooks.update.call(&mut live.store, change, database, table, rowid))
     }
 
     /// Collations cannot fail in SQLite: a failed comparison counts as equal.

@@ -13,6 +13,7 @@
 pub mod bindings;
 pub mod cache;
 pub mod conflicts;
+pub mod connection;
 pub mod contract;
 pub mod embed;
 pub mod extension;

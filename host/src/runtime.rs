@@ -17,7 +17,7 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
-use crate::extension::{Extension, ExtensionEngine, SQLITE_ERROR, Sandbox};
+use crate::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
 
@@ -91,8 +91,16 @@ impl RuntimeState {
                 eprintln!("compiling {target} ({:.1} MB), cached after this", size as f64 / 1e6);
             }
         };
-        let extension =
+        let mut extension =
             Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce).with_context(|| format!("cannot load {target}"))?;
+        if extension.imports_connection() {
+            // SQLite runs inside the runtime here, which is in the middle of the `dispatch`
+            // call that reached the extension; the host may not call back into it
+            // (ARCHITECTURE.md, "SQL from an extension").
+            extension.set_sql_source(Some(crate::connection::Unavailable::source(
+                "the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)",
+            )));
+        }
         conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))
             .with_context(|| format!("cannot load {target}"))?;
         let handle = self.next_handle;
@@ -175,6 +183,27 @@ impl dispatch::Host for RuntimeState {
     fn table_close(&mut self, ext: u32, cursor: u64) {
         if let Ok(extension) = self.extension(ext) {
             extension.table_close(cursor);
+        }
+    }
+
+    fn hook_commit(&mut self, ext: u32) -> bool {
+        self.extension(ext).is_ok_and(|extension| extension.on_commit())
+    }
+
+    fn hook_rollback(&mut self, ext: u32) {
+        if let Ok(extension) = self.extension(ext) {
+            extension.on_rollback();
+        }
+    }
+
+    fn hook_update(&mut self, ext: u32, change: u8, database: String, table: String, rowid: i64) {
+        let change = match change {
+            0 => RowChange::Insert,
+            1 => RowChange::Update,
+            _ => RowChange::Delete,
+        };
+        if let Ok(extension) = self.extension(ext) {
+            extension.on_update(change, &database, &table, rowid);
         }
     }
 }

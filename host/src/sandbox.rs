@@ -94,7 +94,7 @@ fn unlinkable(import: &str) -> Option<&'static str> {
     let package = import.split('/').next().unwrap_or(import);
     match package {
         "wasi:io" | "wasi:random" | "wasi:cli" | "wasi:filesystem" | "wasi:clocks" | "wasi:sockets" | "wasi:http" => None,
-        _ => Some("sqlink does not provide (extensions get WASI and sqlite:extension/types)"),
+        _ => Some("sqlink does not provide (extensions get WASI, sqlite:extension/types and sqlite:extension/connection)"),
     }
 }
 
@@ -142,7 +142,7 @@ impl Sandbox {
     /// the host does not provide.
     pub fn check_import_names(&self, imports: &[String]) -> Result<()> {
         for name in imports {
-            if unversioned(name) == "sqlite:extension/types" {
+            if matches!(unversioned(name), "sqlite:extension/types" | crate::connection::INTERFACE) {
                 continue;
             }
             if let Some(why) = unlinkable(name) {
@@ -323,7 +323,7 @@ mod tests {
         let unknown = vec![String::from("acme:gadget/api@1.0.0")];
         assert_eq!(
             sandbox.check_import_names(&unknown).unwrap_err().to_string(),
-            "it imports acme:gadget/api@1.0.0, which sqlink does not provide (extensions get WASI and sqlite:extension/types)"
+            "it imports acme:gadget/api@1.0.0, which sqlink does not provide (extensions get WASI, sqlite:extension/types and sqlite:extension/connection)"
         );
     }
 }

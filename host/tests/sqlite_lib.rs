@@ -126,6 +126,19 @@ impl dispatch::Host for Harness {
     fn table_close(&mut self, _: u32, cursor: u64) {
         self.calls.cursors.remove(&cursor);
     }
+
+    // No extension here subscribes to hooks.
+    fn hook_commit(&mut self, _: u32) -> bool {
+        unreachable!("no hooks were subscribed")
+    }
+
+    fn hook_rollback(&mut self, _: u32) {
+        unreachable!("no hooks were subscribed")
+    }
+
+    fn hook_update(&mut self, _: u32, _: u8, _: String, _: String, _: i64) {
+        unreachable!("no hooks were subscribed")
+    }
 }
 
 struct Lib {

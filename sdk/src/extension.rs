@@ -94,6 +94,8 @@ pub struct ExtensionDef {
     pub collations: &'static [CollationDef],
     pub table_functions: &'static [crate::table::TableFunctionDef],
     pub modules: &'static [crate::vtab::ModuleDef],
+    /// The connection events it hears (`HooksDef::NONE` for none).
+    pub hooks: crate::HooksDef,
 }
 
 /// What a SQL function's Rust return type becomes: a value, or an error.
@@ -220,7 +222,7 @@ pub fn describe(ext: &ExtensionDef) -> types::ExtensionInfo {
             })
             .collect(),
         modules: crate::vtab::describe_modules(ext),
-        hooks: types::HookKinds::empty(),
+        hooks: ext.hooks.events.to_wit(),
     }
 }
 

@@ -63,15 +63,18 @@
 // Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
 #![deny(unsafe_code)]
 
+pub mod connection;
 mod convert;
 mod error;
 mod extension;
+mod hooks;
 mod table;
 mod value;
 mod vtab;
 
 pub use error::Error;
 pub use extension::{AggregateDef, AggregateFunction, CollationDef, ExtensionDef, FunctionFlags, ScalarDef};
+pub use hooks::{Events, Hooks, HooksDef, RowChange};
 pub use sqlink_sdk_macros::{export_extension, sqlite_aggregate, sqlite_collation, sqlite_scalar, sqlite_table_function};
 pub use table::{IntoRow, IntoRowResult, Rows, TableFunctionDef, open_cursors};
 pub use value::{ArgError, FromValue, IntoValue, Value};

@@ -78,6 +78,23 @@ impl Dispatcher for HostDispatcher {
         dispatch::table_open(ext, id, &params(args)).map_err(error)
     }
 
+    fn hook_commit(&self, ext: u32) -> bool {
+        dispatch::hook_commit(ext)
+    }
+
+    fn hook_rollback(&self, ext: u32) {
+        dispatch::hook_rollback(ext)
+    }
+
+    fn hook_update(&self, ext: u32, change: bridge::RowChange, database: &str, table: &str, rowid: i64) {
+        let change = match change {
+            bridge::RowChange::Insert => 0,
+            bridge::RowChange::Update => 1,
+            bridge::RowChange::Delete => 2,
+        };
+        dispatch::hook_update(ext, change, database, table, rowid)
+    }
+
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
         let rows = dispatch::table_next(ext, cursor, max_rows).map_err(error)?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
@@ -199,5 +216,14 @@ impl dispatch_bridge::Guest for SqliteLib {
 
     fn kept(ext: u32) -> Result<Vec<String>, types::Error> {
         BRIDGE.with(|b| b.borrow().kept(ext)).map_err(wit_error)
+    }
+
+    fn subscribe_hooks(ext: u32, kinds: types::HookKinds) -> Result<(), types::Error> {
+        let kinds = bridge::HookKinds {
+            commit: kinds.bits() & types::HookKinds::COMMIT.bits() != 0,
+            rollback: kinds.bits() & types::HookKinds::ROLLBACK.bits() != 0,
+            update: kinds.bits() & types::HookKinds::UPDATE.bits() != 0,
+        };
+        BRIDGE.with(|b| b.borrow_mut().subscribe_hooks(ext, kinds)).map_err(wit_error)
     }
 }

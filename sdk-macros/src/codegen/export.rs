@@ -53,15 +53,18 @@ pub struct ExportModel {
     pub table_functions: Vec<Entry>,
     /// Types implementing `VirtualTable`.
     pub modules: Vec<Entry>,
+    /// A type implementing `sqlink_sdk::Hooks`.
+    pub hooks: Option<Path>,
 }
 
-const KEYS: [&str; 7] = ["name", "version", "scalars", "aggregates", "collations", "table_functions", "modules"];
+const KEYS: [&str; 8] = ["name", "version", "scalars", "aggregates", "collations", "table_functions", "modules", "hooks"];
 
 impl Parse for ExportModel {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut version = None;
         let (mut scalars, mut aggregates, mut collations, mut table_functions, mut modules) = (None, None, None, None, None);
+        let mut hooks = None;
         let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -69,7 +72,7 @@ impl Parse for ExportModel {
             if !KEYS.contains(&key_name.as_str()) {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `name`, `version`, `scalars`, `aggregates`, `collations`, `table_functions` or `modules`",
+                    "expected `name`, `version`, `scalars`, `aggregates`, `collations`, `table_functions`, `modules` or `hooks`",
                 ));
             }
             // A second list would silently replace the first.
@@ -84,6 +87,7 @@ impl Parse for ExportModel {
                 "aggregates" => aggregates = Some(parse_list(input)?),
                 "collations" => collations = Some(parse_list(input)?),
                 "modules" => modules = Some(parse_list(input)?),
+                "hooks" => hooks = Some(input.parse()?),
                 _ => table_functions = Some(parse_list(input)?),
             }
             seen.push(key_name);
@@ -102,6 +106,7 @@ impl Parse for ExportModel {
             collations: collations.unwrap_or_default(),
             table_functions: table_functions.unwrap_or_default(),
             modules: modules.unwrap_or_default(),
+            hooks,
         })
     }
 }
@@ -123,7 +128,11 @@ fn def_path(path: &Path, rename: fn(&Ident) -> Ident) -> Path {
 
 impl ToTokens for ExportModel {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ExportModel { name, version, scalars, aggregates, collations, table_functions, modules } = self;
+        let ExportModel { name, version, scalars, aggregates, collations, table_functions, modules, hooks } = self;
+        let hooks = match hooks {
+            Some(ty) => quote!(::sqlink_sdk::HooksDef::of::<#ty>()),
+            None => quote!(::sqlink_sdk::HooksDef::NONE),
+        };
         let version = match version {
             Some(version) => quote!(#version),
             None => quote!(env!("CARGO_PKG_VERSION")),
@@ -164,6 +173,7 @@ impl ToTokens for ExportModel {
                     collations: &[#(#collations),*],
                     table_functions: &[#(#table_functions),*],
                     modules: &[#(#modules),*],
+                    hooks: #hooks,
                 };
 
                 struct Extension;
@@ -315,15 +325,18 @@ impl ToTokens for ExportModel {
                 }
                 impl exports::hooks::Guest for Extension {
                     fn on_commit() -> bool {
-                        false
+                        (EXTENSION.hooks.commit)()
                     }
-                    fn on_rollback() {}
+                    fn on_rollback() {
+                        (EXTENSION.hooks.rollback)()
+                    }
                     fn on_update(
-                        _change: exports::hooks::RowChange,
-                        _database: ::std::string::String,
-                        _table: ::std::string::String,
-                        _rowid: i64,
+                        change: exports::hooks::RowChange,
+                        database: ::std::string::String,
+                        table: ::std::string::String,
+                        rowid: i64,
                     ) {
+                        (EXTENSION.hooks.update)(change, &database, &table, rowid)
                     }
                 }
 

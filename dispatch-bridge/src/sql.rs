@@ -1,0 +1,313 @@
+//! SQL an extension runs on the connection that is calling it (the contract's `connection`
+//! import), with the sandbox's limits: the SQLite side, for every host.
+//!
+//! A host opens a [`CallSql`] when it starts an extension call that may run SQL and ends it
+//! when the call returns; statements the extension left open are finalized then, and their
+//! numbers are never given out again, so a statement kept past its call fails clearly.
+//!
+//! The sandbox is an authorizer ([`install_authorizer`]) that refuses, while an extension's
+//! SQL is compiled, what would let it leave its sandbox: ATTACH and DETACH, loading
+//! extensions (`load_extension`, `sqlink_load`, `sqlink_unload`) and changing what is loaded.
+//! SQLite keeps one authorizer per connection and offers no way to read the one set before,
+//! so installing it replaces an authorizer the program set earlier, and one the program sets
+//! later replaces it. The second case is detected: every statement SQLite compiles consults
+//! the authorizer at least once, so a statement compiled without this authorizer seeing it is
+//! finalized and refused.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+
+use libsqlite3_sys as ffi;
+
+use crate::trampolines::errmsg;
+use crate::{SqlError, Value};
+
+thread_local! {
+    /// Set while an extension's SQL is compiled or run on this thread: the authorizer's
+    /// refusals apply only then. SQLite calls the authorizer on the thread that compiles.
+    static EXTENSION_SQL: Cell<bool> = const { Cell::new(false) };
+    /// Set by the authorizer whenever it is consulted for an extension's SQL.
+    static CONSULTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The functions an extension's SQL may not call: they load or unload extensions, which
+/// would change its own sandbox.
+const REFUSED_FUNCTIONS: &[&str] = &["load_extension", "sqlink_load", "sqlink_unload"];
+
+/// Install the sandbox's authorizer on `db` (once per connection, before the first extension
+/// that imports `connection` runs). Outside an extension's SQL it allows everything.
+///
+/// # Safety
+/// `db` must be an open connection.
+pub unsafe fn install_authorizer(db: *mut ffi::sqlite3) -> Result<(), SqlError> {
+    // SAFETY: `db` is open (the contract); the callback takes no data pointer, so nothing
+    // it uses can dangle however long SQLite keeps it.
+    let rc = unsafe { ffi::sqlite3_set_authorizer(db, Some(authorize), std::ptr::null_mut()) };
+    if rc != ffi::SQLITE_OK {
+        return Err(SqlError::new(rc, "cannot install the sandbox's authorizer"));
+    }
+    Ok(())
+}
+
+unsafe extern "C" fn authorize(
+    _data: *mut c_void,
+    action: c_int,
+    _arg1: *const c_char,
+    arg2: *const c_char,
+    _database: *const c_char,
+    _trigger: *const c_char,
+) -> c_int {
+    if !EXTENSION_SQL.with(Cell::get) {
+        return ffi::SQLITE_OK;
+    }
+    CONSULTED.with(|c| c.set(true));
+    match action {
+        ffi::SQLITE_ATTACH | ffi::SQLITE_DETACH => ffi::SQLITE_DENY,
+        ffi::SQLITE_FUNCTION => {
+            // SAFETY: for SQLITE_FUNCTION SQLite passes the function's name as the second
+            // argument, a NUL-terminated string valid during the callback (or null).
+            let name = unsafe { text(arg2) };
+            let refused = REFUSED_FUNCTIONS.iter().any(|f| name.eq_ignore_ascii_case(f));
+            if refused { ffi::SQLITE_DENY } else { ffi::SQLITE_OK }
+        }
+        _ => ffi::SQLITE_OK,
+    }
+}
+
+/// # Safety
+/// `ptr` must be null or a NUL-terminated string valid for the call.
+unsafe fn text(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        return String::new();
+    }
+    // SAFETY: per the contract.
+    unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
+}
+
+/// Marks this thread's SQLite work as the extension's while it lives.
+struct ExtensionSqlScope;
+
+impl ExtensionSqlScope {
+    fn enter() -> Self {
+        EXTENSION_SQL.with(|c| c.set(true));
+        ExtensionSqlScope
+    }
+}
+
+impl Drop for ExtensionSqlScope {
+    fn drop(&mut self) {
+        EXTENSION_SQL.with(|c| c.set(false));
+    }
+}
+
+/// Why an extension's SQL fails that is not SQLite's own error.
+fn refused(message: impl Into<String>) -> SqlError {
+    SqlError::new(ffi::SQLITE_ERROR, message)
+}
+
+/// The SQL of one extension call, on the connection that called it.
+pub struct CallSql {
+    db: *mut ffi::sqlite3,
+    statements: HashMap<u64, *mut ffi::sqlite3_stmt>,
+}
+
+// SAFETY: SQLite lets any thread use a connection and its statements (serialized or
+// multi-thread mode, one thread at a time); a `CallSql` is used by the one thread running
+// the extension call that owns it.
+unsafe impl Send for CallSql {}
+
+/// Numbers of statements are unique for the life of the process, so one kept from an
+/// earlier call never names a statement of a later one.
+static NEXT_STATEMENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl CallSql {
+    /// The SQL of a call now running on `db`.
+    ///
+    /// # Safety
+    /// `db` must be the open connection whose callback is running, and stay open until this
+    /// value is dropped (the call ends first).
+    pub unsafe fn new(db: *mut ffi::sqlite3) -> CallSql {
+        CallSql { db, statements: HashMap::new() }
+    }
+
+    /// The connection, e.g. to interrupt it from another thread past the call's deadline.
+    pub fn db(&self) -> *mut ffi::sqlite3 {
+        self.db
+    }
+
+    fn error(&self, rc: c_int) -> SqlError {
+        // SAFETY: `db` is open (the contract of `new`).
+        SqlError::new(rc & 0xff, unsafe { errmsg(self.db) })
+    }
+
+    fn statement(&self, id: u64) -> Result<*mut ffi::sqlite3_stmt, SqlError> {
+        self.statements
+            .get(&id)
+            .copied()
+            .ok_or_else(|| refused("the statement was finalized: a statement lives only during the call that prepared it"))
+    }
+
+    /// Compile the first statement of `sql`; its number.
+    pub fn prepare(&mut self, sql: &str) -> Result<u64, SqlError> {
+        let c_sql = CString::new(sql).map_err(|_| refused("the SQL contains a NUL character"))?;
+        let mut stmt = std::ptr::null_mut();
+        let scope = ExtensionSqlScope::enter();
+        CONSULTED.with(|c| c.set(false));
+        // SAFETY: `db` is open; `c_sql` is NUL-terminated and outlives the call; `stmt`
+        // receives a statement this value then owns.
+        let rc = unsafe { ffi::sqlite3_prepare_v2(self.db, c_sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
+        let consulted = CONSULTED.with(Cell::get);
+        drop(scope);
+        if rc != ffi::SQLITE_OK {
+            let error = self.error(rc);
+            if error.message.contains("not authorized") {
+                return Err(refused(format!("{}: an extension's SQL may not ATTACH, DETACH or load extensions", error.message)));
+            }
+            return Err(error);
+        }
+        if stmt.is_null() {
+            return Err(refused("the SQL holds no statement"));
+        }
+        if !consulted {
+            // SAFETY: `stmt` was just prepared and is finalized once.
+            unsafe { ffi::sqlite3_finalize(stmt) };
+            return Err(refused(
+                "sqlink cannot check this statement (the program replaced sqlink's authorizer on this connection, or SQLite does not let an authorizer see it), so an extension may not run it",
+            ));
+        }
+        let id = NEXT_STATEMENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.statements.insert(id, stmt);
+        Ok(id)
+    }
+
+    /// Bind parameter `index` (1 is the first).
+    pub fn bind(&mut self, id: u64, index: u32, value: &Value) -> Result<(), SqlError> {
+        let stmt = self.statement(id)?;
+        let index = c_int::try_from(index).map_err(|_| SqlError::new(ffi::SQLITE_RANGE, "column index out of range"))?;
+        // SAFETY: `stmt` is a live statement of this call; SQLITE_TRANSIENT makes SQLite copy
+        // text and blobs before the call returns.
+        let rc = unsafe {
+            match value {
+                Value::Null => ffi::sqlite3_bind_null(stmt, index),
+                Value::Integer(i) => ffi::sqlite3_bind_int64(stmt, index, *i),
+                Value::Real(r) => ffi::sqlite3_bind_double(stmt, index, *r),
+                Value::Text(t) => ffi::sqlite3_bind_text64(
+                    stmt,
+                    index,
+                    t.as_ptr().cast(),
+                    t.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Value::Blob(b) => ffi::sqlite3_bind_blob64(stmt, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT()),
+            }
+        };
+        if rc != ffi::SQLITE_OK { Err(self.error(rc)) } else { Ok(()) }
+    }
+
+    /// Run to the next row: its values, or `None` when the statement is done.
+    pub fn step(&mut self, id: u64) -> Result<Option<Vec<Value>>, SqlError> {
+        let stmt = self.statement(id)?;
+        let _scope = ExtensionSqlScope::enter();
+        // SAFETY: `stmt` is a live statement of this call.
+        let rc = unsafe { ffi::sqlite3_step(stmt) };
+        match rc {
+            ffi::SQLITE_DONE => Ok(None),
+            // SAFETY: the statement has a row; its values are copied at once.
+            ffi::SQLITE_ROW => Ok(Some(unsafe { row(stmt) })),
+            _ => Err(self.error(rc)),
+        }
+    }
+
+    /// Back to the start, keeping the bindings.
+    pub fn reset(&mut self, id: u64) -> Result<(), SqlError> {
+        let stmt = self.statement(id)?;
+        // SAFETY: `stmt` is a live statement of this call. Its last step's error is reported
+        // by that step; reset itself cannot fail otherwise.
+        unsafe { ffi::sqlite3_reset(stmt) };
+        Ok(())
+    }
+
+    pub fn column_names(&self, id: u64) -> Result<Vec<String>, SqlError> {
+        let stmt = self.statement(id)?;
+        // SAFETY: `stmt` is a live statement of this call; the names are copied at once.
+        unsafe {
+            let count = ffi::sqlite3_column_count(stmt);
+            Ok((0..count).map(|i| text(ffi::sqlite3_column_name(stmt, i))).collect())
+        }
+    }
+
+    /// The statement is no longer needed.
+    pub fn finalize(&mut self, id: u64) {
+        if let Some(stmt) = self.statements.remove(&id) {
+            // SAFETY: `stmt` was prepared by this call and is finalized once (removed first).
+            unsafe { ffi::sqlite3_finalize(stmt) };
+        }
+    }
+
+    /// Compile the first statement of `sql`, bind `params` in order, and run it to the end.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, SqlError> {
+        let id = self.prepare(sql)?;
+        let result = (|| {
+            for (index, value) in (1..).zip(params) {
+                self.bind(id, index, value)?;
+            }
+            let mut rows = Vec::new();
+            while let Some(row) = self.step(id)? {
+                rows.push(row);
+            }
+            Ok(rows)
+        })();
+        self.finalize(id);
+        result
+    }
+
+    pub fn changes(&self) -> i64 {
+        // SAFETY: `db` is open (the contract of `new`).
+        unsafe { ffi::sqlite3_changes64(self.db) }
+    }
+
+    pub fn last_insert_rowid(&self) -> i64 {
+        // SAFETY: `db` is open (the contract of `new`).
+        unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+    }
+}
+
+impl Drop for CallSql {
+    /// The call ended: what it left open is finalized.
+    fn drop(&mut self) {
+        for (_, stmt) in self.statements.drain() {
+            // SAFETY: each was prepared by this call and is finalized once.
+            unsafe { ffi::sqlite3_finalize(stmt) };
+        }
+    }
+}
+
+/// # Safety
+/// `stmt` must have a current row.
+unsafe fn row(stmt: *mut ffi::sqlite3_stmt) -> Vec<Value> {
+    // SAFETY: per the contract; text and blob pointers are valid until the next step and are
+    // copied at once, their length read after them as SQLite documents.
+    unsafe {
+        (0..ffi::sqlite3_column_count(stmt))
+            .map(|i| match ffi::sqlite3_column_type(stmt, i) {
+                ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(stmt, i)),
+                ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(stmt, i)),
+                ffi::SQLITE_TEXT => {
+                    let ptr = ffi::sqlite3_column_text(stmt, i);
+                    let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, i)).unwrap_or(0);
+                    let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
+                    Value::Text(String::from_utf8_lossy(bytes).into_owned())
+                }
+                ffi::SQLITE_BLOB => {
+                    let ptr = ffi::sqlite3_column_blob(stmt, i);
+                    let len = usize::try_from(ffi::sqlite3_column_bytes(stmt, i)).unwrap_or(0);
+                    let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+                    Value::Blob(bytes.to_vec())
+                }
+                _ => Value::Null,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,321 @@
+//! The `sqlite:extension/connection` import (contract 0.3.0 and later): SQL an extension runs
+//! on the connection that is calling it.
+//!
+//! Each call of an extension that imports it gets a [`SqlAccess`] for its duration from the
+//! host that makes the call (`embed`: the bridge's `CallSql` on the native connection); the
+//! statements of a call live in the call's `SqlAccess`, which finalizes what is left when the
+//! call ends. Outside a call (instantiation, `describe`) and in a hook there is none, and
+//! every function fails. A statement resource kept past its call names a statement that is
+//! gone, which the next use says.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use sqlink_dispatch_bridge::{CallSql, SqlError, Value as BridgeValue};
+use wasmtime::component::{HasSelf, Linker, Resource};
+
+use crate::extension::ExtensionState;
+
+wasmtime::component::bindgen!({
+    path: "../wit/extension/0.3.0",
+    world: "sqlite:extension/extension",
+    with: { "sqlite:extension/connection.statement": Statement },
+});
+
+use sqlite::extension::connection::{Host, HostStatement};
+use sqlite::extension::types::{Error, Value};
+
+/// The interface's name without its version: a component importing it needs the host to
+/// provide it.
+pub const INTERFACE: &str = "sqlite:extension/connection";
+
+/// A statement resource: the number its call's [`SqlAccess`] knows it by.
+pub struct Statement(u64);
+
+/// How one call of an extension runs SQL on its caller's connection.
+pub trait SqlAccess: Send {
+    fn prepare(&mut self, sql: &str) -> Result<u64, SqlError>;
+    fn bind(&mut self, statement: u64, index: u32, value: BridgeValue) -> Result<(), SqlError>;
+    fn step(&mut self, statement: u64) -> Result<Option<Vec<BridgeValue>>, SqlError>;
+    fn reset(&mut self, statement: u64) -> Result<(), SqlError>;
+    fn column_names(&mut self, statement: u64) -> Result<Vec<String>, SqlError>;
+    fn finalize(&mut self, statement: u64);
+    fn execute(&mut self, sql: &str, params: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError>;
+    fn changes(&mut self) -> i64;
+    fn last_insert_rowid(&mut self) -> i64;
+}
+
+/// Makes the [`SqlAccess`] of each call, given the call's deadline.
+pub type SqlSource = Arc<dyn Fn(Instant) -> Box<dyn SqlAccess> + Send + Sync>;
+
+/// Add the import to an extension's linker.
+pub fn add_to_linker(linker: &mut Linker<ExtensionState>) -> anyhow::Result<()> {
+    sqlite::extension::connection::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state)
+        .map_err(anyhow::Error::from)
+}
+
+fn no_call() -> Error {
+    Error {
+        code: 1,
+        message: String::from(
+            "an extension may run SQL only while SQLite calls one of its functions, tables or modules (not at load, nor in a hook)",
+        ),
+    }
+}
+
+fn error(e: SqlError) -> Error {
+    Error { code: e.code, message: e.message }
+}
+
+fn to_bridge(value: Value) -> BridgeValue {
+    match value {
+        Value::Null => BridgeValue::Null,
+        Value::Integer(i) => BridgeValue::Integer(i),
+        Value::Real(r) => BridgeValue::Real(r),
+        Value::Text(t) => BridgeValue::Text(t),
+        Value::Blob(b) => BridgeValue::Blob(b),
+    }
+}
+
+fn from_bridge(value: BridgeValue) -> Value {
+    match value {
+        BridgeValue::Null => Value::Null,
+        BridgeValue::Integer(i) => Value::Integer(i),
+        BridgeValue::Real(r) => Value::Real(r),
+        BridgeValue::Text(t) => Value::Text(t),
+        BridgeValue::Blob(b) => Value::Blob(b),
+    }
+}
+
+fn row(values: Vec<BridgeValue>) -> Vec<Value> {
+    values.into_iter().map(from_bridge).collect()
+}
+
+impl ExtensionState {
+    fn sql(&mut self) -> Result<&mut Box<dyn SqlAccess>, Error> {
+        self.sql.as_mut().ok_or_else(no_call)
+    }
+
+    fn statement(&self, handle: &Resource<Statement>) -> Result<u64, Error> {
+        self.table.get(handle).map(|s| s.0).map_err(|e| Error { code: 1, message: format!("no such statement: {e}") })
+    }
+}
+
+impl Host for ExtensionState {
+    fn prepare(&mut self, sql: String) -> Result<Resource<Statement>, Error> {
+        let id = self.sql()?.prepare(&sql).map_err(error)?;
+        match self.table.push(Statement(id)) {
+            Ok(handle) => Ok(handle),
+            Err(e) => {
+                self.sql()?.finalize(id);
+                Err(Error { code: 7, message: format!("too many statements: {e}") })
+            }
+        }
+    }
+
+    fn execute(&mut self, sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
+        let rows = self.sql()?.execute(&sql, params.into_iter().map(to_bridge).collect()).map_err(error)?;
+        Ok(rows.into_iter().map(row).collect())
+    }
+
+    fn changes(&mut self) -> i64 {
+        self.sql.as_mut().map_or(0, |sql| sql.changes())
+    }
+
+    fn last_insert_rowid(&mut self) -> i64 {
+        self.sql.as_mut().map_or(0, |sql| sql.last_insert_rowid())
+    }
+}
+
+impl HostStatement for ExtensionState {
+    fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
+        let id = self.statement(&handle)?;
+        self.sql()?.bind(id, index, to_bridge(to)).map_err(error)
+    }
+
+    fn step(&mut self, handle: Resource<Statement>) -> Result<Option<Vec<Value>>, Error> {
+        let id = self.statement(&handle)?;
+        Ok(self.sql()?.step(id).map_err(error)?.map(row))
+    }
+
+    fn reset(&mut self, handle: Resource<Statement>) -> Result<(), Error> {
+        let id = self.statement(&handle)?;
+        self.sql()?.reset(id).map_err(error)
+    }
+
+    fn column_names(&mut self, handle: Resource<Statement>) -> Vec<String> {
+        let Ok(id) = self.statement(&handle) else { return Vec::new() };
+        self.sql.as_mut().and_then(|sql| sql.column_names(id).ok()).unwrap_or_default()
+    }
+
+    fn drop(&mut self, handle: Resource<Statement>) -> wasmtime::Result<()> {
+        let statement = self.table.delete(handle)?;
+        if let Some(sql) = self.sql.as_mut() {
+            sql.finalize(statement.0);
+        }
+        Ok(())
+    }
+}
+
+/// Connections whose extension SQL has run past its call's deadline are interrupted by the
+/// engine's ticker thread: SQLite checks for an interrupt as it runs, so a long query stops.
+#[derive(Clone, Default)]
+pub struct Watchdog(Arc<Mutex<Vec<Armed>>>);
+
+struct Armed {
+    id: u64,
+    deadline: Instant,
+    /// The connection's handle, interrupted only while the entry exists (under the lock).
+    db: usize,
+}
+
+impl Watchdog {
+    /// Called every tick: interrupt what is past its deadline.
+    pub fn tick(&self) {
+        let armed = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        for entry in armed.iter().filter(|a| a.deadline <= now) {
+            // SAFETY: an entry exists only while `Guard` lives, which is during a SQLite call
+            // on that open connection; the lock keeps it from ending meanwhile, and
+            // sqlite3_interrupt may be called from any thread.
+            unsafe { rusqlite::ffi::sqlite3_interrupt(entry.db as *mut rusqlite::ffi::sqlite3) };
+        }
+    }
+
+    fn arm(&self, db: usize, deadline: Instant) -> Guard {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(Armed { id, deadline, db });
+        Guard { watchdog: self.clone(), id }
+    }
+}
+
+struct Guard {
+    watchdog: Watchdog,
+    id: u64,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.watchdog.0.lock().unwrap_or_else(|p| p.into_inner()).retain(|a| a.id != self.id);
+    }
+}
+
+/// A native call's SQL: the bridge's `CallSql` on the calling connection, stopped at the
+/// call's deadline.
+pub struct NativeSql {
+    sql: CallSql,
+    deadline: Instant,
+    watchdog: Watchdog,
+}
+
+impl NativeSql {
+    pub fn new(sql: CallSql, deadline: Instant, watchdog: Watchdog) -> Self {
+        NativeSql { sql, deadline, watchdog }
+    }
+
+    /// Run `f` with the watchdog armed; an interruption past the deadline says so.
+    fn timed<T>(&mut self, f: impl FnOnce(&mut CallSql) -> Result<T, SqlError>) -> Result<T, SqlError> {
+        if Instant::now() >= self.deadline {
+            return Err(past_deadline());
+        }
+        let _guard = self.watchdog.arm(self.sql.db() as usize, self.deadline);
+        let result = f(&mut self.sql);
+        match result {
+            Err(e) if e.code == rusqlite::ffi::SQLITE_INTERRUPT && Instant::now() >= self.deadline => Err(past_deadline()),
+            other => other,
+        }
+    }
+}
+
+fn past_deadline() -> SqlError {
+    SqlError::new(rusqlite::ffi::SQLITE_INTERRUPT, "the extension's SQL was stopped: the call's time limit passed")
+}
+
+impl SqlAccess for NativeSql {
+    fn prepare(&mut self, sql: &str) -> Result<u64, SqlError> {
+        self.timed(|s| s.prepare(sql))
+    }
+
+    fn bind(&mut self, statement: u64, index: u32, value: BridgeValue) -> Result<(), SqlError> {
+        self.sql.bind(statement, index, &value)
+    }
+
+    fn step(&mut self, statement: u64) -> Result<Option<Vec<BridgeValue>>, SqlError> {
+        self.timed(|s| s.step(statement))
+    }
+
+    fn reset(&mut self, statement: u64) -> Result<(), SqlError> {
+        self.sql.reset(statement)
+    }
+
+    fn column_names(&mut self, statement: u64) -> Result<Vec<String>, SqlError> {
+        self.sql.column_names(statement)
+    }
+
+    fn finalize(&mut self, statement: u64) {
+        self.sql.finalize(statement)
+    }
+
+    fn execute(&mut self, sql: &str, params: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError> {
+        self.timed(|s| s.execute(sql, &params))
+    }
+
+    fn changes(&mut self) -> i64 {
+        self.sql.changes()
+    }
+
+    fn last_insert_rowid(&mut self) -> i64 {
+        self.sql.last_insert_rowid()
+    }
+}
+
+/// A host that cannot run an extension's SQL (yet): every function fails with `why`.
+pub struct Unavailable(pub &'static str);
+
+impl Unavailable {
+    fn refuse<T>(&self) -> Result<T, SqlError> {
+        Err(SqlError::new(1, self.0))
+    }
+
+    /// A source of it, for [`crate::extension::Extension::set_sql_source`].
+    pub fn source(why: &'static str) -> SqlSource {
+        Arc::new(move |_| Box::new(Unavailable(why)))
+    }
+}
+
+impl SqlAccess for Unavailable {
+    fn prepare(&mut self, _: &str) -> Result<u64, SqlError> {
+        self.refuse()
+    }
+
+    fn bind(&mut self, _: u64, _: u32, _: BridgeValue) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn step(&mut self, _: u64) -> Result<Option<Vec<BridgeValue>>, SqlError> {
+        self.refuse()
+    }
+
+    fn reset(&mut self, _: u64) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn column_names(&mut self, _: u64) -> Result<Vec<String>, SqlError> {
+        self.refuse()
+    }
+
+    fn finalize(&mut self, _: u64) {}
+
+    fn execute(&mut self, _: &str, _: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError> {
+        self.refuse()
+    }
+
+    fn changes(&mut self) -> i64 {
+        0
+    }
+
+    fn last_insert_rowid(&mut self) -> i64 {
+        0
+    }
+}
