@@ -4,8 +4,8 @@ use std::io::BufRead;
 use std::time::Instant;
 
 use crate::bindings::exports::sqlink::wasm::session::StatementResult;
-use crate::bindings::sqlink::wasm::{cpu_time, interrupt};
 use crate::bindings::sqlink::wasm::spi::{self, Connection, Statement};
+use crate::bindings::sqlink::wasm::{cpu_time, interrupt};
 use crate::bindings::sqlite::extension::types::Value;
 use crate::format::{Printer, Settings};
 pub use crate::output::Output;

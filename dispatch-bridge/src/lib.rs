@@ -12,16 +12,16 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
-mod module;
 mod hooks;
+mod module;
 mod registry;
 mod sql;
 mod target;
 mod trampolines;
 mod vtab;
 
-pub use module::ModuleShape;
 pub use hooks::{HookKinds, ProgramHooks, RowChange};
+pub use module::ModuleShape;
 pub use registry::Bridge;
 pub use sql::{CallSql, install_authorizer};
 pub use sqlink_rules::FunctionFlags;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
-use crate::module::{self, ModuleShape};
 use crate::hooks::{self, Fanout, HookKinds, Listeners, ProgramHooks, Slot};
+use crate::module::{self, ModuleShape};
 use crate::target::Target;
 use crate::trampolines::{self, FunctionData};
 use crate::vtab::ModuleData;

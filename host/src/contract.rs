@@ -21,10 +21,10 @@ use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, TypedFunc};
 
+use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::exports::sqlite::extension::virtual_table::{
     Change, DeclaredTable, IndexInfo, IndexPlan, RowResult, TransactionEvent,
 };
-use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::sqlite::extension::types::{AggregateInfo, CollationInfo, HookKinds, ScalarInfo, TableFunctionInfo};
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 

@@ -17,8 +17,8 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::exports::sqlite::extension::virtual_table::{Change, IndexInfo, IndexPlan, RowResult, TransactionEvent};
 pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
+use crate::bindings::exports::sqlite::extension::virtual_table::{Change, IndexInfo, IndexPlan, RowResult, TransactionEvent};
 use crate::bindings::sqlite::extension::types::HookKinds;
 use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
 use crate::cache::ComponentCache;

@@ -461,7 +461,14 @@ fn the_composed_runtime_imports_only_loader_dispatch_locks_shared_memory_interru
     imports.sort();
     assert_eq!(
         imports,
-        ["sqlink:wasm/cpu-time", "sqlink:wasm/dispatch", "sqlink:wasm/file-locks", "sqlink:wasm/interrupt", "sqlink:wasm/shared-memory", "sqlink:wasm/spi-loader"]
+        [
+            "sqlink:wasm/cpu-time",
+            "sqlink:wasm/dispatch",
+            "sqlink:wasm/file-locks",
+            "sqlink:wasm/interrupt",
+            "sqlink:wasm/shared-memory",
+            "sqlink:wasm/spi-loader"
+        ]
     );
     let exports: Vec<&str> = ty.exports(&engine).map(|(name, _)| name).collect();
     assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
