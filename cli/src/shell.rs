@@ -615,21 +615,6 @@ fn only_whitespace_and_comments(line: &str) -> bool {
     true
 }
 
-#[cfg(test)]
-mod tests {
-    use super::only_whitespace_and_comments;
-
-    #[test]
-    fn comment_lines_start_no_statement() {
-        for line in ["", "   ", "-- setup", "  /* a */ -- b", "/* a */ /* b */", "\t--"] {
-            assert!(only_whitespace_and_comments(line), "{line:?}");
-        }
-        for line in ["SELECT 1;", "/* open", "/* a */ SELECT 1;", "- 1", ".mode csv"] {
-            assert!(!only_whitespace_and_comments(line), "{line:?}");
-        }
-    }
-}
-
 /// What `.timer on` measures around one input: elapsed time, and the CPU time the host
 /// says the process used (WASI's clocks have no CPU clock; a page's host cannot tell).
 struct RunTime {
@@ -655,6 +640,21 @@ impl RunTime {
                 )
             }
             _ => format!("Run Time: real {real:.3}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_whitespace_and_comments;
+
+    #[test]
+    fn comment_lines_start_no_statement() {
+        for line in ["", "   ", "-- setup", "  /* a */ -- b", "/* a */ /* b */", "\t--"] {
+            assert!(only_whitespace_and_comments(line), "{line:?}");
+        }
+        for line in ["SELECT 1;", "/* open", "/* a */ SELECT 1;", "- 1", ".mode csv"] {
+            assert!(!only_whitespace_and_comments(line), "{line:?}");
         }
     }
 }
