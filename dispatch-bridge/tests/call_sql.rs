@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use sqlink_dispatch_bridge::{
-    Bridge, CallSql, Dispatcher, FunctionFlags, HookKinds, ProgramHooks, RowChange, SqlError, Value, ValueRef, install_authorizer,
+    Bridge, CallSql, Change, DeclaredTable, Dispatcher, FunctionFlags, HookKinds, IndexInfo, IndexPlan, ProgramHooks, Row, RowChange,
+    SqlError, TransactionEvent, Value, ValueRef, install_authorizer,
 };
 
 const EXT: u32 = 3;
@@ -92,6 +93,36 @@ impl Dispatcher for SqlDispatcher {
         unreachable!()
     }
     fn table_close(&self, _: u32, _: u64) {}
+    // These tests register no virtual-table modules.
+    fn vtab_connect(&self, _: u32, _: u32, _: &[String], _: bool) -> Result<DeclaredTable, SqlError> {
+        unreachable!()
+    }
+    fn vtab_best_index(&self, _: u32, _: u64, _: &IndexInfo) -> Result<IndexPlan, SqlError> {
+        unreachable!()
+    }
+    fn vtab_open(&self, _: u32, _: u64) -> Result<u64, SqlError> {
+        unreachable!()
+    }
+    fn vtab_filter(&self, _: u32, _: u64, _: i32, _: Option<&str>, _: &[ValueRef<'_>], _: u32) -> Result<Vec<Row>, SqlError> {
+        unreachable!()
+    }
+    fn vtab_next(&self, _: u32, _: u64, _: u32) -> Result<Vec<Row>, SqlError> {
+        unreachable!()
+    }
+    fn vtab_close(&self, _: u32, _: u64) {}
+    fn vtab_update(&self, _: u32, _: u64, _: &Change<'_>) -> Result<i64, SqlError> {
+        unreachable!()
+    }
+    fn vtab_transaction(&self, _: u32, _: u64, _: TransactionEvent) -> Result<(), SqlError> {
+        unreachable!()
+    }
+    fn vtab_rename(&self, _: u32, _: u64, _: &str) -> Result<(), SqlError> {
+        unreachable!()
+    }
+    fn vtab_disconnect(&self, _: u32, _: u64) {}
+    fn vtab_destroy(&self, _: u32, _: u64) -> Result<(), SqlError> {
+        unreachable!()
+    }
 
     fn hook_commit(&self, ext: u32) -> bool {
         self.heard.lock().unwrap().push(format!("ext{ext} commit"));
