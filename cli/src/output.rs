@@ -20,6 +20,8 @@ struct Redirect {
     once: bool,
     /// The name `.show` reports.
     name: String,
+    /// A write failed and was reported: the rest of this redirect's output is dropped.
+    failed: bool,
 }
 
 impl Output {
@@ -34,11 +36,13 @@ impl Output {
     /// Query output (rows, dot command results): to the redirect file when there is one.
     pub fn out(&mut self, text: &str) {
         if let Some(redirect) = &mut self.redirect {
-            let _ = redirect.file.write_all(text.as_bytes());
+            if let Err(e) = redirect.file.write_all(text.as_bytes()) {
+                self.redirect_failed(&e);
+            }
             return;
         }
         match &mut self.base {
-            Base::Stdio => print!("{text}"),
+            Base::Stdio => to_stdout(text, false),
             Base::Captured(buffer) => buffer.push_str(text),
         }
     }
@@ -51,10 +55,7 @@ impl Output {
     /// The REPL's prompt: always to the terminal, never to a redirect file.
     pub fn prompt(&mut self, text: &str) {
         match &mut self.base {
-            Base::Stdio => {
-                print!("{text}");
-                let _ = std::io::stdout().flush();
-            }
+            Base::Stdio => to_stdout(text, true),
             Base::Captured(buffer) => buffer.push_str(text),
         }
     }
@@ -63,7 +64,7 @@ impl Output {
     pub fn error_line(&mut self, text: &str) {
         match &mut self.base {
             Base::Stdio => {
-                let _ = std::io::stdout().flush();
+                to_stdout("", true);
                 eprintln!("{text}");
             }
             Base::Captured(buffer) => {
@@ -75,10 +76,23 @@ impl Output {
 
     pub fn flush(&mut self) {
         if let Some(redirect) = &mut self.redirect {
-            let _ = redirect.file.flush();
+            if let Err(e) = redirect.file.flush() {
+                self.redirect_failed(&e);
+            }
         } else if let Base::Stdio = self.base {
-            let _ = std::io::stdout().flush();
+            to_stdout("", true);
         }
+    }
+
+    /// A write to the `.output` / `.once` file failed (a full disk, a closed pipe): said once,
+    /// as an error, and the rest of that redirect's output is dropped.
+    fn redirect_failed(&mut self, error: &std::io::Error) {
+        let Some(redirect) = &mut self.redirect else { return };
+        if std::mem::replace(&mut redirect.failed, true) {
+            return;
+        }
+        let message = format!("Error: cannot write to {}: {error}", redirect.name);
+        self.error_line(&message);
     }
 
     /// What was captured since the last call (nothing for stdio).
@@ -93,14 +107,17 @@ impl Output {
     /// or with `once` until the end of the next command.
     pub fn redirect(&mut self, file: File, name: &str, once: bool) {
         self.restore();
-        self.redirect = Some(Redirect { file: BufWriter::new(file), once, name: name.to_owned() });
+        self.redirect = Some(Redirect { file: BufWriter::new(file), once, name: name.to_owned(), failed: false });
     }
 
     /// Back to the shell's own output; the file is flushed and closed.
     pub fn restore(&mut self) {
-        if let Some(mut redirect) = self.redirect.take() {
-            let _ = redirect.file.flush();
+        if let Some(redirect) = &mut self.redirect
+            && let Err(e) = redirect.file.flush()
+        {
+            self.redirect_failed(&e);
         }
+        self.redirect = None;
     }
 
     /// A command finished: a `.once` redirect ends with it.
@@ -113,5 +130,19 @@ impl Output {
     /// Where query output goes, as `.show` names it.
     pub fn target(&self) -> &str {
         self.redirect.as_ref().map_or("stdout", |r| r.name.as_str())
+    }
+}
+
+/// Text to the process's stdout, flushed with `flush`. When the reader went away (`sqlink
+/// db .dump | head`) the shell ends quietly, as SIGPIPE ends sqlite3; any other failure is
+/// said once on stderr and ends it too, since nothing more can be shown.
+fn to_stdout(text: &str, flush: bool) {
+    let mut stdout = std::io::stdout();
+    let written = stdout.write_all(text.as_bytes()).and_then(|()| if flush { stdout.flush() } else { Ok(()) });
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("Error: cannot write the output: {e}");
+        }
+        std::process::exit(1);
     }
 }

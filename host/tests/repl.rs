@@ -1,7 +1,8 @@
 //! The `sqlink` binary end to end, as a user drives it: stdin scripts, a pty, files.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 mod common;
 
@@ -344,4 +345,23 @@ fn a_second_start_uses_the_compile_cache() {
     assert_eq!(entries, 1, "identity is cached");
     assert_eq!(run(()), "x\n");
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1, "nothing recompiled");
+}
+
+/// A reader that stops early (`sqlink db .dump | head`) ends sqlink quietly, as SIGPIPE ends
+/// sqlite3: no trap, no backtrace, status 1.
+#[test]
+fn a_reader_that_stops_early_ends_the_shell_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path(), &[":memory:", "SELECT value FROM generate_series(1, 1000000)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 4];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"1\n2\n");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!((String::from_utf8_lossy(&output.stderr).as_ref(), output.status.code()), ("", Some(1)));
 }
