@@ -299,7 +299,7 @@ export_extension! { name: "greet", scalars: [greet] }
     .unwrap();
     // A target dir that outlives the test keeps reruns fast.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("external-extension");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = wasm_cargo()
         .args(["build", "--release", "--target", "wasm32-wasip2", "--quiet"])
         .current_dir(&krate)
         .env("CARGO_TARGET_DIR", &target)

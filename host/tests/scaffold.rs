@@ -4,19 +4,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{command, run_with_stdin, sqlink_in};
+use common::{command, run_with_stdin, sqlink_in, wasm_cargo};
 
 fn cargo(dir: &Path, args: &[&str]) {
     // A target dir that outlives the test keeps reruns fast.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .unwrap();
+    let status = wasm_cargo().args(args).current_dir(dir).env("CARGO_TARGET_DIR", &target).status().unwrap();
     assert!(status.success(), "cargo {args:?} failed in {}", dir.display());
 }
 

@@ -129,10 +129,22 @@ fn workspace_root() -> PathBuf {
 
 /// `cargo ARGS` with a Rust toolchain that meets the `rust-version` of every crate it builds
 /// (`rust::cargo_for`).
+/// Under another toolchain, tests that build a wasm crate themselves (an extension made
+/// outside the repository, `sqlink new`'s scaffold) learn from `SQLINK_WASM_TOOLCHAIN` which
+/// toolchain builds wasm: the default one, as `build` uses for the wasm crates.
 pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = rust::cargo_for(root, args)?;
     let args: Vec<&str> = cargo.prefix.iter().map(String::as_str).chain(args.iter().copied()).collect();
-    toolchain::run_in(root, &cargo.program, &args)
+    let mut command = std::process::Command::new(&cargo.program);
+    command.current_dir(root).args(&args);
+    if !cargo.prefix.is_empty()
+        && let Some(default) = rust::default_toolchain()
+    {
+        command.env("SQLINK_WASM_TOOLCHAIN", default);
+    }
+    let status = command.status().with_context(|| format!("running {} {}", cargo.program, args.join(" ")))?;
+    anyhow::ensure!(status.success(), "{} {} failed (in {})", cargo.program, args.join(" "), root.display());
+    Ok(())
 }
 
 /// Everything `run` and `test` need: components in target/wasm/, then the host binary,

@@ -187,6 +187,13 @@ fn installed_toolchains() -> Vec<(String, Version)> {
     names.filter_map(|name| rustc_version(Some(&name)).ok().map(|version| (name, version))).collect()
 }
 
+/// The name of rustup's default toolchain (`stable-x86_64-unknown-linux-gnu`), if rustup
+/// has one.
+pub fn default_toolchain() -> Option<String> {
+    let output = Command::new("rustup").arg("default").output().ok()?;
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next().map(str::to_owned)
+}
+
 /// A rustup component of `toolchain` (clippy for the lint step), added when missing.
 fn ensure_component(toolchain: &str, component: &str) -> Result<()> {
     let output = Command::new("rustup").args(["component", "list", "--installed", "--toolchain", toolchain]).output()?;

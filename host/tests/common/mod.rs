@@ -25,6 +25,20 @@ pub fn test_extension(name: &str) -> PathBuf {
     path.canonicalize().unwrap()
 }
 
+/// Cargo as an extension's author runs it: with the toolchain that builds wasm, which xtask
+/// names in SQLINK_WASM_TOOLCHAIN when these tests run under another (the host's crates may
+/// need a newer Rust than the one with the wasm32-wasip2 target).
+pub fn wasm_cargo() -> Command {
+    match std::env::var("SQLINK_WASM_TOOLCHAIN") {
+        Ok(toolchain) => {
+            let mut command = Command::new("rustup");
+            command.args(["run", &toolchain, "cargo"]);
+            command
+        }
+        Err(_) => Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())),
+    }
+}
+
 pub fn command(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqlink"));
     cmd.args(args).current_dir(cwd).env("SQLINK_CACHE_DIR", cache_dir()).env_remove("SQLINK_PATH");
