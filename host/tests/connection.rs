@@ -137,6 +137,6 @@ fn the_repl_delivers_hooks_in_order_and_refuses_an_extensions_sql_clearly() {
     );
     assert_eq!(
         run.stderr,
-        "Error: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
+        "Runtime error near line 7: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
     );
 }

@@ -258,7 +258,7 @@ fn a_version_the_host_does_not_know_or_a_shape_its_version_never_had_is_refused(
     let future = Extension::load(&engine, &renamed(&newest, "0.2.0", "0.9.0"), Sandbox::default()).err().unwrap();
     assert_eq!(
         future.to_string(),
-        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0); a newer sqlink may"
+        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0, 0.3.0); a newer sqlink may"
     );
     // 0.2.0's metadata has table functions: the first 0.1.0's shape under its name is no
     // component built against 0.2.0.
