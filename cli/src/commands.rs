@@ -456,11 +456,11 @@ impl Shell {
         };
         for row in rows {
             let statement = crate::dump::schema_statement(&row[0]);
-            if row[1] != "view" {
+            if row[1] != "view" && !row[0].starts_with("CREATE VIRTUAL TABLE") {
                 self.output.line(&statement);
                 continue;
             }
-            // As sqlite3: the view's columns, when SQLite can name them.
+            // As sqlite3: a view's or virtual table's columns, when SQLite can name them.
             let columns = self.query_text(&format!("SELECT name FROM pragma_table_info({})", sql_string(&row[2])));
             match columns {
                 Ok(columns) if !columns.is_empty() => {

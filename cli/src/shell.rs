@@ -77,7 +77,10 @@ pub enum Input {
 /// additions (SQLite's primary result code when above 1, the caret context).
 pub struct SqlFailure {
     compiling: bool,
+    /// As the shell prints it: with the result code and the caret context.
     message: String,
+    /// SQLite's own message, which the page's API rejects with.
+    sqlite_message: String,
 }
 
 impl SqlFailure {
@@ -88,11 +91,11 @@ impl SqlFailure {
             message.push_str(&format!(" ({code})"));
         }
         message.push_str(context);
-        SqlFailure { compiling, message }
+        SqlFailure { compiling, message, sqlite_message: error.message.clone() }
     }
 
     fn plain(message: String) -> SqlFailure {
-        SqlFailure { compiling: false, message }
+        SqlFailure { compiling: false, sqlite_message: message.clone(), message }
     }
 
     /// The message as sqlite3 prints it for SQL from `input` (`line`: where it started).
@@ -539,7 +542,7 @@ impl Shell {
             results.push(StatementResult { columns: statement.column_names(), rows: all_rows(statement).map_err(SqlFailure::plain)? });
             Ok(())
         })
-        .map_err(|failure| failure.message)?;
+        .map_err(|failure| failure.sqlite_message)?;
         Ok(results)
     }
 

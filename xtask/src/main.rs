@@ -222,8 +222,24 @@ fn test(root: &Path) -> Result<()> {
     toolchain::ensure_sqlite3()?;
     // sqlite-lib has no tests of its own; the host's harness tests drive its component.
     // libsqlink's tests are Python's (below): the library loads into a SQLite it did not build.
-    let rust =
-        cargo(root, &["test", "--release", "--no-fail-fast", "--workspace", "--exclude", "sqlite-lib", "--exclude", "sqlink-loadable"]);
+    let rust = cargo(
+        root,
+        &[
+            "test",
+            "--release",
+            "--no-fail-fast",
+            "--workspace",
+            "--exclude",
+            "sqlite-lib",
+            "--exclude",
+            "sqlink-loadable",
+            "--exclude",
+            "sqlink-sdk-macros",
+        ],
+    );
+    // On its own, so that it runs with the toolchain an extension author builds with: its UI
+    // tests compare the compiler's messages, which differ between Rust versions.
+    let macros = cargo(root, &["test", "--release", "-p", "sqlink-sdk-macros"]);
     // Its own unit tests (the autoload list's syntax, what counts as a grant), built alone as the library is.
     let loadable = cargo(root, &["test", "--release", "-p", "sqlink-loadable", "--lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
@@ -232,7 +248,7 @@ fn test(root: &Path) -> Result<()> {
     // The Python suite also runs libsqlink in a dqlite cluster and in sqld (test_cluster.py).
     let python = cluster_tools(root).and_then(|_| toolchain::ensure_sqld(root)).and_then(|()| test_python(root));
     let browser = test_browser(root);
-    rust.and(loadable).and(package).and(python).and(browser)
+    rust.and(macros).and(loadable).and(package).and(python).and(browser)
 }
 
 /// Before the tests: the formatting (rustfmt.toml), then clippy with warnings as errors on
