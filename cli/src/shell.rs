@@ -446,7 +446,12 @@ impl Shell {
             self.pending.push_str(line.trim_start());
             self.pending_line = self.line;
         }
-        if spi::is_complete(&self.pending) {
+        // Checked as if the line ended with its newline, so that a statement followed by a
+        // `--` comment on its line is complete (as the sqlite3 shell runs it).
+        self.pending.push('\n');
+        let complete = spi::is_complete(&self.pending);
+        self.pending.pop();
+        if complete {
             let sql = std::mem::take(&mut self.pending);
             if self.echo {
                 self.output.line(&sql);
