@@ -12,8 +12,9 @@
 //! noisy; (a) and (b) count this thread's CPU time, (c) the REPL's wall time. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -215,12 +216,19 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[Stri
         }
     }
     let cache = tempfile::tempdir()?;
-    let output = Command::new(sqlink)
+    // On stdin, as a script: an argument is one SQL text or one dot command, as in sqlite3.
+    let mut child = Command::new(sqlink)
         .env("SQLINK_CACHE_DIR", cache.path())
         .arg(":memory:")
-        .arg(&script)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .with_context(|| format!("running {}", sqlink.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(script.as_bytes()).context("writing the script to sqlink")?;
+    }
+    let output = child.wait_with_output().with_context(|| format!("running {}", sqlink.display()))?;
     if !output.status.success() {
         bail!("sqlink failed: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -228,7 +236,8 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[Stri
     let times: Vec<Duration> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("Run Time: real "))
-        .map(|t| t.trim().parse::<f64>().map(Duration::from_secs_f64))
+        // `0.001 user 0.000123 sys 0.000045`: the elapsed seconds come first.
+        .map(|t| t.split_whitespace().next().unwrap_or_default().parse::<f64>().map(Duration::from_secs_f64))
         .collect::<Result<_, _>>()
         .context("reading .timer output")?;
     if times.len() != statements.len() * repetitions {
