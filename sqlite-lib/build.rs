@@ -20,8 +20,8 @@ const SHELL_C: &str = "package/deps/sqlite-amalgamation-3530400/shell.c";
 /// The shell's built-in extensions the runtime carries, in the order the shell initializes
 /// them, with their init functions. Left out: regexp.c (the catalog's `regexp` extension
 /// provides `regexp()`), fileio.c and completion.c (files go through the catalog's
-/// `fileio` and its grants; completion serves the shell's line editor), zipfile.c and
-/// sqlar.c (zlib).
+/// `fileio` and its grants; completion serves the shell's line editor). zipfile.c and
+/// sqlar.c use zlib, which `libz-sys` compiles from its C sources.
 const BUILT_INS: &[(&str, &str)] = &[
     ("sha1.c", "sqlite3_sha_init"),
     ("shathree.c", "sqlite3_shathree_init"),
@@ -32,7 +32,14 @@ const BUILT_INS: &[(&str, &str)] = &[
     ("base85.c", "sqlite3_base85_init"),
     ("ieee754.c", "sqlite3_ieee_init"),
     ("series.c", "sqlite3_series_init"),
+    ("zipfile.c", "sqlite3_zipfile_init"),
+    ("sqlar.c", "sqlite3_sqlar_init"),
 ];
+
+/// SQLite's VFS shims the shell registers once at start (not per connection), compiled the
+/// same way: appendvfs.c (`apndvfs`, a database at the end of another file: `.open --append`,
+/// `.backup --append`), registered by `shell_builtins::install`.
+const VFS_SHIMS: &[&str] = &["appendvfs.c"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -46,6 +53,9 @@ fn main() {
     let shell = std::fs::read_to_string(&shell_c).unwrap_or_else(|e| panic!("reading {}: {e}", shell_c.display()));
 
     let mut source = String::from(PRELUDE);
+    for file in VFS_SHIMS {
+        source.push_str(section(&shell, &format!("ext/misc/{file}")));
+    }
     for (file, _) in BUILT_INS {
         source.push_str(&section(&shell, &format!("ext/misc/{file}")).replace(SERIES_LIMIT.0, SERIES_LIMIT.1));
     }
@@ -61,9 +71,11 @@ fn main() {
     std::fs::write(&generated, source).expect("writing shell_builtins.c");
 
     let include = std::env::var("DEP_SQLITE3_INCLUDE").expect("libsqlite3-sys (bundled) names its sqlite3.h");
+    let zlib_include = std::env::var("DEP_Z_INCLUDE").expect("libz-sys (static) names its zlib.h");
     cc::Build::new()
         .file(&generated)
         .include(include)
+        .include(zlib_include)
         // As SQLite itself is built: no assertions, which would abort the runtime.
         .define("NDEBUG", None)
         // Their own code, as SQLite ships it: silence what its style trips.

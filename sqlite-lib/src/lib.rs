@@ -4,6 +4,10 @@
 //! `sqlink:wasm/dispatch-bridge` (install extension functions whose calls go out through
 //! the imported `sqlink:wasm/dispatch`).
 
+// zlib's C library, linked for sqlar.c and zipfile.c (compiled by build.rs), which call it.
+#[cfg(target_arch = "wasm32")]
+use libz_sys as _;
+
 mod bridge;
 mod shell_builtins;
 mod spi;

@@ -111,7 +111,27 @@ unsafe extern "C" {
     fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
     fn sqlite3_serialize(db: *mut ffi::sqlite3, schema: *const c_char, size: *mut i64, flags: u32) -> *mut u8;
     fn sqlite3_deserialize(db: *mut ffi::sqlite3, schema: *const c_char, data: *mut u8, size: i64, capacity: i64, flags: u32) -> c_int;
+    fn sqlite3_db_readonly(db: *mut ffi::sqlite3, schema: *const c_char) -> c_int;
+    fn sqlite3_backup_init(
+        dest: *mut ffi::sqlite3,
+        dest_schema: *const c_char,
+        source: *mut ffi::sqlite3,
+        source_schema: *const c_char,
+    ) -> *mut ffi::sqlite3_backup;
+    fn sqlite3_backup_step(backup: *mut ffi::sqlite3_backup, pages: c_int) -> c_int;
+    fn sqlite3_backup_finish(backup: *mut ffi::sqlite3_backup) -> c_int;
 }
+
+/// The append VFS's name (SQLite's `ext/misc/appendvfs.c`, registered by `shell_builtins`).
+const APPEND_VFS: &CStr = c"apndvfs";
+
+/// Pages copied per backup step, as the sqlite3 shell copies them.
+const BACKUP_STEP_PAGES: c_int = 100;
+
+/// How often, and how long, a restore waits for a busy source before giving up (the shell's
+/// three tries, 100 ms apart).
+const RESTORE_BUSY_TRIES: u32 = 3;
+const RESTORE_BUSY_SLEEP_MS: c_int = 100;
 
 const SQLITE_DESERIALIZE_FREEONCLOSE: u32 = 1;
 const SQLITE_DESERIALIZE_RESIZEABLE: u32 = 2;
@@ -171,23 +191,98 @@ unsafe fn wal_mode_database(db: *mut ffi::sqlite3) -> Option<String> {
     (header[18] == 2 && header[19] == 2).then_some(path)
 }
 
-impl spi::GuestConnection for Connection {
-    fn open(path: String) -> Result<spi::Connection, Error> {
+/// A connection of SQLite's own (not attached to the bridge) on the database file at `path`,
+/// through the VFS named `vfs` (the default, ours, when None). Closed on drop.
+struct RawConnection(*mut ffi::sqlite3);
+
+impl RawConnection {
+    fn open(path: &str, flags: c_int, vfs: Option<&CStr>) -> Result<RawConnection, Error> {
         crate::shell_builtins::install();
-        let path = if path.is_empty() { ":memory:".to_owned() } else { path };
+        let path = if path.is_empty() { ":memory:" } else { path };
         let c_path = CString::new(path).map_err(|_| error(ffi::SQLITE_CANTOPEN, "path contains a NUL byte"))?;
         let mut db = std::ptr::null_mut();
-        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_URI;
-        // SAFETY: `c_path` is NUL-terminated; `db` receives the handle (null only when
-        // SQLite could not allocate one); the default VFS is ours.
-        let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, std::ptr::null()) };
+        let vfs = vfs.map_or(std::ptr::null(), CStr::as_ptr);
+        // SAFETY: `c_path` and `vfs` (null: the default VFS, ours) are NUL-terminated; `db`
+        // receives the handle (null only when SQLite could not allocate one).
+        let rc = unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut db, flags, vfs) };
+        let conn = RawConnection(db);
         if rc != ffi::SQLITE_OK {
-            // SAFETY: a non-null handle from a failed open holds its error until closed.
-            let err = if db.is_null() { error(rc, "out of memory") } else { unsafe { db_error(db) } };
-            // SAFETY: SQLite requires closing the handle of a failed open; closing null is a no-op.
-            unsafe { sqlite3_close_v2(db) };
-            return Err(err);
+            // SAFETY: a non-null handle from a failed open holds its error until closed (by
+            // `conn`'s drop).
+            return Err(if db.is_null() { error(rc, "out of memory") } else { unsafe { db_error(db) } });
         }
+        Ok(conn)
+    }
+
+    /// Hand the handle over: the caller closes it.
+    fn into_raw(self) -> *mut ffi::sqlite3 {
+        let db = self.0;
+        std::mem::forget(self);
+        db
+    }
+}
+
+impl Drop for RawConnection {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from sqlite3_open_v2 (closing null is a no-op) and is used
+        // no more; close_v2 defers to its last statement.
+        unsafe { sqlite3_close_v2(self.0) };
+    }
+}
+
+/// Copy `source_schema` of `source` over `dest_schema` of `dest` with SQLite's backup API,
+/// as the sqlite3 shell does it (100 pages a step). With `busy_tries`, a busy source is
+/// waited for that many times before giving up. Errors are `dest`'s.
+///
+/// # Safety
+/// `dest` and `source` must be open connection handles.
+unsafe fn copy_database(
+    dest: *mut ffi::sqlite3,
+    dest_schema: &str,
+    source: *mut ffi::sqlite3,
+    source_schema: &str,
+    busy_tries: u32,
+) -> Result<(), spi::CopyError> {
+    let nul = |_| spi::CopyError::Failed(String::from("schema name contains a NUL byte"));
+    let (dest_schema, source_schema) = (CString::new(dest_schema).map_err(nul)?, CString::new(source_schema).map_err(nul)?);
+    // SAFETY: both handles are open (the contract); the names are NUL-terminated.
+    let backup = unsafe { sqlite3_backup_init(dest, dest_schema.as_ptr(), source, source_schema.as_ptr()) };
+    if backup.is_null() {
+        // SAFETY: `dest` is open; its message says why the backup could not start.
+        return Err(spi::CopyError::Failed(unsafe { db_error(dest) }.message));
+    }
+    let mut tries = 0;
+    let rc = loop {
+        // SAFETY: `backup` is live until finished below.
+        match unsafe { sqlite3_backup_step(backup, BACKUP_STEP_PAGES) } {
+            ffi::SQLITE_OK => {}
+            ffi::SQLITE_BUSY if tries < busy_tries => {
+                tries += 1;
+                // SAFETY: sqlite3_sleep has no preconditions.
+                unsafe { ffi::sqlite3_sleep(RESTORE_BUSY_SLEEP_MS) };
+            }
+            rc => break rc,
+        }
+    };
+    // SAFETY: `backup` is live and used no more.
+    unsafe { sqlite3_backup_finish(backup) };
+    match rc & 0xff {
+        ffi::SQLITE_DONE => Ok(()),
+        ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED if busy_tries > 0 => Err(spi::CopyError::Busy),
+        // SAFETY: `dest` is open; finish left the step's error on it.
+        _ => Err(spi::CopyError::Failed(unsafe { db_error(dest) }.message)),
+    }
+}
+
+impl spi::GuestConnection for Connection {
+    fn open(path: String) -> Result<spi::Connection, Error> {
+        Self::open_with(path, spi::OpenOptions { readonly: false, append: false })
+    }
+
+    fn open_with(path: String, options: spi::OpenOptions) -> Result<spi::Connection, Error> {
+        let access = if options.readonly { ffi::SQLITE_OPEN_READONLY } else { ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE };
+        let vfs = options.append.then_some(APPEND_VFS);
+        let db = RawConnection::open(&path, access | ffi::SQLITE_OPEN_URI, vfs)?.into_raw();
         // SAFETY: `db` was just opened.
         unsafe { ffi::sqlite3_extended_result_codes(db, 1) };
         // SAFETY: `db` is the open connection; the handler takes no argument.
@@ -237,6 +332,32 @@ impl spi::GuestConnection for Connection {
     fn last_insert_rowid(&self) -> i64 {
         // SAFETY: `self.db` is open (Connection's invariant).
         unsafe { ffi::sqlite3_last_insert_rowid(self.db) }
+    }
+
+    fn is_readonly(&self, schema: String) -> bool {
+        let Ok(schema) = CString::new(schema) else { return false };
+        // SAFETY: `self.db` is open (Connection's invariant); `schema` is NUL-terminated.
+        unsafe { sqlite3_db_readonly(self.db, schema.as_ptr()) == 1 }
+    }
+
+    fn backup(&self, schema: String, path: String, options: spi::BackupOptions) -> Result<(), spi::CopyError> {
+        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE;
+        let dest = RawConnection::open(&path, flags, options.append.then_some(APPEND_VFS)).map_err(|_| spi::CopyError::CannotOpen)?;
+        if options.unsynced {
+            // As the shell's `--async`: best effort, a failure only costs the speed.
+            let sql = c"PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF;";
+            // SAFETY: `dest.0` is open; the SQL is NUL-terminated and needs no callback.
+            unsafe { ffi::sqlite3_exec(dest.0, sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut()) };
+        }
+        // SAFETY: `dest.0` and `self.db` (Connection's invariant) are open.
+        unsafe { copy_database(dest.0, "main", self.db, &schema, 0) }
+    }
+
+    fn restore(&self, schema: String, path: String) -> Result<(), spi::CopyError> {
+        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE;
+        let source = RawConnection::open(&path, flags, None).map_err(|_| spi::CopyError::CannotOpen)?;
+        // SAFETY: `self.db` (Connection's invariant) and `source.0` are open.
+        unsafe { copy_database(self.db, &schema, source.0, "main", RESTORE_BUSY_TRIES) }
     }
 
     fn is_autocommit(&self) -> bool {
