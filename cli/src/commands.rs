@@ -4,15 +4,17 @@ use std::fmt::Write as _;
 
 use sqlink_rules::metadata::signature;
 
+use crate::bindings::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::spi::sql_identifier;
 use crate::bindings::sqlink::wasm::spi_loader::{self, Contract};
-use crate::bindings::sqlink::wasm::{dispatch_bridge, spi::Connection};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};
 use crate::shell::{Explain, Flow, Input, Shell};
 
 /// Each command's usage and what it does, as `.help` shows them.
 const HELP: &[(&str, &str)] = &[
+    (".archive ...", "Manage SQL archives (.help archive: its options)"),
+    (".backup ?DB? FILE", "Backup DB (default \"main\") to FILE (--append: at the end of FILE; --async: without syncs)"),
     (".bail on|off", "Stop after the first error"),
     (".changes on|off", "Show the number of rows changed by each SQL statement"),
     (".databases", "List the names and files of attached databases"),
@@ -30,11 +32,16 @@ const HELP: &[(&str, &str)] = &[
     (".mode MODE ?TABLE?", "Output mode: box csv insert json line list markdown quote table tabs (insert: into TABLE)"),
     (".nullvalue TEXT", "Show NULL values as TEXT"),
     (".once FILE", "Send the output of the next command only to FILE"),
-    (".open ?FILE?", "Close this database and open FILE (in memory without FILE)"),
+    (
+        ".open ?OPTIONS? ?FILE?",
+        "Close this database and open FILE (in memory without FILE); options: --append --deserialize --hexdb --new --readonly (--nofollow, --maxsize N: accepted, no effect, as in sqlite3 3.40)",
+    ),
     (".output ?FILE?", "Send output to FILE, or back to stdout without FILE"),
     (".print STRING...", "Print the strings"),
     (".quit", "Exit (also .exit)"),
     (".read FILE", "Run the statements and commands in FILE"),
+    (".restore ?DB? FILE", "Restore content of DB (default \"main\") from FILE"),
+    (".save ?DB? FILE", "Write DB (default \"main\") to FILE (the same as .backup)"),
     (".schema ?PATTERN?", "Show CREATE statements, optionally for matching tables"),
     (".separator COL ?ROW?", "Change the column and row separators (list and quote modes, .import)"),
     (".show", "Show the current settings"),
@@ -253,6 +260,8 @@ impl Shell {
         }
         match command {
             "quit" | "exit" => return Flow::Quit,
+            // `.archive`'s options, as sqlite3 lists them.
+            "help" if arg.is_some_and(|a| a.trim_start_matches('.').starts_with("ar")) => self.output.out(crate::archive::HELP),
             "help" => match help(arg.map(String::as_str)) {
                 Some(text) => self.output.out(&text),
                 None => self.error(&format!("Nothing matches '{}'", arg.map_or("", |a| a.as_str()))),
@@ -276,16 +285,10 @@ impl Shell {
                     self.output.out(&describe(&ext.info, &ext.source, &ext.contract, &dispatch_bridge::overridden(ext.handle), &kept));
                 }
             }
-            "open" => {
-                let path = arg.map_or_else(|| String::from(":memory:"), |p| self.resolve(p));
-                match Connection::open(&path) {
-                    Ok(conn) => {
-                        self.conn = conn;
-                        self.db_name = arg.map_or_else(|| String::from(":memory:"), String::clone);
-                    }
-                    Err(e) => self.error(&format!("cannot open \"{}\": {}", arg.map_or("", |s| s), e.message)),
-                }
-            }
+            "open" => self.open(&args[1..]),
+            "backup" | "save" => self.backup(command, &args[1..]),
+            "restore" => self.restore(&args[1..]),
+            "archive" | "ar" => self.archive(&args[1..]),
             "tables" => {
                 let pattern = arg.cloned().unwrap_or_else(|| String::from("%"));
                 let sql = format!(
@@ -326,7 +329,14 @@ impl Shell {
             }
             "show" => self.show(),
             "databases" => match self.query_text("SELECT name, file FROM pragma_database_list") {
-                Ok(rows) => rows.iter().for_each(|r| self.output.line(&format!("{}: {} r/w", r[0], r[1]))),
+                Ok(rows) => {
+                    for row in rows {
+                        // As sqlite3: a database without a file shows "".
+                        let file = if row[1].is_empty() { "\"\"" } else { &row[1] };
+                        let access = if self.conn.is_readonly(&row[0]) { "r/o" } else { "r/w" };
+                        self.output.line(&format!("{}: {file} {access}", row[0]));
+                    }
+                }
                 Err(e) => self.error(&e),
             },
             "indexes" | "indices" => {

@@ -4,8 +4,10 @@
 // Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
 #![deny(unsafe_code)]
 
+mod archive;
 mod commands;
 mod dump;
+mod files;
 mod format;
 mod import;
 mod output;

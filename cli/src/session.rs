@@ -22,6 +22,7 @@ fn open_connection(path: &str) -> Result<Connection, String> {
 fn page_shell(conn: Connection) -> Shell {
     let mut shell = Shell::new(conn, Output::captured());
     shell.input = Input::Interactive;
+    shell.host_files = false;
     shell
 }
 
@@ -57,7 +58,7 @@ impl Guest for Cli {
     fn eval_line(line: String) -> LineResult {
         let result = with_shell(|shell| {
             let quit = shell.feed_line(&line) == Flow::Quit;
-            Ok(LineResult { output: shell.output.take(), pending: shell.is_pending(), quit })
+            Ok(LineResult { output: shell.output.take(), pending: shell.is_pending() || shell.hexdb.is_some(), quit })
         });
         result.unwrap_or_else(|message| LineResult { output: format!("Error: {message}\n"), pending: false, quit: false })
     }

@@ -42,6 +42,12 @@ pub struct Shell {
     pub stats: bool,
     /// `.prompt MAIN CONTINUE`.
     pub prompts: (String, String),
+    /// Whether the host's files are there (not in a page): `.backup`, `.open FILE`, ...
+    pub host_files: bool,
+    /// The dump `.open --hexdb` reads from the following input lines, while it is read.
+    pub hexdb: Option<crate::files::HexDb>,
+    /// The database is a ZIP archive (`.open --zip`): its `zip` table is the archive.
+    pub zip_open: bool,
 }
 
 /// `.explain on|off|auto`.
@@ -310,12 +316,20 @@ impl Shell {
             explain: Explain::Auto,
             stats: false,
             prompts: (String::from("sqlink> "), String::from("   ...> ")),
+            host_files: true,
+            hexdb: None,
+            zip_open: false,
         }
     }
 
     /// True while a statement is unfinished and the next line continues it.
     pub fn is_pending(&self) -> bool {
         !self.pending.is_empty()
+    }
+
+    /// The number of the input line being run (from 1 in each script or `.read` file).
+    pub fn line_number(&self) -> usize {
+        self.line
     }
 
     pub fn resolve(&self, path: &str) -> String {
@@ -400,6 +414,7 @@ impl Shell {
                 return Flow::Quit;
             }
         }
+        self.end_hexdb();
         if self.is_pending() {
             // An unfinished statement at the end of input: let SQLite say what is wrong.
             let sql = std::mem::take(&mut self.pending);
@@ -415,6 +430,9 @@ impl Shell {
 
     /// One line of input: a dot command, or SQL that runs once its statement is complete.
     pub fn feed_line(&mut self, line: &str) -> Flow {
+        if self.feed_hexdb(line) {
+            return Flow::Continue;
+        }
         if !self.is_pending() && line.trim_start().starts_with('.') {
             if self.echo {
                 self.output.line(line);
@@ -486,6 +504,11 @@ impl Shell {
     pub fn fail(&mut self, message: &str) {
         self.errors += 1;
         self.output.error_line(message);
+    }
+
+    /// An error whose message was already printed (to stdout, as sqlite3 prints some).
+    pub fn count_error(&mut self) {
+        self.errors += 1;
     }
 
     pub fn error(&mut self, message: &str) {
@@ -561,7 +584,7 @@ impl Shell {
 }
 
 /// Every row of a statement, fetched a page at a time.
-fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
+pub fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
     let mut rows = Vec::new();
     loop {
         let page = statement.fetch(PAGE_ROWS).map_err(|e| e.message)?;
