@@ -451,6 +451,31 @@ describe('JS API', () => {
     assert.deepEqual(rest.slice(7), [0, -1, 1]);
   });
 
+  test('commands that need files of the host say a page has none; .open and .open --hexdb still work', async () => {
+    const outputs = await inPage(
+      page,
+      `const db = await sqlink.openDatabase();
+       const lines = ['.backup copy.db', '.save copy.db', '.restore copy.db', '.open copy.db', '.ar -tf a.sqlar',
+         'CREATE TABLE t(x);', '.open', 'SELECT count(*) FROM sqlite_schema;', '.open --hexdb', '| size 512 pagesize 512',
+         '| page 1 offset 0', '|      0: 53 51 4c 69 74 65 20 66 6f 72 6d 61 74 20 33 00   SQLite format 3.', '| end x',
+         "SELECT 'carries on';"];
+       const outputs = [];
+       for (const line of lines) outputs.push((await db.evalLine(line)).output);
+       await db.close();
+       return outputs;`,
+    );
+    const files = (command) =>
+      `Error: .${command} needs files of the host, which a page does not have (its databases are in OPFS: openDatabase({ path }), db.exportBytes(), openDatabase({ bytes }))\n`;
+    assert.deepEqual(outputs.slice(0, 5), [
+      files('backup'),
+      files('save'),
+      files('restore'),
+      files('open FILE'),
+      "Error: .archive needs files of the host, which a page does not have\n",
+    ]);
+    assert.deepEqual(outputs.slice(5), ['', '', '0\n', '', '', '', '', '', 'carries on\n']);
+  });
+
   test("SQLite's own functions are replaced only when loadExtension is given { override: true }", async () => {
     const results = await inPage(
       page,

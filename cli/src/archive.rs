@@ -94,15 +94,20 @@ impl ArCommand {
             "remove" => Action::Remove,
             "update" => Action::Update,
             "help" => Action::Help,
-            "verbose" => return Ok(self.verbose = true),
-            "glob" => return Ok(self.glob = true),
-            "dryrun" => return Ok(self.dry_run = true),
-            "append" => {
-                self.append = true;
-                return Ok(self.file = value);
+            other => {
+                match other {
+                    "verbose" => self.verbose = true,
+                    "glob" => self.glob = true,
+                    "dryrun" => self.dry_run = true,
+                    "append" => {
+                        self.append = true;
+                        self.file = value;
+                    }
+                    "file" => self.file = value,
+                    _ => self.dir = value,
+                }
+                return Ok(());
             }
-            "file" => return Ok(self.file = value),
-            _ => return Ok(self.dir = value),
         };
         if self.action.is_some() {
             return Err(String::from("multiple command options"));
