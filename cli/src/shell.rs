@@ -283,9 +283,23 @@ impl Shell {
             // A URI opens the file read-only, as sqlite3 -readonly does.
             path = format!("file:{}?mode=ro", path.replace('%', "%25").replace('?', "%3f").replace('#', "%23"));
         }
-        let conn = Connection::open(&path).map_err(|e| Exit::error(format!("cannot open \"{db}\": {}", e.message)))?;
+        // As sqlite3 finds them: a database appended to another file, or a ZIP archive (its
+        // table `zip`, in memory).
+        let zip = !readonly && crate::archive::is_zip(&path, false);
+        let opened = if zip {
+            Connection::open(":memory:")
+        } else if !readonly && crate::files::is_appended(&path) {
+            Connection::open_with(&path, spi::OpenOptions { readonly: false, append: true })
+        } else {
+            Connection::open(&path)
+        };
+        let conn = opened.map_err(|e| Exit::error(format!("cannot open \"{db}\": {}", e.message)))?;
         startup.commands = positional.collect();
         let mut shell = Shell::new(conn, Output::stdio());
+        if zip {
+            shell.zip_open = true;
+            let _ = shell.query_text(&format!("CREATE VIRTUAL TABLE zip USING zipfile({})", crate::format::sql_string(&path)));
+        }
         shell.settings = settings;
         shell.bail = bail;
         shell.echo = echo;

@@ -109,6 +109,9 @@ fn files_cross_between_the_shells() {
     assert_eq!(run.stderr, "");
     let run = sqlink_in(dir, &[":memory:"], ".restore from_sqlite3.db\nSELECT * FROM n;\n.open prefix.bin\nSELECT count(*) FROM t;\n");
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("from sqlite3\n42\n3\n", ""));
+    // Named on the command line, the file with a database at its end opens as sqlite3 opens it.
+    let run = sqlink_in(dir, &["prefix.bin", "SELECT count(*) FROM t"], "");
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("3\n", ""));
 }
 
 /// The text SQLite's `dbtotxt` (and the shell's `.dbtotxt`) writes for a database file: a
@@ -269,8 +272,9 @@ fn archives_cross_between_the_shells() {
         }
     }
     // The ZIP archive as a database: `.open` finds it, and its table is `zip`.
-    let run = sqlink_in(dir, &[], ".open c.zip\nSELECT name, sz FROM zip ORDER BY name;\n.open --zip c.zip\nSELECT count(*) FROM zip;\n");
-    let expected =
-        sqlite3_in(dir, &[], ".open c.zip\nSELECT name, sz FROM zip ORDER BY name;\n.open --zip c.zip\nSELECT count(*) FROM zip;\n");
+    let script = ".open c.zip\nSELECT name, sz FROM zip ORDER BY name;\n.open --zip c.zip\nSELECT count(*) FROM zip;\n";
+    let (run, expected) = (sqlink_in(dir, &[], script), sqlite3_in(dir, &[], script));
     assert_eq!((run.stdout, run.stderr), (expected.stdout, expected.stderr));
+    let (run, expected) = (sqlink_in(dir, &["c.zip", ".ar -t"], ""), sqlite3_in(dir, &["c.zip", ".ar -t"], ""));
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), (expected.stdout.as_str(), ""));
 }
