@@ -232,11 +232,13 @@ impl Shell {
             } else if option_is(arg, "readonly") {
                 mode = OpenMode::ReadOnly;
             } else if option_is(arg, "nofollow") {
+                // Accepted without effect, as 3.40 clears it before opening (see above).
             } else if option_is(arg, "deserialize") {
                 mode = OpenMode::Deserialize;
             } else if option_is(arg, "hexdb") {
                 mode = OpenMode::HexDb;
             } else if option_is(arg, "maxsize") && i + 1 < args.len() {
+                // Its value is skipped: 3.40 clears the limit before opening, too.
                 i += 1;
             } else if arg.starts_with('-') {
                 return self.fail(&format!("unknown option: {arg}"));
