@@ -11,7 +11,9 @@
 
 use std::collections::VecDeque;
 
-use sqlink_sdk::{Change, Error, Filter, IndexInfo, ModuleArgs, Plan, TableRow, TableRows, Value, VirtualCursor, VirtualTable, connection, op};
+use sqlink_sdk::{
+    Change, Error, Filter, IndexInfo, ModuleArgs, Plan, TableRow, TableRows, Value, VirtualCursor, VirtualTable, connection, op,
+};
 
 /// `best_index`'s plans, as `filter` receives them.
 const SCAN: i32 = 0;
@@ -61,10 +63,7 @@ impl VirtualTable for Kv {
         let table = Kv { database: args.database.clone(), table: args.table.clone() };
         if create {
             // Not IF NOT EXISTS: a table of that name that is not ours must not be taken over.
-            connection::execute(
-                &format!("CREATE TABLE {}(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value)", table.data()),
-                &[],
-            )?;
+            connection::execute(&format!("CREATE TABLE {}(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value)", table.data()), &[])?;
         }
         Ok((String::from("CREATE TABLE x(key TEXT, value)"), table))
     }
