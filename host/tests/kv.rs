@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::test_extension;
+use common::{rows, test_extension};
 use rusqlite::Connection;
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
@@ -27,26 +27,6 @@ fn open(path: &Path) -> (Connection, Extensions) {
     let conn = Connection::open(path).unwrap();
     let extensions = load_kv(&conn);
     (conn, extensions)
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<String> {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let width = stmt.column_count();
-    stmt.query_map([], |row| {
-        Ok((0..width)
-            .map(|i| match row.get_ref(i).unwrap() {
-                rusqlite::types::ValueRef::Null => String::from("NULL"),
-                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                rusqlite::types::ValueRef::Real(r) => format!("{r:?}"),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                rusqlite::types::ValueRef::Blob(b) => format!("x{b:?}"),
-            })
-            .collect::<Vec<_>>()
-            .join("|"))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
 }
 
 fn error(conn: &Connection, sql: &str) -> String {
@@ -70,14 +50,14 @@ fn rows_are_kept_in_the_shadow_table_and_a_reopened_database_has_them() {
         let (conn, _extensions) = open(&db);
         conn.execute_batch("CREATE VIRTUAL TABLE t USING kv; INSERT INTO t VALUES ('b', 2), ('a', x'01'), ('c', NULL);").unwrap();
         conn.execute_batch("UPDATE t SET value = 'two' WHERE key = 'b'; DELETE FROM t WHERE key = 'c';").unwrap();
-        assert_eq!(rows(&conn, "SELECT rowid, key, value FROM t"), ["1|b|two", "2|a|x[1]"]);
+        assert_eq!(rows(&conn, "SELECT rowid, key, value FROM t"), ["1|b|two", "2|a|[1]"]);
     }
     // Without the extension the shadow table is a plain table of the file.
     let plain = Connection::open(&db).unwrap();
-    assert_eq!(rows(&plain, "SELECT id, key, value FROM t_data ORDER BY id"), ["1|b|two", "2|a|x[1]"]);
+    assert_eq!(rows(&plain, "SELECT id, key, value FROM t_data ORDER BY id"), ["1|b|two", "2|a|[1]"]);
     drop(plain);
     let (conn, _extensions) = open(&db);
-    assert_eq!(rows(&conn, "SELECT key, value FROM t ORDER BY key"), ["a|x[1]", "b|two"]);
+    assert_eq!(rows(&conn, "SELECT key, value FROM t ORDER BY key"), ["a|[1]", "b|two"]);
     conn.execute_batch("INSERT INTO t VALUES ('d', 4)").unwrap();
     assert_eq!(rows(&conn, "SELECT rowid, value FROM t WHERE key = 'd'"), ["3|4"]);
 

@@ -11,8 +11,11 @@
 //! machine is shared), ns per row.
 #![forbid(unsafe_code)]
 
+#[path = "../cpu.rs"]
+mod cpu;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
@@ -81,7 +84,7 @@ fn main() -> Result<()> {
 
 fn look_up_shadow(conn: &Connection, keys: &[String], prepare_each: bool) -> Result<Duration> {
     const SQL: &str = "SELECT id, key, value FROM \"main\".\"x_data\" WHERE key = ?";
-    timed(|| {
+    cpu::timed(|| {
         let mut select = conn.prepare(SQL)?;
         for key in keys {
             if prepare_each {
@@ -96,7 +99,7 @@ fn look_up_shadow(conn: &Connection, keys: &[String], prepare_each: bool) -> Res
 }
 
 fn insert_all(conn: &Connection, keys: &[String]) -> Result<Duration> {
-    timed(|| {
+    cpu::timed(|| {
         conn.execute_batch("BEGIN")?;
         let mut insert = conn.prepare("INSERT INTO x VALUES (?, ?)")?;
         for (i, key) in keys.iter().enumerate() {
@@ -109,7 +112,7 @@ fn insert_all(conn: &Connection, keys: &[String]) -> Result<Duration> {
 }
 
 fn look_up_all(conn: &Connection, keys: &[String]) -> Result<Duration> {
-    timed(|| {
+    cpu::timed(|| {
         let mut select = conn.prepare("SELECT value FROM x WHERE key = ?")?;
         let mut found = 0usize;
         for key in keys {
@@ -119,20 +122,4 @@ fn look_up_all(conn: &Connection, keys: &[String]) -> Result<Duration> {
         anyhow::ensure!(found == keys.len(), "found {found} of {} keys", keys.len());
         Ok(())
     })
-}
-
-/// The CPU time this thread spent in `f` where Linux tells it, else wall time.
-fn timed(f: impl FnOnce() -> Result<()>) -> Result<Duration> {
-    let (started, cpu_started) = (Instant::now(), thread_cpu_time());
-    f()?;
-    Ok(match (cpu_started, thread_cpu_time()) {
-        (Some(before), Some(after)) => after.saturating_sub(before),
-        _ => started.elapsed(),
-    })
-}
-
-/// How long this thread has run on a CPU (the first field of Linux's schedstat, in ns).
-fn thread_cpu_time() -> Option<Duration> {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    schedstat.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
 }

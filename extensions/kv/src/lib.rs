@@ -222,11 +222,12 @@ impl Iterator for Pages {
     type Item = Result<TableRow, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.buffer.is_empty() && !self.done {
-            if let Err(error) = self.read_page() {
-                self.done = true;
-                return Some(Err(error));
-            }
+        if self.buffer.is_empty()
+            && !self.done
+            && let Err(error) = self.read_page()
+        {
+            self.done = true;
+            return Some(Err(error));
         }
         self.buffer.pop_front().map(Ok)
     }
