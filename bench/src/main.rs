@@ -12,6 +12,8 @@
 //! noisy; (a) and (b) count this thread's CPU time, (c) the REPL's wall time. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
 #![forbid(unsafe_code)]
 
+mod cpu;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -172,22 +174,13 @@ fn count_sql(call: &str) -> String {
     format!("SELECT count({call}) FROM t")
 }
 
-/// The time `sql` takes: the CPU time of this thread where Linux tells it (on a shared
-/// machine, time the scheduler gave other processes is not the query's), else wall time.
+/// The time `sql` takes (`cpu::timed`).
 fn time_query(conn: &Connection, sql: &str) -> Result<Duration> {
     let mut stmt = conn.prepare(sql)?;
-    let (started, cpu_started) = (Instant::now(), thread_cpu_time());
-    let _: i64 = stmt.query_row([], |row| row.get(0)).with_context(|| sql.to_owned())?;
-    Ok(match (cpu_started, thread_cpu_time()) {
-        (Some(before), Some(after)) => after.saturating_sub(before),
-        _ => started.elapsed(),
+    cpu::timed(|| {
+        let _: i64 = stmt.query_row([], |row| row.get(0)).with_context(|| sql.to_owned())?;
+        Ok(())
     })
-}
-
-/// How long this thread has run on a CPU (the first field of Linux's schedstat, in ns).
-fn thread_cpu_time() -> Option<Duration> {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    schedstat.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
 }
 
 fn per_row(d: Duration, rows: u64) -> f64 {

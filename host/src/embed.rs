@@ -26,6 +26,7 @@
 //! then leaves it installed, answering as SQLite does for a name it does not know, until it
 //! can go or an extension provides it again.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use anyhow::{Result, anyhow, bail};
@@ -242,46 +243,74 @@ fn flags(f: &WitFlags) -> FunctionFlags {
 }
 
 /// The loaded instances, by the handle the bridge knows each by: how this host calls an
-/// extension. A call holds the lock while the extension runs: SQLite already runs one
-/// call of a connection at a time, and an extension cannot call back into SQLite.
+/// extension. SQLite runs one call of a connection at a time; a second one can only come from
+/// SQL an extension runs through `connection` while its call is running: a function call
+/// then is refused, and a hook (an event that SQL caused) reaches every other extension.
 #[derive(Default)]
-struct Instances(Mutex<Vec<Option<Extension>>>);
+struct Instances {
+    slots: Mutex<Vec<Option<Arc<Mutex<Extension>>>>>,
+    /// Set while an extension call other than a hook runs.
+    calling: AtomicBool,
+}
+
+/// Clears `Instances::calling` when the call ends, also by a panic.
+struct Calling<'a>(&'a AtomicBool);
+
+impl Drop for Calling<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
 
 impl Instances {
     fn insert(&self, handle: u32, extension: Extension) {
-        let mut instances = lock(&self.0);
+        let mut instances = lock(&self.slots);
         let index = handle as usize;
         if instances.len() <= index {
             instances.resize_with(index + 1, || None);
         }
-        instances[index] = Some(extension);
+        instances[index] = Some(Arc::new(Mutex::new(extension)));
     }
 
     fn remove(&self, handle: u32) {
-        if let Some(instance) = lock(&self.0).get_mut(handle as usize) {
+        if let Some(instance) = lock(&self.slots).get_mut(handle as usize) {
             *instance = None;
         }
     }
 
-    /// Run `call` on extension `ext`; an error for one unloaded while a statement's
-    /// aggregation or table scan was using it.
+    /// Extension `ext`; an error for one unloaded while a statement's aggregation or table
+    /// scan was using it.
+    fn instance(&self, ext: u32) -> Result<Arc<Mutex<Extension>>, SqlError> {
+        lock(&self.slots)
+            .get(ext as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| SqlError::new(SQLITE_ERROR, "the extension was unloaded during the statement"))
+    }
+
+    /// Run `call` on extension `ext`.
     fn call<T>(&self, ext: u32, call: impl FnOnce(&mut Extension) -> Result<T, Error>) -> Result<T, SqlError> {
-        // SQLite runs one call of a connection at a time, so the lock is taken only by SQL an
-        // extension runs through `connection` that calls an extension again.
-        let mut instances = match self.0.try_lock() {
-            Ok(instances) => instances,
+        if self.calling.swap(true, Ordering::Acquire) {
+            return Err(SqlError::new(
+                SQLITE_ERROR,
+                "an extension's SQL cannot call extension functions (one extension call runs at a time)",
+            ));
+        }
+        let _calling = Calling(&self.calling);
+        let instance = self.instance(ext)?;
+        call(&mut lock(&instance)).map_err(sql_error)
+    }
+
+    /// Deliver a hook to extension `ext`, unless the event comes from that extension's own SQL
+    /// (its call is running: it knows what it wrote).
+    fn hook(&self, ext: u32, deliver: impl FnOnce(&mut Extension)) {
+        let Ok(instance) = self.instance(ext) else { return };
+        let mut extension = match instance.try_lock() {
+            Ok(extension) => extension,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                return Err(SqlError::new(
-                    SQLITE_ERROR,
-                    "an extension's SQL cannot call extension functions (one extension call runs at a time)",
-                ));
-            }
+            Err(TryLockError::WouldBlock) => return,
         };
-        let Some(Some(extension)) = instances.get_mut(ext as usize) else {
-            return Err(SqlError::new(SQLITE_ERROR, "the extension was unloaded during the statement"));
-        };
-        call(extension).map_err(sql_error)
+        deliver(&mut extension);
     }
 }
 
@@ -327,14 +356,13 @@ impl Dispatcher for Instances {
     }
 
     fn hook_commit(&self, ext: u32) -> bool {
-        self.call(ext, |e| Ok(e.on_commit())).unwrap_or(false)
+        let mut veto = false;
+        self.hook(ext, |e| veto = e.on_commit());
+        veto
     }
 
     fn hook_rollback(&self, ext: u32) {
-        let _ = self.call(ext, |e| {
-            e.on_rollback();
-            Ok(())
-        });
+        self.hook(ext, |e| e.on_rollback());
     }
 
     fn hook_update(&self, ext: u32, change: bridge::RowChange, database: &str, table: &str, rowid: i64) {
@@ -343,10 +371,7 @@ impl Dispatcher for Instances {
             bridge::RowChange::Update => RowChange::Update,
             bridge::RowChange::Delete => RowChange::Delete,
         };
-        let _ = self.call(ext, |e| {
-            e.on_update(change, database, table, rowid);
-            Ok(())
-        });
+        self.hook(ext, |e| e.on_update(change, database, table, rowid));
     }
 
     fn table_close(&self, ext: u32, cursor: u64) {

@@ -79,13 +79,13 @@ fn an_extensions_sql_counts_toward_its_time_limit() {
 fn hooks_hear_a_scripted_session_in_order_and_the_programs_hooks_still_fire() {
     let (conn, mut extensions) = loaded(Sandbox::default());
     let program = Arc::new(Mutex::new(Vec::<String>::new()));
-    let (commits, updates) = (Arc::clone(&program), Arc::clone(&program));
+    let (commits, rollbacks, updates) = (Arc::clone(&program), Arc::clone(&program), Arc::clone(&program));
     let hooks = ProgramHooks {
         commit: Some(Box::new(move || {
             commits.lock().unwrap().push("commit".into());
             false
         })),
-        rollback: None,
+        rollback: Some(Box::new(move || rollbacks.lock().unwrap().push("rollback".into()))),
         update: Some(Box::new(move |change, db, table, rowid| updates.lock().unwrap().push(format!("{change:?} {db}.{table} {rowid}")))),
     };
     extensions.set_program_hooks(&conn, hooks).unwrap();
@@ -112,7 +112,7 @@ fn hooks_hear_a_scripted_session_in_order_and_the_programs_hooks_still_fire() {
     let program = program.lock().unwrap().clone();
     assert_eq!(
         program,
-        ["Insert main.t 4", "Update main.t 2", "commit", "Delete main.t 1", "commit", "Insert main.sql_in_hook 1", "commit"]
+        ["Insert main.t 4", "Update main.t 2", "commit", "Delete main.t 1", "rollback", "commit", "Insert main.sql_in_hook 1", "commit"]
     );
 }
 

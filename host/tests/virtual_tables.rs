@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::test_extension;
+use common::{rows, test_extension};
 use rusqlite::Connection;
 use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
@@ -17,26 +17,6 @@ fn loaded(conn: &Connection) -> Extensions {
     let sandbox = Sandbox { call_timeout: Duration::from_millis(500), ..Sandbox::default() };
     extensions.load(conn, &bytes, sandbox, "tables.wasm").unwrap();
     extensions
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<String> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let width = stmt.column_count();
-    stmt.query_map([], |row| {
-        Ok((0..width)
-            .map(|i| match row.get_ref(i).unwrap() {
-                rusqlite::types::ValueRef::Null => String::from("NULL"),
-                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                rusqlite::types::ValueRef::Real(r) => r.to_string(),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                rusqlite::types::ValueRef::Blob(b) => format!("{b:?}"),
-            })
-            .collect::<Vec<_>>()
-            .join("|"))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
 }
 
 fn error(conn: &Connection, sql: &str) -> String {

@@ -100,6 +100,20 @@ class VirtualTables(unittest.TestCase):
         self.assertEqual(str(raised.exception), "memtable takes no arguments, not 1")
         self.assertEqual(one(conn, "SELECT value FROM m WHERE key = 'd'"), 4)
 
+    def test_hostile_and_bad_modules_get_one_clear_error_each(self):
+        conn = connect(TABLES, timeout_ms=300)
+        with self.assertRaisesRegex(sqlite3.Error, r'^badschema: the schema it declared, "CREATE TABLE x\(a,", is not one SQLite accepts'):
+            conn.execute("CREATE VIRTUAL TABLE b USING badschema")
+        conn.execute("CREATE VIRTUAL TABLE s USING spin")
+        with self.assertRaisesRegex(sqlite3.Error, r"^table s may not be modified$"):
+            conn.execute("INSERT INTO s VALUES (1)")
+        # Planning that never ends is stopped by the time limit; the session goes on.
+        with self.assertRaisesRegex(sqlite3.Error, "time limit|interrupted"):
+            conn.execute("SELECT * FROM s").fetchall()
+        conn.execute("CREATE VIRTUAL TABLE m USING memtable")
+        conn.execute("INSERT INTO m VALUES ('a', 1)")
+        self.assertEqual(one(conn, "SELECT value FROM m WHERE key = 'a'"), 1)
+
 
 class TableFunctions(unittest.TestCase):
     def test_regexp_matches_and_the_regexp_operator(self):
