@@ -354,7 +354,7 @@ impl VirtualCursor<Vsv> for VsvCursor {
         self.reader.borrow_mut().seek(settings.start).map_err(|e| Error::new(format!("vsv: cannot read the file: {e}")))?;
         let used = filter.index_string.as_deref().and_then(|bits| u64::from_str_radix(bits, 16).ok()).unwrap_or(u64::MAX);
         let used: Vec<bool> = (0..settings.columns).map(|i| used & (1 << i.min(63)) != 0).collect();
-        Ok(Box::new(Rows { reader: Rc::clone(&self.reader), settings, used, fields: Vec::new(), rowid: 0, done: false }))
+        Ok(Box::new(Rows { reader: Rc::clone(&self.reader), settings, used, rowid: 0, done: false }))
     }
 }
 
@@ -363,49 +363,45 @@ struct Rows {
     settings: Settings,
     /// Which columns the query reads.
     used: Vec<bool>,
-    /// The current record's fields: none for NULL.
-    fields: Vec<Option<Vec<u8>>>,
     rowid: i64,
     done: bool,
 }
 
 impl Rows {
-    /// Read the next record into `fields`; false at the end.
-    fn read_record(&mut self) -> bool {
+    /// The next record's values, read as sqlean reads a record (fields past the columns are
+    /// read and dropped; missing ones are NULL); none at the end.
+    fn record(&mut self) -> Option<Result<Vec<Value>, Error>> {
         let mut reader = self.reader.borrow_mut();
-        let columns = self.settings.columns;
-        self.fields.resize(columns, None);
-        let mut i = 0;
+        let settings = &self.settings;
+        let mut columns = Vec::with_capacity(settings.columns);
+        let mut failed = None;
         loop {
             let got = reader.read_field();
-            if i < columns {
-                if !got {
-                    self.fields[i] = None;
+            let i = columns.len();
+            if got && i < settings.columns {
+                columns.push(if !reader.not_null && settings.nulls {
+                    Value::Null
+                } else if self.used[i] && failed.is_none() {
+                    values::value(&reader.field, settings.affinity, settings.validate, settings.dsep).unwrap_or_else(|error| {
+                        failed = Some(error);
+                        Value::Null
+                    })
                 } else {
-                    self.fields[i] = if !reader.not_null && self.settings.nulls {
-                        None
-                    } else if self.used[i] {
-                        let mut field = self.fields[i].take().unwrap_or_default();
-                        field.clear();
-                        field.extend_from_slice(&reader.field);
-                        Some(field)
-                    } else {
-                        Some(Vec::new())
-                    };
-                    i += 1;
-                }
+                    Value::Null
+                });
             }
             if reader.cterm != reader.fsep {
                 break;
             }
         }
-        if reader.cterm == EOF && i == 0 {
-            return false;
+        if reader.cterm == EOF && columns.is_empty() {
+            return None;
         }
-        for field in &mut self.fields[i..] {
-            *field = None;
+        if let Some(error) = failed {
+            return Some(Err(error));
         }
-        true
+        columns.resize(settings.columns, Value::Null);
+        Some(Ok(columns))
     }
 }
 
@@ -416,26 +412,16 @@ impl Iterator for Rows {
         if self.done {
             return None;
         }
-        let more = self.read_record();
+        let record = self.record();
         if let Some(error) = self.reader.borrow_mut().failed.take() {
             self.done = true;
             return Some(Err(Error::new(format!("vsv: cannot read the file: {error}"))));
         }
-        if !more {
+        let Some(columns) = record else {
             self.done = true;
             return None;
-        }
+        };
         self.rowid += 1;
-        let settings = &self.settings;
-        let columns = self
-            .fields
-            .iter()
-            .zip(&self.used)
-            .map(|(field, &used)| match field {
-                Some(field) if used => values::value(field, settings.affinity, settings.validate, settings.dsep),
-                _ => Ok(Value::Null),
-            })
-            .collect::<Result<Vec<Value>, Error>>();
         Some(columns.map(|columns| TableRow { rowid: self.rowid, columns }))
     }
 }
