@@ -127,6 +127,18 @@ fn atoi(text: &str) -> i64 {
     sign * digits.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')))
 }
 
+/// `columns=` or `skip=` (sqlean names the first `column=` in its message): a positive
+/// count, given once (`current` is what an earlier one gave, if positive).
+fn count(value: &str, current: i64, tag: &str, named: &str) -> Result<i64, Error> {
+    if current > 0 {
+        return Err(Error::new(format!("more than one '{tag}' parameter")));
+    }
+    match atoi(value) {
+        n if n > 0 => Ok(n),
+        _ => Err(Error::new(format!("{named} value must be positive"))),
+    }
+}
+
 /// A separator: one byte, `\t` `\n` `\v` `\f`, or `\xhh`; the default when not given or
 /// empty; unchanged from `unset` for a value of 3 or more than 4 bytes, as in sqlean.
 fn separator(value: Option<&str>, default: i32, unset: i32) -> Result<i32, ()> {
@@ -179,21 +191,9 @@ fn connect(args: &[String]) -> Result<(String, Settings), Error> {
             }
             *slot = Some(value);
         } else if let Some(value) = parameter("columns", arg) {
-            if columns > 0 {
-                return Err(Error::new("more than one 'columns' parameter"));
-            }
-            columns = atoi(value);
-            if columns <= 0 {
-                return Err(Error::new("column= value must be positive"));
-            }
+            columns = count(value, columns, "columns", "column=")?;
         } else if let Some(value) = parameter("skip", arg) {
-            if skip > 0 {
-                return Err(Error::new("more than one 'skip' parameter"));
-            }
-            skip = atoi(value);
-            if skip <= 0 {
-                return Err(Error::new("skip= value must be positive"));
-            }
+            skip = count(value, skip, "skip", "skip=")?;
         } else if let Some(value) = parameter("affinity", arg) {
             if affinity.is_some() {
                 return Err(Error::new("more than one 'affinity' parameter"));
