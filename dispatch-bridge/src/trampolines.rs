@@ -76,13 +76,18 @@ impl Context {
     }
 
     pub(crate) fn set_result(self, value: Value) {
+        self.set_value(&value);
+    }
+
+    /// The result `value`, which SQLite copies: a value kept elsewhere needs no copy of ours.
+    pub(crate) fn set_value(self, value: &Value) {
         // SAFETY: `self.0` is the live context of the running callback (the type's
         // invariant); SQLITE_TRANSIENT makes SQLite copy text and blobs before `value` drops.
         unsafe {
             match value {
                 Value::Null => ffi::sqlite3_result_null(self.0),
-                Value::Integer(i) => ffi::sqlite3_result_int64(self.0, i),
-                Value::Real(r) => ffi::sqlite3_result_double(self.0, r),
+                Value::Integer(i) => ffi::sqlite3_result_int64(self.0, *i),
+                Value::Real(r) => ffi::sqlite3_result_double(self.0, *r),
                 Value::Text(text) => ffi::sqlite3_result_text64(
                     self.0,
                     text.as_ptr().cast::<c_char>(),
