@@ -4,8 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, PipeReader, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use common::test_extension;
@@ -77,9 +78,14 @@ impl Host for Embedded {
 struct Repl {
     child: Child,
     stdin: ChildStdin,
-    output: BufReader<PipeReader>,
+    /// The lines it prints, read on a thread so that a session that stops answering fails the
+    /// test instead of hanging it.
+    output: Receiver<String>,
     markers: usize,
 }
+
+/// The longest a statement of these tests may take in the REPL.
+const ANSWER_LIMIT: Duration = Duration::from_secs(60);
 
 impl Repl {
     fn start() -> Repl {
@@ -93,23 +99,35 @@ impl Repl {
             .spawn()
             .expect("the sqlink binary");
         let stdin = child.stdin.take().unwrap();
-        let mut repl = Repl { child, stdin, output: BufReader::new(reader), markers: 0 };
+        let (sender, output) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(reader).lines() {
+                if line.is_err() || sender.send(line.unwrap_or_default()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut repl = Repl { child, stdin, output, markers: 0 };
         let load = format!(".nullvalue NULL\n.load {}", test_extension("tables").display());
         assert_eq!(repl.lines(&load), Vec::<String>::new());
         repl
     }
 
-    /// Send `sql`, then a SELECT of a marker: the lines printed before the marker.
+    /// Send `sql` (its last statement ended, as a program's SQL text needs not be), then a
+    /// SELECT of a marker: the lines printed before the marker.
     fn lines(&mut self, sql: &str) -> Vec<String> {
         self.markers += 1;
         let marker = format!("done {}", self.markers);
-        writeln!(self.stdin, "{sql}\nSELECT '{marker}';").unwrap();
+        let ended = sql.trim_end().ends_with(';') || sql.lines().last().is_some_and(|line| line.starts_with('.'));
+        let end = if ended { "" } else { ";" };
+        writeln!(self.stdin, "{sql}{end}\nSELECT '{marker}';").unwrap();
         self.stdin.flush().unwrap();
         let mut lines = Vec::new();
         loop {
-            let mut line = String::new();
-            assert!(self.output.read_line(&mut line).unwrap() > 0, "sqlink ended before {marker}; printed {lines:?}");
-            let line = line.trim_end().to_owned();
+            let line = match self.output.recv_timeout(ANSWER_LIMIT) {
+                Ok(line) => line.trim_end().to_owned(),
+                Err(e) => panic!("sqlink printed no {marker} ({e}); printed {lines:?}"),
+            };
             if line == marker {
                 return lines;
             }
