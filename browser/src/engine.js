@@ -334,9 +334,15 @@ export class Session {
   // rows at a time; the per-row calls are reached as core functions (#coreDispatch), so
   // jco's names for them, which it requires, are never called.
   #dispatch() {
-    const { table } = WATCH.kinds;
-    // A cursor's calls are watched under its function's id, which names it at the time limit.
+    const { table, module } = WATCH.kinds;
+    // A cursor's calls are watched under its function's id, which names it at the time limit;
+    // a virtual table's and its scans' under their module's.
     const cursorFunction = (ext, cursor) => this.#extensions.get(ext)?.cursorFunction(cursor) ?? -1;
+    const vtab = (ext, handle, call) => this.#watched(ext, module, this.#extensions.get(ext)?.moduleOf(handle) ?? -1, call);
+    // Calls that cannot fail, on what an unloaded extension left: nothing to do.
+    const ending = (ext, handle, call) => {
+      if (this.#extensions.has(ext)) vtab(ext, handle, call);
+    };
     const replaced = () => {
       throw { payload: { code: 1, message: 'internal error: a per-row call reached jco\'s glue' } };
     };
@@ -355,6 +361,19 @@ export class Session {
         if (!this.#extensions.has(ext)) return;
         this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableClose(cursor));
       },
+      // Virtual tables: the runtime holds LoadedExtension's ids for tables and scans.
+      vtabConnect: (ext, id, args, create) => this.#watched(ext, module, id, (e) => e.vtabConnect(id, args, create)),
+      vtabBestIndex: (ext, t, info) => vtab(ext, t, (e) => e.vtabBestIndex(t, info)),
+      vtabOpen: (ext, t) => vtab(ext, t, (e) => e.vtabOpen(t)),
+      vtabFilter: (ext, scan, number, string, args, maxRows) =>
+        vtab(ext, scan, (e) => e.vtabFilter(scan, number, string, args, maxRows)),
+      vtabNext: (ext, scan, maxRows) => vtab(ext, scan, (e) => e.vtabNext(scan, maxRows)),
+      vtabClose: (ext, scan) => ending(ext, scan, (e) => e.vtabClose(scan)),
+      vtabUpdate: (ext, t, change) => vtab(ext, t, (e) => e.vtabUpdate(t, change)),
+      vtabTransaction: (ext, t, event) => vtab(ext, t, (e) => e.vtabTransaction(t, event)),
+      vtabRename: (ext, t, name) => vtab(ext, t, (e) => e.vtabRename(t, name)),
+      vtabDisconnect: (ext, t) => ending(ext, t, (e) => e.vtabDisconnect(t)),
+      vtabDestroy: (ext, t) => vtab(ext, t, (e) => e.vtabDestroy(t)),
       // The page does not deliver the connection's events to extensions yet (README).
       hookCommit: () => false,
       hookRollback: () => {},

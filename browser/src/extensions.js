@@ -107,6 +107,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
     aggregates: named('aggregate-function'),
     collation: named('collation'),
     tables: named('table-function'),
+    modules: named('virtual-table'),
   };
   if (!exported.has(interfaces.scalars)) throw new Error('not a sqlite extension: it does not export sqlite:extension/scalar-function');
   const contract = { version, exports: contractInterfaces(exportNames, version) };
@@ -187,7 +188,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
 }
 
 class LoadedExtension {
-  // The contract's interface names at the component's version: { metadata, scalars, aggregates, collation, tables }.
+  // The contract's interface names at the component's version: { metadata, scalars, aggregates, collation, tables, modules }.
   #interfaces;
   #instance;
   #instantiate;
@@ -200,6 +201,9 @@ class LoadedExtension {
   // Open table-function cursors by the id the runtime holds: { id, generation, guest }, the
   // function, the instance, and the cursor's id in that instance.
   #cursors = new Map();
+  // Virtual tables and their scans, the same: { id, generation, guest } with `id` the module's.
+  #tables = new Map();
+  #scans = new Map();
   #nextCursor = 1n;
 
   constructor(info, source, contract, interfaces, instance, instantiate, stderr, withheld) {
@@ -218,6 +222,7 @@ class LoadedExtension {
     for (const f of info.aggregates) this.#names.set(`a${f.id}`, f.name);
     for (const c of info.collations) this.#names.set(`c${c.id}`, c.name);
     for (const t of info.tableFunctions) this.#names.set(`t${t.id}`, t.name);
+    for (const m of info.modules) this.#names.set(`m${m.id}`, m.name);
   }
 
   describe() {
@@ -350,6 +355,101 @@ class LoadedExtension {
       this.#call(`t${open.id}`, this.#interfaces.tables, (f) => f.close(open.guest));
     } catch {
       // No report: a trap replaces the instance, which drops the cursor.
+    }
+  }
+
+  /** The module of a virtual table or scan, for the time limit's message. */
+  moduleOf(handle) {
+    return (this.#tables.get(handle) ?? this.#scans.get(handle))?.id;
+  }
+
+  // A `virtual-table` call for module `id`.
+  #vtab(id, call) {
+    return this.#call(`m${id}`, this.#interfaces.modules, call);
+  }
+
+  // A table or scan the runtime holds, if the live instance made it: as tableNext, a trap
+  // since then leaves it failing rather than reaching another one of the new instance.
+  #open(handles, handle, what) {
+    const open = handles.get(handle);
+    if (!open) throw { payload: { code: SQLITE_ERROR, message: `${this.info.name}: no open ${what} ${handle}` } };
+    if (!this.#isLive(open)) {
+      const message = `${this.info.name}: this ${what} of module ${this.#names.get(`m${open.id}`)} stopped: the extension restarted after a failure`;
+      throw { payload: { code: SQLITE_ERROR, message } };
+    }
+    return open;
+  }
+
+  #keep(handles, id, guest) {
+    const handle = this.#nextCursor++;
+    handles.set(handle, { id, generation: this.#generation, guest });
+    return handle;
+  }
+
+  vtabConnect(module, args, create) {
+    const declared = this.#vtab(module, (f) => (create ? f.create(module, args) : f.connect(module, args)));
+    return { schema: declared.schema, table: this.#keep(this.#tables, module, declared.table) };
+  }
+
+  vtabBestIndex(table, info) {
+    const { id, guest } = this.#open(this.#tables, table, 'virtual table');
+    return this.#vtab(id, (f) => f.bestIndex(guest, info));
+  }
+
+  vtabOpen(table) {
+    const { id, guest } = this.#open(this.#tables, table, 'virtual table');
+    return this.#keep(this.#scans, id, this.#vtab(id, (f) => f.open(guest)));
+  }
+
+  vtabFilter(scan, indexNumber, indexString, args, maxRows) {
+    const { id, guest } = this.#open(this.#scans, scan, 'scan');
+    return this.#vtab(id, (f) => f.filter(guest, indexNumber, indexString, args, maxRows));
+  }
+
+  vtabNext(scan, maxRows) {
+    const { id, guest } = this.#open(this.#scans, scan, 'scan');
+    return this.#vtab(id, (f) => f.next(guest, maxRows));
+  }
+
+  vtabUpdate(table, change) {
+    const { id, guest } = this.#open(this.#tables, table, 'virtual table');
+    return this.#vtab(id, (f) => f.update(guest, change));
+  }
+
+  vtabTransaction(table, event) {
+    const { id, guest } = this.#open(this.#tables, table, 'virtual table');
+    this.#vtab(id, (f) => f.transaction(guest, event));
+  }
+
+  vtabRename(table, newName) {
+    const { id, guest } = this.#open(this.#tables, table, 'virtual table');
+    this.#vtab(id, (f) => f.rename(guest, newName));
+  }
+
+  // Closing a scan and disconnecting a table cannot fail; one of an instance that trapped
+  // since is gone already.
+  vtabClose(scan) {
+    this.#forget(this.#scans, scan, (f, guest) => f.close(guest));
+  }
+
+  vtabDisconnect(table) {
+    this.#forget(this.#tables, table, (f, guest) => f.disconnect(guest));
+  }
+
+  vtabDestroy(table) {
+    const open = this.#tables.get(table);
+    if (open && this.#isLive(open)) this.#vtab(open.id, (f) => f.destroy(open.guest));
+    this.#tables.delete(table);
+  }
+
+  #forget(handles, handle, call) {
+    const open = handles.get(handle);
+    handles.delete(handle);
+    if (!open || !this.#isLive(open)) return;
+    try {
+      this.#vtab(open.id, (f) => call(f, open.guest));
+    } catch {
+      // No report: a trap replaces the instance, which drops it.
     }
   }
 

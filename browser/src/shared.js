@@ -19,12 +19,12 @@ export const WATCH = {
   id: 4, // the function's id within its kind
   interrupt: 5, // 1 while an interrupt is pending
   length: 6,
-  kinds: { scalar: 0, aggregate: 1, collation: 2, table: 3 },
+  kinds: { scalar: 0, aggregate: 1, collation: 2, table: 3, module: 4 },
 };
 
 /** The function a kind and id name in an extension's metadata. */
 export function functionName(info, kind, id) {
-  const list = [info.scalars, info.aggregates, info.collations, info.tableFunctions][kind] ?? [];
+  const list = [info.scalars, info.aggregates, info.collations, info.tableFunctions, info.modules][kind] ?? [];
   return list.find((f) => f.id === id)?.name;
 }
 

@@ -595,6 +595,62 @@ describe('JS API', () => {
     });
   });
 
+  test('virtual tables: writes in transactions and savepoints, the chosen plan, bad input, a trap, a loop stopped', async () => {
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase({ callTimeoutMs: 1000 });
+       const info = await db.loadExtension(component('tables'));
+       const rows = async (sql) => (await db.exec(sql)).at(-1).rows;
+       const error = async (sql) => {
+         try { await db.exec(sql); return 'resolved'; } catch (e) { return e.message; }
+       };
+       const plan = async (sql) => (await rows('EXPLAIN QUERY PLAN ' + sql)).map((row) => row[3]).join('; ');
+       await db.exec("CREATE VIRTUAL TABLE m USING memtable; INSERT INTO m VALUES ('b', 2), ('a', 1)");
+       const written = await rows('SELECT rowid, key, value FROM m');
+       await db.exec("UPDATE m SET value = value * 10 WHERE key = 'a'; DELETE FROM m WHERE key = 'b'");
+       const changed = await rows('SELECT key, value FROM m');
+       await db.exec("BEGIN; INSERT INTO m VALUES ('c', 3); DELETE FROM m WHERE key = 'a'; ROLLBACK");
+       const rolledBack = await rows('SELECT key, value FROM m');
+       await db.exec("BEGIN; INSERT INTO m VALUES ('d', 4); SAVEPOINT s; INSERT INTO m VALUES ('e', 5); UPDATE m SET value = 0; ROLLBACK TO s; RELEASE s; COMMIT");
+       const savepoint = await rows('SELECT key, value FROM m ORDER BY key');
+       const plans = [
+         await plan("SELECT value FROM m WHERE key = 'd'"),
+         await plan('SELECT key FROM m ORDER BY key'),
+         await plan('SELECT key FROM m ORDER BY key DESC'),
+       ];
+       const found = await rows("SELECT value FROM m WHERE key = 'd'");
+       const errors = [
+         await error('CREATE VIRTUAL TABLE w USING memtable(x = 1)'),
+         await error('CREATE VIRTUAL TABLE b USING badschema'),
+         await error("CREATE VIRTUAL TABLE s USING spin; INSERT INTO s VALUES (1)"),
+         await error("INSERT INTO m VALUES ('x', 'trap')"),
+       ];
+       const afterTrap = await rows("CREATE VIRTUAL TABLE m2 USING memtable; INSERT INTO m2 VALUES ('z', 26); SELECT key, value FROM m2");
+       // The trap replaced the instance: a table the old one made fails rather than reach the new one.
+       const stale = await error('SELECT * FROM s');
+       const stopped = await error('CREATE VIRTUAL TABLE s2 USING spin; SELECT * FROM s2');
+       return { modules: info.modules.map((m) => m.name), written, changed, rolledBack, savepoint, plans, found, errors, afterTrap, stale, stopped };`,
+      testComponents('tables'),
+    );
+    assert.deepEqual(results.modules, ['memtable', 'spin', 'badschema']);
+    assert.deepEqual(results.written, [[1, 'b', 2], [2, 'a', 1]]);
+    assert.deepEqual(results.changed, [['a', 10]]);
+    assert.deepEqual(results.rolledBack, [['a', 10]]);
+    assert.deepEqual(results.savepoint, [['a', 10], ['d', 4]]);
+    assert.match(results.plans[0], /VIRTUAL TABLE INDEX 1:key=\?/);
+    assert.match(results.plans[1], /VIRTUAL TABLE INDEX 2:/);
+    assert.doesNotMatch(results.plans[1], /USE TEMP B-TREE FOR ORDER BY/);
+    assert.match(results.plans[2], /USE TEMP B-TREE FOR ORDER BY/);
+    assert.deepEqual(results.found, [[4]]);
+    assert.equal(results.errors[0], 'memtable takes no arguments, not x = 1');
+    assert.match(results.errors[1], /^badschema: the schema it declared, "CREATE TABLE x\(a,", is not one SQLite accepts/);
+    assert.equal(results.errors[2], 'table s may not be modified');
+    assert.match(results.errors[3], /memtable was told to trap/);
+    assert.deepEqual(results.afterTrap, [['z', 26]]);
+    assert.equal(results.stale, 'tables: this virtual table of module spin stopped: the extension restarted after a failure');
+    assert.equal(results.stopped, 'tables: spin() was stopped after 1 s (time limit); the database was closed');
+  });
+
   test('after a trap replaces the instance, its cursors fail on the next read instead of reading the new one', async () => {
     // Not reachable from SQL, where the trap ends the statement: the extension is driven directly.
     const results = await inPage(

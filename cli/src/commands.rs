@@ -414,6 +414,9 @@ impl Shell {
         for t in &info.table_functions {
             result = result.and_then(|()| dispatch_bridge::register_host_table(handle, &t.name, t.id, &t.columns, &t.parameters));
         }
+        for m in &info.modules {
+            result = result.and_then(|()| dispatch_bridge::register_host_module(handle, m));
+        }
         if info.hooks != crate::bindings::sqlite::extension::types::HookKinds::empty() {
             result = result.and_then(|()| dispatch_bridge::subscribe_hooks(handle, info.hooks));
         }

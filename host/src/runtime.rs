@@ -16,8 +16,9 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
-use crate::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use crate::bindings::exports::sqlite::extension::virtual_table as vt;
+use crate::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
+use crate::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
 
@@ -186,6 +187,100 @@ impl dispatch::Host for RuntimeState {
         }
     }
 
+    fn vtab_connect(&mut self, ext: u32, module: u32, args: Vec<String>, create: bool) -> Result<dispatch::DeclaredTable, Error> {
+        let (schema, table) = self.extension(ext)?.vtab_connect(module, &args, create)?;
+        Ok(dispatch::DeclaredTable { schema, table })
+    }
+
+    fn vtab_best_index(&mut self, ext: u32, table: u64, info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
+        let constraints: Vec<vt::IndexConstraint<'_>> = info
+            .constraints
+            .iter()
+            .map(|c| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(AsParam::param) })
+            .collect();
+        let order_by: Vec<vt::IndexOrderBy> = info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
+        let asked = vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
+        let plan = self.extension(ext)?.vtab_best_index(table, asked)?;
+        Ok(dispatch::IndexPlan {
+            usage: plan.usage.iter().map(|u| dispatch::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
+            index_number: plan.index_number,
+            index_string: plan.index_string,
+            order_by_consumed: plan.order_by_consumed,
+            estimated_cost: plan.estimated_cost,
+            estimated_rows: plan.estimated_rows,
+            unique: plan.unique,
+        })
+    }
+
+    fn vtab_open(&mut self, ext: u32, table: u64) -> Result<u64, Error> {
+        self.extension(ext)?.vtab_open(table)
+    }
+
+    fn vtab_filter(
+        &mut self,
+        ext: u32,
+        cursor: u64,
+        index_number: i32,
+        index_string: Option<String>,
+        args: Vec<Value>,
+        max_rows: u32,
+    ) -> Result<Vec<dispatch::Row>, Error> {
+        self.extension(ext)?.vtab_filter(cursor, index_number, index_string.as_deref(), &args, max_rows).map(rows)
+    }
+
+    fn vtab_next(&mut self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
+        self.extension(ext)?.vtab_next(cursor, max_rows).map(rows)
+    }
+
+    fn vtab_close(&mut self, ext: u32, cursor: u64) {
+        if let Ok(extension) = self.extension(ext) {
+            extension.vtab_close(cursor);
+        }
+    }
+
+    fn vtab_update(&mut self, ext: u32, table: u64, change: dispatch::Change) -> Result<i64, Error> {
+        let extension = self.extension(ext)?;
+        match change {
+            dispatch::Change::Delete(rowid) => extension.vtab_update(table, vt::Change::Delete(rowid)),
+            dispatch::Change::Insert(new) => {
+                let columns: Vec<ValueParam<'_>> = new.columns.iter().map(AsParam::param).collect();
+                extension.vtab_update(table, vt::Change::Insert(vt::NewRow { rowid: new.rowid, columns: &columns }))
+            }
+            dispatch::Change::Update(updated) => {
+                let columns: Vec<ValueParam<'_>> = updated.row.columns.iter().map(AsParam::param).collect();
+                let row = vt::RowParam { rowid: updated.row.rowid, columns: &columns };
+                extension.vtab_update(table, vt::Change::Update(vt::UpdatedRow { old_rowid: updated.old_rowid, row }))
+            }
+        }
+    }
+
+    fn vtab_transaction(&mut self, ext: u32, table: u64, event: dispatch::TransactionEvent) -> Result<(), Error> {
+        let event = match event {
+            dispatch::TransactionEvent::Begin => vt::TransactionEvent::Begin,
+            dispatch::TransactionEvent::Sync => vt::TransactionEvent::Sync,
+            dispatch::TransactionEvent::Commit => vt::TransactionEvent::Commit,
+            dispatch::TransactionEvent::Rollback => vt::TransactionEvent::Rollback,
+            dispatch::TransactionEvent::Savepoint(n) => vt::TransactionEvent::Savepoint(n),
+            dispatch::TransactionEvent::Release(n) => vt::TransactionEvent::Release(n),
+            dispatch::TransactionEvent::RollbackTo(n) => vt::TransactionEvent::RollbackTo(n),
+        };
+        self.extension(ext)?.vtab_transaction(table, event)
+    }
+
+    fn vtab_rename(&mut self, ext: u32, table: u64, new_name: String) -> Result<(), Error> {
+        self.extension(ext)?.vtab_rename(table, &new_name)
+    }
+
+    fn vtab_disconnect(&mut self, ext: u32, table: u64) {
+        if let Ok(extension) = self.extension(ext) {
+            extension.vtab_disconnect(table);
+        }
+    }
+
+    fn vtab_destroy(&mut self, ext: u32, table: u64) -> Result<(), Error> {
+        self.extension(ext)?.vtab_destroy(table)
+    }
+
     fn hook_commit(&mut self, ext: u32) -> bool {
         self.extension(ext).is_ok_and(|extension| extension.on_commit())
     }
@@ -206,6 +301,11 @@ impl dispatch::Host for RuntimeState {
             extension.on_update(change, &database, &table, rowid);
         }
     }
+}
+
+/// A virtual table's page of rows, as the runtime takes it.
+fn rows(page: Vec<vt::RowResult>) -> Vec<dispatch::Row> {
+    page.into_iter().map(|row| dispatch::Row { rowid: row.rowid, columns: row.columns }).collect()
 }
 
 impl sqlite::extension::types::Host for RuntimeState {}

@@ -139,6 +139,51 @@ impl dispatch::Host for Harness {
     fn hook_update(&mut self, _: u32, _: u8, _: String, _: String, _: i64) {
         unreachable!("no hooks were subscribed")
     }
+
+    // No module is registered here (the REPL's tests cover them, `repl_virtual_tables.rs`).
+    fn vtab_connect(&mut self, _: u32, _: u32, _: Vec<String>, _: bool) -> Result<dispatch::DeclaredTable, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_best_index(&mut self, _: u32, _: u64, _: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_open(&mut self, _: u32, _: u64) -> Result<u64, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_filter(&mut self, _: u32, _: u64, _: i32, _: Option<String>, _: Vec<Value>, _: u32) -> Result<Vec<dispatch::Row>, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_next(&mut self, _: u32, _: u64, _: u32) -> Result<Vec<dispatch::Row>, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_close(&mut self, _: u32, _: u64) {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_update(&mut self, _: u32, _: u64, _: dispatch::Change) -> Result<i64, Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_transaction(&mut self, _: u32, _: u64, _: dispatch::TransactionEvent) -> Result<(), Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_rename(&mut self, _: u32, _: u64, _: String) -> Result<(), Error> {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_disconnect(&mut self, _: u32, _: u64) {
+        unreachable!("no modules were registered")
+    }
+
+    fn vtab_destroy(&mut self, _: u32, _: u64) -> Result<(), Error> {
+        unreachable!("no modules were registered")
+    }
 }
 
 struct Lib {

@@ -104,59 +104,113 @@ impl Dispatcher for HostDispatcher {
         dispatch::table_close(ext, cursor)
     }
 
-    // The runtime registers no virtual-table modules yet (the `dispatch` import has no calls
-    // for them), so SQLite never reaches these; they answer as a module not loaded would.
-    fn vtab_connect(&self, _ext: u32, _module: u32, _args: &[String], _create: bool) -> Result<bridge::DeclaredTable, SqlError> {
-        Err(no_modules())
+    fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<bridge::DeclaredTable, SqlError> {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let declared = dispatch::vtab_connect(ext, module, &args, create).map_err(error)?;
+        Ok(bridge::DeclaredTable { schema: declared.schema, table: declared.table })
     }
 
-    fn vtab_best_index(&self, _ext: u32, _table: u64, _info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
-        Err(no_modules())
+    fn vtab_best_index(&self, ext: u32, table: u64, info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
+        let constraints: Vec<dispatch::IndexConstraint<'_>> = info
+            .constraints
+            .iter()
+            .map(|c| dispatch::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(value_param) })
+            .collect();
+        let order_by: Vec<dispatch::IndexOrderBy> =
+            info.order_by.iter().map(|o| dispatch::IndexOrderBy { column: o.column, desc: o.desc }).collect();
+        let asked = dispatch::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
+        let plan = dispatch::vtab_best_index(ext, table, asked).map_err(error)?;
+        Ok(bridge::IndexPlan {
+            usage: plan.usage.iter().map(|u| bridge::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
+            index_number: plan.index_number,
+            index_string: plan.index_string,
+            order_by_consumed: plan.order_by_consumed,
+            estimated_cost: plan.estimated_cost,
+            estimated_rows: plan.estimated_rows,
+            unique: plan.unique,
+        })
     }
 
-    fn vtab_open(&self, _ext: u32, _table: u64) -> Result<u64, SqlError> {
-        Err(no_modules())
+    fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
+        dispatch::vtab_open(ext, table).map_err(error)
     }
 
     fn vtab_filter(
         &self,
-        _ext: u32,
-        _cursor: u64,
-        _index_number: i32,
-        _index_string: Option<&str>,
-        _args: &[ValueRef<'_>],
-        _max_rows: u32,
+        ext: u32,
+        cursor: u64,
+        index_number: i32,
+        index_string: Option<&str>,
+        args: &[ValueRef<'_>],
+        max_rows: u32,
     ) -> Result<Vec<bridge::Row>, SqlError> {
-        Err(no_modules())
+        dispatch::vtab_filter(ext, cursor, index_number, index_string, &params(args), max_rows).map(rows).map_err(error)
     }
 
-    fn vtab_next(&self, _ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
-        Err(no_modules())
+    fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
+        dispatch::vtab_next(ext, cursor, max_rows).map(rows).map_err(error)
     }
 
-    fn vtab_close(&self, _ext: u32, _cursor: u64) {}
-
-    fn vtab_update(&self, _ext: u32, _table: u64, _change: &bridge::Change<'_>) -> Result<i64, SqlError> {
-        Err(no_modules())
+    fn vtab_close(&self, ext: u32, cursor: u64) {
+        dispatch::vtab_close(ext, cursor)
     }
 
-    fn vtab_transaction(&self, _ext: u32, _table: u64, _event: bridge::TransactionEvent) -> Result<(), SqlError> {
-        Err(no_modules())
+    fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
+        let written = match change {
+            bridge::Change::Delete(rowid) => dispatch::vtab_update(ext, table, dispatch::Change::Delete(*rowid)),
+            bridge::Change::Insert { rowid, columns } => {
+                let columns = params(columns);
+                dispatch::vtab_update(ext, table, dispatch::Change::Insert(dispatch::NewRow { rowid: *rowid, columns: &columns }))
+            }
+            bridge::Change::Update { old_rowid, rowid, columns } => {
+                let columns = params(columns);
+                let row = dispatch::RowParam { rowid: *rowid, columns: &columns };
+                dispatch::vtab_update(ext, table, dispatch::Change::Update(dispatch::UpdatedRow { old_rowid: *old_rowid, row }))
+            }
+        };
+        written.map_err(error)
     }
 
-    fn vtab_rename(&self, _ext: u32, _table: u64, _new_name: &str) -> Result<(), SqlError> {
-        Err(no_modules())
+    fn vtab_transaction(&self, ext: u32, table: u64, event: bridge::TransactionEvent) -> Result<(), SqlError> {
+        let event = match event {
+            bridge::TransactionEvent::Begin => dispatch::TransactionEvent::Begin,
+            bridge::TransactionEvent::Sync => dispatch::TransactionEvent::Sync,
+            bridge::TransactionEvent::Commit => dispatch::TransactionEvent::Commit,
+            bridge::TransactionEvent::Rollback => dispatch::TransactionEvent::Rollback,
+            bridge::TransactionEvent::Savepoint(n) => dispatch::TransactionEvent::Savepoint(n),
+            bridge::TransactionEvent::Release(n) => dispatch::TransactionEvent::Release(n),
+            bridge::TransactionEvent::RollbackTo(n) => dispatch::TransactionEvent::RollbackTo(n),
+        };
+        dispatch::vtab_transaction(ext, table, event).map_err(error)
     }
 
-    fn vtab_disconnect(&self, _ext: u32, _table: u64) {}
+    fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
+        dispatch::vtab_rename(ext, table, new_name).map_err(error)
+    }
 
-    fn vtab_destroy(&self, _ext: u32, _table: u64) -> Result<(), SqlError> {
-        Err(no_modules())
+    fn vtab_disconnect(&self, ext: u32, table: u64) {
+        dispatch::vtab_disconnect(ext, table)
+    }
+
+    fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
+        dispatch::vtab_destroy(ext, table).map_err(error)
     }
 }
 
-fn no_modules() -> SqlError {
-    SqlError::new(1, "virtual-table modules of extensions are not available in the sqlink runtime yet")
+/// A planning-time value, borrowed for the call.
+fn value_param(value: &bridge::Value) -> types::ValueParam<'_> {
+    match value {
+        bridge::Value::Null => types::ValueParam::Null,
+        bridge::Value::Integer(i) => types::ValueParam::Integer(*i),
+        bridge::Value::Real(r) => types::ValueParam::Real(*r),
+        bridge::Value::Text(t) => types::ValueParam::Text(t),
+        bridge::Value::Blob(b) => types::ValueParam::Blob(b),
+    }
+}
+
+/// A virtual table's page of rows, as the bridge takes it.
+fn rows(page: Vec<dispatch::RowResult>) -> Vec<bridge::Row> {
+    page.into_iter().map(|row| bridge::Row { rowid: row.rowid, columns: row.columns.into_iter().map(result).collect() }).collect()
 }
 
 fn flags(flags: types::FunctionFlags) -> FunctionFlags {
@@ -200,6 +254,11 @@ impl dispatch_bridge::Guest for SqliteLib {
         parameters: Vec<String>,
     ) -> Result<(), types::Error> {
         BRIDGE.with(|b| b.borrow_mut().register_table(ext, &name, func_id, &columns, &parameters)).map_err(wit_error)
+    }
+
+    fn register_host_module(ext: u32, module: types::ModuleInfoResult) -> Result<(), types::Error> {
+        let shape = bridge::ModuleShape { writable: module.writable, transactions: module.transactions, shadow_names: module.shadow_names };
+        BRIDGE.with(|b| b.borrow_mut().register_module(ext, &module.name, module.id, shape)).map_err(wit_error)
     }
 
     fn unregister_extension(ext: u32) {
