@@ -8,6 +8,8 @@ mod commands;
 mod dump;
 mod format;
 mod import;
+mod lint;
+mod names;
 mod output;
 mod session;
 mod shell;
