@@ -531,9 +531,17 @@ impl Shell {
         }
     }
 
-    /// `.read FILE`: its lines run as a script, numbered from 1 in its errors.
+    /// `.read FILE` or `.read '|CMD'`: its lines run as a script, numbered from 1 in its errors.
     pub fn read(&mut self, file: &str) -> Flow {
-        let Ok(text) = std::fs::read(self.resolve(file)) else {
+        // As sqlite3: `|CMD` reads what the command writes (the host runs it).
+        let text = match file.strip_prefix('|') {
+            Some(command) => {
+                self.output.flush();
+                crate::bindings::sqlink::wasm::process::read_output(command).ok()
+            }
+            None => std::fs::read(self.resolve(file)).ok(),
+        };
+        let Some(text) = text else {
             self.error(&format!("cannot open \"{file}\""));
             return Flow::Continue;
         };

@@ -227,6 +227,9 @@ SELECT 'after';
 .once '|sed s/^/piped:/'
 SELECT 'once';
 SELECT 'not piped';
+.read '|printf \"SELECT 40 + 2;\\nSELECT nosuch;\\n\"'
+.read '|exit 1'
+SELECT 'end';
 ";
     for args in [&["test.db"][..], &["-bail", "test.db"][..]] {
         same(args, script, files);
