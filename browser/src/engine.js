@@ -107,6 +107,11 @@ export class Session {
       'sqlink:wasm/interrupt': this.#interrupt(),
       // A page cannot read its CPU time: `.timer on` shows the elapsed time only.
       'sqlink:wasm/cpu-time': { processTimes: () => undefined },
+      // A page runs no processes: `.import '|CMD'` and `.output '|CMD'` are refused.
+      'sqlink:wasm/process': {
+        readOutput: () => { throw 'a page cannot run commands'; },
+        writeInput: () => { throw 'a page cannot run commands'; },
+      },
     };
     const runtime = await instantiateRuntime(runtimeModule, imports, (module, moduleImports) => this.#instantiateCore(module, moduleImports));
     if (this.#runtimeMemory === null) throw new Error('the runtime has no sqlink:wasm/dispatch import: it does not match this page');

@@ -190,7 +190,7 @@ const ARITY: &[(&[&str], usize, usize, &str)] = &[
     (&["changes"], 1, 1, "Usage: .changes on|off"),
     (&["echo"], 1, 1, "Usage: .echo on|off"),
     (&["extensions"], 0, 0, "Usage: .extensions"),
-    (&["headers", "header"], 1, 1, "Usage: .headers on|off"),
+    (&["headers"], 1, 1, "Usage: .headers on|off"),
     (&["indexes", "indices"], 0, 1, "Usage: .indexes ?LIKE-PATTERN?"),
     (&["load"], 1, 2, "Usage: .load NAME|PATH ?--override?"),
     (&["nullvalue"], 1, 1, "Usage: .nullvalue STRING"),
@@ -242,12 +242,53 @@ fn describe(info: &ExtensionInfo, source: &str, contract: &Contract, overridden:
     out
 }
 
+/// Why safe mode refuses `command` (typed as `typed`) with `args`, worded as sqlite3 3.40
+/// words it, or None when it is allowed.
+fn unsafe_command(command: &str, typed: &str, args: &[String]) -> Option<String> {
+    match command {
+        "archive" | "cd" | "clone" | "import" | "load" | "log" | "read" | "restore" => Some(format!("cannot run .{command} in safe mode")),
+        "backup" | "save" | "output" | "once" | "excel" | "shell" | "system" => Some(format!("cannot run .{typed} in safe mode")),
+        // A database in memory is allowed; a file is not.
+        "open" => args
+            .iter()
+            .rev()
+            .find(|a| !a.starts_with('-'))
+            .filter(|file| file.as_str() != ":memory:")
+            .map(|_| String::from("cannot open disk-based database files in safe mode")),
+        _ => None,
+    }
+}
+
+/// Whether a dot-command line is `.once` (however abbreviated), whose redirect lasts until
+/// the next command ends.
+pub fn is_once(line: &str) -> bool {
+    let line = line.trim_start();
+    split_args(line.get(1..).unwrap_or_default()).first().and_then(|typed| crate::names::command(typed)) == Some("once")
+}
+
 impl Shell {
     pub fn dot_command(&mut self, line: &str) -> Flow {
         let args = split_args(&line[1..]);
-        let Some(command) = args.first().map(String::as_str) else {
+        let Some(typed) = args.first().map(String::as_str) else {
             return Flow::Continue;
         };
+        // A prefix names a command as in sqlite3 (`.hea on`); `typed` is what errors quote.
+        let Some(command) = crate::names::command(typed) else {
+            self.error(&format!("unknown command or invalid arguments:  \"{typed}\". Enter \".help\" for help"));
+            return Flow::Continue;
+        };
+        // `.nonce` lifts safe mode for the one command after it.
+        let lifted = std::mem::take(&mut self.safe_lifted);
+        if self.safe && !lifted {
+            if let Some(refusal) = unsafe_command(command, typed, &args[1..]) {
+                self.refuse_unsafe(&refusal);
+                return Flow::Quit;
+            }
+            if command == "expert" {
+                self.fail(&format!("Cannot run experimental commands such as \"{typed}\" in safe mode"));
+                return Flow::Continue;
+            }
+        }
         let arg = args.get(1);
         // `.schema`'s options are not among the arguments it counts.
         let counted = args[1..].iter().filter(|a| !(command == "schema" && a.starts_with("--"))).count();
@@ -262,6 +303,14 @@ impl Shell {
             "quit" | "exit" => return Flow::Quit,
             // `.archive`'s options, as sqlite3 lists them.
             "help" if arg.is_some_and(|a| a.trim_start_matches('.').starts_with("ar")) => self.output.out(crate::archive::HELP),
+            "nonce" => match &args[1..] {
+                [given] if self.nonce.as_ref() == Some(given) => self.safe_lifted = true,
+                [given] => {
+                    self.refuse_unsafe(&format!("incorrect nonce: \"{given}\""));
+                    return Flow::Quit;
+                }
+                _ => self.fail("Usage: .nonce NONCE"),
+            },
             "help" => match help(arg.map(String::as_str)) {
                 Some(text) => self.output.out(&text),
                 None => self.error(&format!("Nothing matches '{}'", arg.map_or("", |a| a.as_str()))),
@@ -353,7 +402,7 @@ impl Shell {
             "output" | "once" => self.redirect(command == "once", arg),
             "dump" => self.dump(arg.map(String::as_str)),
             "import" => self.import(&args[1..]),
-            "headers" | "header" => self.settings.headers = boolean_value(self, &args[1]),
+            "headers" => self.settings.headers = boolean_value(self, &args[1]),
             "nullvalue" => self.settings.null_value = args[1].clone(),
             "timer" => self.timer = boolean_value(self, &args[1]),
             "timeout" => {
@@ -386,7 +435,11 @@ impl Shell {
                 }
             }
             "read" => return self.read(&args[1]),
-            other => self.error(&format!("unknown command or invalid arguments:  \"{other}\". Enter \".help\" for help")),
+            "lint" => self.lint(typed, &args[1..]),
+            // SQLite's debugging traces, which a release build of SQLite (this one, and
+            // Debian's) does not have: sqlite3 takes the command and nothing happens.
+            "wheretrace" | "selecttrace" | "treetrace" => {}
+            _ => self.error(&format!("unknown command or invalid arguments:  \"{typed}\". Enter \".help\" for help")),
         }
         Flow::Continue
     }
@@ -486,9 +539,17 @@ impl Shell {
         }
     }
 
-    /// `.read FILE`: its lines run as a script, numbered from 1 in its errors.
+    /// `.read FILE` or `.read '|CMD'`: its lines run as a script, numbered from 1 in its errors.
     pub fn read(&mut self, file: &str) -> Flow {
-        let Ok(text) = std::fs::read(self.resolve(file)) else {
+        // As sqlite3: `|CMD` reads what the command writes (the host runs it).
+        let text = match file.strip_prefix('|') {
+            Some(command) => {
+                self.output.flush();
+                crate::bindings::sqlink::wasm::process::read_output(command).ok()
+            }
+            None => std::fs::read(self.resolve(file)).ok(),
+        };
+        let Some(text) = text else {
             self.error(&format!("cannot open \"{file}\""));
             return Flow::Continue;
         };
@@ -529,8 +590,13 @@ impl Shell {
             None if once => self.error("usage: .once FILE"),
             None => self.output.restore(),
             Some(name) if !once && (name == "stdout" || name == "-") => self.output.restore(),
+            // As sqlite3: a name starting with `|` is a command that reads the output.
+            Some(name) if name.starts_with('|') => {
+                let sink = crate::output::Sink::Command { command: name[1..].to_owned(), input: Vec::new() };
+                self.output.redirect(sink, name, once);
+            }
             Some(name) => match std::fs::File::create(self.resolve(name)) {
-                Ok(handle) => self.output.redirect(handle, name, once),
+                Ok(handle) => self.output.redirect(crate::output::Sink::file(handle), name, once),
                 Err(e) => self.error(&format!("cannot open \"{name}\": {e}")),
             },
         }

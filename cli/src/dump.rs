@@ -66,7 +66,7 @@ impl Shell {
         }
         let table = spi::sql_identifier(name);
         let select = format!("SELECT * FROM {table}");
-        let prepared = match self.conn.prepare(&select) {
+        let prepared = match self.conn.prepare(select.as_bytes()) {
             Ok(prepared) => prepared,
             Err(e) => {
                 self.error(&e.message);

@@ -280,7 +280,7 @@ impl Shell {
             OpenMode::Unspecified | OpenMode::Normal => Connection::open(&path),
         };
         match opened {
-            Ok(conn) => self.conn = conn,
+            Ok(conn) => self.adopt(conn),
             Err(e) => {
                 self.warn(&format!("Error: unable to open database \"{name}\": {}", e.message));
                 self.replace_connection(Connection::open(":memory:"));
@@ -314,9 +314,15 @@ impl Shell {
         self.deserialize_image(image);
     }
 
+    /// The connection `.open` or `.restore` opened becomes the shell's, in its safe mode.
+    fn adopt(&mut self, conn: Connection) {
+        conn.set_safe_mode(self.safe);
+        self.conn = conn;
+    }
+
     fn replace_connection(&mut self, opened: Result<Connection, crate::bindings::sqlite::extension::types::Error>) {
         match opened {
-            Ok(conn) => self.conn = conn,
+            Ok(conn) => self.adopt(conn),
             Err(e) => self.error(&format!("cannot open a database in memory: {}", e.message)),
         }
     }

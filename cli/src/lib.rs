@@ -10,6 +10,8 @@ mod dump;
 mod files;
 mod format;
 mod import;
+mod lint;
+mod names;
 mod output;
 mod session;
 mod shell;

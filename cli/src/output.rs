@@ -14,8 +14,50 @@ enum Base {
     Captured(String),
 }
 
+/// Where a redirect's output goes: a file, or a command the host runs when the redirect ends
+/// (`.output '|CMD'`), with what was written on its standard input.
+pub enum Sink {
+    File(BufWriter<File>),
+    Command { command: String, input: Vec<u8> },
+}
+
+impl Sink {
+    pub fn file(file: File) -> Sink {
+        Sink::File(BufWriter::new(file))
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::File(file) => file.write_all(bytes),
+            Sink::Command { input, .. } => {
+                input.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(file) => file.flush(),
+            Sink::Command { .. } => Ok(()),
+        }
+    }
+
+    /// The redirect ends: a file is flushed; a command runs on what was written.
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::File(mut file) => file.flush(),
+            Sink::Command { command, input } => {
+                // The shell's own output so far comes before the command's.
+                to_stdout(b"", true);
+                crate::bindings::sqlink::wasm::process::write_input(&command, &input).map_err(std::io::Error::other)
+            }
+        }
+    }
+}
+
 struct Redirect {
-    file: BufWriter<File>,
+    file: Sink,
     /// `.once`: only the next command's output goes to the file.
     once: bool,
     /// The name `.show` reports.
@@ -35,16 +77,26 @@ impl Output {
 
     /// Query output (rows, dot command results): to the redirect file when there is one.
     pub fn out(&mut self, text: &str) {
+        self.out_bytes(text.as_bytes());
+    }
+
+    /// Output that is bytes as they were read (an echoed statement), not always UTF-8.
+    pub fn out_bytes(&mut self, bytes: &[u8]) {
         if let Some(redirect) = &mut self.redirect {
-            if let Err(e) = redirect.file.write_all(text.as_bytes()) {
+            if let Err(e) = redirect.file.write_all(bytes) {
                 self.redirect_failed(&e);
             }
             return;
         }
         match &mut self.base {
-            Base::Stdio => to_stdout(text, false),
-            Base::Captured(buffer) => buffer.push_str(text),
+            Base::Stdio => to_stdout(bytes, false),
+            Base::Captured(buffer) => buffer.push_str(&String::from_utf8_lossy(bytes)),
         }
+    }
+
+    pub fn line_bytes(&mut self, bytes: &[u8]) {
+        self.out_bytes(bytes);
+        self.out("\n");
     }
 
     pub fn line(&mut self, text: &str) {
@@ -55,7 +107,7 @@ impl Output {
     /// The REPL's prompt: always to the terminal, never to a redirect file.
     pub fn prompt(&mut self, text: &str) {
         match &mut self.base {
-            Base::Stdio => to_stdout(text, true),
+            Base::Stdio => to_stdout(text.as_bytes(), true),
             Base::Captured(buffer) => buffer.push_str(text),
         }
     }
@@ -64,7 +116,7 @@ impl Output {
     pub fn error_line(&mut self, text: &str) {
         match &mut self.base {
             Base::Stdio => {
-                to_stdout("", true);
+                to_stdout(b"", true);
                 eprintln!("{text}");
             }
             Base::Captured(buffer) => {
@@ -80,7 +132,7 @@ impl Output {
                 self.redirect_failed(&e);
             }
         } else if let Base::Stdio = self.base {
-            to_stdout("", true);
+            to_stdout(b"", true);
         }
     }
 
@@ -105,19 +157,20 @@ impl Output {
 
     /// Send query output to `file` (`name` as the user gave it) until [`Output::restore`],
     /// or with `once` until the end of the next command.
-    pub fn redirect(&mut self, file: File, name: &str, once: bool) {
+    pub fn redirect(&mut self, file: Sink, name: &str, once: bool) {
         self.restore();
-        self.redirect = Some(Redirect { file: BufWriter::new(file), once, name: name.to_owned(), failed: false });
+        self.redirect = Some(Redirect { file, once, name: name.to_owned(), failed: false });
     }
 
     /// Back to the shell's own output; the file is flushed and closed.
     pub fn restore(&mut self) {
-        if let Some(redirect) = &mut self.redirect
-            && let Err(e) = redirect.file.flush()
+        let Some(redirect) = self.redirect.take() else { return };
+        let (name, failed) = (redirect.name, redirect.failed);
+        if let Err(e) = redirect.file.finish()
+            && !failed
         {
-            self.redirect_failed(&e);
+            self.error_line(&format!("Error: cannot write to {name}: {e}"));
         }
-        self.redirect = None;
     }
 
     /// A command finished: a `.once` redirect ends with it.
@@ -136,13 +189,20 @@ impl Output {
 /// Text to the process's stdout, flushed with `flush`. When the reader went away (`sqlink
 /// db .dump | head`) the shell ends quietly, as SIGPIPE ends sqlite3; any other failure is
 /// said once on stderr and ends it too, since nothing more can be shown.
-fn to_stdout(text: &str, flush: bool) {
+fn to_stdout(bytes: &[u8], flush: bool) {
     let mut stdout = std::io::stdout();
-    let written = stdout.write_all(text.as_bytes()).and_then(|()| if flush { stdout.flush() } else { Ok(()) });
+    let written = stdout.write_all(bytes).and_then(|()| if flush { stdout.flush() } else { Ok(()) });
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("Error: cannot write the output: {e}");
         }
         std::process::exit(1);
+    }
+}
+
+impl Drop for Output {
+    /// A redirect still open when the shell ends is finished: a file flushed, a command run.
+    fn drop(&mut self) {
+        self.restore();
     }
 }

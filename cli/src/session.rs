@@ -57,7 +57,7 @@ impl Guest for Cli {
 
     fn eval_line(line: String) -> LineResult {
         let result = with_shell(|shell| {
-            let quit = shell.feed_line(&line) == Flow::Quit;
+            let quit = shell.feed_line(line.as_bytes()) == Flow::Quit;
             Ok(LineResult { output: shell.output.take(), pending: shell.is_pending() || shell.hexdb.is_some(), quit })
         });
         result.unwrap_or_else(|message| LineResult { output: format!("Error: {message}\n"), pending: false, quit: false })

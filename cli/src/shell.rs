@@ -22,8 +22,9 @@ pub struct Shell {
     cwd: Option<String>,
     /// Errors so far; a non-interactive run with errors exits with status 1, as sqlite3.
     errors: usize,
-    /// SQL typed so far whose statement is not complete yet.
-    pending: String,
+    /// SQL typed so far whose statement is not complete yet: bytes as they were read, which
+    /// SQLite keeps as they are (a string literal that is not UTF-8 included).
+    pending: Vec<u8>,
     pub output: Output,
     /// `.changes on`: report the rows each SQL input changed.
     pub changes: bool,
@@ -48,6 +49,15 @@ pub struct Shell {
     pub hexdb: Option<crate::files::HexDb>,
     /// The database is a ZIP archive (`.open --zip`): its `zip` table is the archive.
     pub zip_open: bool,
+    /// `-safe`: the commands and SQL that reach files, processes or code are refused, and
+    /// the first refusal ends the run (as sqlite3's safe mode does).
+    pub safe: bool,
+    /// `-nonce STRING`: `.nonce STRING` lifts safe mode for the next command.
+    pub nonce: Option<String>,
+    /// `.nonce` was given the right nonce: safe mode is off until the next command ends.
+    pub safe_lifted: bool,
+    /// Safe mode refused something: the run ends with status 1.
+    pub aborted: bool,
 }
 
 /// `.explain on|off|auto`.
@@ -117,9 +127,8 @@ impl SqlFailure {
 
 /// sqlite3's context for an error at byte `offset` of `sql`: the text around it on one line,
 /// and a caret under the spot (none when SQLite gives no offset).
-fn error_context(sql: &str, offset: i32) -> String {
+fn error_context(bytes: &[u8], offset: i32) -> String {
     let Ok(mut offset) = usize::try_from(offset) else { return String::new() };
-    let bytes = sql.as_bytes();
     let mut start = 0;
     // Start at most 50 bytes before the spot, on a character boundary.
     while offset > 50 && start < bytes.len() {
@@ -180,7 +189,9 @@ OPTIONS include:
    -newline SEP         set output row separator. Default: '\\n'
    -nullvalue TEXT      set text string for NULL values. Default ''
    -quote               set output mode to 'quote'
+   -nonce STRING        set the safe-mode escape nonce
    -readonly            open the database read-only
+   -safe                enable safe-mode
    -separator SEP       set output column separator. Default: '|'
    -stats               accepted; sqlink prints no memory statistics
    -table               set output mode to 'table'
@@ -220,6 +231,8 @@ impl Shell {
         let mut echo = false;
         let mut stats = false;
         let mut readonly = false;
+        let mut safe = false;
+        let mut nonce = None;
         let mut startup = Startup { init: None, cmds: Vec::new(), commands: Vec::new(), interactive: None };
         let mut positional = Vec::new();
         let mut iter = args.iter();
@@ -247,6 +260,8 @@ impl Shell {
                 "cmd" => startup.cmds.push(value()?),
                 "init" => startup.init = Some(value()?),
                 "readonly" => readonly = true,
+                "safe" => safe = true,
+                "nonce" => nonce = Some(value()?),
                 "stats" => stats = true,
                 "help" => return Err(Exit { stdout: String::new(), stderr: format!("{USAGE}\n"), failed: true }),
                 "version" => {
@@ -306,6 +321,11 @@ impl Shell {
         shell.stats = stats;
         shell.cwd = cwd;
         shell.db_name = db;
+        shell.nonce = nonce;
+        if safe {
+            shell.safe = true;
+            shell.conn.set_safe_mode(true);
+        }
         Ok((shell, startup))
     }
 
@@ -319,7 +339,7 @@ impl Shell {
             bail: false,
             cwd: None,
             errors: 0,
-            pending: String::new(),
+            pending: Vec::new(),
             output,
             changes: false,
             db_name: String::from(":memory:"),
@@ -333,6 +353,10 @@ impl Shell {
             host_files: true,
             hexdb: None,
             zip_open: false,
+            safe: false,
+            nonce: None,
+            safe_lifted: false,
+            aborted: false,
         }
     }
 
@@ -355,10 +379,16 @@ impl Shell {
     pub fn run_main(&mut self, startup: Startup) -> Result<(), ()> {
         let terminal = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
         let interactive = startup.interactive.unwrap_or(terminal) && startup.commands.is_empty();
-        if let Some(init) = &startup.init
-            && self.read(init) == Flow::Quit
-        {
-            return if self.errors > 0 { Err(()) } else { Ok(()) };
+        if let Some(init) = &startup.init {
+            // As sqlite3: `-init`'s errors do not count toward the exit status and its
+            // `.quit` ends only the file, but with `-bail` (or a safe-mode refusal) an error
+            // there ends the run.
+            let errors = self.errors;
+            self.read(init);
+            if self.aborted || (self.bail && self.errors > errors) {
+                return Err(());
+            }
+            self.errors = errors;
         }
         // As sqlite3: each argument is one dot command or one SQL text, and the first that
         // fails ends the run (`-cmd` ones too, unless the session is interactive).
@@ -368,11 +398,11 @@ impl Shell {
             let flow = if command.starts_with('.') {
                 self.dot_command(command)
             } else {
-                self.run_sql(command, 0);
+                self.run_sql(command.as_bytes(), 0);
                 Flow::Continue
             };
             self.output.command_done();
-            if flow == Flow::Quit {
+            if flow == Flow::Quit || self.aborted {
                 return if self.errors > 0 { Err(()) } else { Ok(()) };
             }
             if self.errors > errors && !interactive {
@@ -417,9 +447,8 @@ impl Shell {
             if bytes.ends_with(b"\n") {
                 bytes.pop();
             }
-            let line = String::from_utf8_lossy(&bytes);
             self.line += 1;
-            if self.feed_line(&line) == Flow::Quit {
+            if self.feed_line(&bytes) == Flow::Quit {
                 return Flow::Quit;
             }
             if interrupt::take() && !interactive {
@@ -432,7 +461,7 @@ impl Shell {
         if self.is_pending() {
             // An unfinished statement at the end of input: let SQLite say what is wrong.
             let sql = std::mem::take(&mut self.pending);
-            if !self.run_sql(&sql, self.pending_line) && self.bail {
+            if !self.run_sql(&sql, self.pending_line) && (self.bail || self.aborted) {
                 return Flow::Quit;
             }
         }
@@ -443,7 +472,10 @@ impl Shell {
     }
 
     /// One line of input: a dot command, or SQL that runs once its statement is complete.
-    pub fn feed_line(&mut self, line: &str) -> Flow {
+    pub fn feed_line(&mut self, bytes: &[u8]) -> Flow {
+        // Dot commands and the tests below read the line as text; SQL keeps its bytes.
+        let text = String::from_utf8_lossy(bytes);
+        let line: &str = &text;
         if self.feed_hexdb(line) {
             return Flow::Continue;
         }
@@ -454,7 +486,7 @@ impl Shell {
             let errors = self.errors;
             let flow = self.dot_command(line.trim());
             // `.once` itself starts the redirect that the next command ends.
-            if !line.trim_start().starts_with(".once") {
+            if !crate::commands::is_once(line) {
                 self.output.command_done();
             }
             if flow == Flow::Quit || (self.bail && self.errors > errors) {
@@ -466,27 +498,27 @@ impl Shell {
         // a dot command may follow it.
         if !self.is_pending() && only_whitespace_and_comments(line) {
             if self.echo {
-                self.output.line(line);
+                self.output.line_bytes(bytes);
             }
             return Flow::Continue;
         }
         if self.is_pending() {
-            self.pending.push('\n');
-            self.pending.push_str(line);
+            self.pending.push(b'\n');
+            self.pending.extend_from_slice(bytes);
         } else {
             // As sqlite3: the statement's text starts at its first non-blank character.
-            self.pending.push_str(line.trim_start());
+            self.pending.extend_from_slice(trim_start_space(bytes));
             self.pending_line = self.line;
         }
         // Checked as if the line ended with its newline, so that a statement followed by a
         // `--` comment on its line is complete (as the sqlite3 shell runs it).
-        self.pending.push('\n');
+        self.pending.push(b'\n');
         let complete = spi::is_complete(&self.pending);
         self.pending.pop();
         if complete {
             let sql = std::mem::take(&mut self.pending);
             if self.echo {
-                self.output.line(&sql);
+                self.output.line_bytes(&sql);
             }
             let ok = self.run_sql(&sql, self.pending_line);
             if ok && self.changes {
@@ -494,7 +526,7 @@ impl Shell {
                 self.output.line(&format!("changes: {changes}   total_changes: {total}"));
             }
             self.output.command_done();
-            if !ok && self.bail {
+            if !ok && (self.bail || self.aborted) {
                 return Flow::Quit;
             }
         }
@@ -509,9 +541,22 @@ impl Shell {
         }
     }
 
+    /// Safe mode refused something: said as sqlite3 says it (with the input line), and the
+    /// run ends with status 1.
+    pub fn refuse_unsafe(&mut self, message: &str) {
+        self.errors += 1;
+        self.aborted = true;
+        self.output.error_line(&format!("line {}: {message}", self.line));
+    }
+
     /// A message on stderr that is not an error (the exit status stays 0).
     pub fn warn(&mut self, message: &str) {
         self.output.error_line(message);
+    }
+
+    /// An error whose message went elsewhere (sqlite3 prints some usage errors on stdout).
+    pub fn count_error(&mut self) {
+        self.errors += 1;
     }
 
     /// An error worded entirely by sqlite3 (a usage line): printed as it is, and counted.
@@ -532,7 +577,20 @@ impl Shell {
 
     /// Run every statement in `sql` (which started on input line `line`), printing rows.
     /// False if one failed (the rest are skipped, as in sqlite3).
-    pub fn run_sql(&mut self, sql: &str, line: usize) -> bool {
+    pub fn run_sql(&mut self, sql: &[u8], line: usize) -> bool {
+        // `.nonce` lifts safe mode for this one command.
+        let lifted = std::mem::take(&mut self.safe_lifted);
+        if lifted {
+            self.conn.set_safe_mode(false);
+        }
+        let ok = self.run_sql_statements(sql, line);
+        if lifted {
+            self.conn.set_safe_mode(true);
+        }
+        ok
+    }
+
+    fn run_sql_statements(&mut self, sql: &[u8], line: usize) -> bool {
         let Shell { conn, settings, output, timer, .. } = self;
         let mut out = String::new();
         // One figure for the whole input, as sqlite3 times each chunk it runs.
@@ -569,6 +627,10 @@ impl Shell {
         match result {
             Ok(()) => true,
             Err(failure) => {
+                if let Some(refusal) = self.conn.safe_mode_refusal() {
+                    self.refuse_unsafe(&refusal);
+                    return false;
+                }
                 self.errors += 1;
                 let message = failure.report(self.input, line);
                 self.output.error_line(&message);
@@ -580,7 +642,7 @@ impl Shell {
     /// Run every statement in `sql` and keep every row (`session.exec`).
     pub fn collect_sql(&mut self, sql: &str) -> Result<Vec<StatementResult>, String> {
         let mut results = Vec::new();
-        each_statement(&self.conn, sql, |statement| {
+        each_statement(&self.conn, sql.as_bytes(), |statement| {
             results.push(StatementResult { columns: statement.column_names(), rows: all_rows(statement).map_err(SqlFailure::plain)? });
             Ok(())
         })
@@ -590,7 +652,7 @@ impl Shell {
 
     /// Rows of a query the shell itself runs (for `.tables`, `.schema`), as text.
     pub fn query_text(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
-        let prepared = self.conn.prepare(sql).map_err(|e| e.message)?;
+        let prepared = self.conn.prepare(sql.as_bytes()).map_err(|e| e.message)?;
         let Some(statement) = prepared.statement else { return Ok(Vec::new()) };
         let rows = all_rows(&statement)?;
         Ok(rows.iter().map(|r| r.iter().map(|v| crate::format::text(v, "")).collect()).collect())
@@ -611,7 +673,7 @@ pub fn all_rows(statement: &Statement) -> Result<Vec<Vec<Value>>, String> {
 
 /// Compile and hand over each statement of `sql` in turn; stops at the first error. As
 /// sqlite3, the text after a statement starts at its next non-blank character.
-fn each_statement(conn: &Connection, sql: &str, mut each: impl FnMut(&Statement) -> Result<(), SqlFailure>) -> Result<(), SqlFailure> {
+fn each_statement(conn: &Connection, sql: &[u8], mut each: impl FnMut(&Statement) -> Result<(), SqlFailure>) -> Result<(), SqlFailure> {
     let mut rest = sql;
     while !rest.is_empty() {
         let prepared = match conn.prepare(rest) {
@@ -621,9 +683,15 @@ fn each_statement(conn: &Connection, sql: &str, mut each: impl FnMut(&Statement)
         if let Some(statement) = prepared.statement {
             each(&statement)?;
         }
-        rest = rest.get(prepared.tail as usize..).unwrap_or_default().trim_start_matches(is_space);
+        rest = trim_start_space(rest.get(prepared.tail as usize..).unwrap_or_default());
     }
     Ok(())
+}
+
+/// `bytes` from its first character that is not C's isspace.
+fn trim_start_space(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| !is_space(char::from(b))).unwrap_or(bytes.len());
+    &bytes[start..]
 }
 
 /// C's isspace in the "C" locale, which sqlite3 skips between statements.

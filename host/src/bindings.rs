@@ -17,5 +17,5 @@ wasmtime::component::bindgen!({
     },
 });
 
-pub use sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader};
+pub use sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader};
 pub use sqlite::extension::types::{Error, ExtensionInfo, FunctionFlags, TableFunctionInfo, ValueParam, ValueResult as Value};

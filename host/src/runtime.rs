@@ -17,7 +17,7 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::exports::sqlite::extension::virtual_table as vt;
-use crate::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
+use crate::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite};
 use crate::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use crate::locks::FileLocks;
 use crate::{conflicts, loader};
@@ -333,6 +333,38 @@ impl cpu_time::Host for RuntimeState {
     }
 }
 
+impl process::Host for RuntimeState {
+    /// The operator's `.import '|CMD'`: run through `sh -c` as sqlite3's popen runs it, in the
+    /// host's working directory, with no standard input (the REPL's script must not be read
+    /// by the command) and the host's standard error.
+    fn read_output(&mut self, command: String) -> Result<Vec<u8>, String> {
+        let output = std::process::Command::new("/bin/sh")
+            .args(["-c", &command])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {command}: {e}"))?;
+        Ok(output.stdout)
+    }
+
+    /// The operator's `.output '|CMD'` / `.once '|CMD'`: the output collected while the
+    /// redirect lasted goes to the command's standard input; its output is the host's.
+    fn write_input(&mut self, command: String, input: Vec<u8>) -> Result<(), String> {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", &command])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run {command}: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A command that exits without reading all of it is not an error (as with popen).
+            let _ = stdin.write_all(&input);
+        }
+        child.wait().map_err(|e| format!("cannot run {command}: {e}"))?;
+        Ok(())
+    }
+}
+
 /// A linker with WASI and the runtime's imports.
 pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     let mut linker = Linker::new(engine);
@@ -344,6 +376,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<RuntimeState>> {
     shared_memory::add_to_linker::<_, HasSelf<FileLocks>>(&mut linker, |s: &mut RuntimeState| &mut s.locks)?;
     interrupt::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     cpu_time::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    process::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 

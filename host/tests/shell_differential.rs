@@ -8,8 +8,6 @@
 //! - `.show` lists only the settings sqlink has (no eqp, explain, stats, width).
 //! - json mode writes a blob as hex (valid JSON whatever the bytes); sqlite3 3.40 writes its
 //!   raw bytes, so json is left out of the mode comparison.
-//! - sqlite3's `.import` in csv mode leaves the row separator at "\n" afterwards; sqlink's
-//!   leaves the settings alone (the import test sets the mode again before printing).
 
 mod common;
 

@@ -228,7 +228,7 @@ impl Lib {
         let mut results = Vec::new();
         let mut rest = sql.to_owned();
         while !rest.trim().is_empty() {
-            let prepared = spi.connection().call_prepare(&mut self.store, conn, &rest).unwrap()?;
+            let prepared = spi.connection().call_prepare(&mut self.store, conn, rest.as_bytes()).unwrap()?;
             if let Some(stmt) = prepared.statement {
                 let columns = spi.statement().call_column_names(&mut self.store, stmt).unwrap();
                 let mut rows = Vec::new();
@@ -344,8 +344,8 @@ fn statements_rows_and_pages() {
     lib.exec(conn, "DELETE FROM n WHERE x > 20").unwrap();
     let spi = lib.lib.sqlink_wasm_spi();
     assert_eq!(spi.connection().call_changes(&mut lib.store, conn).unwrap(), 5);
-    assert!(spi.call_is_complete(&mut lib.store, "SELECT 1;").unwrap());
-    assert!(!spi.call_is_complete(&mut lib.store, "SELECT 1").unwrap());
+    assert!(spi.call_is_complete(&mut lib.store, b"SELECT 1;").unwrap());
+    assert!(!spi.call_is_complete(&mut lib.store, b"SELECT 1").unwrap());
     assert!(spi.call_sqlite_version(&mut lib.store).unwrap().starts_with("3."));
 }
 
@@ -511,6 +511,7 @@ fn the_composed_runtime_imports_only_loader_dispatch_locks_shared_memory_interru
             "sqlink:wasm/dispatch",
             "sqlink:wasm/file-locks",
             "sqlink:wasm/interrupt",
+            "sqlink:wasm/process",
             "sqlink:wasm/shared-memory",
             "sqlink:wasm/spi-loader"
         ]

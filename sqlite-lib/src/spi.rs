@@ -14,10 +14,10 @@ impl spi::Guest for SqliteLib {
     type Connection = Connection;
     type Statement = Statement;
 
-    fn is_complete(sql: String) -> bool {
+    fn is_complete(sql: Vec<u8>) -> bool {
         // SQL cannot contain NUL; what comes before one decides.
-        let sql = sql.split('\0').next().unwrap_or_default();
-        let Ok(sql) = CString::new(sql) else { return false };
+        let end = sql.iter().position(|&b| b == 0).unwrap_or(sql.len());
+        let Ok(sql) = CString::new(&sql[..end]) else { return false };
         // SAFETY: `sql` is NUL-terminated and outlives the call.
         unsafe { ffi::sqlite3_complete(sql.as_ptr()) != 0 }
     }
@@ -95,6 +95,44 @@ fn printf_real(format: &CStr, r: f64) -> Option<String> {
 /// is single-threaded, so nothing uses it concurrently).
 pub struct Connection {
     db: *mut ffi::sqlite3,
+    /// Safe mode's last refusal. Boxed: SQLite's authorizer holds its address while
+    /// safe mode is on.
+    refusal: Box<std::cell::RefCell<Option<String>>>,
+}
+
+/// Functions safe mode refuses, as the sqlite3 shell 3.40 lists them: they reach files or
+/// load code.
+const UNSAFE_FUNCTIONS: &[&str] = &["edit", "fts3_tokenizer", "load_extension", "readfile", "writefile", "zipfile", "zipfile_cds"];
+
+/// Safe mode's authorizer: denies ATTACH and the functions above, and notes why in the
+/// connection's `refusal` (`data`).
+unsafe extern "C" fn safe_mode_authorizer(
+    data: *mut std::ffi::c_void,
+    action: c_int,
+    _: *const c_char,
+    name: *const c_char,
+    _: *const c_char,
+    _: *const c_char,
+) -> c_int {
+    let refusal = match action {
+        ffi::SQLITE_ATTACH => Some(String::from("cannot run ATTACH in safe mode")),
+        ffi::SQLITE_FUNCTION if !name.is_null() => {
+            // SAFETY: SQLite passes the function's name NUL-terminated for SQLITE_FUNCTION.
+            let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+            UNSAFE_FUNCTIONS.iter().find(|f| f.eq_ignore_ascii_case(&name)).map(|f| format!("cannot use the {f}() function in safe mode"))
+        }
+        _ => None,
+    };
+    match refusal {
+        Some(message) => {
+            // SAFETY: `data` is the address of the connection's boxed `refusal`, installed by
+            // `set_safe_mode` and removed before the connection (and the box) goes away.
+            let slot = unsafe { &*data.cast::<std::cell::RefCell<Option<String>>>() };
+            *slot.borrow_mut() = Some(message);
+            ffi::SQLITE_DENY
+        }
+        None => ffi::SQLITE_OK,
+    }
 }
 
 /// A prepared statement. Invariant: `stmt` comes from a successful sqlite3_prepare_v2 on
@@ -294,10 +332,10 @@ impl spi::GuestConnection for Connection {
             unsafe { sqlite3_close_v2(db) };
             return Err(error(e.code, e.message));
         }
-        Ok(spi::Connection::new(Connection { db }))
+        Ok(spi::Connection::new(Connection { db, refusal: Box::default() }))
     }
 
-    fn prepare(&self, sql: String) -> Result<Prepared, Error> {
+    fn prepare(&self, sql: Vec<u8>) -> Result<Prepared, Error> {
         let mut stmt = std::ptr::null_mut();
         let mut tail: *const c_char = std::ptr::null();
         let start = sql.as_ptr().cast::<c_char>();
@@ -365,6 +403,41 @@ impl spi::GuestConnection for Connection {
         unsafe { ffi::sqlite3_get_autocommit(self.db) != 0 }
     }
 
+    fn set_safe_mode(&self, on: bool) {
+        let data: *const std::cell::RefCell<Option<String>> = &*self.refusal;
+        let callback = if on { Some(safe_mode_authorizer as unsafe extern "C" fn(_, _, _, _, _, _) -> _) } else { None };
+        // SAFETY: `self.db` is open (Connection's invariant); `data` points into the box the
+        // Connection owns, and the authorizer is removed in `drop` before the box is freed.
+        unsafe { ffi::sqlite3_set_authorizer(self.db, callback, data.cast_mut().cast()) };
+    }
+
+    fn column_collation(&self, table: String, column: String) -> Option<String> {
+        let (table, column) = (CString::new(table).ok()?, CString::new(column).ok()?);
+        let mut collation: *const c_char = std::ptr::null();
+        // SAFETY: `self.db` is open (Connection's invariant); the names are NUL-terminated;
+        // the outputs not wanted are null, which SQLite allows; `collation` points to text
+        // SQLite keeps with the schema, copied at once.
+        let rc = unsafe {
+            ffi::sqlite3_table_column_metadata(
+                self.db,
+                c"main".as_ptr(),
+                table.as_ptr(),
+                column.as_ptr(),
+                std::ptr::null_mut(),
+                &mut collation,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        // SAFETY: on success `collation` is null or NUL-terminated (see above).
+        (rc == ffi::SQLITE_OK && !collation.is_null()).then(|| unsafe { copied(collation) })
+    }
+
+    fn safe_mode_refusal(&self) -> Option<String> {
+        self.refusal.borrow_mut().take()
+    }
+
     fn serialize(&self) -> Result<Vec<u8>, Error> {
         let mut size: i64 = 0;
         // SAFETY: `self.db` is open (Connection's invariant); the schema name is
@@ -407,6 +480,9 @@ impl spi::GuestConnection for Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         BRIDGE.with(|bridge| bridge.borrow_mut().detach(self.db));
+        // SAFETY: `self.db` is open; a statement still alive may be recompiled after the
+        // close below, when `refusal` is gone, so safe mode's authorizer must go first.
+        unsafe { ffi::sqlite3_set_authorizer(self.db, None, std::ptr::null_mut()) };
         // close_v2: statements still alive keep the connection until they are finalized.
         // SAFETY: `self.db` is open (Connection's invariant), detached above, and never used
         // through this Connection again.
