@@ -30,7 +30,7 @@ pub use crate::sandbox::{GrantNames, Sandbox};
 use crate::sandbox::{NotesWithheld, Withheld};
 
 /// SQLITE_ERROR: an extension failed (the host's one spelling of it).
-pub(crate) const SQLITE_ERROR: i32 = 1;
+pub const SQLITE_ERROR: i32 = 1;
 /// SQLITE_TOOBIG: a result longer than SQLite accepts.
 const SQLITE_TOOBIG: i32 = 18;
 /// SQLITE_INTERRUPT: the user interrupted the statement.

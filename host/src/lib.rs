@@ -1,9 +1,10 @@
-//! The native sqlink host.
+//! The sqlink engine library: what every native host links (the `sqlink` binary in
+//! `repl/`, libsqlink in `loadable/`, Rust programs).
 //!
 //! - [`extension`]: load an extension component, read its metadata, call its functions in
 //!   a sandbox (one instance per extension, reused for every row).
-//! - [`runtime`]: run the composed runtime (REPL + SQLite in wasm) and serve its
-//!   `spi-loader` and `dispatch` imports.
+//! - [`bindings`]: the host side of the composed runtime's imports, which the `sqlink`
+//!   binary serves.
 //! - [`locks`]: SQLite's file locks for the runtime's database files, as native SQLite
 //!   takes them.
 //! - [`contract`]: the `sqlite:extension` versions, each called as it was released.
@@ -20,9 +21,7 @@ pub mod extension;
 pub mod inspect;
 pub mod loader;
 pub mod locks;
-pub mod runtime;
 pub mod sandbox;
-pub mod scaffold;
 pub mod shm;
 
 /// The components built into this binary by `cargo xtask build`.
@@ -63,4 +62,3 @@ pub mod embedded {
         crate::extension::Sandbox { allow_clock: grants_clock(name), ..Default::default() }
     }
 }
-pub mod terminal;

@@ -16,10 +16,10 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
-use crate::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
-use crate::locks::FileLocks;
-use crate::{conflicts, loader};
+use sqlink_host::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader, sqlite};
+use sqlink_host::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use sqlink_host::locks::FileLocks;
+use sqlink_host::{conflicts, loader};
 
 /// Components from this size on get a notice while they compile.
 pub const LARGE_COMPONENT: usize = 2 << 20;
@@ -97,7 +97,7 @@ impl RuntimeState {
             // SQLite runs inside the runtime here, which is in the middle of the `dispatch`
             // call that reached the extension; the host may not call back into it
             // (ARCHITECTURE.md, "SQL from an extension").
-            extension.set_sql_source(Some(crate::connection::Unavailable::source(
+            extension.set_sql_source(Some(sqlink_host::connection::Unavailable::source(
                 "the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)",
             )));
         }

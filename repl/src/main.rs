@@ -4,12 +4,17 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod runtime;
+mod scaffold;
+mod terminal;
+
 use anyhow::{Context, Result, bail};
 use sqlink_host::cache::{self, ComponentCache};
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
-use sqlink_host::runtime::{self, RuntimeOptions};
-use sqlink_host::scaffold::{self, Sdk};
+
+use crate::runtime::RuntimeOptions;
+use crate::scaffold::Sdk;
 
 const HELP: &str = "sqlink: SQLite with WebAssembly extensions
 
@@ -117,7 +122,7 @@ fn run() -> Result<i32> {
     .context("installing the Ctrl-C handler")?;
     let options = RuntimeOptions { args: repl_args, dirs, cwd, sandbox, interactive };
     if interactive {
-        sqlink_host::terminal::run(&engine, runtime, options)
+        terminal::run(&engine, runtime, options)
     } else {
         runtime::run(&engine, runtime, options, |wasi| {
             wasi.inherit_stdio();
