@@ -168,7 +168,8 @@ impl dispatch::Host for RuntimeState {
     fn collation_compare(&mut self, ext: u32, id: u32, a: String, b: String) -> i32 {
         match self.extension(ext) {
             Ok(extension) => extension.collation_compare(id, &a, &b),
-            Err(_) => 0,
+            // Gone meanwhile: as SQLite's BINARY, as every host compares it.
+            Err(_) => sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()),
         }
     }
 
@@ -277,5 +278,24 @@ pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, st
             Some(exit) => Ok(exit.0),
             None => Err(anyhow!(e).context("the runtime failed")),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlink_host::cache::ComponentCache;
+
+    use super::*;
+
+    /// A collation whose extension is no longer loaded in the host compares as BINARY, as in
+    /// `embed` and the dispatch bridge (it compared everything as equal).
+    #[test]
+    fn a_collation_of_an_extension_gone_compares_as_binary() {
+        let engine = ExtensionEngine::new(ComponentCache::disabled()).unwrap();
+        let mut state = RuntimeState::new(WasiCtxBuilder::new().build(), Vec::new(), engine, Sandbox::default(), Vec::new());
+        let compare = |state: &mut RuntimeState, a: &str, b: &str| dispatch::Host::collation_compare(state, 7, 0, a.into(), b.into());
+        assert_eq!(compare(&mut state, "b", "a"), 1);
+        assert_eq!(compare(&mut state, "B", "a"), -1);
+        assert_eq!(compare(&mut state, "a", "a"), 0);
     }
 }
