@@ -39,15 +39,4 @@ fn main() {
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
     std::fs::write(out, code).unwrap();
-
-    // The runtime's and bundled extensions' machine code, which `cargo xtask build` writes
-    // after building sqlink (with `sqlink --precompile`) and then builds sqlink again. Only
-    // the binary includes it, and rustc tracks the file itself, so the rebuild recompiles
-    // main.rs alone; until then the file is empty and components compile at first use.
-    let precompiled = dir.join("precompiled.bin");
-    if !precompiled.exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(&precompiled, b"").unwrap();
-    }
-    println!("cargo:rustc-env=SQLINK_PRECOMPILED={}", precompiled.canonicalize().unwrap().display());
 }

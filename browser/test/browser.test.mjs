@@ -752,7 +752,7 @@ describe('JS API', () => {
   test('a component built against any released contract version loads and answers beside the newest', async () => {
     // The contract's fixtures (Rust, Python and JavaScript of each version, and the interim
     // 0.1.0) beside the bundled md5, on one database: the same queries and answers as in the
-    // other hosts (host/tests/contract_versions.rs).
+    // other hosts (repl/tests/contract_versions.rs).
     const contract = JSON.parse(readFileSync(new URL('../../test-extensions/contract.json', import.meta.url), 'utf8'));
     const names = contract.fixtures.map(({ file }) => file.replace(/\.wasm$/, ''));
     const results = await inPage(

@@ -82,7 +82,8 @@ pub trait Dispatcher {
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
     fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError>;
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
-    /// Negative, zero or positive, as `memcmp`.
+    /// Negative, zero or positive, as `memcmp`; for an extension gone meanwhile, as SQLite's
+    /// BINARY (`sqlink_rules::collation::compare_unloaded`).
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32;
     /// Start table function `id`; returns the cursor's id in extension `ext`.
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError>;

@@ -498,7 +498,7 @@ unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut 
     unsafe {
         let cursor = &*cursor.cast::<Cursor<D>>();
         let value = cursor.page.get(cursor.at).and_then(|row| row.columns.get(usize::try_from(i).ok()?));
-        Context::of_call(ctx).set_value(value.unwrap_or(&Value::Null));
+        Context::of_call(ctx).set_result(value.unwrap_or(&Value::Null));
     }
     ffi::SQLITE_OK
 }

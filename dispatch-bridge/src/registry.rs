@@ -286,8 +286,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
 
     fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), SqlError> {
         let c_name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL byte")))?;
-        if !(-1..=127).contains(&arity) {
-            return Err(misuse(format!("{name}: arity {arity} is outside -1..=127")));
+        if !sqlink_rules::metadata::ARITIES.contains(&arity) {
+            return Err(misuse(format!("{name}: arity {arity} is outside {:?}", sqlink_rules::metadata::ARITIES)));
         }
         if !Target::representable(ext, func_id) {
             return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));

@@ -75,12 +75,9 @@ impl Context {
         Context(ctx)
     }
 
-    pub(crate) fn set_result(self, value: Value) {
-        self.set_value(&value);
-    }
-
-    /// The result `value`, which SQLite copies: a value kept elsewhere needs no copy of ours.
-    pub(crate) fn set_value(self, value: &Value) {
+    /// Borrowed: SQLite copies text and blobs itself, so a cell read from a page is not copied
+    /// first.
+    pub(crate) fn set_result(self, value: &Value) {
         // SAFETY: `self.0` is the live context of the running callback (the type's
         // invariant); SQLITE_TRANSIENT makes SQLite copy text and blobs before `value` drops.
         unsafe {
@@ -124,7 +121,7 @@ impl Context {
 
     fn finish(self, result: Result<Value, SqlError>) {
         match result {
-            Ok(value) => self.set_result(value),
+            Ok(value) => self.set_result(&value),
             Err(error) => self.set_error(&error),
         }
     }
@@ -351,7 +348,7 @@ pub(crate) unsafe extern "C" fn compare<D: Dispatcher>(
         // and `len_b` bytes, valid and unchanged during the comparison.
         let (data, a, b) = unsafe { (&*data.cast::<FunctionData<D>>(), bytes(a, len_a), bytes(b, len_b)) };
         // Once unloaded (and kept by SQLite while a statement ran), as SQLite's BINARY.
-        let Some((ext, id)) = data.target.get() else { return a.cmp(b) as c_int };
+        let Some((ext, id)) = data.target.get() else { return sqlink_rules::collation::compare_unloaded(a, b) };
         let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
         data.dispatcher.collation_compare(ext, id, &a, &b).signum()
     };

@@ -319,7 +319,7 @@ unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut 
         let columns = (*cursor.data).columns;
         let i = usize::try_from(i).unwrap_or(usize::MAX);
         let value = if i < columns { cursor.pages.row().and_then(|row| row.get(i)) } else { cursor.args.get(i - columns) };
-        Context::of_call(ctx).set_result(value.cloned().unwrap_or(Value::Null));
+        Context::of_call(ctx).set_result(value.unwrap_or(&Value::Null));
     }
     ffi::SQLITE_OK
 }

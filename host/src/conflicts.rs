@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use crate::bindings::ExtensionInfo;
-use crate::extension::Declarations;
+use crate::declarations::Declarations;
 
 /// Refuse `new` if an extension of its name is loaded, or if it provides a function,
 /// collation or table function that one of `loaded` provides.

@@ -26,12 +26,13 @@
 //! then leaves it installed, answering as SQLite does for a name it does not know, until it
 //! can go or an extension provides it again.
 
+use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
-use rusqlite::ffi::sqlite3;
+use rusqlite::ffi::{self, sqlite3};
 use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, SqlError, ValueRef};
 use sqlink_rules::{FunctionFlags, Namespace};
 
@@ -64,6 +65,9 @@ pub struct Extensions {
     bridge: Bridge<Instances>,
     /// The connection the bridge is attached to, only ever compared with `conn`'s handle.
     attached: Option<usize>,
+    /// Set when SQLite closes that connection: a connection opened later at the same address
+    /// is another one, without these extensions' registrations.
+    closed: Arc<AtomicBool>,
     /// Whether the sandbox's authorizer is installed on it (at the first extension that
     /// imports `connection`).
     authorizer: bool,
@@ -77,6 +81,7 @@ impl Extensions {
             loaded: Vec::new(),
             bridge: Bridge::new(Instances::default()),
             attached: None,
+            closed: Arc::new(AtomicBool::new(false)),
             authorizer: false,
             next_handle: 1,
         }
@@ -167,6 +172,12 @@ impl Extensions {
         // borrowed, so while the connection is open.
         let db = unsafe { conn.handle() };
         match self.attached {
+            Some(attached) if self.closed.load(Ordering::SeqCst) => {
+                // Forgotten by the bridge as it should have been before the close; nothing
+                // of the closed connection is touched.
+                self.bridge.detach(attached as *mut sqlite3);
+                bail!("the connection these extensions were loaded on has closed; use one `Extensions` per connection")
+            }
             Some(attached) if attached == db as usize => {}
             Some(_) => bail!("these extensions were loaded on another connection; use one `Extensions` per connection"),
             None => {
@@ -175,6 +186,11 @@ impl Extensions {
                 // the caller's open `conn` to be that connection, so a closed one is never
                 // touched.
                 unsafe { self.bridge.attach(db) }.map_err(|e| anyhow!("{e}"))?;
+                // SAFETY: `db` is `conn`'s open connection.
+                if let Err(e) = unsafe { watch_close(db, Arc::clone(&self.closed)) } {
+                    self.bridge.detach(db);
+                    return Err(e);
+                }
                 self.attached = Some(db as usize);
             }
         }
@@ -226,6 +242,40 @@ impl Extensions {
         self.bridge.dispatcher().remove(handle);
         Ok(())
     }
+}
+
+/// The collation whose destructor tells `Extensions` that its connection closed (SQLite
+/// destroys a connection's collations as it closes it; no other API says so in every SQLite
+/// libsqlink may load into). It compares as BINARY, should anyone name it.
+const CLOSE_WATCH: &std::ffi::CStr = c"sqlink_embed_connection";
+
+/// Set `closed` when SQLite closes `db`.
+///
+/// # Safety
+/// `db` must be an open connection.
+unsafe fn watch_close(db: *mut sqlite3, closed: Arc<AtomicBool>) -> Result<()> {
+    unsafe extern "C" fn compare(_: *mut c_void, len_a: c_int, a: *const c_void, len_b: c_int, b: *const c_void) -> c_int {
+        let bytes = |ptr: *const c_void, len: c_int| match usize::try_from(len) {
+            // SAFETY: SQLite passes `len` valid bytes at `ptr` for the comparison's duration.
+            Ok(len) if len > 0 && !ptr.is_null() => unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) },
+            _ => &[][..],
+        };
+        sqlink_rules::collation::compare_unloaded(bytes(a, len_a), bytes(b, len_b))
+    }
+    unsafe extern "C" fn closing(flag: *mut c_void) {
+        // SAFETY: `flag` is the `Arc<AtomicBool>` `watch_close` leaked into the collation,
+        // released exactly once, here, as SQLite destroys the collation.
+        let flag = unsafe { Arc::from_raw(flag.cast::<AtomicBool>().cast_const()) };
+        flag.store(true, Ordering::SeqCst);
+    }
+    let flag = Arc::into_raw(closed).cast_mut().cast::<c_void>();
+    // SAFETY: `db` is open (the contract); the name is NUL-terminated; SQLite calls `closing`
+    // once when the collation goes, also when creating it fails.
+    let rc = unsafe { ffi::sqlite3_create_collation_v2(db, CLOSE_WATCH.as_ptr(), ffi::SQLITE_UTF8, flag, Some(compare), Some(closing)) };
+    if rc != ffi::SQLITE_OK {
+        bail!("cannot watch the connection (SQLite error {rc})");
+    }
+    Ok(())
 }
 
 /// Every name an extension registers, with its namespace.
@@ -343,7 +393,8 @@ impl Dispatcher for Instances {
 
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
         // Gone meanwhile: as SQLite's BINARY.
-        self.call(ext, |e| Ok(e.collation_compare(id, a, b))).unwrap_or_else(|_| a.as_bytes().cmp(b.as_bytes()) as i32)
+        self.call(ext, |e| Ok(e.collation_compare(id, a, b)))
+            .unwrap_or_else(|_| sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()))
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {

@@ -6,143 +6,41 @@
 //! instance, so it is dropped and the next call instantiates afresh.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use sqlink_rules::metadata::Kind;
-use wasmtime::component::{Component, InstancePre, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::component::{InstancePre, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 pub use crate::bindings::exports::sqlite::extension::hooks::RowChange;
 use crate::bindings::exports::sqlite::extension::virtual_table::{Change, IndexInfo, IndexPlan, RowResult, TransactionEvent};
 use crate::bindings::sqlite::extension::types::HookKinds;
-use crate::bindings::{Error, ExtensionInfo, Value, ValueParam};
-use crate::cache::ComponentCache;
-use crate::connection::{self, SqlAccess, SqlSource, Watchdog};
+use crate::bindings::{Error, ExtensionInfo, Value};
+use crate::connection::{self, SqlAccess, SqlSource};
 use crate::contract::{ByArity, Funcs, HookFuncs, Indices, VirtualTable};
 pub use crate::contract::{Contract, MetadataShape};
+use crate::declarations::validate;
+pub use crate::engine::{ExtensionEngine, Interrupts};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
 use crate::sandbox::{NotesWithheld, Withheld};
+use crate::trap::{root_message, trap_error};
+pub use crate::values::AsParam;
+use crate::values::params;
 
 /// SQLITE_ERROR: an extension failed (the host's one spelling of it).
-pub(crate) const SQLITE_ERROR: i32 = 1;
+pub const SQLITE_ERROR: i32 = 1;
 /// SQLITE_TOOBIG: a result longer than SQLite accepts.
-const SQLITE_TOOBIG: i32 = 18;
+pub(crate) const SQLITE_TOOBIG: i32 = 18;
 /// SQLITE_INTERRUPT: the user interrupted the statement.
 const SQLITE_INTERRUPT: i32 = 9;
 /// The most data one call may copy out of an extension (its result, or what it hands a
 /// WASI call), enforced by wasmtime's hostcall fuel so the host never allocates more on
 /// an extension's behalf. Below SQLite's SQLITE_MAX_LENGTH (1e9).
 pub const MAX_RESULT_BYTES: usize = 128 << 20;
-
-/// How often the epoch advances; deadlines are counted in these ticks.
-const TICK: Duration = Duration::from_millis(10);
-
-/// The engine every extension of one host shares, with the ticker that enforces
-/// deadlines (the ticker stops when the engine is dropped); and the runtime's engine.
-#[derive(Clone)]
-pub struct ExtensionEngine {
-    engine: Engine,
-    /// The composed runtime's engine: the same settings without epoch interruption. The
-    /// runtime has no deadline and SQLite asks for interrupts itself (its progress handler),
-    /// so the check that epoch interruption compiles into every loop and function entry
-    /// would only slow SQLite down (its bare scan by about a quarter; BENCHMARKS.md).
-    runtime: Engine,
-    cache: ComponentCache,
-    interrupts: Interrupts,
-    /// Interrupts native SQL an extension runs past its call's deadline.
-    watchdog: Watchdog,
-}
-
-/// Interrupt requests (Ctrl-C) not yet taken, shared by everything one engine runs: a
-/// running extension call stops at the next epoch tick, and the runtime's SQLite asks
-/// through its `interrupt` import.
-#[derive(Clone, Default)]
-pub struct Interrupts(Arc<AtomicUsize>);
-
-impl Interrupts {
-    /// Ask to interrupt; returns how many requests are now pending (sqlite3 gives up after
-    /// the third press that nothing took).
-    pub fn request(&self) -> usize {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
-    }
-
-    pub fn pending(&self) -> bool {
-        self.0.load(Ordering::SeqCst) > 0
-    }
-
-    /// Clear the pending requests; whether there were any.
-    pub fn take(&self) -> bool {
-        self.0.swap(0, Ordering::SeqCst) > 0
-    }
-}
-
-impl ExtensionEngine {
-    pub fn new(cache: ComponentCache) -> Result<Self> {
-        let config = |epochs: bool| {
-            let mut config = Config::new();
-            config.epoch_interruption(epochs);
-            // For `perf`: name the compiled wasm functions in /tmp/perf-PID.map (BENCHMARKS.md).
-            if std::env::var_os("SQLINK_PERF_MAP").is_some() {
-                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-            }
-            config
-        };
-        let engine = Engine::new(&config(true))?;
-        let runtime = Engine::new(&config(false))?;
-        let weak = engine.weak();
-        let watchdog = Watchdog::default();
-        let ticked = watchdog.clone();
-        std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                ticked.tick();
-                std::thread::sleep(TICK);
-            }
-        })?;
-        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default(), watchdog })
-    }
-
-    /// The extensions' engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// The composed runtime's engine.
-    pub fn runtime_engine(&self) -> &Engine {
-        &self.runtime
-    }
-
-    pub fn cache(&self) -> &ComponentCache {
-        &self.cache
-    }
-
-    /// What stops native SQL an extension runs past its call's deadline.
-    pub fn watchdog(&self) -> &Watchdog {
-        &self.watchdog
-    }
-
-    /// The interrupt requests of everything this engine runs.
-    pub fn interrupts(&self) -> &Interrupts {
-        &self.interrupts
-    }
-
-    /// Compile (or load from the cache) an extension component.
-    pub fn component(&self, bytes: &[u8]) -> Result<Component> {
-        self.cache.load(&self.engine, bytes)
-    }
-
-    /// Compile (or load from the cache) the composed runtime.
-    pub fn runtime_component(&self, bytes: &[u8]) -> Result<Component> {
-        self.cache.load(&self.runtime, bytes)
-    }
-}
 
 /// What an extension's store holds: its WASI view and its limits.
 pub struct ExtensionState {
@@ -208,50 +106,6 @@ struct Cursor {
     function: u32,
     generation: u64,
     guest: u64,
-}
-
-/// Why a call failed inside the extension (not a SQL error it returned itself).
-fn trap_error(ext: &str, function: &str, trap: wasmtime::Error, stderr: &[u8], sandbox: &Sandbox) -> Error {
-    let trap = &anyhow::Error::from(trap);
-    if is_hostcall_fuel_exhausted(trap) {
-        let message = format!("{ext}: {function}() returned more than {} MiB, the most an extension may return", MAX_RESULT_BYTES >> 20);
-        return Error { code: SQLITE_TOOBIG, message };
-    }
-    let message = if let Some(panic) = panic_message(stderr) {
-        format!("{ext}: {function}() panicked: {panic}")
-    } else if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
-        format!("{ext}: {function}() was stopped after {:?} (time limit)", sandbox.call_timeout)
-    } else if is_memory_limit(trap) {
-        format!("{ext}: {function}() ran out of memory (limit {} MiB)", sandbox.memory_limit >> 20)
-    } else {
-        format!("{ext}: {function}() failed: {}", root_cause(trap))
-    };
-    Error { code: SQLITE_ERROR, message }
-}
-
-fn root_cause(error: &anyhow::Error) -> String {
-    match error.downcast_ref::<wasmtime::Trap>() {
-        Some(trap) => trap.to_string(),
-        None => error.root_cause().to_string(),
-    }
-}
-
-fn is_memory_limit(trap: &anyhow::Error) -> bool {
-    // Growth past the limiter's cap fails inside the guest allocator, which then aborts.
-    let text = format!("{trap:?}");
-    text.contains("memory allocation")
-        || text.contains("growing memory")
-        || text.contains("forcing a memory growth failure")
-        || text.contains("out of memory")
-}
-
-fn is_hostcall_fuel_exhausted(trap: &anyhow::Error) -> bool {
-    format!("{trap:?}").contains("fuel allocated for hostcalls has been exhausted")
-}
-
-/// The Rust panic message an extension printed before trapping, if any.
-fn panic_message(stderr: &[u8]) -> Option<String> {
-    sqlink_rules::panic::panic_message(&String::from_utf8_lossy(stderr))
 }
 
 /// An aggregate call to an extension without the aggregate interface; the metadata
@@ -710,112 +564,5 @@ impl Extension {
             None => Ok(Ok(0)),
         })
         .unwrap_or(0)
-    }
-}
-
-/// An argument as an extension's export takes it: borrowed, so that text and blobs are
-/// lowered into the extension straight from where the host holds them (SQLite's own memory
-/// natively, the runtime's lifted values otherwise), without a copy of their own.
-pub trait AsParam {
-    fn param(&self) -> ValueParam<'_>;
-}
-
-impl AsParam for Value {
-    fn param(&self) -> ValueParam<'_> {
-        match self {
-            Value::Null => ValueParam::Null,
-            Value::Integer(i) => ValueParam::Integer(*i),
-            Value::Real(r) => ValueParam::Real(*r),
-            Value::Text(t) => ValueParam::Text(t),
-            Value::Blob(b) => ValueParam::Blob(b),
-        }
-    }
-}
-
-impl AsParam for sqlink_dispatch_bridge::ValueRef<'_> {
-    fn param(&self) -> ValueParam<'_> {
-        use sqlink_dispatch_bridge::ValueRef;
-        match self {
-            ValueRef::Null => ValueParam::Null,
-            ValueRef::Integer(i) => ValueParam::Integer(*i),
-            ValueRef::Real(r) => ValueParam::Real(*r),
-            ValueRef::Text(t) => ValueParam::Text(t),
-            ValueRef::Blob(b) => ValueParam::Blob(b),
-        }
-    }
-}
-
-/// The arguments of a call that passes them as a list.
-fn params<A: AsParam>(args: &[A]) -> Vec<ValueParam<'_>> {
-    args.iter().map(AsParam::param).collect()
-}
-
-fn root_message(error: &anyhow::Error) -> String {
-    error.root_cause().to_string()
-}
-
-/// Metadata a host can rely on: the rules every host applies (`sqlink_rules::metadata`).
-fn validate(info: &ExtensionInfo) -> Result<()> {
-    let declarations = Declarations::of(info);
-    Ok(sqlink_rules::metadata::check(&info.name, &declarations.functions, &declarations.tables, &declarations.modules)?)
-}
-
-/// An extension's metadata as the shared rules take it (`sqlink_rules::metadata`).
-pub(crate) struct Declarations<'a> {
-    name: &'a str,
-    functions: Vec<sqlink_rules::metadata::Function<'a>>,
-    tables: Vec<sqlink_rules::metadata::Table<'a>>,
-    modules: Vec<sqlink_rules::metadata::Module<'a>>,
-}
-
-impl<'a> Declarations<'a> {
-    pub(crate) fn of(info: &'a ExtensionInfo) -> Self {
-        use sqlink_rules::metadata::{Function, Module, Table};
-        let functions = info
-            .scalars
-            .iter()
-            .map(|f| Function { kind: Kind::Scalar, name: &f.name, arity: f.arity, id: f.id })
-            .chain(info.aggregates.iter().map(|f| Function { kind: Kind::Aggregate, name: &f.name, arity: f.arity, id: f.id }))
-            .chain(info.collations.iter().map(|f| Function { kind: Kind::Collation, name: &f.name, arity: 0, id: f.id }))
-            .collect();
-        let tables = info
-            .table_functions
-            .iter()
-            .map(|t| Table { name: &t.name, id: t.id, columns: &t.columns, parameters: &t.parameters })
-            .collect();
-        let modules = info.modules.iter().map(|m| Module { name: &m.name, id: m.id, shadow_names: &m.shadow_names }).collect();
-        Declarations { name: &info.name, functions, tables, modules }
-    }
-
-    pub(crate) fn declared(&self) -> sqlink_rules::conflicts::Declared<'_> {
-        sqlink_rules::conflicts::Declared { name: self.name, functions: &self.functions, tables: &self.tables, modules: &self.modules }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bindings::sqlite::extension::types::CollationInfo;
-
-    fn with_collations(names: &[&str]) -> ExtensionInfo {
-        let collations =
-            names.iter().zip(0..).map(|(name, id)| CollationInfo { id, name: (*name).to_owned(), doc: String::new() }).collect();
-        ExtensionInfo {
-            name: "x".into(),
-            version: "1".into(),
-            scalars: vec![],
-            aggregates: vec![],
-            collations,
-            table_functions: vec![],
-            modules: vec![],
-            hooks: HookKinds::empty(),
-        }
-    }
-
-    #[test]
-    fn collations_differing_only_in_case_are_one_collation() {
-        assert!(validate(&with_collations(&["snake", "kebab"])).is_ok());
-        let err = validate(&with_collations(&["Snake", "snake"])).unwrap_err();
-        assert_eq!(err.to_string(), "x: snake is declared twice");
     }
 }

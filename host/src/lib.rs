@@ -1,9 +1,14 @@
-//! The native sqlink host.
+//! The sqlink engine library: what every native host links (the `sqlink` binary in
+//! `repl/`, libsqlink in `loadable/`, Rust programs).
 //!
 //! - [`extension`]: load an extension component, read its metadata, call its functions in
-//!   a sandbox (one instance per extension, reused for every row).
-//! - [`runtime`]: run the composed runtime (REPL + SQLite in wasm) and serve its
-//!   `spi-loader` and `dispatch` imports.
+//!   a sandbox (one instance per extension, reused for every row); beside it `engine` (the
+//!   shared engines and the epoch ticker), `trap` (why a call failed), `values` (how
+//!   arguments are lent to an export) and `declarations` (metadata as the rules take it).
+//! - [`sandbox`]: what an extension may use, and [`sandbox::SandboxOption`], the one rule
+//!   for the options each host's user gives.
+//! - [`bindings`]: the host side of the composed runtime's imports, which the `sqlink`
+//!   binary serves.
 //! - [`locks`]: SQLite's file locks for the runtime's database files, as native SQLite
 //!   takes them.
 //! - [`contract`]: the `sqlite:extension` versions, each called as it was released.
@@ -15,15 +20,17 @@ pub mod cache;
 pub mod conflicts;
 pub mod connection;
 pub mod contract;
+mod declarations;
 pub mod embed;
+mod engine;
 pub mod extension;
 pub mod inspect;
 pub mod loader;
 pub mod locks;
-pub mod runtime;
 pub mod sandbox;
-pub mod scaffold;
 pub mod shm;
+mod trap;
+mod values;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {
@@ -63,4 +70,3 @@ pub mod embedded {
         crate::extension::Sandbox { allow_clock: grants_clock(name), ..Default::default() }
     }
 }
-pub mod terminal;

@@ -66,6 +66,23 @@ impl GrantNames {
     pub const FLAGS: GrantNames = GrantNames { dir: "--allow-dir DIR", env: "--allow-env", replace: Some("allow_override") };
 }
 
+/// The most memory an extension may be given, in MiB.
+pub const MAX_MEMORY_MIB: u64 = 4096;
+
+/// One grant or limit as a host's user gives it (the REPL's flags, libsqlink's options):
+/// [`Sandbox::apply`] is the one rule for what each accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum SandboxOption<'a> {
+    AllowEnv(bool),
+    AllowClock(bool),
+    /// A directory to read and write, made canonical (it must exist).
+    AllowDir(&'a str),
+    /// The time limit of one call: more than zero.
+    Timeout(Duration),
+    /// The memory cap of one instance: 1 to [`MAX_MEMORY_MIB`] MiB.
+    MemoryMib(u64),
+}
+
 /// What an extension asked for in one call that its grants withheld, so that the call, if
 /// it fails, can say why.
 pub use sqlink_rules::withheld::Withheld;
@@ -138,6 +155,25 @@ impl HostMonotonicClock for FixedClock {
 }
 
 impl Sandbox {
+    /// Apply one option; the error says what the option accepts.
+    pub fn apply(&mut self, option: SandboxOption<'_>) -> Result<()> {
+        match option {
+            SandboxOption::AllowEnv(allow) => self.allow_env = allow,
+            SandboxOption::AllowClock(allow) => self.allow_clock = allow,
+            SandboxOption::AllowDir(dir) => {
+                let path = PathBuf::from(dir).canonicalize()?;
+                self.allowed_dirs.push(path);
+            }
+            SandboxOption::Timeout(limit) if limit.is_zero() => bail!("the time limit must be more than zero"),
+            SandboxOption::Timeout(limit) => self.call_timeout = limit,
+            SandboxOption::MemoryMib(mib) if !(1..=MAX_MEMORY_MIB).contains(&mib) => {
+                bail!("the memory limit must be 1 to {MAX_MEMORY_MIB} MiB, not {mib}")
+            }
+            SandboxOption::MemoryMib(mib) => self.memory_limit = (mib as usize) << 20,
+        }
+        Ok(())
+    }
+
     /// Refuse, by name alone and so before compiling, a component importing an interface
     /// the host does not provide.
     pub fn check_import_names(&self, imports: &[String]) -> Result<()> {

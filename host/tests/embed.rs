@@ -123,6 +123,41 @@ fn extensions_belong_to_the_connection_they_were_loaded_on() {
     assert_eq!(text(&first, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72", "the first connection is untouched");
 }
 
+/// A connection opened after the first closed, at the same address, is another connection:
+/// it has none of the extensions' registrations (nor the sandbox's authorizer), so the
+/// extensions refuse it instead of taking it for theirs.
+#[test]
+fn a_connection_reopened_at_a_closed_ones_address_is_not_taken_for_it() {
+    let mut extensions = extensions();
+    let first = Connection::open_in_memory().unwrap();
+    load(&first, &mut extensions, "md5");
+    // SAFETY: only the address is read.
+    let address = unsafe { first.handle() } as usize;
+    first.close().unwrap();
+    // The allocator hands the freed block out again; keep the misses open so that it must.
+    let mut misses = Vec::new();
+    let reopened = loop {
+        let conn = Connection::open_in_memory().unwrap();
+        // SAFETY: only the address is read.
+        if unsafe { conn.handle() } as usize == address {
+            break conn;
+        }
+        assert!(misses.len() < 64, "no connection reopened at the closed one's address");
+        misses.push(conn);
+    };
+    let bytes = embedded::extension("snake").unwrap();
+    let err = extensions.load(&reopened, bytes, embedded::sandbox("snake"), "bundled").unwrap_err();
+    assert_eq!(err.to_string(), "the connection these extensions were loaded on has closed; use one `Extensions` per connection");
+    assert_eq!(extensions.unload(&reopened, "md5").unwrap_err().to_string(), err.to_string());
+    let known: i64 =
+        reopened.query_row("SELECT count(*) FROM pragma_function_list WHERE name = 'to_snake_case'", [], |r| r.get(0)).unwrap();
+    assert_eq!(known, 0, "nothing registered on the reopened connection");
+    // A fresh `Extensions` serves it.
+    let mut fresh = self::extensions();
+    load(&reopened, &mut fresh, "md5");
+    assert_eq!(text(&reopened, "SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72");
+}
+
 fn ints(conn: &Connection, sql: &str) -> Vec<i64> {
     let mut stmt = conn.prepare(sql).unwrap();
     stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()

@@ -21,6 +21,7 @@ use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, ffi};
 use serde_json::{Map, Value as Json};
 use sqlink_host::extension::{GrantNames, Sandbox};
+use sqlink_host::sandbox::SandboxOption;
 
 /// The sandbox's defaults, for an extension whose list (`extensions/bundled.txt`) grants the
 /// clock if `clock`; errors name the options that grant more.
@@ -49,17 +50,17 @@ pub fn parse(options: &Map<String, Json>, defaults: Sandbox, context: &str, noun
                     _ => return Err(wrong()),
                 };
                 for dir in dirs {
-                    let path = PathBuf::from(dir).canonicalize().with_context(|| format!("{context}allow_dir {dir}"))?;
-                    sandbox.allowed_dirs.push(path);
+                    sandbox.apply(SandboxOption::AllowDir(dir)).with_context(|| format!("{context}allow_dir {dir}"))?;
                 }
             }
-            "allow_env" => sandbox.allow_env = value.as_bool().ok_or_else(wrong)?,
-            "allow_clock" => sandbox.allow_clock = value.as_bool().ok_or_else(wrong)?,
-            "timeout_ms" => sandbox.call_timeout = Duration::from_millis(value.as_u64().filter(|&ms| ms > 0).ok_or_else(wrong)?),
-            "memory_mib" => {
-                let mib = value.as_u64().filter(|&mib| (1..=4096).contains(&mib)).ok_or_else(wrong)?;
-                sandbox.memory_limit = (mib as usize) << 20;
+            "allow_env" => sandbox.apply(SandboxOption::AllowEnv(value.as_bool().ok_or_else(wrong)?))?,
+            "allow_clock" => sandbox.apply(SandboxOption::AllowClock(value.as_bool().ok_or_else(wrong)?))?,
+            // The range is the sandbox's rule; the message is this host's spelling of it.
+            "timeout_ms" => {
+                let ms = value.as_u64().ok_or_else(wrong)?;
+                sandbox.apply(SandboxOption::Timeout(Duration::from_millis(ms))).map_err(|_| wrong())?;
             }
+            "memory_mib" => sandbox.apply(SandboxOption::MemoryMib(value.as_u64().ok_or_else(wrong)?)).map_err(|_| wrong())?,
             _ => bail!("{context}unknown {noun} {key} (known: allow_dir, allow_env, allow_clock, timeout_ms, memory_mib)"),
         }
     }

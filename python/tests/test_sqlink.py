@@ -19,7 +19,7 @@ WASM = REPOSITORY / "target" / "wasm"
 HOSTILE = str(WASM / "test" / "hostile.wasm")
 SHADOW = str(WASM / "test" / "shadow.wasm")
 TABLES = str(WASM / "test" / "tables.wasm")
-# The contract's fixtures and what every host answers with them (host/tests/contract_versions.rs).
+# The contract's fixtures and what every host answers with them (repl/tests/contract_versions.rs).
 CONTRACT = json.loads((REPOSITORY / "test-extensions" / "contract.json").read_text())
 NEWEST = json.loads((REPOSITORY / "rules" / "cases.json").read_text())["versions"][-1]
 

@@ -19,12 +19,13 @@
 //! Other rules every host shares live here too: the contract versions a host loads and which
 //! one a component was built against ([`contract`]), an extension's metadata ([`metadata`]), what
 //! may be loaded together ([`conflicts`]), a
-//! trap's message ([`panic`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
+//! trap's message ([`panic`]), how a collation of an extension gone compares ([`collation`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
 //! and how a table function's rows cross a page at a time ([`table`]).
 #![forbid(unsafe_code)]
 
 use std::collections::HashSet;
 
+pub mod collation;
 pub mod conflicts;
 pub mod contract;
 mod flags;

@@ -130,7 +130,7 @@ pub fn check(extension: &str, functions: &[Function<'_>], tables: &[Table<'_>], 
             return refuse(format!("function name {} is not a valid identifier", json_quoted(name)));
         }
         if !ARITIES.contains(&arity) {
-            return refuse(format!("{name} has arity {arity}, outside -1..=127"));
+            return refuse(format!("{name} has arity {arity}, outside {ARITIES:?}"));
         }
         let signature = match kind {
             Kind::Collation => format!("collation {}", name.to_ascii_lowercase()),

@@ -44,8 +44,7 @@ impl spi::Guest for SqliteLib {
     }
 
     fn sql_identifier(name: String) -> String {
-        let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let plain = sqlink_rules::metadata::is_identifier(&name);
         let len = c_int::try_from(name.len()).unwrap_or(c_int::MAX);
         // SAFETY: `name` is valid for `len` bytes for the duration of the call.
         let keyword = plain && unsafe { ffi::sqlite3_keyword_check(name.as_ptr().cast(), len) } != 0;

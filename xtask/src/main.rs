@@ -179,14 +179,14 @@ fn build(root: &Path) -> Result<()> {
     let runtime = compose::runtime(&built.join("sqlink_cli.wasm"), &built.join("sqlite_lib.wasm"))?;
     write_if_changed(&out.join("sqlink-runtime.wasm"), &runtime)?;
 
-    cargo(root, &["build", "--release", "-p", "sqlink-host"])?;
+    cargo(root, &["build", "--release", "-p", "sqlink-repl"])?;
     // sqlink compiles the runtime and the bundled extensions for its own engine, and the
     // next build carries that machine code (only main.rs recompiles, when it changed), so
     // its first start compiles nothing.
     let sqlink = root.join("target/release/sqlink");
     let precompiled = out.join("precompiled.bin");
     toolchain::run_in(root, &sqlink.to_string_lossy(), &["--precompile", &precompiled.to_string_lossy()])?;
-    cargo(root, &["build", "--release", "-p", "sqlink-host"])?;
+    cargo(root, &["build", "--release", "-p", "sqlink-repl"])?;
     // On its own: with the others, Cargo would unify the bundled SQLite into it.
     cargo(root, &["build", "--release", "-p", "sqlink-loadable"])
 }

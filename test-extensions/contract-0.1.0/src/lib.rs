@@ -1,7 +1,7 @@
 //! The fixture of `sqlite:extension@0.1.0` as first published (`wit/extension/0.1.0`): a Rust
 //! extension written with wit-bindgen against the frozen WIT, not with the SDK (which targets
 //! the newest version), as an author built one in November 2026. Every host must keep
-//! loading it beside extensions of the newest version (host/tests/contract_versions.rs, the
+//! loading it beside extensions of the newest version (repl/tests/contract_versions.rs, the
 //! Python and browser tests).
 //!
 //! `v010_mul(x, y)` (a scalar, called with an argument list: 0.1.0 has no flat calls),

@@ -1,6 +1,6 @@
 //! The fixture of `sqlite:extension@0.2.0` (`wit/extension/0.2.0`): a Rust extension written
 //! with wit-bindgen against the frozen WIT, exporting every interface of that version. Every
-//! host loads it beside the fixtures of older versions (host/tests/contract_versions.rs, the
+//! host loads it beside the fixtures of older versions (repl/tests/contract_versions.rs, the
 //! Python and browser tests).
 //!
 //! `v020_twice(x)` (a scalar: flat calls, and a list call with five arguments), `v020_sum(x)`

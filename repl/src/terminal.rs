@@ -16,7 +16,8 @@ use wasmtime_wasi_io::bytes::Bytes;
 use wasmtime_wasi_io::poll::Pollable;
 use wasmtime_wasi_io::streams::{InputStream, OutputStream, StreamError, StreamResult};
 
-use crate::extension::ExtensionEngine;
+use sqlink_host::extension::ExtensionEngine;
+
 use crate::runtime::{self, RuntimeOptions};
 
 struct Shared {

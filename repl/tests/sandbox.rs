@@ -56,6 +56,21 @@ fn memory_growth_stops_at_the_cap() {
     assert_eq!(stderr, "Runtime error near line 6: hostile: grow() ran out of memory (limit 64 MiB)\n");
 }
 
+/// The REPL's `--memory` takes what libsqlink's `memory_mib` takes (one rule, the sandbox's):
+/// 1 to 4096 MiB; anything else is one error before the session starts.
+#[test]
+fn memory_limits_outside_1_to_4096_mib_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for mib in ["0", "4097"] {
+        let run = sqlink_in(dir.path(), &["--memory", mib], "SELECT 1;\n");
+        assert_eq!(run.code, 1, "--memory {mib}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "--memory {mib}");
+        assert_eq!(run.stderr, format!("sqlink: --memory: the memory limit must be 1 to 4096 MiB, not {mib}\n"));
+    }
+    let run = sqlink_in(dir.path(), &["--memory", "4096"], "SELECT 1;\n");
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("1\n", ""));
+}
+
 #[test]
 fn memory_under_the_cap_is_fine() {
     let out = ok_with(&["--memory", "64"], &format!(".load {}\nSELECT grow(16);\n", test_extension("hostile").display()));

@@ -16,11 +16,11 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::exports::sqlite::extension::virtual_table as vt;
-use crate::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite};
-use crate::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
-use crate::locks::FileLocks;
-use crate::{conflicts, loader};
+use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
+use sqlink_host::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite};
+use sqlink_host::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use sqlink_host::locks::FileLocks;
+use sqlink_host::{conflicts, loader};
 
 /// Components from this size on get a notice while they compile.
 pub const LARGE_COMPONENT: usize = 2 << 20;
@@ -98,7 +98,7 @@ impl RuntimeState {
             // SQLite runs inside the runtime here, which is in the middle of the `dispatch`
             // call that reached the extension; the host may not call back into it
             // (ARCHITECTURE.md, "SQL from an extension").
-            extension.set_sql_source(Some(crate::connection::Unavailable::source(
+            extension.set_sql_source(Some(sqlink_host::connection::Unavailable::source(
                 "the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)",
             )));
         }
@@ -169,7 +169,8 @@ impl dispatch::Host for RuntimeState {
     fn collation_compare(&mut self, ext: u32, id: u32, a: String, b: String) -> i32 {
         match self.extension(ext) {
             Ok(extension) => extension.collation_compare(id, &a, &b),
-            Err(_) => 0,
+            // Gone meanwhile: as SQLite's BINARY, as every host compares it.
+            Err(_) => sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()),
         }
     }
 
@@ -410,5 +411,24 @@ pub fn run(engine: &ExtensionEngine, runtime: &[u8], options: RuntimeOptions, st
             Some(exit) => Ok(exit.0),
             None => Err(anyhow!(e).context("the runtime failed")),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlink_host::cache::ComponentCache;
+
+    use super::*;
+
+    /// A collation whose extension is no longer loaded in the host compares as BINARY, as in
+    /// `embed` and the dispatch bridge (it compared everything as equal).
+    #[test]
+    fn a_collation_of_an_extension_gone_compares_as_binary() {
+        let engine = ExtensionEngine::new(ComponentCache::disabled()).unwrap();
+        let mut state = RuntimeState::new(WasiCtxBuilder::new().build(), Vec::new(), engine, Sandbox::default(), Vec::new());
+        let compare = |state: &mut RuntimeState, a: &str, b: &str| dispatch::Host::collation_compare(state, 7, 0, a.into(), b.into());
+        assert_eq!(compare(&mut state, "b", "a"), 1);
+        assert_eq!(compare(&mut state, "B", "a"), -1);
+        assert_eq!(compare(&mut state, "a", "a"), 0);
     }
 }

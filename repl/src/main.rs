@@ -4,12 +4,18 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod runtime;
+mod scaffold;
+mod terminal;
+
 use anyhow::{Context, Result, bail};
 use sqlink_host::cache::{self, ComponentCache};
 use sqlink_host::embedded;
 use sqlink_host::extension::{ExtensionEngine, Sandbox};
-use sqlink_host::runtime::{self, RuntimeOptions};
-use sqlink_host::scaffold::{self, Sdk};
+use sqlink_host::sandbox::SandboxOption;
+
+use crate::runtime::RuntimeOptions;
+use crate::scaffold::Sdk;
 
 const HELP: &str = "sqlink: SQLite with WebAssembly extensions
 
@@ -23,7 +29,7 @@ Host options (what loaded extensions may use; everything is denied by default):
   --allow-dir PATH       let extensions read and write PATH
   --allow-clock          let extensions read the clock (the bundled uuid has it for uuid7)
   --timeout SECONDS      stop an extension call after this long (default 5)
-  --memory MIB           cap each extension's memory (default 256)
+  --memory MIB           cap each extension's memory, 1 to 4096 (default 256)
   --version              print the version
 
 REPL options (as sqlite3; `sqlink -help` lists them): -bail -batch -interactive -echo
@@ -31,7 +37,7 @@ REPL options (as sqlite3; `sqlink -help` lists them): -bail -batch -interactive 
   -readonly -stats -version, and the modes -ascii -box -column -csv -html -json -line
   -list -markdown -quote -table -tabs
 
-Extensions: `.load uuid` (bundled: uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio), `.load NAME` searches SQLINK_PATH
+Extensions: `.load uuid` (bundled: BUNDLED), `.load NAME` searches SQLINK_PATH
 for NAME.wasm, `.load path/to/ext.wasm` loads a file. Compiled components are cached in
 SQLINK_CACHE_DIR (default ~/.cache/sqlink; empty to disable).";
 
@@ -65,30 +71,30 @@ fn run() -> Result<i32> {
         match arg.as_str() {
             // One dash is sqlite3's `-help` and `-version`, which the REPL answers.
             "--help" | "-h" => {
-                println!("{HELP}");
+                // The bundled names come from the one list (extensions/bundled.txt).
+                println!("{}", HELP.replace("BUNDLED", &embedded::names().collect::<Vec<_>>().join(", ")));
                 return Ok(0);
             }
             "--version" => {
                 println!("sqlink {}", env!("CARGO_PKG_VERSION"));
                 return Ok(0);
             }
-            "--allow-env" => sandbox.allow_env = true,
-            "--allow-clock" => sandbox.allow_clock = true,
+            "--allow-env" => sandbox.apply(SandboxOption::AllowEnv(true))?,
+            "--allow-clock" => sandbox.apply(SandboxOption::AllowClock(true))?,
             "--allow-dir" => {
-                let dir = PathBuf::from(value("--allow-dir")?);
-                let dir = dir.canonicalize().with_context(|| format!("--allow-dir {}", dir.display()))?;
-                sandbox.allowed_dirs.push(dir);
+                let dir = value("--allow-dir")?;
+                sandbox.apply(SandboxOption::AllowDir(&dir)).with_context(|| format!("--allow-dir {dir}"))?;
             }
             "--timeout" => {
                 let secs: f64 = value("--timeout")?.parse().context("--timeout takes seconds")?;
                 if !(secs > 0.0 && secs.is_finite()) {
                     bail!("--timeout must be a positive number of seconds");
                 }
-                sandbox.call_timeout = Duration::from_secs_f64(secs);
+                sandbox.apply(SandboxOption::Timeout(Duration::from_secs_f64(secs))).context("--timeout")?;
             }
             "--memory" => {
-                let mib: usize = value("--memory")?.parse().context("--memory takes MiB")?;
-                sandbox.memory_limit = mib.checked_mul(1 << 20).context("--memory is too large")?;
+                let mib: u64 = value("--memory")?.parse().context("--memory takes MiB")?;
+                sandbox.apply(SandboxOption::MemoryMib(mib)).context("--memory")?;
             }
             _ => repl_args.push(arg),
         }
@@ -117,7 +123,7 @@ fn run() -> Result<i32> {
     .context("installing the Ctrl-C handler")?;
     let options = RuntimeOptions { args: repl_args, dirs, cwd, sandbox, interactive };
     if interactive {
-        sqlink_host::terminal::run(&engine, runtime, options)
+        terminal::run(&engine, runtime, options)
     } else {
         runtime::run(&engine, runtime, options, |wasi| {
             wasi.inherit_stdio();
