@@ -565,11 +565,6 @@ impl Shell {
         self.output.error_line(message);
     }
 
-    /// An error whose message was already printed (to stdout, as sqlite3 prints some).
-    pub fn count_error(&mut self) {
-        self.errors += 1;
-    }
-
     pub fn error(&mut self, message: &str) {
         self.errors += 1;
         self.output.error_line(&format!("Error: {message}"));
