@@ -27,6 +27,9 @@ fn main() {
     println!("cargo:rerun-if-changed={}", list.display());
     let list = std::fs::read_to_string(&list).expect("extensions/bundled.txt lists the bundled extensions");
     let mut code = format!("pub const RUNTIME: Option<&[u8]> = {};\n", embedded(&dir, "sqlink-runtime.wasm"));
+    // What `sqlink compose` wires extensions into the runtime with.
+    writeln!(code, "pub const ROUTER: Option<&[u8]> = {};", embedded(&dir, "sqlink-router.wasm")).unwrap();
+    writeln!(code, "pub const STANDALONE: Option<&[u8]> = {};", embedded(&dir, "sqlink-standalone.wasm")).unwrap();
     code.push_str("/// The bundled extensions, as extensions/bundled.txt lists them.\npub const BUNDLED: &[Bundled] = &[\n");
     for line in list.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
         let mut words = line.split_whitespace();

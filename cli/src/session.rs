@@ -22,6 +22,7 @@ fn open_connection(path: &str) -> Result<Connection, String> {
 fn page_shell(conn: Connection) -> Shell {
     let mut shell = Shell::new(conn, Output::captured());
     shell.input = Input::Interactive;
+    shell.register_composed();
     shell
 }
 

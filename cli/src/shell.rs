@@ -280,6 +280,7 @@ impl Shell {
         let conn = Connection::open(&path).map_err(|e| Exit::error(format!("cannot open \"{db}\": {}", e.message)))?;
         startup.commands = positional.collect();
         let mut shell = Shell::new(conn, Output::stdio());
+        shell.register_composed();
         shell.settings = settings;
         shell.bail = bail;
         shell.echo = echo;

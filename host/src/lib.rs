@@ -8,10 +8,12 @@
 //!   takes them.
 //! - [`contract`]: the `sqlite:extension` versions, each called as it was released.
 //! - [`cache`]: compiled components cached on disk, so a second start is fast.
+//! - [`compose`]: the runtime and extensions composed into one component (`sqlink compose`).
 //! - [`embed`]: extensions in a native SQLite through rusqlite, for Rust applications.
 
 pub mod bindings;
 pub mod cache;
+pub mod compose;
 pub mod conflicts;
 pub mod connection;
 pub mod contract;
