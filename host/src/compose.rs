@@ -87,7 +87,7 @@ pub fn compose_with(runtime: &[u8], router: &[u8], standalone: &[u8], parts: &[P
         parts.iter().map(|part| part.check().with_context(|| format!("cannot compose {}", part.name))).collect::<Result<Vec<_>>>()?;
 
     let mut graph = CompositionGraph::new();
-    let mut package = |graph: &mut CompositionGraph, name: &str, bytes: &[u8], what: &str| -> Result<_> {
+    let package = |graph: &mut CompositionGraph, name: &str, bytes: &[u8], what: &str| -> Result<_> {
         let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut()).with_context(|| format!("reading {what}"))?;
         graph.register_package(package).with_context(|| format!("adding {what}"))
     };
@@ -100,7 +100,7 @@ pub fn compose_with(runtime: &[u8], router: &[u8], standalone: &[u8], parts: &[P
     }
 
     let standalone = graph.instantiate(standalone);
-    let mut fill = |graph: &mut CompositionGraph, name: &str| -> Result<NodeId> {
+    let fill = |graph: &mut CompositionGraph, name: &str| -> Result<NodeId> {
         graph.alias_instance_export(standalone, name).with_context(|| format!("the standalone component's {name}"))
     };
     let types = fill(&mut graph, TYPES)?;
@@ -156,6 +156,11 @@ pub fn compose_with(runtime: &[u8], router: &[u8], standalone: &[u8], parts: &[P
         }
     }
 
+    if !keep_host {
+        // The exports' types (`session`'s values) are the contract's, from the standalone
+        // component's instance now: exported too, first, so the exports may name them.
+        graph.export(types, TYPES)?;
+    }
     for name in exports_of(&graph, runtime) {
         let export = graph.alias_instance_export(runtime, &name)?;
         graph.export(export, &name)?;

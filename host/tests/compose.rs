@@ -107,10 +107,16 @@ fn with_the_host_kept_other_extensions_load_through_it() {
     let run = sqlink_in(
         dir.path(),
         &["--runtime", &runtime],
-        "SELECT md5('abc');\n.load snake\nSELECT snake_case('HelloWorld'), md5('a');\n.load md5\n",
+        "SELECT md5('abc');\n.load snake\nSELECT to_snake_case('HelloWorld'), md5('a');\n.unload md5\nSELECT md5('x');\n.load md5\n",
     );
-    assert_eq!(run.stdout, "900150983cd24fb0d6963f7d28e17f72\nhello_world|0cc175b9c0f1b6a831c399e269772661\n");
-    assert!(run.stderr.contains("md5 is composed into this runtime and already loaded"), "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "900150983cd24fb0d6963f7d28e17f72\nhello_world|0cc175b9c0f1b6a831c399e269772661\n9dd4e461268c8034f5c8564e155c67a6\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "Error: cannot unload md5: it is composed into the runtime\nError: md5 is composed into this runtime and already loaded\n"
+    );
 }
 
 #[test]
@@ -129,4 +135,17 @@ fn compose_refuses_what_the_router_cannot_take() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no extension named \"nosuch\""), "{}", run.stderr);
     assert!(!Path::new(&out).exists());
+}
+
+/// A composed extension is part of the runtime: a trap in it cannot be caught inside the
+/// composition, so it ends the run with the extension's panic message, after what ran before.
+#[test]
+fn a_trap_in_a_composed_extension_ends_the_run_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = composed().standalone.to_string_lossy().into_owned();
+    let run = sqlink_in(dir.path(), &["--runtime", &runtime], "SELECT md5('a');\nSELECT panic_with('boom');\nSELECT 'after';\n");
+    assert_eq!(run.stdout, "0cc175b9c0f1b6a831c399e269772661\n");
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("boom"), "{}", run.stderr);
+    assert!(run.stderr.contains("sqlink: the runtime failed"), "{}", run.stderr);
 }
