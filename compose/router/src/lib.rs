@@ -28,6 +28,9 @@ const SLOT_HANDLES: u32 = 0x4000_0000;
 /// The interfaces every composed extension exports, as the REPL's `.extensions` lists them.
 const EXPORTS: [&str; 6] = ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks"];
 
+/// A page of a table function's rows.
+type Rows = Vec<Vec<Value>>;
+
 /// One slot's imports as plain functions, so a call picks its slot by index.
 struct Slot {
     describe: fn() -> ExtensionInfo,
@@ -38,7 +41,7 @@ struct Slot {
     finalize: fn(u32, u64) -> Result<Value, Error>,
     compare: fn(u32, &str, &str) -> i32,
     open: fn(u32, &[Value]) -> Result<u64, Error>,
-    next: fn(u64, u32) -> Result<Vec<Vec<Value>>, Error>,
+    next: fn(u64, u32) -> Result<Rows, Error>,
     close: fn(u64),
     on_commit: fn() -> bool,
     on_rollback: fn(),
