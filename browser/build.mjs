@@ -149,9 +149,9 @@ export function build(dist = defaultDist, runtime = process.env.SQLINK_RUNTIME |
   mkdirSync(dist, { recursive: true });
   transpileRuntime(dist, runtime);
   vendor(dist);
-  const runtime = join(dist, 'runtime', 'sqlink-runtime.js');
-  browserOnly(runtime);
-  coreModulesRequired(runtime);
+  const transpiled = join(dist, 'runtime', 'sqlink-runtime.js');
+  browserOnly(transpiled);
+  coreModulesRequired(transpiled);
   for (const name of readdirSync(join(dist, 'vendor', 'jco')).filter((n) => n.endsWith('.js'))) {
     browserOnly(join(dist, 'vendor', 'jco', name));
   }

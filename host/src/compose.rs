@@ -117,11 +117,11 @@ pub fn compose_with(runtime: &[u8], router: &[u8], standalone: &[u8], parts: &[P
     let router_imports = imports_of(&graph, router);
     give_types(&mut graph, router, &router_imports)?;
     for k in 0..SLOTS {
-        let extension = match extensions.get(k) {
-            Some(&package) => {
+        let extension = match extensions.get(k).zip(checked.get(k)) {
+            Some((&package, interfaces)) => {
                 let instance = graph.instantiate(package);
-                give_types(&mut graph, instance, &checked[k].imports)?;
-                Some((instance, &checked[k].exports))
+                give_types(&mut graph, instance, &interfaces.imports)?;
+                Some((instance, &interfaces.exports))
             }
             None => None,
         };
