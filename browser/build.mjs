@@ -53,8 +53,7 @@ const ASYNC_EXPORTS = [
   'sqlink:wasm/session#deserialize',
 ];
 
-function transpileRuntime(dist) {
-  const runtime = join(wasmDir, 'sqlink-runtime.wasm');
+function transpileRuntime(dist, runtime) {
   if (!existsSync(runtime)) throw new Error(`${runtime} is missing: run cargo xtask build first`);
   const jco = join(here, 'node_modules', '@bytecodealliance', 'jco', 'dist', 'jco.js');
   execFileSync(process.execPath, [
@@ -140,15 +139,19 @@ function assetsModule(dist, bundled) {
   );
 }
 
-/** Build the site into `dist` (browser/dist by default); returns its path. */
-export function build(dist = defaultDist) {
+/**
+ * Build the site into `dist` (browser/dist by default); returns its path. `runtime` is the
+ * runtime component the page runs: sqlink's own, or one from `sqlink compose --host` (its
+ * composed extensions are there from the start; SQLINK_RUNTIME names it for `cargo xtask web`).
+ */
+export function build(dist = defaultDist, runtime = process.env.SQLINK_RUNTIME || join(wasmDir, 'sqlink-runtime.wasm')) {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  transpileRuntime(dist);
+  transpileRuntime(dist, runtime);
   vendor(dist);
-  const runtime = join(dist, 'runtime', 'sqlink-runtime.js');
-  browserOnly(runtime);
-  coreModulesRequired(runtime);
+  const transpiled = join(dist, 'runtime', 'sqlink-runtime.js');
+  browserOnly(transpiled);
+  coreModulesRequired(transpiled);
   for (const name of readdirSync(join(dist, 'vendor', 'jco')).filter((n) => n.endsWith('.js'))) {
     browserOnly(join(dist, 'vendor', 'jco', name));
   }

@@ -4,12 +4,13 @@
 //! - (a) native: the extension's own Rust code registered as a rusqlite function;
 //! - (b) embedded: the wasm component in native SQLite through `sqlink_host::embed`;
 //! - (c) runtime: the composed runtime (SQLite in wasm, host dispatch), as `sqlink` runs
-//!   it, timed by the REPL's `.timer` around the same statement.
+//!   it, timed by the REPL's `.timer` around the same statement;
+//! - (d) composed: the same extensions composed into the runtime (`sqlink compose`), run
+//!   by `sqlink --runtime`: their calls stay inside the component.
 //!
-//! The bundled extensions take path (c) too (their bytes are embedded in the host and
-//! loaded like any other), so there is no separate (d). Each cell is the minimum and the
-//! median of several repetitions, (a) and (b) interleaved, as this machine is shared and
-//! noisy; (a) and (b) count this thread's CPU time, (c) the REPL's wall time. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
+//! Each cell is the minimum and the median of several repetitions, (a) and (b) interleaved,
+//! as this machine is shared and noisy; (a) and (b) count this thread's CPU time, (c) and
+//! (d) the REPL's wall time. Then `.load` time with a cold and a warm compile cache, and the REPL's start time.
 #![forbid(unsafe_code)]
 
 mod cpu;
@@ -24,6 +25,7 @@ use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use sqlink_host::cache::ComponentCache;
+use sqlink_host::compose::Part;
 use sqlink_host::embed::Extensions;
 use sqlink_host::embedded;
 use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
@@ -67,23 +69,34 @@ fn main() -> Result<()> {
         loaded.load(&embedded_conn, &bytes, embedded::sandbox(name), name)?;
     }
     let statements: Vec<String> = calls().map(count_sql).chain(std::iter::once(MATCHES.to_owned())).collect();
-    let runtime = runtime_timings(&sqlink, &identity, rows, &statements, repetitions)?;
+    let runtime = runtime_timings(&sqlink, &identity, None, rows, &statements, repetitions)?;
+    let app = tempfile::tempdir()?;
+    let app = app.path().join("app.wasm");
+    let parts = extensions()
+        .into_iter()
+        .map(|name| Ok(Part { name: name.to_owned(), bytes: extension_bytes(name, &identity)? }))
+        .collect::<Result<Vec<_>>>()?;
+    let runtime_bytes = embedded::RUNTIME.context("run `cargo xtask build` first")?;
+    std::fs::write(&app, sqlink_host::compose::compose(runtime_bytes, &parts, false)?)?;
+    let composed = runtime_timings(&sqlink, &identity, Some(&app), rows, &statements, repetitions)?;
 
     println!("min / median of {repetitions}\n");
-    println!("{:<20} {:>20} {:>28} {:>28}", "function", "(a) native", "(b) embedded", "(c) runtime");
+    println!("{:<20} {:>20} {:>28} {:>28} {:>28}", "function", "(a) native", "(b) embedded", "(c) runtime", "(d) composed");
     // `x` alone: the scan and count every path pays before any function call.
-    for (call, c) in calls().zip(&runtime) {
+    for ((call, c), d) in calls().zip(&runtime).zip(&composed) {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..repetitions {
             a.push(per_row(time_query(&native, &count_sql(call))?, rows));
             b.push(per_row(time_query(&embedded_conn, &count_sql(call))?, rows));
         }
-        let c: Vec<f64> = c.iter().map(|d| per_row(*d, rows)).collect();
-        let ((a, a_median), (b, b_median), (c, c_median)) = (spread(a), spread(b), spread(c));
+        let c: Vec<f64> = c.iter().map(|t| per_row(*t, rows)).collect();
+        let d: Vec<f64> = d.iter().map(|t| per_row(*t, rows)).collect();
+        let ((a, a_median), (b, b_median), (c, c_median), (d, d_median)) = (spread(a), spread(b), spread(c), spread(d));
         println!(
-            "{call:<20} {a:>7.1} / {a_median:>7.1} ns {b:>7.1} / {b_median:>7.1} ns ({:>5.2}x) {c:>7.1} / {c_median:>7.1} ns ({:>5.2}x)",
+            "{call:<20} {a:>7.1} / {a_median:>7.1} ns {b:>7.1} / {b_median:>7.1} ns ({:>5.2}x) {c:>7.1} / {c_median:>7.1} ns ({:>5.2}x) {d:>7.1} / {d_median:>7.1} ns ({:>5.2}x)",
             b / a,
-            c / a
+            c / a,
+            d / a
         );
     }
 
@@ -94,9 +107,20 @@ fn main() -> Result<()> {
     let a = per_row(started.elapsed(), rows);
     anyhow::ensure!(words as u64 == rows, "regexp_matches found {words} words, not {rows}");
     let b = per_row(time_query(&embedded_conn, MATCHES)?, rows);
-    let (c, _) = spread(runtime[runtime.len() - 1].iter().map(|d| per_row(*d, rows)).collect());
+    let (c, _) = spread(runtime[runtime.len() - 1].iter().map(|t| per_row(*t, rows)).collect());
+    let (d, _) = spread(composed[composed.len() - 1].iter().map(|t| per_row(*t, rows)).collect());
     println!("\n{MATCHES}: ns per row (minimum)");
-    println!("{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)", "regexp_matches", a, b, b / a, c, c / a);
+    println!(
+        "{:<20} {:>11.1} ns {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x) {:>11.1} ns ({:>5.2}x)",
+        "regexp_matches",
+        a,
+        b,
+        b / a,
+        c,
+        c / a,
+        d,
+        d / a
+    );
 
     println!();
     load_times(&bytes_of("md5")?)?;
@@ -194,12 +218,22 @@ fn spread(mut samples: Vec<f64>) -> (f64, f64) {
 }
 
 /// One `sqlink` session: build the tables, then time each statement `repetitions` times
-/// with `.timer on`; each statement's times.
-fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[String], repetitions: usize) -> Result<Vec<Vec<Duration>>> {
+/// with `.timer on`; each statement's times. With `composed`, that runtime runs, its
+/// extensions already there; else the built-in one, which loads them.
+fn runtime_timings(
+    sqlink: &Path,
+    identity: &Path,
+    composed: Option<&Path>,
+    rows: u64,
+    statements: &[String],
+    repetitions: usize,
+) -> Result<Vec<Vec<Duration>>> {
     let mut script = String::new();
-    for name in extensions() {
-        let target = if name == "identity" { identity.display().to_string() } else { name.to_owned() };
-        script.push_str(&format!(".load {target}\n"));
+    if composed.is_none() {
+        for name in extensions() {
+            let target = if name == "identity" { identity.display().to_string() } else { name.to_owned() };
+            script.push_str(&format!(".load {target}\n"));
+        }
     }
     script.push_str(&table_sql(rows).replace('\n', " "));
     script.push_str("\n.timer on\n");
@@ -210,7 +244,11 @@ fn runtime_timings(sqlink: &Path, identity: &Path, rows: u64, statements: &[Stri
     }
     let cache = tempfile::tempdir()?;
     // On stdin, as a script: an argument is one SQL text or one dot command, as in sqlite3.
-    let mut child = Command::new(sqlink)
+    let mut command = Command::new(sqlink);
+    if let Some(runtime) = composed {
+        command.arg("--runtime").arg(runtime);
+    }
+    let mut child = command
         .env("SQLINK_CACHE_DIR", cache.path())
         .arg(":memory:")
         .stdin(Stdio::piped())

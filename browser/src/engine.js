@@ -22,6 +22,11 @@ function runtimeModule(name) {
   return runtimeModules.get(name);
 }
 
+/** Whether `f` is a core wasm function (an export of another core instance), not JS. */
+function isWasmFunction(f) {
+  return /^function \d+\(\) \{ \[native code\] \}$/.test(Function.prototype.toString.call(f));
+}
+
 /** A SQL value as JavaScript: integers as numbers while exact, BigInt beyond. */
 function fromValue(value) {
   switch (value.tag) {
@@ -295,7 +300,10 @@ export class Session {
   // Instantiate one of the runtime's core modules. The one importing sqlink:wasm/dispatch
   // gets the per-row calls as core functions over its own memory instead of jco's glue.
   async #instantiateCore(module, moduleImports) {
-    const name = Object.keys(moduleImports ?? {}).find((key) => key.startsWith('sqlink:wasm/dispatch@'));
+    // In a runtime from `sqlink compose --host`, SQLite's module imports dispatch from the
+    // router inside the composition (wasm functions); only the router's comes from here.
+    const fromPage = (imports) => Object.values(imports).some((f) => typeof f === 'function' && !isWasmFunction(f));
+    const name = Object.keys(moduleImports ?? {}).find((key) => key.startsWith('sqlink:wasm/dispatch@') && fromPage(moduleImports[key]));
     if (name === undefined) return WebAssembly.instantiate(module, moduleImports);
     Object.assign(moduleImports[name], this.#coreDispatch());
     const instance = await WebAssembly.instantiate(module, moduleImports);

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +36,13 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-/** A fresh page with the demo loaded; page errors fail the test. */
-async function openPage(query = '') {
+/** A fresh page with the demo loaded (from `site`, the default build unless given); page errors fail the test. */
+async function openPage(query = '', site = base) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.errors = errors;
-  await page.goto(`${base}/${query}`);
+  await page.goto(`${site}/${query}`);
   await page.waitForSelector('#status[data-ready="true"], #status.error', { timeout: 60_000 });
   assert.equal(await page.textContent('#status'), 'Ready.');
   return page;
@@ -992,4 +993,24 @@ describe('database files in OPFS, shared between pages', () => {
     assert.deepEqual(result.listed, ['exported.db', 'imported.db']);
     assert.deepEqual(result.after, ['exported.db']);
   });
+});
+
+test('the page runs a runtime from sqlink compose --host, its extensions there from the start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sqlink-composed-'));
+  const app = join(dir, 'app.wasm');
+  const sqlink = fileURLToPath(new URL('../../target/release/sqlink', import.meta.url));
+  execFileSync(sqlink, ['compose', '--with', 'md5', '--host', '-o', app], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const composed = await serve(build(join(dir, 'dist'), app), 0);
+  try {
+    const page = await openPage('', `http://127.0.0.1:${composed.address().port}`);
+    assert.equal(await typeLine(page, "SELECT md5('abc');"), "sqlink> SELECT md5('abc');\n900150983cd24fb0d6963f7d28e17f72\n");
+    // Any other extension still loads through the page.
+    assert.equal(await typeLine(page, '.load uuid'), 'sqlink> .load uuid\n');
+    assert.equal(await typeLine(page, 'SELECT length(uuid()), md5(\'a\');'), "sqlink> SELECT length(uuid()), md5('a');\n36|0cc175b9c0f1b6a831c399e269772661\n");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    composed.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

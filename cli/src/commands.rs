@@ -6,7 +6,8 @@ use sqlink_rules::metadata::signature;
 
 use crate::bindings::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::spi::sql_identifier;
-use crate::bindings::sqlink::wasm::spi_loader::{self, Contract};
+use crate::bindings::sqlink::wasm::spi::Connection;
+use crate::bindings::sqlink::wasm::spi_loader::{self, Contract, LoadedExtension};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};
 use crate::shell::{Explain, Flow, Input, Shell};
@@ -451,6 +452,12 @@ impl Shell {
     pub fn load(&mut self, name: &str, replace_builtins: bool, how_to_allow: &str) -> Result<ExtensionInfo, String> {
         let target = if name.contains('/') || name.ends_with(".wasm") { self.resolve(name) } else { name.to_owned() };
         let loaded = spi_loader::load(&target)?;
+        self.register(loaded, replace_builtins, how_to_allow).map_err(|e| format!("cannot load {name}: {e}"))
+    }
+
+    /// Install an extension's functions, collations, tables and hooks; on a failure, remove
+    /// what was installed and unload it.
+    fn register(&mut self, loaded: LoadedExtension, replace_builtins: bool, how_to_allow: &str) -> Result<ExtensionInfo, String> {
         let handle = loaded.handle;
         dispatch_bridge::override_policy(handle, replace_builtins, how_to_allow);
         let info = &loaded.info;
@@ -477,13 +484,29 @@ impl Shell {
             Err(e) => {
                 dispatch_bridge::unregister_extension(handle);
                 let _ = spi_loader::unload(handle);
-                Err(format!("cannot load {name}: {}", e.message))
+                Err(e.message)
             }
             Ok(kept) => {
                 if !kept.is_empty() {
                     self.warn(&sqlink_rules::kept_note(&info.name, &kept, Some(how_to_allow)));
                 }
                 Ok(loaded.info)
+            }
+        }
+    }
+
+    /// Register the extensions the loader has from the start: those composed into the
+    /// runtime (`sqlink compose`); a plain host has none. Once per instance, since a
+    /// registration applies to every connection, later ones too.
+    pub fn register_composed(&mut self) {
+        static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if DONE.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        for loaded in spi_loader::list() {
+            let name = loaded.info.name.clone();
+            if let Err(e) = self.register(loaded, false, "") {
+                self.warn(&format!("cannot register the composed extension {name}: {e}"));
             }
         }
     }
@@ -606,6 +629,11 @@ impl Shell {
         let Some(ext) = spi_loader::list().into_iter().find(|e| e.info.name == name) else {
             return self.error(&format!("no extension named {name} is loaded"));
         };
+        // The router's source for an extension composed into the runtime (`sqlink compose`):
+        // its functions cannot come back once removed.
+        if ext.source == "composed" {
+            return self.error(&format!("cannot unload {name}: it is composed into the runtime"));
+        }
         // SQLite cannot bring back its own function once replaced: removing the replacement
         // would leave no function of that name at all.
         let overridden = dispatch_bridge::overridden(ext.handle);

@@ -23,6 +23,7 @@ fn page_shell(conn: Connection) -> Shell {
     let mut shell = Shell::new(conn, Output::captured());
     shell.input = Input::Interactive;
     shell.host_files = false;
+    shell.register_composed();
     shell
 }
 

@@ -315,6 +315,7 @@ impl Shell {
             shell.zip_open = true;
             let _ = shell.query_text(&format!("CREATE VIRTUAL TABLE zip USING zipfile({})", crate::format::sql_string(&path)));
         }
+        shell.register_composed();
         shell.settings = settings;
         shell.bail = bail;
         shell.echo = echo;

@@ -4,6 +4,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod compose;
+/// The router and standalone components `sqlink compose` composes with (repl/build.rs).
+mod parts {
+    include!(concat!(env!("OUT_DIR"), "/parts.rs"));
+}
 mod runtime;
 mod scaffold;
 mod terminal;
@@ -23,6 +28,10 @@ usage: sqlink [HOST OPTIONS] [OPTIONS] [DB_FILE [SQL]]
        sqlink new NAME [--sdk PATH]   write a new extension crate in ./NAME
        sqlink inspect FILE.wasm       the sqlite:extension version a component was built
                                       against, its exports and imports, and its functions
+       sqlink compose --with NAME|PATH,... -o APP.wasm [--host]
+                                      the runtime with those extensions composed in: one
+                                      component that needs only WASI (with --host, .load of
+                                      other extensions goes through the host)
 
 Host options (what loaded extensions may use; everything is denied by default):
   --allow-env            let extensions read environment variables
@@ -30,6 +39,7 @@ Host options (what loaded extensions may use; everything is denied by default):
   --allow-clock          let extensions read the clock (the bundled uuid has it for uuid7)
   --timeout SECONDS      stop an extension call after this long (default 5)
   --memory MIB           cap each extension's memory, 1 to 4096 (default 256)
+  --runtime APP.wasm     run this runtime (from sqlink compose) instead of the built-in one
   --version              print the version
 
 REPL options (as sqlite3; `sqlink -help` lists them): -bail -batch -interactive -echo
@@ -60,10 +70,12 @@ fn run() -> Result<i32> {
     match all.first().map(String::as_str) {
         Some("new") => return new_extension(&all[1..]),
         Some("inspect") => return inspect(&all[1..]),
+        Some("compose") => return compose::command(&all[1..]),
         Some("--precompile") => return precompile(&all[1..]),
         _ => {}
     }
     let mut sandbox = Sandbox::default();
+    let mut runtime_file = None;
     let mut repl_args = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -81,6 +93,7 @@ fn run() -> Result<i32> {
             }
             "--allow-env" => sandbox.apply(SandboxOption::AllowEnv(true))?,
             "--allow-clock" => sandbox.apply(SandboxOption::AllowClock(true))?,
+            "--runtime" => runtime_file = Some(value("--runtime")?),
             "--allow-dir" => {
                 let dir = value("--allow-dir")?;
                 sandbox.apply(SandboxOption::AllowDir(&dir)).with_context(|| format!("--allow-dir {dir}"))?;
@@ -100,7 +113,12 @@ fn run() -> Result<i32> {
         }
     }
 
-    let runtime = embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?;
+    let runtime_bytes =
+        runtime_file.map(|path| std::fs::read(&path).with_context(|| format!("--runtime: cannot read {path}"))).transpose()?;
+    let runtime = match &runtime_bytes {
+        Some(bytes) => bytes.as_slice(),
+        None => embedded::RUNTIME.context("this sqlink was built without its runtime; run `cargo xtask build`")?,
+    };
     let cwd = std::env::current_dir().context("reading the working directory")?;
     let mut dirs = vec![cwd.clone()];
     if let Some(db) = database_argument(&repl_args) {

@@ -155,7 +155,20 @@ pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
 fn build(root: &Path) -> Result<()> {
     toolchain::ensure()?;
     let extensions = extensions(root)?;
-    let mut args = vec!["build", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
+    let mut args = vec![
+        "build",
+        "--release",
+        "--target",
+        "wasm32-wasip2",
+        "-p",
+        "sqlite-lib",
+        "-p",
+        "sqlink-cli",
+        "-p",
+        "sqlink-router",
+        "-p",
+        "sqlink-standalone",
+    ];
     for (package, _) in &extensions {
         args.extend(["-p", package]);
     }
@@ -178,6 +191,9 @@ fn build(root: &Path) -> Result<()> {
     copy_if_changed(&built.join("sqlite_lib.wasm"), &out.join("sqlite-lib.wasm"))?;
     let runtime = compose::runtime(&built.join("sqlink_cli.wasm"), &built.join("sqlite_lib.wasm"))?;
     write_if_changed(&out.join("sqlink-runtime.wasm"), &runtime)?;
+    // `sqlink compose` wires extensions into the runtime with these two.
+    copy_if_changed(&built.join("sqlink_router.wasm"), &out.join("sqlink-router.wasm"))?;
+    copy_if_changed(&built.join("sqlink_standalone.wasm"), &out.join("sqlink-standalone.wasm"))?;
 
     cargo(root, &["build", "--release", "-p", "sqlink-repl"])?;
     // sqlink compiles the runtime and the bundled extensions for its own engine, and the
@@ -265,7 +281,20 @@ fn lint(root: &Path) -> Result<()> {
     cargo(root, &[&host[..], &deny].concat())?;
     cargo(root, &[&["clippy", "--release", "-p", "sqlink-loadable", "--all-targets"][..], &deny].concat())?;
     let extensions = extensions(root)?;
-    let mut wasm = vec!["clippy", "--release", "--target", "wasm32-wasip2", "-p", "sqlite-lib", "-p", "sqlink-cli"];
+    let mut wasm = vec![
+        "clippy",
+        "--release",
+        "--target",
+        "wasm32-wasip2",
+        "-p",
+        "sqlite-lib",
+        "-p",
+        "sqlink-cli",
+        "-p",
+        "sqlink-router",
+        "-p",
+        "sqlink-standalone",
+    ];
     for package in extensions.iter().map(|(package, _)| package.as_str()).chain(TEST_EXTENSIONS.iter().map(|(package, _, _)| *package)) {
         wasm.extend(["-p", package]);
     }

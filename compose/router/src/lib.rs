@@ -1,0 +1,250 @@
+//! The router of a composed runtime (`sqlink compose`): serves the runtime's `spi-loader`
+//! and `dispatch` from the extensions composed into its slots, so their calls stay inside
+//! the composition, and passes every other handle on to the `spi-loader` and `dispatch` it
+//! imports (a sqlink host's, or the standalone component's, which loads nothing).
+// Only the bindings wit-bindgen generates (the canonical ABI glue) use unsafe code.
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: ["../../wit/extension/0.3.0", "../../wit/runtime"],
+        world: "sqlink:wasm/router",
+        generate_all,
+    });
+}
+
+use std::sync::OnceLock;
+
+use bindings::exports::sqlink::wasm::{dispatch, spi_loader};
+use bindings::sqlink::wasm::dispatch as host_dispatch;
+use bindings::sqlink::wasm::spi_loader as host_loader;
+use bindings::sqlite::extension::types::{Error, ExtensionInfo, Value};
+
+/// The handle of slot `k` is `SLOT_HANDLES + k`: far above the host's handles, which count
+/// up from 1.
+const SLOT_HANDLES: u32 = 0x4000_0000;
+
+/// The interfaces every composed extension exports, as the REPL's `.extensions` lists them.
+const EXPORTS: [&str; 6] = ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks"];
+
+/// A page of a table function's rows.
+type Rows = Vec<Vec<Value>>;
+
+/// One slot's imports as plain functions, so a call picks its slot by index.
+struct Slot {
+    describe: fn() -> ExtensionInfo,
+    call: fn(u32, &[Value]) -> Result<Value, Error>,
+    step: fn(u32, u64, &[Value]) -> Result<(), Error>,
+    value: fn(u32, u64) -> Result<Value, Error>,
+    inverse: fn(u32, u64, &[Value]) -> Result<(), Error>,
+    finalize: fn(u32, u64) -> Result<Value, Error>,
+    compare: fn(u32, &str, &str) -> i32,
+    open: fn(u32, &[Value]) -> Result<u64, Error>,
+    next: fn(u64, u32) -> Result<Rows, Error>,
+    close: fn(u64),
+    on_commit: fn() -> bool,
+    on_rollback: fn(),
+    on_update: fn(u8, &str, &str, i64),
+}
+
+macro_rules! slots {
+    ($($k:literal => $metadata:ident, $scalar:ident, $aggregate:ident, $collation:ident, $table:ident, $hooks:ident;)*) => {
+        const SLOTS: &[Slot] = &[$(
+            Slot {
+                describe: bindings::$metadata::describe,
+                call: bindings::$scalar::call,
+                step: bindings::$aggregate::step,
+                value: bindings::$aggregate::value,
+                inverse: bindings::$aggregate::inverse,
+                finalize: bindings::$aggregate::finalize,
+                compare: bindings::$collation::compare,
+                open: bindings::$table::open,
+                next: bindings::$table::next,
+                close: bindings::$table::close,
+                on_commit: bindings::$hooks::on_commit,
+                on_rollback: bindings::$hooks::on_rollback,
+                on_update: |change, database, table, rowid| {
+                    use bindings::$hooks::RowChange;
+                    let change = match change {
+                        0 => RowChange::Insert,
+                        1 => RowChange::Update,
+                        _ => RowChange::Delete,
+                    };
+                    bindings::$hooks::on_update(change, database, table, rowid)
+                },
+            },
+        )*];
+    };
+}
+
+slots! {
+    0 => slot0_metadata, slot0_scalar_function, slot0_aggregate_function, slot0_collation, slot0_table_function, slot0_hooks;
+    1 => slot1_metadata, slot1_scalar_function, slot1_aggregate_function, slot1_collation, slot1_table_function, slot1_hooks;
+    2 => slot2_metadata, slot2_scalar_function, slot2_aggregate_function, slot2_collation, slot2_table_function, slot2_hooks;
+    3 => slot3_metadata, slot3_scalar_function, slot3_aggregate_function, slot3_collation, slot3_table_function, slot3_hooks;
+    4 => slot4_metadata, slot4_scalar_function, slot4_aggregate_function, slot4_collation, slot4_table_function, slot4_hooks;
+    5 => slot5_metadata, slot5_scalar_function, slot5_aggregate_function, slot5_collation, slot5_table_function, slot5_hooks;
+    6 => slot6_metadata, slot6_scalar_function, slot6_aggregate_function, slot6_collation, slot6_table_function, slot6_hooks;
+    7 => slot7_metadata, slot7_scalar_function, slot7_aggregate_function, slot7_collation, slot7_table_function, slot7_hooks;
+    8 => slot8_metadata, slot8_scalar_function, slot8_aggregate_function, slot8_collation, slot8_table_function, slot8_hooks;
+    9 => slot9_metadata, slot9_scalar_function, slot9_aggregate_function, slot9_collation, slot9_table_function, slot9_hooks;
+    10 => slot10_metadata, slot10_scalar_function, slot10_aggregate_function, slot10_collation, slot10_table_function, slot10_hooks;
+    11 => slot11_metadata, slot11_scalar_function, slot11_aggregate_function, slot11_collation, slot11_table_function, slot11_hooks;
+    12 => slot12_metadata, slot12_scalar_function, slot12_aggregate_function, slot12_collation, slot12_table_function, slot12_hooks;
+    13 => slot13_metadata, slot13_scalar_function, slot13_aggregate_function, slot13_collation, slot13_table_function, slot13_hooks;
+    14 => slot14_metadata, slot14_scalar_function, slot14_aggregate_function, slot14_collation, slot14_table_function, slot14_hooks;
+    15 => slot15_metadata, slot15_scalar_function, slot15_aggregate_function, slot15_collation, slot15_table_function, slot15_hooks;
+}
+
+/// The composed extensions, described once: (slot, metadata) of each used slot. An unused
+/// slot's metadata has no name.
+fn composed() -> &'static [(u32, ExtensionInfo)] {
+    static COMPOSED: OnceLock<Vec<(u32, ExtensionInfo)>> = OnceLock::new();
+    COMPOSED.get_or_init(|| (0u32..).zip(SLOTS).map(|(k, slot)| (k, (slot.describe)())).filter(|(_, info)| !info.name.is_empty()).collect())
+}
+
+/// The slot a handle names, when it is a composed extension's.
+fn slot(ext: u32) -> Option<&'static Slot> {
+    let k = usize::try_from(ext.checked_sub(SLOT_HANDLES)?).ok()?;
+    SLOTS.get(k)
+}
+
+fn describe(k: u32, info: &ExtensionInfo) -> spi_loader::LoadedExtension {
+    spi_loader::LoadedExtension {
+        handle: SLOT_HANDLES + k,
+        source: String::from("composed"),
+        info: info.clone(),
+        contract: spi_loader::Contract { version: String::from("0.3.0"), exports: EXPORTS.iter().map(|name| (*name).to_owned()).collect() },
+    }
+}
+
+/// The host's record, in the exported interface's type (the same WIT record, imported once
+/// and exported once).
+fn from_host(loaded: host_loader::LoadedExtension) -> spi_loader::LoadedExtension {
+    spi_loader::LoadedExtension {
+        handle: loaded.handle,
+        source: loaded.source,
+        info: loaded.info,
+        contract: spi_loader::Contract { version: loaded.contract.version, exports: loaded.contract.exports },
+    }
+}
+
+struct Router;
+
+impl spi_loader::Guest for Router {
+    /// A composed extension is there from the start; any other goes to the host.
+    fn load(name_or_path: String) -> Result<spi_loader::LoadedExtension, String> {
+        if let Some((_, info)) = composed().iter().find(|(_, info)| info.name == name_or_path) {
+            return Err(format!("{} is composed into this runtime and already loaded", info.name));
+        }
+        host_loader::load(&name_or_path).map(from_host)
+    }
+
+    fn unload(handle: u32) -> Result<(), String> {
+        match slot(handle) {
+            Some(_) => Err(String::from("an extension composed into the runtime cannot be unloaded")),
+            None => host_loader::unload(handle),
+        }
+    }
+
+    /// The composed extensions first, then those the host loaded.
+    fn list() -> Vec<spi_loader::LoadedExtension> {
+        let mut all: Vec<_> = composed().iter().map(|(k, info)| describe(*k, info)).collect();
+        all.extend(host_loader::list().into_iter().map(from_host));
+        all
+    }
+}
+
+impl dispatch::Guest for Router {
+    fn scalar_call(ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.call)(id, &args),
+            None => host_dispatch::scalar_call(ext, id, &args),
+        }
+    }
+
+    fn aggregate_step(ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        match slot(ext) {
+            Some(slot) => (slot.step)(id, context, &args),
+            None => host_dispatch::aggregate_step(ext, id, context, &args),
+        }
+    }
+
+    fn aggregate_value(ext: u32, id: u32, context: u64) -> Result<Value, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.value)(id, context),
+            None => host_dispatch::aggregate_value(ext, id, context),
+        }
+    }
+
+    fn aggregate_inverse(ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
+        match slot(ext) {
+            Some(slot) => (slot.inverse)(id, context, &args),
+            None => host_dispatch::aggregate_inverse(ext, id, context, &args),
+        }
+    }
+
+    fn aggregate_finalize(ext: u32, id: u32, context: u64) -> Result<Value, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.finalize)(id, context),
+            None => host_dispatch::aggregate_finalize(ext, id, context),
+        }
+    }
+
+    fn collation_compare(ext: u32, id: u32, a: String, b: String) -> i32 {
+        match slot(ext) {
+            Some(slot) => (slot.compare)(id, &a, &b),
+            None => host_dispatch::collation_compare(ext, id, &a, &b),
+        }
+    }
+
+    fn table_open(ext: u32, id: u32, args: Vec<Value>) -> Result<u64, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.open)(id, &args),
+            None => host_dispatch::table_open(ext, id, &args),
+        }
+    }
+
+    fn table_next(ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.next)(cursor, max_rows),
+            None => host_dispatch::table_next(ext, cursor, max_rows),
+        }
+    }
+
+    fn table_close(ext: u32, cursor: u64) {
+        match slot(ext) {
+            Some(slot) => (slot.close)(cursor),
+            None => host_dispatch::table_close(ext, cursor),
+        }
+    }
+
+    fn hook_commit(ext: u32) -> bool {
+        match slot(ext) {
+            Some(slot) => (slot.on_commit)(),
+            None => host_dispatch::hook_commit(ext),
+        }
+    }
+
+    fn hook_rollback(ext: u32) {
+        match slot(ext) {
+            Some(slot) => (slot.on_rollback)(),
+            None => host_dispatch::hook_rollback(ext),
+        }
+    }
+
+    fn hook_update(ext: u32, change: u8, database: String, table: String, rowid: i64) {
+        match slot(ext) {
+            Some(slot) => (slot.on_update)(change, &database, &table, rowid),
+            None => host_dispatch::hook_update(ext, change, &database, &table, rowid),
+        }
+    }
+}
+
+// The export glue is wit-bindgen's canonical ABI code, expanded here.
+#[allow(unsafe_code)]
+mod exports {
+    use super::{Router, bindings};
+    bindings::export!(Router with_types_in bindings);
+}
