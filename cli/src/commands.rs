@@ -6,7 +6,6 @@ use sqlink_rules::metadata::signature;
 
 use crate::bindings::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::spi::sql_identifier;
-use crate::bindings::sqlink::wasm::spi::Connection;
 use crate::bindings::sqlink::wasm::spi_loader::{self, Contract, LoadedExtension};
 use crate::bindings::sqlite::extension::types::ExtensionInfo;
 use crate::format::{Mode, c_string, sql_string};

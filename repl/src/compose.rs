@@ -27,7 +27,7 @@ const SLOT_INTERFACES: [&str; 6] = ["metadata", "scalar-function", "aggregate-fu
 const CONTRACT: &str = "0.3.0";
 const TYPES: &str = "sqlite:extension/types@0.3.0";
 /// What a host serves the runtime, all filled by the standalone component.
-const HOST_INTERFACES: [&str; 6] = ["spi-loader", "dispatch", "file-locks", "shared-memory", "interrupt", "cpu-time"];
+const HOST_INTERFACES: [&str; 7] = ["spi-loader", "dispatch", "file-locks", "shared-memory", "interrupt", "cpu-time", "process"];
 
 fn runtime_interface(name: &str) -> String {
     format!("sqlink:wasm/{name}@0.1.0")

@@ -156,6 +156,12 @@ impl spi_loader::Guest for Router {
     }
 }
 
+/// A composed runtime reaches no virtual-table module, composed or loaded through the host
+/// (the router's slots carry the extensions' function interfaces only).
+fn no_virtual_tables(ext: u32) -> Error {
+    Error { code: 1, message: format!("extension #{ext}: virtual tables are not available in a composed runtime (sqlink compose)") }
+}
+
 impl dispatch::Guest for Router {
     fn scalar_call(ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
         match slot(ext) {
@@ -240,6 +246,46 @@ impl dispatch::Guest for Router {
             None => host_dispatch::hook_update(ext, change, &database, &table, rowid),
         }
     }
+
+    // Virtual tables of composed extensions are not wired through the router's slots (their
+    // `virtual-table` export is not among them), so no module is ever registered for one.
+    fn vtab_connect(ext: u32, _module: u32, _args: Vec<String>, _create: bool) -> Result<dispatch::DeclaredTable, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_best_index(ext: u32, _table: u64, _info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_open(ext: u32, _table: u64) -> Result<u64, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_filter(
+        ext: u32,
+        _cursor: u64,
+        _index_number: i32,
+        _index_string: Option<String>,
+        _args: Vec<Value>,
+        _max_rows: u32,
+    ) -> Result<Vec<dispatch::Row>, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_next(ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_close(_ext: u32, _cursor: u64) {}
+    fn vtab_update(ext: u32, _table: u64, _change: dispatch::Change) -> Result<i64, Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_transaction(ext: u32, _table: u64, _event: dispatch::TransactionEvent) -> Result<(), Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_rename(ext: u32, _table: u64, _new_name: String) -> Result<(), Error> {
+        Err(no_virtual_tables(ext))
+    }
+    fn vtab_disconnect(_ext: u32, _table: u64) {}
+    fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
+        Err(no_virtual_tables(ext))
+    }
+
 }
 
 // The export glue is wit-bindgen's canonical ABI code, expanded here.

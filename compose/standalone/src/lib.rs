@@ -16,7 +16,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, shared_memory, spi_loader};
+use bindings::exports::sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader};
 use bindings::exports::sqlite::extension::types::{Error, ExtensionInfo, HookKinds, Value};
 use bindings::exports::sqlite::extension::{aggregate_function, collation, hooks, metadata, scalar_function, table_function};
 
@@ -77,6 +77,46 @@ impl dispatch::Guest for Standalone {
     }
     fn hook_rollback(_ext: u32) {}
     fn hook_update(_ext: u32, _change: u8, _database: String, _table: String, _rowid: i64) {}
+
+    // Virtual tables of composed extensions are not wired through the router's slots (their
+    // `virtual-table` export is not among them), so no module is ever registered for one.
+    fn vtab_connect(ext: u32, _module: u32, _args: Vec<String>, _create: bool) -> Result<dispatch::DeclaredTable, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_best_index(ext: u32, _table: u64, _info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_open(ext: u32, _table: u64) -> Result<u64, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_filter(
+        ext: u32,
+        _cursor: u64,
+        _index_number: i32,
+        _index_string: Option<String>,
+        _args: Vec<Value>,
+        _max_rows: u32,
+    ) -> Result<Vec<dispatch::Row>, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_next(ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_close(_ext: u32, _cursor: u64) {}
+    fn vtab_update(ext: u32, _table: u64, _change: dispatch::Change) -> Result<i64, Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_transaction(ext: u32, _table: u64, _event: dispatch::TransactionEvent) -> Result<(), Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_rename(ext: u32, _table: u64, _new_name: String) -> Result<(), Error> {
+        Err(no_such_extension(ext))
+    }
+    fn vtab_disconnect(_ext: u32, _table: u64) {}
+    fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
+        Err(no_such_extension(ext))
+    }
+
 }
 
 /// A lock no other process can contend for.
@@ -138,6 +178,16 @@ impl interrupt::Guest for Standalone {
     }
     fn take() -> bool {
         false
+    }
+}
+
+/// Without a host, `.import '|cmd'` and `.output '|cmd'` have nothing to run the command.
+impl process::Guest for Standalone {
+    fn read_output(command: String) -> Result<Vec<u8>, String> {
+        Err(format!("cannot run {command}: this runtime runs without a sqlink host"))
+    }
+    fn write_input(command: String, _input: Vec<u8>) -> Result<(), String> {
+        Err(format!("cannot run {command}: this runtime runs without a sqlink host"))
     }
 }
 
