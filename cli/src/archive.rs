@@ -282,7 +282,7 @@ fn blob(bytes: &[u8]) -> String {
 }
 
 fn run(db: &Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    let prepared = db.prepare(sql).map_err(|e| e.message)?;
+    let prepared = db.prepare(sql.as_bytes()).map_err(|e| e.message)?;
     match prepared.statement {
         Some(statement) => all_rows(&statement),
         None => Ok(Vec::new()),

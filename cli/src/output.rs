@@ -77,7 +77,7 @@ impl Output {
 
     /// Query output (rows, dot command results): to the redirect file when there is one.
     pub fn out(&mut self, text: &str) {
-        self.out_bytes(text.as_bytes());
+        self.out_bytes(&crate::rawtext::to_bytes(text));
     }
 
     /// Output that is bytes as they were read (an echoed statement), not always UTF-8.
@@ -88,6 +88,14 @@ impl Output {
             }
             return;
         }
+        match &mut self.base {
+            Base::Stdio => to_stdout(bytes, false),
+            Base::Captured(buffer) => buffer.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    /// To the process's stdout even while a redirect is on (`.trace stdout`).
+    pub fn stdout_bytes(&mut self, bytes: &[u8]) {
         match &mut self.base {
             Base::Stdio => to_stdout(bytes, false),
             Base::Captured(buffer) => buffer.push_str(&String::from_utf8_lossy(bytes)),
