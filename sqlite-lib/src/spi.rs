@@ -654,8 +654,8 @@ impl spi::GuestStatement for Statement {
             take_trace_events(rows.len(), &mut trace);
             match rc {
                 ffi::SQLITE_ROW => {
-                    // SAFETY: the step just returned SQLITE_ROW and `i` < the column count.
                     let row = rows.len() as u32;
+                    // SAFETY: the step just returned SQLITE_ROW and `i` < the column count.
                     rows.push((0..columns).map(|i| unsafe { column_value(self.stmt, i, row, &mut raw_texts) }).collect());
                 }
                 ffi::SQLITE_DONE => {
