@@ -221,11 +221,26 @@ fn csv_field(s: &str, separator: &str) -> String {
     }
 }
 
-/// A string as sqlite3's `.show` prints separators and the null value: in double quotes with
-/// C escapes for quotes, backslashes, tabs, newlines and carriage returns, other control
-/// characters in octal.
+/// A string as sqlite3 writes it in tcl mode and `.show`: in double quotes with C escapes for
+/// quotes, backslashes, tabs, newlines and carriage returns, and every other byte that is not
+/// printable ASCII (UTF-8's included) in octal.
 pub fn c_string(s: &str) -> String {
-    sqlink_rules::quoted_with(s, |c| format!("\\{:03o}", u32::from(c)))
+    let mut out = String::from("\"");
+    for &byte in crate::rawtext::to_bytes(s).iter() {
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => {
+                let _ = write!(out, "\\{byte:03o}");
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Text as sqlite3's `-json` mode writes it (JSON's escapes, `\b` and `\f` included).

@@ -369,7 +369,7 @@ fn text_that_is_not_utf8_prints_as_its_bytes() {
         script.extend_from_slice(bytes);
         script.extend_from_slice(b"');\n");
     }
-    for mode in ["list", "csv", "quote", "insert", "json", "line", "box", "table", "markdown", "column", "html"] {
+    for mode in ["list", "csv", "quote", "insert", "json", "line", "box", "table", "markdown", "column", "html", "tcl"] {
         script.extend_from_slice(format!(".mode {mode}\n.headers on\nSELECT x, typeof(x) AS type FROM t;\n").as_bytes());
     }
     script.extend_from_slice(b".dump\n");
