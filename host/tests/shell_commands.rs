@@ -397,6 +397,7 @@ fn trace_as_sqlite3_writes_it() {
         ".trace stderr\nSELECT 1;\n.trace --row stdout\nSELECT 2;\n.trace off\n.read --row\n",
         "CREATE TABLE t(x);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;\n.trace stdout\n-- a comment first\nINSERT INTO t VALUES (1);\nCREATE TABLE u(x NOT NULL);\nSELECT 1; INSERT INTO u VALUES (NULL); SELECT 2;\n",
         ".trace stdout --close\nSELECT 1;\n.open other.db\nSELECT 2;\n.trace stdout --close --stmt\nSELECT 3;\n",
+        ".trace stdout\n.output out.txt\nSELECT 'SELECT 7;';\n.output stdout\n.trace off\n.read out.txt\n",
     ];
     for script in scripts {
         same(&[], script, &[]);
