@@ -88,7 +88,7 @@ impl Shell {
                 let values: Vec<String> = row.iter().map(|v| sql_literal(v, true)).collect();
                 text.push_str(&format!("INSERT INTO {table} VALUES({});\n", values.join(",")));
             }
-            self.output.out(&text);
+            self.output.out_rows(&text);
             text.clear();
             if done {
                 return true;

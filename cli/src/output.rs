@@ -77,6 +77,12 @@ impl Output {
 
     /// Query output (rows, dot command results): to the redirect file when there is one.
     pub fn out(&mut self, text: &str) {
+        self.out_bytes(text.as_bytes());
+    }
+
+    /// Rows as the formatting wrote them: the characters that stand for bytes of text that
+    /// is not UTF-8 go out as those bytes (`rawtext`).
+    pub fn out_rows(&mut self, text: &str) {
         self.out_bytes(&crate::rawtext::to_bytes(text));
     }
 

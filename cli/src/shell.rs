@@ -601,7 +601,8 @@ impl Shell {
         // One figure for the whole input, as sqlite3 times each chunk it runs.
         let started = timer.then(RunTime::start);
         let result = each_statement(conn, sql, |statement| {
-            let mut printer = Printer::new(settings, statement.column_names());
+            let names = statement.column_names().iter().map(|name| crate::rawtext::from_bytes(name.as_bytes())).collect();
+            let mut printer = Printer::new(settings, names);
             let failure = loop {
                 match statement.fetch(PAGE_ROWS) {
                     Ok(mut page) => {
@@ -610,13 +611,13 @@ impl Shell {
                         for (i, row) in crate::rawtext::printable_rows(page).iter().enumerate() {
                             // A trace line comes out between the rows it came between.
                             while let Some(event) = trace.next_if(|event| event.before_row as usize <= i) {
-                                output.out(&out);
+                                output.out_rows(&out);
                                 out.clear();
                                 tracer.write(output, &event);
                             }
                             printer.row(&mut out, row);
                         }
-                        output.out(&out);
+                        output.out_rows(&out);
                         out.clear();
                         trace.for_each(|event| tracer.write(output, &event));
                         if done {
@@ -630,7 +631,7 @@ impl Shell {
                 }
             };
             printer.finish(&mut out);
-            output.out(&out);
+            output.out_rows(&out);
             out.clear();
             match failure {
                 Some(failure) => Err(failure),
