@@ -400,6 +400,7 @@ impl Shell {
                 }
             }
             "output" | "once" => self.redirect(command == "once", arg),
+            "trace" => self.trace(&args[1..]),
             "dump" => self.dump(arg.map(String::as_str)),
             "import" => self.import(&args[1..]),
             "headers" => self.settings.headers = boolean_value(self, &args[1]),

@@ -83,13 +83,14 @@ impl Shell {
                     return false;
                 }
             };
-            for row in &page.rows {
+            let done = page.done;
+            for row in &crate::rawtext::printable_rows(page) {
                 let values: Vec<String> = row.iter().map(|v| sql_literal(v, true)).collect();
                 text.push_str(&format!("INSERT INTO {table} VALUES({});\n", values.join(",")));
             }
-            self.output.out(&text);
+            self.output.out_rows(&text);
             text.clear();
-            if page.done {
+            if done {
                 return true;
             }
         }

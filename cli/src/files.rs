@@ -317,6 +317,8 @@ impl Shell {
     /// The connection `.open` or `.restore` opened becomes the shell's, in its safe mode.
     fn adopt(&mut self, conn: Connection) {
         conn.set_safe_mode(self.safe);
+        // The old connection closes; as in sqlite3, the new one is not traced until `.trace`.
+        self.tracer.closing(&mut self.output);
         self.conn = conn;
     }
 

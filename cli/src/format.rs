@@ -221,11 +221,26 @@ fn csv_field(s: &str, separator: &str) -> String {
     }
 }
 
-/// A string as sqlite3's `.show` prints separators and the null value: in double quotes with
-/// C escapes for quotes, backslashes, tabs, newlines and carriage returns, other control
-/// characters in octal.
+/// A string as sqlite3 writes it in tcl mode and `.show`: in double quotes with C escapes for
+/// quotes, backslashes, tabs, newlines and carriage returns, and every other byte that is not
+/// printable ASCII (UTF-8's included) in octal.
 pub fn c_string(s: &str) -> String {
-    sqlink_rules::quoted_with(s, |c| format!("\\{:03o}", u32::from(c)))
+    let mut out = String::from("\"");
+    for &byte in crate::rawtext::to_bytes(s).iter() {
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => {
+                let _ = write!(out, "\\{byte:03o}");
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Text as sqlite3's `-json` mode writes it (JSON's escapes, `\b` and `\f` included).
@@ -346,7 +361,8 @@ impl<'a> Printer<'a> {
                 if !first {
                     out.push('\n');
                 }
-                let width = self.columns.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+                // As sqlite3: names are right-aligned to the longest, and to at least five.
+                let width = self.columns.iter().map(|c| c.chars().count()).max().unwrap_or(0).max(5);
                 for (name, value) in self.columns.iter().zip(row) {
                     let _ = writeln!(out, "{name:>width$} = {}", text(value, &s.null_value));
                 }
@@ -389,33 +405,40 @@ fn html_escaped(s: &str) -> String {
 const WRAP: usize = 60;
 
 /// A cell as lines for box, table, markdown and column modes, as sqlite3 shows text there:
-/// split at newlines and after `wrap` characters, tabs expanded to the next multiple of
-/// eight, other control characters dropped.
+/// a line ends at each control character (`\r\n` is one; one at the very end starts no
+/// new line) and after `wrap` columns, tabs expand to the next multiple of eight.
 fn display_lines(cell: &str, wrap: usize) -> Vec<String> {
     let mut lines = Vec::new();
-    for line in cell.split('\n') {
-        let mut out = String::new();
-        let mut width = 0;
-        for c in line.chars() {
-            if width >= wrap {
-                lines.push(std::mem::take(&mut out));
-                width = 0;
-            }
-            if c == '\t' {
-                loop {
-                    out.push(' ');
-                    width += 1;
-                    if width % 8 == 0 || width >= wrap {
-                        break;
-                    }
-                }
-            } else if !c.is_control() {
-                out.push(c);
-                width += 1;
-            }
+    let (mut out, mut width) = (String::new(), 0);
+    let mut chars = cell.chars().peekable();
+    while let Some(c) = chars.next() {
+        if width >= wrap {
+            lines.push(std::mem::take(&mut out));
+            width = 0;
         }
-        lines.push(out);
+        if c == '\t' {
+            loop {
+                out.push(' ');
+                width += 1;
+                if width % 8 == 0 || width >= wrap {
+                    break;
+                }
+            }
+        } else if c < ' ' {
+            if c == '\r' {
+                chars.next_if_eq(&'\n');
+            }
+            lines.push(std::mem::take(&mut out));
+            width = 0;
+            if chars.peek().is_none() {
+                return lines;
+            }
+        } else {
+            out.push(c);
+            width += crate::rawtext::display_width(c);
+        }
     }
+    lines.push(out);
     lines
 }
 
@@ -425,7 +448,7 @@ fn display_lines(cell: &str, wrap: usize) -> Vec<String> {
 /// prints them.
 fn grid(out: &mut String, settings: &Settings, columns: &[String], rows: &[Vec<String>]) {
     let mode = settings.mode;
-    let width = |s: &str| s.chars().count();
+    let width = |s: &str| s.chars().map(crate::rawtext::display_width).sum::<usize>();
     let set_width = |i: usize| settings.widths.get(i).copied().unwrap_or(0);
     let split = |cells: &[String]| {
         cells

@@ -299,7 +299,7 @@ impl Shell {
             },
         };
         if verbose >= 2 || (verbose >= 1 && from_mode) {
-            let shown = |b: u8| c_string(&char::from(b).to_string());
+            let shown = |b: u8| c_string(&crate::rawtext::from_bytes(&[b]));
             self.output.out(&format!("Column separator {}, row separator {}\n", shown(column), shown(row)));
         }
         let mut fields =

@@ -13,8 +13,10 @@ mod import;
 mod lint;
 mod names;
 mod output;
+mod rawtext;
 mod session;
 mod shell;
+mod trace;
 
 #[allow(unsafe_code)]
 mod bindings {

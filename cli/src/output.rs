@@ -80,6 +80,12 @@ impl Output {
         self.out_bytes(text.as_bytes());
     }
 
+    /// Rows as the formatting wrote them: the characters that stand for bytes of text that
+    /// is not UTF-8 go out as those bytes (`rawtext`).
+    pub fn out_rows(&mut self, text: &str) {
+        self.out_bytes(&crate::rawtext::to_bytes(text));
+    }
+
     /// Output that is bytes as they were read (an echoed statement), not always UTF-8.
     pub fn out_bytes(&mut self, bytes: &[u8]) {
         if let Some(redirect) = &mut self.redirect {
@@ -88,6 +94,14 @@ impl Output {
             }
             return;
         }
+        match &mut self.base {
+            Base::Stdio => to_stdout(bytes, false),
+            Base::Captured(buffer) => buffer.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    /// To the process's stdout even while a redirect is on (`.trace stdout`).
+    pub fn stdout_bytes(&mut self, bytes: &[u8]) {
         match &mut self.base {
             Base::Stdio => to_stdout(bytes, false),
             Base::Captured(buffer) => buffer.push_str(&String::from_utf8_lossy(bytes)),

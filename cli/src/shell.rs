@@ -54,6 +54,8 @@ pub struct Shell {
     pub safe: bool,
     /// `-nonce STRING`: `.nonce STRING` lifts safe mode for the next command.
     pub nonce: Option<String>,
+    /// `.trace`: where the connection's trace goes.
+    pub tracer: crate::trace::Tracer,
     /// `.nonce` was given the right nonce: safe mode is off until the next command ends.
     pub safe_lifted: bool,
     /// Safe mode refused something: the run ends with status 1.
@@ -356,6 +358,7 @@ impl Shell {
             zip_open: false,
             safe: false,
             nonce: None,
+            tracer: crate::trace::Tracer::default(),
             safe_lifted: false,
             aborted: false,
         }
@@ -378,6 +381,13 @@ impl Shell {
     /// The REPL's main: `-init`, `-cmd`, then the argument commands or stdin. Err when a
     /// non-interactive run had errors (exit status 1, as sqlite3).
     pub fn run_main(&mut self, startup: Startup) -> Result<(), ()> {
+        let status = self.run_all(startup);
+        // As sqlite3, which closes the database as it ends.
+        self.tracer.closing(&mut self.output);
+        status
+    }
+
+    fn run_all(&mut self, startup: Startup) -> Result<(), ()> {
         let terminal = std::env::var("SQLINK_INTERACTIVE").is_ok_and(|v| v == "1");
         let interactive = startup.interactive.unwrap_or(terminal) && startup.commands.is_empty();
         if let Some(init) = &startup.init {
@@ -587,29 +597,42 @@ impl Shell {
     }
 
     fn run_sql_statements(&mut self, sql: &[u8], line: usize) -> bool {
-        let Shell { conn, settings, output, timer, .. } = self;
+        let Shell { conn, settings, output, timer, tracer, .. } = self;
         let mut out = String::new();
         // One figure for the whole input, as sqlite3 times each chunk it runs.
         let started = timer.then(RunTime::start);
         let result = each_statement(conn, sql, |statement| {
-            let mut printer = Printer::new(settings, statement.column_names());
+            let names = statement.column_names().iter().map(|name| crate::rawtext::from_bytes(name.as_bytes())).collect();
+            let mut printer = Printer::new(settings, names);
             let failure = loop {
                 match statement.fetch(PAGE_ROWS) {
-                    Ok(page) => {
-                        for row in &page.rows {
+                    Ok(mut page) => {
+                        let done = page.done;
+                        let mut trace = std::mem::take(&mut page.trace).into_iter().peekable();
+                        for (i, row) in crate::rawtext::printable_rows(page).iter().enumerate() {
+                            // A trace line comes out between the rows it came between.
+                            while let Some(event) = trace.next_if(|event| event.before_row as usize <= i) {
+                                output.out_rows(&out);
+                                out.clear();
+                                tracer.write(output, &event);
+                            }
                             printer.row(&mut out, row);
                         }
-                        output.out(&out);
+                        output.out_rows(&out);
                         out.clear();
-                        if page.done {
+                        trace.for_each(|event| tracer.write(output, &event));
+                        if done {
                             break None;
                         }
                     }
-                    Err(e) => break Some(SqlFailure::new(false, &e, "")),
+                    Err(e) => {
+                        conn.take_trace().iter().for_each(|event| tracer.write(output, event));
+                        break Some(SqlFailure::new(false, &e, ""));
+                    }
                 }
             };
             printer.finish(&mut out);
-            output.out(&out);
+            output.out_rows(&out);
             out.clear();
             match failure {
                 Some(failure) => Err(failure),

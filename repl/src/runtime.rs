@@ -17,7 +17,9 @@ use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
-use sqlink_host::bindings::{Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite};
+use sqlink_host::bindings::{
+    Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite,
+};
 use sqlink_host::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use sqlink_host::locks::FileLocks;
 use sqlink_host::{conflicts, loader};

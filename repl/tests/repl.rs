@@ -112,7 +112,10 @@ INSERT INTO t VALUES (1, 2.5, 'plain', NULL), (-7, 1e20, 'a,\"b\"', 'x');\n";
         ok(".mode json\nSELECT char(8) || char(12) || char(1) || char(9) || 'é\"\\' AS a;\n"),
         "[{\"a\":\"\\b\\f\\u0001\\té\\\"\\\\\"}]\n"
     );
-    assert_eq!(ok(&format!("{setup}.mode line\n{q}")), "n = 1\nr = 2.5\ns = plain\nz = \n\nn = -7\nr = 1.0e+20\ns = a,\"b\"\nz = x\n");
+    assert_eq!(
+        ok(&format!("{setup}.mode line\n{q}")),
+        "    n = 1\n    r = 2.5\n    s = plain\n    z = \n\n    n = -7\n    r = 1.0e+20\n    s = a,\"b\"\n    z = x\n"
+    );
     assert_eq!(
         ok(&format!("{setup}.mode box\n{q}")),
         "┌────┬─────────┬───────┬───┐
@@ -224,7 +227,7 @@ fn errors_are_one_line_and_the_session_goes_on() {
     assert_eq!(
         errors,
         [
-            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set",
+            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, vsv, and SQLINK_PATH is not set",
             &format!("Error: cannot load {}/notwasm.wasm: not a WebAssembly file", dir.path().display()),
             "Parse error near line 5: near \"SELEC\": syntax error",
             "  SELEC 3;",

@@ -297,6 +297,16 @@ fn byte_strings() -> Vec<Vec<u8>> {
     strings
 }
 
+/// sqlink, or Debian's sqlite3.
+fn shell_command(sqlink: bool) -> Command {
+    if !sqlink {
+        return Command::new("sqlite3");
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sqlink"));
+    command.env("SQLINK_CACHE_DIR", common::cache_dir());
+    command
+}
+
 /// A shell run on `stdin` in `dir` (already holding its files): stdout, stderr, status.
 fn run_bytes(mut command: Command, dir: &std::path::Path, stdin: &[u8]) -> (Vec<u8>, Vec<u8>, i32) {
     use std::io::Write as _;
@@ -333,14 +343,7 @@ fn sql_that_is_not_utf8_keeps_its_bytes() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("more.sql"), &file).unwrap();
         std::fs::write(dir.path().join("init.sql"), &file).unwrap();
-        let command = if sqlink {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_sqlink"));
-            command.env("SQLINK_CACHE_DIR", common::cache_dir());
-            command
-        } else {
-            Command::new("sqlite3")
-        };
-        let mut command = command;
+        let mut command = shell_command(sqlink);
         // The -init file runs before the table exists: its inserts fail, as they do in
         // sqlite3, and do not count toward the exit status.
         command.args(["-init", "init.sql", "test.db"]);
@@ -351,4 +354,54 @@ fn sql_that_is_not_utf8_keeps_its_bytes() {
     assert_eq!(String::from_utf8_lossy(&sqlink.0), String::from_utf8_lossy(&expected.0));
     assert_eq!(sqlink, expected);
     assert!(String::from_utf8_lossy(&sqlink.0).starts_with("FFFE|text\n"), "{}", String::from_utf8_lossy(&sqlink.0));
+}
+
+/// Texts that are not UTF-8 print as their bytes in every output mode and in `.dump`, and
+/// the columnar modes count their width as sqlite3 does (bytes that do not continue a UTF-8
+/// sequence).
+#[test]
+fn text_that_is_not_utf8_prints_as_its_bytes() {
+    let mut strings = byte_strings();
+    strings.push("\u{10FF80}\u{10FFFF}".as_bytes().to_vec());
+    let mut script = b"CREATE TABLE t(x);\nSELECT 'a\xffb';\n.headers on\n".to_vec();
+    // A name holding a character of the range the shell uses for stray bytes prints as itself.
+    script.extend_from_slice("SELECT 1 AS \"\u{10FF80}\";\n.headers off\n".as_bytes());
+    for bytes in &strings {
+        script.extend_from_slice(b"INSERT INTO t VALUES('");
+        script.extend_from_slice(bytes);
+        script.extend_from_slice(b"');\n");
+    }
+    for mode in ["list", "csv", "quote", "insert", "json", "line", "box", "table", "markdown", "column", "html", "tcl"] {
+        script.extend_from_slice(format!(".mode {mode}\n.headers on\nSELECT x, typeof(x) AS type FROM t;\n").as_bytes());
+    }
+    script.extend_from_slice(b".dump\n");
+    let run = |sqlink: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        run_bytes(shell_command(sqlink), dir.path(), &script)
+    };
+    let (expected, sqlink) = (run(false), run(true));
+    assert_eq!(String::from_utf8_lossy(&sqlink.1), String::from_utf8_lossy(&expected.1));
+    assert_eq!(String::from_utf8_lossy(&sqlink.0), String::from_utf8_lossy(&expected.0));
+    assert_eq!(sqlink, expected);
+    assert!(sqlink.0.starts_with(b"a\xffb\n"));
+}
+
+/// `.trace` as sqlite3 3.40 reads it and writes its lines: the options (one dash or two,
+/// unknown ones), targets (stdout, stderr, a file, one that cannot be opened, off), lines
+/// between rows, expanded SQL, a trigger's statements, a failing statement, and the close.
+#[test]
+fn trace_as_sqlite3_writes_it() {
+    let scripts = [
+        ".trace stdout\nSELECT 1;\nSELECT 2 UNION ALL SELECT 3; SELECT 'x;' ;\n.trace\nSELECT 4;\n.trace off\nSELECT 5;\n",
+        ".trace stdout --row --stmt --close\nSELECT 1 UNION ALL SELECT 2;\n.mode box\nSELECT 3 AS a UNION ALL SELECT 4;\n",
+        ".trace stdout -expanded\nSELECT ?1, 'x;', :a;\n.trace stdout\nSELECT ?1 || 'y';\n.trace stdout --plain\nSELECT ?1;\n",
+        ".trace --bogus\n.trace stdout -nope\nSELECT 1;\n.trace a b\nSELECT 2;\n.trace off\n.read a\n.trace /nonexistent/x\nSELECT 3;\n",
+        ".trace stderr\nSELECT 1;\n.trace --row stdout\nSELECT 2;\n.trace off\n.read --row\n",
+        "CREATE TABLE t(x);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;\n.trace stdout\n-- a comment first\nINSERT INTO t VALUES (1);\nCREATE TABLE u(x NOT NULL);\nSELECT 1; INSERT INTO u VALUES (NULL); SELECT 2;\n",
+        ".trace stdout --close\nSELECT 1;\n.open other.db\nSELECT 2;\n.trace stdout --close --stmt\nSELECT 3;\n",
+        ".trace stdout\n.output out.txt\nSELECT 'SELECT 7;';\n.output stdout\n.trace off\n.read out.txt\n",
+    ];
+    for script in scripts {
+        same(&[], script, &[]);
+    }
 }

@@ -14,9 +14,8 @@ pub fn json_quoted(text: &str) -> String {
 }
 
 /// `text` in double quotes with backslash escapes for `"`, `\\`, newline, carriage return and
-/// tab, and other control characters (below U+0020) as `control` writes them: JSON's way
-/// here, sqlite3's C-string way (octal) in the REPL's `.show`.
-pub fn quoted_with(text: &str, control: impl Fn(char) -> String) -> String {
+/// tab, and other control characters (below U+0020) as `control` writes them.
+fn quoted_with(text: &str, control: impl Fn(char) -> String) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

@@ -36,7 +36,7 @@ pub mod table;
 pub mod withheld;
 
 pub use flags::FunctionFlags;
-pub use json::{json_quoted, quoted_with};
+pub use json::json_quoted;
 
 /// SQL that lists what a connection has, as rows of (namespace, name): run it before
 /// registering anything, and give each row to [`Predefined::insert`]. SQLite's

@@ -1,12 +1,13 @@
 //! `sqlink:wasm/spi`: connections and statements over the C API.
 
-use std::cell::Cell;
-use std::ffi::{CStr, CString, c_char, c_int};
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
 
 use libsqlite3_sys as ffi;
 
 use crate::SqliteLib;
-use crate::bindings::exports::sqlink::wasm::spi::{self, Page, Prepared};
+use crate::bindings::exports::sqlink::wasm::spi::{self, Page, Prepared, RawText, TraceEvent, TraceKind};
 use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
 use crate::bridge::BRIDGE;
 
@@ -311,6 +312,71 @@ unsafe fn copy_database(
     }
 }
 
+thread_local! {
+    /// Trace events since the last fetch took them: SQLite reports them during a step, and
+    /// the fetch running that step places them between its rows. One runtime instance runs
+    /// one call at a time, so every event belongs to the fetch under way.
+    static TRACE_EVENTS: RefCell<Vec<(TraceKind, Vec<u8>, i64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The `sqlite3_trace_v2` callback: keeps the event, with the statement's SQL as the sqlite3
+/// shell shows it. A non-null `context` asks for the SQL with its parameters' values.
+unsafe extern "C" fn trace_event(kind: c_uint, context: *mut c_void, statement: *mut c_void, detail: *mut c_void) -> c_int {
+    let statement = statement.cast::<ffi::sqlite3_stmt>();
+    let kind = match kind {
+        ffi::SQLITE_TRACE_STMT => TraceKind::Statement,
+        ffi::SQLITE_TRACE_ROW => TraceKind::Row,
+        ffi::SQLITE_TRACE_PROFILE => TraceKind::Profile,
+        _ => return 0,
+    };
+    // SAFETY: for a statement event `detail` is the NUL-terminated SQL text SQLite ran (or a
+    // trigger's "-- TRIGGER name"), valid during the call.
+    let comment = (kind == TraceKind::Statement && !detail.is_null())
+        .then(|| unsafe { CStr::from_ptr(detail.cast()) }.to_bytes())
+        .filter(|text| text.starts_with(b"-"));
+    let sql = match comment {
+        Some(text) => text.to_vec(),
+        None if !context.is_null() => {
+            // SAFETY: `statement` is the live statement the event is about; the expanded text
+            // is SQLite's allocation (or null), copied and then freed.
+            unsafe {
+                let text = ffi::sqlite3_expanded_sql(statement);
+                if text.is_null() {
+                    return 0;
+                }
+                let bytes = CStr::from_ptr(text).to_bytes().to_vec();
+                ffi::sqlite3_free(text.cast());
+                bytes
+            }
+        }
+        None => {
+            // SAFETY: `statement` is live; its SQL is null or NUL-terminated and lives as long as it.
+            let text = unsafe { ffi::sqlite3_sql(statement) };
+            if text.is_null() {
+                return 0;
+            }
+            // SAFETY: as above.
+            unsafe { CStr::from_ptr(text) }.to_bytes().to_vec()
+        }
+    };
+    // SAFETY: for a profile event `detail` points to the run time in nanoseconds.
+    let nanoseconds = if kind == TraceKind::Profile && !detail.is_null() { unsafe { *detail.cast::<i64>() } } else { 0 };
+    TRACE_EVENTS.with(|events| events.borrow_mut().push((kind, sql, nanoseconds)));
+    0
+}
+
+/// The trace events kept since the last call, placed after `before_row` rows of a page.
+fn take_trace_events(before_row: usize, into: &mut Vec<TraceEvent>) {
+    TRACE_EVENTS.with(|events| {
+        into.extend(events.borrow_mut().drain(..).map(|(kind, sql, nanoseconds)| TraceEvent {
+            kind,
+            before_row: before_row as u32,
+            sql,
+            nanoseconds,
+        }))
+    });
+}
+
 impl spi::GuestConnection for Connection {
     fn open(path: String) -> Result<spi::Connection, Error> {
         Self::open_with(path, spi::OpenOptions { readonly: false, append: false })
@@ -437,6 +503,35 @@ impl spi::GuestConnection for Connection {
         self.refusal.borrow_mut().take()
     }
 
+    fn set_trace(&self, trace: Option<spi::TraceOptions>) {
+        let Some(trace) = trace else {
+            // SAFETY: `self.db` is open (Connection's invariant); no callback stops tracing.
+            unsafe { ffi::sqlite3_trace_v2(self.db, 0, None, std::ptr::null_mut()) };
+            return;
+        };
+        let mut mask = 0;
+        for (event, bit) in [
+            (spi::TraceEvents::STATEMENT, ffi::SQLITE_TRACE_STMT),
+            (spi::TraceEvents::ROW, ffi::SQLITE_TRACE_ROW),
+            (spi::TraceEvents::PROFILE, ffi::SQLITE_TRACE_PROFILE),
+        ] {
+            if trace.events.bits() & event.bits() != 0 {
+                mask |= bit;
+            }
+        }
+        // The context is only a flag (never dereferenced): non-null asks for expanded SQL.
+        let context = if trace.expanded { std::ptr::NonNull::<c_void>::dangling().as_ptr() } else { std::ptr::null_mut() };
+        // SAFETY: `self.db` is open (Connection's invariant); the callback reads only what
+        // SQLite passes it.
+        unsafe { ffi::sqlite3_trace_v2(self.db, mask, Some(trace_event), context) };
+    }
+
+    fn take_trace(&self) -> Vec<TraceEvent> {
+        let mut events = Vec::new();
+        take_trace_events(0, &mut events);
+        events
+    }
+
     fn serialize(&self) -> Result<Vec<u8>, Error> {
         let mut size: i64 = 0;
         // SAFETY: `self.db` is open (Connection's invariant); the schema name is
@@ -489,11 +584,12 @@ impl Drop for Connection {
     }
 }
 
-/// Column `i` of the row `stmt` is on, copied.
+/// Column `i` of the row `stmt` is on, copied; a text that is not UTF-8 also goes into `raw`
+/// as its bytes, at `row`.
 ///
 /// # Safety
 /// `stmt` must be a live statement that has just returned SQLITE_ROW, and `i` one of its columns.
-unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Value {
+unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int, row: u32, raw: &mut Vec<RawText>) -> Value {
     // SAFETY: `stmt` is on a row and `i` in range (the contract); the text and blob pointers
     // hold the lengths sqlite3_column_bytes gives (asked after them, as SQLite documents)
     // until the next step, and are copied at once.
@@ -505,7 +601,13 @@ unsafe fn column_value(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Value {
                 let ptr = ffi::sqlite3_column_text(stmt, i);
                 let len = ffi::sqlite3_column_bytes(stmt, i) as usize;
                 let bytes = if ptr.is_null() || len == 0 { &[][..] } else { std::slice::from_raw_parts(ptr, len) };
-                Value::Text(String::from_utf8_lossy(bytes).into_owned())
+                match String::from_utf8_lossy(bytes) {
+                    Cow::Borrowed(text) => Value::Text(text.to_owned()),
+                    Cow::Owned(lossy) => {
+                        raw.push(RawText { row, column: i as u32, bytes: bytes.to_vec() });
+                        Value::Text(lossy)
+                    }
+                }
             }
             ffi::SQLITE_BLOB => {
                 let ptr = ffi::sqlite3_column_blob(stmt, i).cast::<u8>();
@@ -534,19 +636,26 @@ impl spi::GuestStatement for Statement {
     }
 
     fn fetch(&self, max_rows: u32) -> Result<Page, Error> {
-        let mut rows = Vec::new();
+        let (mut rows, mut raw_texts, mut trace) = (Vec::new(), Vec::new(), Vec::new());
         if self.done.get() {
-            return Ok(Page { rows, done: true });
+            return Ok(Page { rows, done: true, raw_texts, trace });
         }
         crate::vfs::refresh_wal_indexes();
+        // Events left from a statement that ended elsewhere (finalized early, failed with no
+        // one asking) belong to no page.
+        TRACE_EVENTS.with(|events| events.borrow_mut().clear());
         // SAFETY: `self.stmt` is live (Statement's invariant).
         let columns = unsafe { ffi::sqlite3_column_count(self.stmt) };
         while rows.len() < max_rows as usize {
             // SAFETY: `self.stmt` is live (Statement's invariant), and so is its connection.
-            match unsafe { ffi::sqlite3_step(self.stmt) } {
+            let rc = unsafe { ffi::sqlite3_step(self.stmt) };
+            // What the step traced comes before the row it returned.
+            take_trace_events(rows.len(), &mut trace);
+            match rc {
                 ffi::SQLITE_ROW => {
+                    let row = rows.len() as u32;
                     // SAFETY: the step just returned SQLITE_ROW and `i` < the column count.
-                    rows.push((0..columns).map(|i| unsafe { column_value(self.stmt, i) }).collect());
+                    rows.push((0..columns).map(|i| unsafe { column_value(self.stmt, i, row, &mut raw_texts) }).collect());
                 }
                 ffi::SQLITE_DONE => {
                     self.done.set(true);
@@ -557,12 +666,17 @@ impl spi::GuestStatement for Statement {
                     // reset() returns the statement's error and leaves it reusable.
                     // SAFETY: `self.stmt` and its connection `self.db` are live (Statement's invariant).
                     unsafe { ffi::sqlite3_reset(self.stmt) };
+                    // The failed fetch returns no page: its events wait for `take-trace`.
+                    TRACE_EVENTS.with(|events| {
+                        let kept = trace.into_iter().map(|event| (event.kind, event.sql, event.nanoseconds));
+                        events.borrow_mut().splice(0..0, kept);
+                    });
                     // SAFETY: as above.
                     return Err(unsafe { db_error(self.db) });
                 }
             }
         }
-        Ok(Page { rows, done: self.done.get() })
+        Ok(Page { rows, done: self.done.get(), raw_texts, trace })
     }
 }
 

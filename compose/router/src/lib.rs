@@ -285,7 +285,6 @@ impl dispatch::Guest for Router {
     fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
         Err(no_virtual_tables(ext))
     }
-
 }
 
 // The export glue is wit-bindgen's canonical ABI code, expanded here.

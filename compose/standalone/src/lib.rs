@@ -116,7 +116,6 @@ impl dispatch::Guest for Standalone {
     fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
         Err(no_such_extension(ext))
     }
-
 }
 
 /// A lock no other process can contend for.
