@@ -25,7 +25,6 @@ use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use sqlink_host::cache::ComponentCache;
-use sqlink_host::compose::Part;
 use sqlink_host::embed::Extensions;
 use sqlink_host::embedded;
 use sqlink_host::extension::{Extension, ExtensionEngine, Sandbox};
@@ -72,12 +71,19 @@ fn main() -> Result<()> {
     let runtime = runtime_timings(&sqlink, &identity, None, rows, &statements, repetitions)?;
     let app = tempfile::tempdir()?;
     let app = app.path().join("app.wasm");
-    let parts = extensions()
-        .into_iter()
-        .map(|name| Ok(Part { name: name.to_owned(), bytes: extension_bytes(name, &identity)? }))
-        .collect::<Result<Vec<_>>>()?;
-    let runtime_bytes = embedded::RUNTIME.context("run `cargo xtask build` first")?;
-    std::fs::write(&app, sqlink_host::compose::compose(runtime_bytes, &parts, false)?)?;
+    // Composed by the binary (`sqlink compose`), from the same bytes (d) is compared with.
+    let mut with = Vec::new();
+    for name in extensions() {
+        let part = app.parent().context("the temporary directory")?.join(format!("{name}.wasm"));
+        std::fs::write(&part, extension_bytes(name, &identity)?)?;
+        with.push(part.display().to_string());
+    }
+    let status = std::process::Command::new(&sqlink)
+        .args(["compose", "--with", &with.join(","), "-o"])
+        .arg(&app)
+        .status()
+        .context("running sqlink compose")?;
+    anyhow::ensure!(status.success(), "sqlink compose failed ({status})");
     let composed = runtime_timings(&sqlink, &identity, Some(&app), rows, &statements, repetitions)?;
 
     println!("min / median of {repetitions}\n");

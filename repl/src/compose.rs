@@ -17,7 +17,7 @@ use sqlink_host::loader;
 
 use crate::parts;
 
-/// The router's slots (wit/runtime/compose.wit).
+/// The router's slots (wit/compose/compose.wit).
 pub const SLOTS: usize = 16;
 
 /// The extension interfaces a slot takes, as `sqlite:extension/NAME@0.3.0`.

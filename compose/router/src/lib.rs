@@ -8,8 +8,8 @@
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/extension/0.3.0", "../../wit/runtime"],
-        world: "sqlink:wasm/router",
+        path: ["../../wit/extension/0.3.0", "../../wit/runtime", "../../wit/compose"],
+        world: "sqlink:compose/router",
         generate_all,
     });
 }
