@@ -23,6 +23,15 @@ try:
 except ImportError:  # pragma: no cover - the test venv installs it
     sqlean = None
 
+def bundled_names():
+    """The bundled extensions' names as a "not found" message lists them, from
+    extensions/bundled.txt, the one list of them."""
+    listing = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "extensions", "bundled.txt")
+    with open(listing) as f:
+        names = [line.split()[0] for line in f if line.strip() and not line.lstrip().startswith("#")]
+    return ", ".join(names)
+
+
 # Values every differential test feeds its functions: NULL, integers at the edges, reals
 # (integral, fractional, huge, negative zero), text (empty, ASCII, padded, numeric, multi-byte,
 # emoji, long) and blobs (empty, binary, text-like).

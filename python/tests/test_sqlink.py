@@ -5,6 +5,8 @@ environment): python -m unittest discover -s python/tests
 """
 
 import json
+import os
+import sys
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +15,9 @@ import unittest
 from pathlib import Path
 
 import sqlink
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import catalog  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WASM = REPOSITORY / "target" / "wasm"
@@ -225,7 +230,7 @@ class BadInput(unittest.TestCase):
         self.addCleanup(not_wasm.unlink)
         cases = [
             ("./missing.wasm", "no such file: ./missing.wasm"),
-            ("nope", 'no extension named "nope": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set'),
+            ("nope", f'no extension named "nope": bundled are {catalog.bundled_names()}, and SQLINK_PATH is not set'),
             (str(not_wasm), f"cannot load {not_wasm}: not a WebAssembly file"),
             ("md5", "cannot load md5: md5 is already loaded"),
             (str(WASM / "test" / "duplicate.wasm"), None),
@@ -355,7 +360,7 @@ class Sqlite3Shell(unittest.TestCase):
         self.assertEqual(run.stdout, "md5\n900150983cd24fb0d6963f7d28e17f72\n900150983cd24fb0d6963f7d28e17f72\n")
         self.assertEqual(
             run.stderr,
-            'Runtime error near line 4: no extension named "nope": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, and SQLINK_PATH is not set\n',
+            f'Runtime error near line 4: no extension named "nope": bundled are {catalog.bundled_names()}, and SQLINK_PATH is not set\n',
         )
 
 
