@@ -155,27 +155,7 @@ pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
 fn build(root: &Path) -> Result<()> {
     toolchain::ensure()?;
     let extensions = extensions(root)?;
-    let mut args = vec![
-        "build",
-        "--release",
-        "--target",
-        "wasm32-wasip2",
-        "-p",
-        "sqlite-lib",
-        "-p",
-        "sqlink-cli",
-        "-p",
-        "sqlink-router",
-        "-p",
-        "sqlink-standalone",
-    ];
-    for (package, _) in &extensions {
-        args.extend(["-p", package]);
-    }
-    for (package, _, _) in TEST_EXTENSIONS {
-        args.extend(["-p", package]);
-    }
-    cargo(root, &args)?;
+    cargo(root, &[&["build", "--release", "--target", "wasm32-wasip2"][..], &wasm_packages(&extensions)].concat())?;
 
     let built = root.join("target/wasm32-wasip2/release");
     let out = root.join("target/wasm");
@@ -281,24 +261,15 @@ fn lint(root: &Path) -> Result<()> {
     cargo(root, &[&host[..], &deny].concat())?;
     cargo(root, &[&["clippy", "--release", "-p", "sqlink-loadable", "--all-targets"][..], &deny].concat())?;
     let extensions = extensions(root)?;
-    let mut wasm = vec![
-        "clippy",
-        "--release",
-        "--target",
-        "wasm32-wasip2",
-        "-p",
-        "sqlite-lib",
-        "-p",
-        "sqlink-cli",
-        "-p",
-        "sqlink-router",
-        "-p",
-        "sqlink-standalone",
-    ];
-    for package in extensions.iter().map(|(package, _)| package.as_str()).chain(TEST_EXTENSIONS.iter().map(|(package, _, _)| *package)) {
-        wasm.extend(["-p", package]);
-    }
-    cargo(root, &[&wasm[..], &deny].concat())
+    cargo(root, &[&["clippy", "--release", "--target", "wasm32-wasip2"][..], &wasm_packages(&extensions), &deny].concat())
+}
+
+/// `-p PACKAGE` for every wasm crate: the runtime's, compose's, the bundled and test extensions.
+fn wasm_packages(extensions: &[(String, String)]) -> Vec<&str> {
+    let runtime = ["sqlite-lib", "sqlink-cli", "sqlink-router", "sqlink-standalone"];
+    let bundled = extensions.iter().map(|(package, _)| package.as_str());
+    let tests = TEST_EXTENSIONS.iter().map(|(package, _, _)| *package);
+    runtime.into_iter().chain(bundled).chain(tests).flat_map(|package| ["-p", package]).collect()
 }
 
 /// Cargo verifies the packaged SDK against the packaged macros crate as if it came from a
