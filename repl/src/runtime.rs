@@ -17,8 +17,8 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
 use sqlink_host::bindings::dispatch::Request;
+use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
 use sqlink_host::bindings::{
     Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite,
 };
@@ -331,7 +331,8 @@ impl dispatch::Host for RuntimeState {
                 .iter()
                 .map(|c| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(AsParam::param) })
                 .collect();
-            let order_by: Vec<vt::IndexOrderBy> = info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
+            let order_by: Vec<vt::IndexOrderBy> =
+                info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
             e.vtab_best_index(table, vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used })
         })?;
         Ok(dispatch::IndexPlan {

@@ -63,8 +63,7 @@ impl Worker {
             }
         })?;
         let replied = Arc::new(Mutex::new(replied));
-        let source: SqlSource =
-            Arc::new(move |deadline| Box::new(Waiting { tell: tell.clone(), replied: Arc::clone(&replied), deadline }));
+        let source: SqlSource = Arc::new(move |deadline| Box::new(Waiting { tell: tell.clone(), replied: Arc::clone(&replied), deadline }));
         Ok(Worker { jobs, told, replies, source })
     }
 

@@ -147,7 +147,8 @@ fn the_repl_runs_an_extensions_sql_inside_the_sandbox() {
     let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
     // A write by the extension's SQL, then a call stopped in the same statement: what is left
     // is what a native SQLite through `embed` leaves.
-    let failing_write = format!("INSERT INTO t SELECT sql_write('INSERT INTO t VALUES (99)') UNION ALL SELECT sql_value('{endless}', NULL)");
+    let failing_write =
+        format!("INSERT INTO t SELECT sql_write('INSERT INTO t VALUES (99)') UNION ALL SELECT sql_value('{endless}', NULL)");
     let (conn, _extensions) = loaded(Sandbox { call_timeout: Duration::from_millis(300), ..Sandbox::default() });
     conn.execute_batch("INSERT INTO t VALUES (4), (5)").unwrap();
     assert!(conn.execute_batch(&failing_write).unwrap_err().to_string().contains("time limit"));

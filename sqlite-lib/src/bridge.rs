@@ -6,10 +6,10 @@ use std::cell::RefCell;
 use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, FunctionFlags, SqlError, ValueRef};
 
 use crate::SqliteLib;
-use crate::requests::answered;
 use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::dispatch;
 use crate::bindings::sqlite::extension::types;
+use crate::requests::answered;
 
 thread_local! {
     /// One bridge for the component: every connection `spi` opens is attached to it.

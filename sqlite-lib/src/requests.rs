@@ -104,9 +104,7 @@ fn reply(answer: &Answer) -> Option<Request> {
             dispatch::resume(Some(Reply::Sql(SqlReply::Rows(&rows))))
         }
         Answer::Number(n) => dispatch::resume(Some(Reply::Sql(SqlReply::Number(*n)))),
-        Answer::Failed(e) => {
-            dispatch::resume(Some(Reply::Sql(SqlReply::Failed(SqlFailure { code: e.code, message: &e.message }))))
-        }
+        Answer::Failed(e) => dispatch::resume(Some(Reply::Sql(SqlReply::Failed(SqlFailure { code: e.code, message: &e.message })))),
     }
 }
 
