@@ -209,8 +209,8 @@ impl RuntimeState {
         let lost = || Error { code: SQLITE_ERROR, message: format!("extension #{ext} is not loaded") };
         let (Some(worker), Some(loaded)) = (self.worker.as_ref(), self.extensions.get_mut(&ext)) else { return Err(lost()) };
         let extension = loaded.extension.take().ok_or_else(lost)?;
-        if let Err(extension) = worker.start(extension, run) {
-            loaded.extension = Some(extension);
+        if let Err(extension) = worker.start(Box::new(extension), run) {
+            loaded.extension = Some(*extension);
             return Err(Error { code: SQLITE_ERROR, message: String::from("the thread for extensions that run SQL has ended") });
         }
         self.waiting = Some(Waiting { ext, request: None, deadline: None });
@@ -234,7 +234,7 @@ impl RuntimeState {
                 let ext = waiting.ext;
                 self.waiting = None;
                 if let Some(loaded) = self.extensions.get_mut(&ext) {
-                    loaded.extension = Some(extension);
+                    loaded.extension = Some(*extension);
                 }
                 Ok(Some(outcome))
             }

@@ -34,12 +34,12 @@ pub enum Told {
     /// The running call asks for this, and stops at `deadline`.
     Request(Request, Instant),
     /// The call completed; the extension comes back with its outcome.
-    Done(Outcome, Extension),
+    Done(Outcome, Box<Extension>),
 }
 
 /// The thread that runs the calls of extensions that may run SQL, one at a time.
 pub struct Worker {
-    jobs: Sender<(Extension, Run)>,
+    jobs: Sender<(Box<Extension>, Run)>,
     told: Receiver<Told>,
     replies: Sender<Reply>,
     source: SqlSource,
@@ -50,7 +50,7 @@ const STACK: usize = 8 << 20;
 
 impl Worker {
     pub fn spawn() -> std::io::Result<Worker> {
-        let (jobs, queued) = mpsc::channel::<(Extension, Run)>();
+        let (jobs, queued) = mpsc::channel::<(Box<Extension>, Run)>();
         let (tell, told) = mpsc::channel();
         let (replies, replied) = mpsc::channel();
         let done = tell.clone();
@@ -74,7 +74,7 @@ impl Worker {
 
     /// Start `run` on `extension`. The extension is the worker's until the call is done; if
     /// the worker is gone, it comes back at once.
-    pub fn start(&self, extension: Extension, run: Run) -> Result<(), Extension> {
+    pub fn start(&self, extension: Box<Extension>, run: Run) -> Result<(), Box<Extension>> {
         self.jobs.send((extension, run)).map_err(|mpsc::SendError((extension, _))| extension)
     }
 
