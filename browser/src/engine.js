@@ -5,7 +5,7 @@
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent } from './extensions.js';
-import { checkConflicts } from './rules.js';
+import { checkConflicts, compareUnloaded } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem, sharedMemory } from './opfs.js';
@@ -336,8 +336,9 @@ export class Session {
       'aggregate-finalize': (ext, id, context, ret) =>
         result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0, true)),
       'collation-compare': (ext, id, a, aLength, b, bLength) => {
-        if (!this.#extensions.has(ext >>> 0)) return 0;
         const memory = this.#runtimeMemory;
+        // Gone meanwhile: as SQLite's BINARY, as in every host.
+        if (!this.#extensions.has(ext >>> 0)) return compareUnloaded(memory.bytes.subarray(a >>> 0, (a >>> 0) + (aLength >>> 0)), memory.bytes.subarray(b >>> 0, (b >>> 0) + (bLength >>> 0)));
         return this.#watched(ext >>> 0, collation, id >>> 0, (e) => e.collationCompareAt(id >>> 0, memory, a >>> 0, aLength >>> 0, b >>> 0, bLength >>> 0));
       },
     };
