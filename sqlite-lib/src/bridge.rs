@@ -35,7 +35,7 @@ fn params<'a>(args: &'a [ValueRef<'_>]) -> Vec<types::ValueParam<'a>> {
     args.iter().map(param).collect()
 }
 
-fn result(value: types::ValueResult) -> bridge::Value {
+pub(crate) fn result(value: types::ValueResult) -> bridge::Value {
     match value {
         types::ValueResult::Null => bridge::Value::Null,
         types::ValueResult::Integer(i) => bridge::Value::Integer(i),

@@ -405,6 +405,8 @@ impl spi::GuestConnection for Connection {
         let mut tail: *const c_char = std::ptr::null();
         let start = sql.as_ptr().cast::<c_char>();
         let len = c_int::try_from(sql.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "SQL text too long"))?;
+        // Compiling may call an extension (a virtual table's connect or best-index).
+        let _running = crate::extension_sql::running(self.db);
         // SAFETY: `self.db` is open (Connection's invariant); `start` points to `len` bytes
         // of `sql`, which outlives the call; `tail` receives a pointer into those bytes.
         let rc = unsafe { ffi::sqlite3_prepare_v2(self.db, start, len, &mut stmt, &mut tail) };
@@ -474,6 +476,7 @@ impl spi::GuestConnection for Connection {
         // SAFETY: `self.db` is open (Connection's invariant); `data` points into the box the
         // Connection owns, and the authorizer is removed in `drop` before the box is freed.
         unsafe { ffi::sqlite3_set_authorizer(self.db, callback, data.cast_mut().cast()) };
+        crate::extension_sql::authorizer_replaced(self.db, on);
     }
 
     fn column_collation(&self, table: String, column: String) -> Option<String> {
@@ -577,6 +580,7 @@ impl Drop for Connection {
         // SAFETY: `self.db` is open; a statement still alive may be recompiled after the
         // close below, when `refusal` is gone, so safe mode's authorizer must go first.
         unsafe { ffi::sqlite3_set_authorizer(self.db, None, std::ptr::null_mut()) };
+        crate::extension_sql::closed(self.db);
         // close_v2: statements still alive keep the connection until they are finalized.
         // SAFETY: `self.db` is open (Connection's invariant), detached above, and never used
         // through this Connection again.
@@ -646,6 +650,7 @@ impl spi::GuestStatement for Statement {
         TRACE_EVENTS.with(|events| events.borrow_mut().clear());
         // SAFETY: `self.stmt` is live (Statement's invariant).
         let columns = unsafe { ffi::sqlite3_column_count(self.stmt) };
+        let _running = crate::extension_sql::running(self.db);
         while rows.len() < max_rows as usize {
             // SAFETY: `self.stmt` is live (Statement's invariant), and so is its connection.
             let rc = unsafe { ffi::sqlite3_step(self.stmt) };
