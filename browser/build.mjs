@@ -42,6 +42,10 @@ const ASYNC_IMPORTS = [
   'sqlink:wasm/file-locks#[method]file-lock.acquire',
   'sqlink:wasm/file-locks#[method]file-lock.release',
   'sqlink:wasm/file-locks#[method]file-lock.reserved-by-any',
+  // An extension that imports `connection` may wait in its SQL (browser/src/sql.js); the
+  // per-row calls wait through engine.js's own suspending imports instead.
+  ...['table-open', 'table-next', 'vtab-connect', 'vtab-best-index', 'vtab-open', 'vtab-filter', 'vtab-next', 'vtab-update',
+    'vtab-transaction', 'vtab-rename', 'vtab-destroy'].map((name) => `sqlink:wasm/dispatch#${name}`),
 ];
 const ASYNC_EXPORTS = [
   'wasi:cli/run#run',

@@ -5,8 +5,9 @@
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent } from './extensions.js';
-import { checkConflicts } from './rules.js';
+import { checkConflicts, compareUnloaded } from './rules.js';
 import { CoreMemory, errorPayload, writeErr } from './crossing.js';
+import { RuntimeSql } from './sql.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem, sharedMemory } from './opfs.js';
 import { BUNDLED_URLS, RUNTIME_MODULES } from './assets.js';
@@ -73,6 +74,8 @@ export class Session {
   #onLoad;
   // The memory of the runtime's core instance that imports dispatch (crossing.js).
   #runtimeMemory = null;
+  // The runtime's SQL for extensions that import `connection` (sql.js); null when it has none.
+  #sql = null;
 
   /**
    * @param {string | null} path OPFS file name, or null in memory
@@ -231,7 +234,7 @@ export class Session {
   async #load(target) {
     try {
       const { bytes, source, grantsClock } = await this.#find(target);
-      const extension = await loadExtensionComponent(bytes, { source, grantsClock });
+      const extension = await loadExtensionComponent(bytes, { source, grantsClock, sql: this.#sql });
       checkConflicts(extension.info, [...this.#extensions.values()].map((other) => other.info));
       const handle = this.#nextHandle++;
       this.#extensions.set(handle, extension);
@@ -270,22 +273,44 @@ export class Session {
     if (!this.#extensions.delete(handle)) throw `no extension with handle ${handle}`;
   }
 
-  // Run one extension call, telling the page which call is running (see WATCH).
-  #watched(handle, kind, id, call) {
+  // Run one extension call, telling the page which call is running (see WATCH). A call of an
+  // extension that imports `connection` is framed for its SQL (sql.js): `mayRunSql` calls
+  // return a promise, which the caller's import waits for (JSPI); the others may run none.
+  #watched(handle, kind, id, call, mayRunSql = false) {
     const extension = this.#extensions.get(handle);
     if (!extension) throw { payload: { code: 1, message: `no extension with handle ${handle} is loaded` } };
+    // Only SQL an extension runs can call an extension while one is running.
+    if (this.#sql?.busy) {
+      throw { payload: { code: 1, message: "an extension's SQL cannot call extension functions (one extension call runs at a time)" } };
+    }
+    let run = () => call(extension);
+    if (extension.usesSql) {
+      const sql = this.#sql;
+      run = mayRunSql ? () => sql.framed(async () => call(extension)) : () => sql.unframed(() => call(extension));
+    }
     const watch = this.#watch;
-    if (watch === null) return call(extension);
+    if (watch === null) return run();
     watch[WATCH.handle] = handle;
     watch[WATCH.kind] = kind;
     watch[WATCH.id] = id;
     Atomics.add(watch, WATCH.calls, 1);
     Atomics.store(watch, WATCH.busy, 1);
+    const done = () => Atomics.store(watch, WATCH.busy, 0);
+    let result;
     try {
-      return call(extension);
-    } finally {
-      Atomics.store(watch, WATCH.busy, 0);
+      result = run();
+    } catch (error) {
+      done();
+      throw error;
     }
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
+  }
+
+  // Whether extension `ext`'s calls may run SQL (and so wait).
+  #runsSql(ext) {
+    return this.#extensions.get(ext)?.usesSql === true;
   }
 
   // The runtime's interrupt import: the page sets WATCH.interrupt (db.interrupt()).
@@ -308,6 +333,7 @@ export class Session {
     Object.assign(moduleImports[name], this.#coreDispatch());
     const instance = await WebAssembly.instantiate(module, moduleImports);
     this.#runtimeMemory = new CoreMemory(instance.exports.memory, instance.exports.cabi_realloc);
+    this.#sql = RuntimeSql.of(instance.exports, this.#runtimeMemory);
     return instance;
   }
 
@@ -316,28 +342,51 @@ export class Session {
   // the extension's instance; an error becomes the result's `err`.
   #coreDispatch() {
     const { scalar, aggregate, collation } = WATCH.kinds;
+    // The result of the call written at `ret`, or its error; a promise for an extension whose
+    // calls may run SQL (the runtime then waits through `slow`, below).
     const result = (shape, ret, handle, kind, id, call) => {
       const memory = this.#runtimeMemory;
+      const failed = (error) => writeErr(memory, ret >>> 0, shape, errorPayload(error));
       try {
-        this.#watched(handle >>> 0, kind, id >>> 0, (extension) => call(extension, memory));
+        const done = this.#watched(handle >>> 0, kind, id >>> 0, (extension) => call(extension, memory), true);
+        if (done instanceof Promise) return done.catch(failed);
       } catch (error) {
-        writeErr(memory, ret >>> 0, shape, errorPayload(error));
+        failed(error);
       }
+      return undefined;
     };
+    // Each call is tried synchronously first (`fast`, answering 1 when done); an extension
+    // whose calls may run SQL answers 0 there and is called through `slow`, an import that
+    // suspends the runtime (JSPI) until its promise settles. The fast path costs a plain import
+    // call; a suspending import costs over 100 ns even when it does not suspend.
+    const calls = {
+      'scalar-call': [['i32', 'i32', 'i32', 'i32', 'i32'], (ext, id, args, count, ret) =>
+        result('value', ret, ext, scalar, id, (e, m) => e.scalarCallAt(id >>> 0, m, args >>> 0, count >>> 0, ret >>> 0))],
+      'aggregate-step': [['i32', 'i32', 'i64', 'i32', 'i32', 'i32'], (ext, id, context, args, count, ret) =>
+        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0))],
+      'aggregate-inverse': [['i32', 'i32', 'i64', 'i32', 'i32', 'i32'], (ext, id, context, args, count, ret) =>
+        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0, true))],
+      'aggregate-value': [['i32', 'i32', 'i64', 'i32'], (ext, id, context, ret) =>
+        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0))],
+      'aggregate-finalize': [['i32', 'i32', 'i64', 'i32'], (ext, id, context, ret) =>
+        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0, true))],
+    };
+    const imports = {};
+    for (const [name, [params, call]] of Object.entries(calls)) {
+      // Six parameters at most; fixed ones keep the per-row path free of rest arrays.
+      const fast = (ext, a, b, c, d, e) => {
+        if (this.#runsSql(ext >>> 0)) return 0;
+        call(ext, a, b, c, d, e);
+        return 1;
+      };
+      imports[name] = conditionalSuspending(params, fast, call);
+    }
     return {
-      'scalar-call': (ext, id, args, count, ret) =>
-        result('value', ret, ext, scalar, id, (e, m) => e.scalarCallAt(id >>> 0, m, args >>> 0, count >>> 0, ret >>> 0)),
-      'aggregate-step': (ext, id, context, args, count, ret) =>
-        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0)),
-      'aggregate-inverse': (ext, id, context, args, count, ret) =>
-        result('unit', ret, ext, aggregate, id, (e, m) => e.aggregateStepAt(id >>> 0, context, m, args >>> 0, count >>> 0, ret >>> 0, true)),
-      'aggregate-value': (ext, id, context, ret) =>
-        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0)),
-      'aggregate-finalize': (ext, id, context, ret) =>
-        result('value', ret, ext, aggregate, id, (e, m) => e.aggregateValueAt(id >>> 0, context, m, ret >>> 0, true)),
+      ...imports,
       'collation-compare': (ext, id, a, aLength, b, bLength) => {
-        if (!this.#extensions.has(ext >>> 0)) return 0;
         const memory = this.#runtimeMemory;
+        // Gone meanwhile: as SQLite's BINARY, as in every host.
+        if (!this.#extensions.has(ext >>> 0)) return compareUnloaded(memory.bytes.subarray(a >>> 0, (a >>> 0) + (aLength >>> 0)), memory.bytes.subarray(b >>> 0, (b >>> 0) + (bLength >>> 0)));
         return this.#watched(ext >>> 0, collation, id >>> 0, (e) => e.collationCompareAt(id >>> 0, memory, a >>> 0, aLength >>> 0, b >>> 0, bLength >>> 0));
       },
     };
@@ -351,10 +400,13 @@ export class Session {
     // A cursor's calls are watched under its function's id, which names it at the time limit;
     // a virtual table's and its scans' under their module's.
     const cursorFunction = (ext, cursor) => this.#extensions.get(ext)?.cursorFunction(cursor) ?? -1;
-    const vtab = (ext, handle, call) => this.#watched(ext, module, this.#extensions.get(ext)?.moduleOf(handle) ?? -1, call);
+    // The calls that may run SQL are async imports (build.mjs): they return a promise for an
+    // extension that imports `connection`. Closing and disconnecting run none.
+    const vtab = (ext, handle, call, mayRunSql = true) =>
+      this.#watched(ext, module, this.#extensions.get(ext)?.moduleOf(handle) ?? -1, call, mayRunSql);
     // Calls that cannot fail, on what an unloaded extension left: nothing to do.
     const ending = (ext, handle, call) => {
-      if (this.#extensions.has(ext)) vtab(ext, handle, call);
+      if (this.#extensions.has(ext)) vtab(ext, handle, call, false);
     };
     const replaced = () => {
       throw { payload: { code: 1, message: 'internal error: a per-row call reached jco\'s glue' } };
@@ -367,15 +419,15 @@ export class Session {
       aggregateFinalize: replaced,
       collationCompare: replaced,
       // The cursors the runtime holds are LoadedExtension's own ids, not the instance's.
-      tableOpen: (ext, id, args) => this.#watched(ext, table, id, (e) => e.tableOpen(id, args)),
+      tableOpen: (ext, id, args) => this.#watched(ext, table, id, (e) => e.tableOpen(id, args), true),
       tableNext: (ext, cursor, maxRows) =>
-        this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableNext(cursor, maxRows)),
+        this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableNext(cursor, maxRows), true),
       tableClose: (ext, cursor) => {
         if (!this.#extensions.has(ext)) return;
         this.#watched(ext, table, cursorFunction(ext, cursor), (e) => e.tableClose(cursor));
       },
       // Virtual tables: the runtime holds LoadedExtension's ids for tables and scans.
-      vtabConnect: (ext, id, args, create) => this.#watched(ext, module, id, (e) => e.vtabConnect(id, args, create)),
+      vtabConnect: (ext, id, args, create) => this.#watched(ext, module, id, (e) => e.vtabConnect(id, args, create), true),
       vtabBestIndex: (ext, t, info) => vtab(ext, t, (e) => e.vtabBestIndex(t, info)),
       vtabOpen: (ext, t) => vtab(ext, t, (e) => e.vtabOpen(t)),
       vtabFilter: (ext, scan, number, string, args, maxRows) =>
@@ -391,8 +443,50 @@ export class Session {
       hookCommit: () => false,
       hookRollback: () => {},
       hookUpdate: () => {},
-      // The page's extensions run no SQL: no call of theirs waits for a request.
+      // The page runs an extension's SQL by calling back into the runtime (sql.js): no call
+      // of its ever answers that it waits for a request.
       resume: () => undefined,
     };
   }
+}
+
+// A wasm function taking `params` (core types, 'i32' or 'i64') that calls `fast` with them
+// and, when it answers 0, `slow` (a suspending import: JSPI waits for the promise it returns).
+// One small module per signature, compiled once.
+const conditionalModules = new Map();
+function conditionalSuspending(params, fast, slow) {
+  const key = params.join(',');
+  if (!conditionalModules.has(key)) {
+    const TYPE = { i32: 0x7f, i64: 0x7e };
+    const vector = (items) => [items.length, ...items.flat()];
+    const section = (id, body) => [id, ...leb(body.length), ...body];
+    const name = (text) => vector([...new TextEncoder().encode(text)]);
+    const types = params.map((type) => TYPE[type]);
+    const gets = params.flatMap((_, i) => [0x20, i]);
+    const body = [0x00, ...gets, 0x10, 0, 0x45, 0x04, 0x40, ...gets, 0x10, 1, 0x0b, 0x0b];
+    const bytes = [
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      // (params) -> i32 for `fast`, (params) -> () for `slow` and `run`
+      ...section(1, vector([[0x60, ...vector(types), 1, 0x7f], [0x60, ...vector(types), 0]])),
+      ...section(2, vector([[...name(''), ...name('fast'), 0x00, 0], [...name(''), ...name('slow'), 0x00, 1]])),
+      ...section(3, vector([[1]])),
+      ...section(7, vector([[...name('run'), 0x00, 2]])),
+      ...section(10, vector([[...leb(body.length), ...body]])),
+    ];
+    conditionalModules.set(key, new WebAssembly.Module(new Uint8Array(bytes)));
+  }
+  const instance = new WebAssembly.Instance(conditionalModules.get(key), { '': { fast, slow: new WebAssembly.Suspending(slow) } });
+  return instance.exports.run;
+}
+
+// An unsigned LEB128 number, as wasm's binary format writes sizes.
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
 }

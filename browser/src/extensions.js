@@ -8,6 +8,7 @@ import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
 import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
 import { checkExports, checkMetadata, contractInterfaces, contractVersion, panicMessage, withheldNote } from './rules.js';
+import { WAITING_IMPORTS } from './sql.js';
 
 // The contract's interfaces as a component built against `version` names them. Every released
 // version is called the same way: between them the metadata's record differs (0.1.0 has no
@@ -83,11 +84,12 @@ export function captureOutput(sink) {
 /**
  * Transpile, check and instantiate an extension component.
  * @param {Uint8Array} bytes the `.wasm` component
- * @param {{ source: string, grantsClock: boolean, direct?: boolean }} options
+ * @param {{ source: string, grantsClock: boolean, direct?: boolean, sql?: import('./sql.js').RuntimeSql | null }} options
  *   `direct: false` sends every call through jco's glue, the reference the direct crossing
- *   (crossing.js) is tested against
+ *   (crossing.js) is tested against; `sql`: the runtime's SQL for an extension that imports
+ *   `sqlite:extension/connection`
  */
-export async function loadExtensionComponent(bytes, { source, grantsClock, direct = true }) {
+export async function loadExtensionComponent(bytes, { source, grantsClock, direct = true, sql = null }) {
   await $init;
   let transpiled;
   try {
@@ -97,8 +99,18 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   }
   const exportNames = transpiled.exports.map(([name]) => name);
   const version = contractVersion(exportNames);
-  const foreign = transpiled.imports.filter((name) => !name.startsWith('wasi:') && !name.startsWith('sqlite:extension/types'));
+  const usesSql = sql !== null && transpiled.imports.some((name) => name.startsWith('sqlite:extension/connection'));
+  const foreign = transpiled.imports.filter(
+    (name) => !name.startsWith('wasi:') && !name.startsWith('sqlite:extension/types') && !(usesSql && name.startsWith('sqlite:extension/connection')),
+  );
   if (foreign.length > 0) throw new Error(`it imports ${foreign.join(', ')}, which sqlink does not provide`);
+  if (usesSql) {
+    // Its SQL may wait (OPFS, Web Locks): its `connection` imports suspend it, and so its
+    // calls that may run SQL are made through JSPI (sql.js); every call goes through jco's glue.
+    const asyncMode = { tag: 'jspi', val: { imports: WAITING_IMPORTS, exports: SQL_EXPORTS } };
+    transpiled = generate(bytes, { name: 'extension', instantiation: { tag: 'sync' }, noTypescript: true, asyncMode });
+    direct = false;
+  }
   const exported = new Set(exportNames);
   const named = contractInterface(version);
   const interfaces = {
@@ -138,6 +150,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   });
   const imports = shim.getImportObject();
   Object.assign(imports, deniedNetwork(imports));
+  if (usesSql) imports['sqlite:extension/connection'] = sql.connection();
   // No directory and no environment in the page; a call that asked for them and failed
   // says so, as natively.
   const withheld = { files: false, environment: false };
@@ -184,8 +197,24 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   info.hooks ??= { commit: false, rollback: false, update: false };
   checkMetadata(info);
   checkExports(info, (iface) => exported.has(`${iface}@${version}`));
-  return new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld);
+  const extension = new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld);
+  extension.usesSql = usesSql;
+  return extension;
 }
+
+// The exports whose calls may run SQL, made through JSPI for an extension that imports
+// `connection` (the others, a collation's comparison and the calls that close, run none).
+const SQL_EXPORTS = [
+  'sqlite:extension/scalar-function#call',
+  ...['step', 'inverse', 'value', 'finalize'].map((name) => `sqlite:extension/aggregate-function#${name}`),
+  ...['open', 'next'].map((name) => `sqlite:extension/table-function#${name}`),
+  ...['create', 'connect', 'best-index', 'open', 'filter', 'next', 'update', 'transaction', 'rename', 'destroy'].map(
+    (name) => `sqlite:extension/virtual-table#${name}`,
+  ),
+];
+
+// `f` of `result`, after it when it is a promise (a call of an extension that may run SQL).
+const then = (result, f) => (result instanceof Promise ? result.then(f) : f(result));
 
 class LoadedExtension {
   // The contract's interface names at the component's version: { metadata, scalars, aggregates, collation, tables, modules }.
@@ -212,6 +241,8 @@ class LoadedExtension {
     // The version of sqlite:extension it was built against, and the interfaces it exports.
     this.contract = contract;
     this.handle = 0;
+    // It imports `connection`: its calls may run SQL, and those return promises.
+    this.usesSql = false;
     this.#interfaces = interfaces;
     this.#instance = instance;
     this.#instantiate = instantiate;
@@ -241,20 +272,26 @@ class LoadedExtension {
         this.#instance = this.#instantiate();
         this.#generation++;
       }
-      return call(this.#instance.exports[interfaceName], this.#instance.core);
+      const result = call(this.#instance.exports[interfaceName], this.#instance.core);
+      return result instanceof Promise ? result.catch((error) => this.#failed(key, error)) : result;
     } catch (error) {
-      if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) {
-        const { code, message } = error.payload;
-        throw { payload: { code, message: this.#noted(message, true) } };
-      }
-      this.#instance = null;
-      const name = this.#shown(key);
-      const panic = panicMessage(this.#stderr.text);
-      this.#stderr.text = '';
-      const message = panic ? `${name} panicked: ${panic}` : `${name} failed: ${firstLine(error)}`;
-      // Rust's panic handler reads RUST_BACKTRACE: reading the environment does not explain a trap.
-      throw { payload: { code: SQLITE_ERROR, message: this.#noted(message, false) } };
+      this.#failed(key, error);
     }
+  }
+
+  // A call failed: the extension's own `err` passes through; a trap replaces the instance.
+  #failed(key, error) {
+    if (error && Object.prototype.hasOwnProperty.call(error, 'payload')) {
+      const { code, message } = error.payload;
+      throw { payload: { code, message: this.#noted(message, true) } };
+    }
+    this.#instance = null;
+    const name = this.#shown(key);
+    const panic = panicMessage(this.#stderr.text);
+    this.#stderr.text = '';
+    const message = panic ? `${name} panicked: ${panic}` : `${name} failed: ${firstLine(error)}`;
+    // Rust's panic handler reads RUST_BACKTRACE: reading the environment does not explain a trap.
+    throw { payload: { code: SQLITE_ERROR, message: this.#noted(message, false) } };
   }
 
   // A failure's message, with what the call asked for and was withheld.
@@ -272,12 +309,9 @@ class LoadedExtension {
   // into the core function when the instance has it (copying memory to memory), else
   // through jco's glue (`viaBindings`, on JS values). An `err` is thrown as { payload }.
   #crossing(key, interfaceName, name, shape, from, ret, direct, viaBindings) {
-    this.#call(key, interfaceName, (bindings, core) => {
+    return this.#call(key, interfaceName, (bindings, core) => {
       const entry = core?.[name];
-      if (!entry) {
-        writeOk(from, ret, shape, viaBindings(bindings));
-        return;
-      }
+      if (!entry) return then(viaBindings(bindings), (value) => writeOk(from, ret, shape, value));
       const at = direct(entry.fn, core.memory) >>> 0;
       try {
         copyResult(core.memory, at, from, ret, shape);
@@ -289,7 +323,7 @@ class LoadedExtension {
 
   /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
   scalarCallAt(id, from, args, count, ret) {
-    this.#crossing(`s${id}`, this.#interfaces.scalars, 'call', 'value', from, ret,
+    return this.#crossing(`s${id}`, this.#interfaces.scalars, 'call', 'value', from, ret,
       (call, to) => call(id, copyValues(from, args, count, to), count),
       (f) => f.call(id, readValues(from, args, count)));
   }
@@ -297,7 +331,7 @@ class LoadedExtension {
   /** aggregate-step, or aggregate-inverse when `inverse`, laid out as scalarCallAt. */
   aggregateStepAt(id, context, from, args, count, ret, inverse = false) {
     const name = inverse ? 'inverse' : 'step';
-    this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'unit', from, ret,
+    return this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'unit', from, ret,
       (step, to) => step(id, context, copyValues(from, args, count, to), count),
       (f) => f[name](id, BigInt.asUintN(64, context), readValues(from, args, count)));
   }
@@ -305,7 +339,7 @@ class LoadedExtension {
   /** aggregate-value, or aggregate-finalize when `final`, the result written at `ret` in `from`. */
   aggregateValueAt(id, context, from, ret, final = false) {
     const name = final ? 'finalize' : 'value';
-    this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'value', from, ret,
+    return this.#crossing(`a${id}`, this.#interfaces.aggregates, name, 'value', from, ret,
       (value) => value(id, context),
       (f) => f[name](id, BigInt.asUintN(64, context)));
   }
@@ -325,10 +359,11 @@ class LoadedExtension {
   }
 
   tableOpen(id, args) {
-    const guest = this.#call(`t${id}`, this.#interfaces.tables, (f) => f.open(id, args));
-    const cursor = this.#nextCursor++;
-    this.#cursors.set(cursor, { id, generation: this.#generation, guest });
-    return cursor;
+    return then(this.#call(`t${id}`, this.#interfaces.tables, (f) => f.open(id, args)), (guest) => {
+      const cursor = this.#nextCursor++;
+      this.#cursors.set(cursor, { id, generation: this.#generation, guest });
+      return cursor;
+    });
   }
 
   /** The table function a cursor reads, for the time limit's message. */
@@ -388,7 +423,7 @@ class LoadedExtension {
 
   vtabConnect(module, args, create) {
     const declared = this.#vtab(module, (f) => (create ? f.create(module, args) : f.connect(module, args)));
-    return { schema: declared.schema, table: this.#keep(this.#tables, module, declared.table) };
+    return then(declared, ({ schema, table }) => ({ schema, table: this.#keep(this.#tables, module, table) }));
   }
 
   vtabBestIndex(table, info) {
@@ -398,7 +433,7 @@ class LoadedExtension {
 
   vtabOpen(table) {
     const { id, guest } = this.#open(this.#tables, table, 'virtual table');
-    return this.#keep(this.#scans, id, this.#vtab(id, (f) => f.open(guest)));
+    return then(this.#vtab(id, (f) => f.open(guest)), (scan) => this.#keep(this.#scans, id, scan));
   }
 
   vtabFilter(scan, indexNumber, indexString, args, maxRows) {
@@ -418,12 +453,12 @@ class LoadedExtension {
 
   vtabTransaction(table, event) {
     const { id, guest } = this.#open(this.#tables, table, 'virtual table');
-    this.#vtab(id, (f) => f.transaction(guest, event));
+    return this.#vtab(id, (f) => f.transaction(guest, event));
   }
 
   vtabRename(table, newName) {
     const { id, guest } = this.#open(this.#tables, table, 'virtual table');
-    this.#vtab(id, (f) => f.rename(guest, newName));
+    return this.#vtab(id, (f) => f.rename(guest, newName));
   }
 
   // Closing a scan and disconnecting a table cannot fail; one of an instance that trapped
@@ -438,8 +473,10 @@ class LoadedExtension {
 
   vtabDestroy(table) {
     const open = this.#tables.get(table);
-    if (open && this.#isLive(open)) this.#vtab(open.id, (f) => f.destroy(open.guest));
-    this.#tables.delete(table);
+    const destroyed = open && this.#isLive(open) ? this.#vtab(open.id, (f) => f.destroy(open.guest)) : undefined;
+    return then(destroyed, () => {
+      this.#tables.delete(table);
+    });
   }
 
   #forget(handles, handle, call) {

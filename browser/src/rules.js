@@ -1,6 +1,6 @@
 // The rules every sqlink host applies to an extension, as the page applies them: the same
-// as the Rust crate `sqlink-rules` (rules/src/metadata.rs, conflicts.rs, panic.rs and
-// withheld.rs), which the other hosts use. rules/cases.json holds the cases both are tested
+// as the Rust crate `sqlink-rules` (rules/src/metadata.rs, conflicts.rs, panic.rs,
+// withheld.rs and collation.rs), which the other hosts use. rules/cases.json holds the cases both are tested
 // against, message for message (browser/test/rules.test.mjs here, rules/tests/cases.rs there).
 
 const isIdentifier = (name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
@@ -188,4 +188,17 @@ export function contractInterfaces(exports, version) {
     .filter((name) => name.startsWith(prefix) && name.endsWith(suffix))
     .map((name) => name.slice(prefix.length, -suffix.length))
     .sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * How a collation whose extension is gone (unloaded while a statement that uses it runs)
+ * compares two texts, as their UTF-8 bytes `a` and `b`: as SQLite's BINARY, -1, 0 or 1, never
+ * "equal" for different texts (every row would sort the same).
+ */
+export function compareUnloaded(a, b) {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return Math.sign(a.length - b.length);
 }

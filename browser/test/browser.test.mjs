@@ -1014,3 +1014,97 @@ test('the page runs a runtime from sqlink compose --host, its extensions there f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('SQL from an extension (sqlite:extension/connection)', () => {
+  test('kv keeps its rows in its shadow table: writes, ROLLBACK, a savepoint, and the rows after a reload from OPFS', async () => {
+    const own = await openPage();
+    const first = await inPage(
+      own,
+      `const db = await sqlink.openDatabase({ path: 'kv-test.db' });
+       await db.loadExtension(component('kv'));
+       const rows = async (sql) => (await db.exec(sql)).at(-1).rows;
+       const error = async (sql) => {
+         try { await db.exec(sql); return 'resolved'; } catch (e) { return e.message; }
+       };
+       await db.exec("CREATE VIRTUAL TABLE store USING kv; INSERT INTO store VALUES ('a', 1), ('b', 'two')");
+       const written = await rows('SELECT key, value FROM store ORDER BY key');
+       await db.exec("UPDATE store SET value = 10 WHERE key = 'a'; DELETE FROM store WHERE key = 'b'");
+       const changed = await rows('SELECT key, value FROM store');
+       await db.exec("BEGIN; INSERT INTO store VALUES ('c', 3); DELETE FROM store WHERE key = 'a'; ROLLBACK");
+       const rolledBack = await rows('SELECT key, value FROM store');
+       await db.exec("BEGIN; INSERT INTO store VALUES ('d', 4); SAVEPOINT s; INSERT INTO store VALUES ('e', 5); UPDATE store SET value = 0; ROLLBACK TO s; RELEASE s; COMMIT");
+       const savepoint = await rows('SELECT key, value FROM store ORDER BY key');
+       const shadow = await rows('SELECT key, value FROM store_data ORDER BY key');
+       const found = await rows("SELECT value FROM store WHERE key = 'd'");
+       const duplicate = await error("INSERT INTO store VALUES ('d', 5)");
+       const after = await rows('SELECT count(*) FROM store');
+       await db.close();
+       return { written, changed, rolledBack, savepoint, shadow, found, duplicate, after };`,
+      testComponents('kv'),
+    );
+    assert.deepEqual(first.written, [['a', 1], ['b', 'two']]);
+    assert.deepEqual(first.changed, [['a', 10]]);
+    assert.deepEqual(first.rolledBack, [['a', 10]]);
+    assert.deepEqual(first.savepoint, [['a', 10], ['d', 4]]);
+    assert.deepEqual(first.shadow, [['a', 10], ['d', 4]]);
+    assert.deepEqual(first.found, [[4]]);
+    assert.match(first.duplicate, /UNIQUE constraint failed: store_data\.key/);
+    assert.deepEqual(first.after, [[2]]);
+    await own.reload();
+    await own.waitForSelector('#status[data-ready="true"]');
+    const second = await inPage(
+      own,
+      `const db = await sqlink.openDatabase({ path: 'kv-test.db' });
+       await db.loadExtension(component('kv'));
+       const rows = (await db.exec('SELECT key, value FROM store ORDER BY key'))[0].rows;
+       const check = (await db.exec('PRAGMA integrity_check'))[0].rows;
+       await db.close();
+       return { rows, check };`,
+      testComponents('kv'),
+    );
+    assert.deepEqual(second, { rows: [['a', 10], ['d', 4]], check: [['ok']] });
+    await own.close();
+  });
+
+  test('an extension runs SQL on its calling connection; ATTACH, DETACH, a kept statement, a call back and an endless query are refused or stopped', async () => {
+    const page = await openPage();
+    const results = await inPage(
+      page,
+      `const db = await sqlink.openDatabase({ callTimeoutMs: 1000 });
+       await db.loadExtension(component('connection'));
+       const rows = async (sql) => (await db.exec(sql)).at(-1).rows;
+       const error = async (sql) => {
+         try { await db.exec(sql); return 'resolved'; } catch (e) { return e.message; }
+       };
+       await db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)');
+       const value = await rows("SELECT sql_value('SELECT sum(x) FROM t WHERE x > ?', 0)");
+       const write = await rows("SELECT sql_write('INSERT INTO t VALUES (3)')");
+       const stepped = await rows("SELECT sql_rows('SELECT x, x * 2 AS y FROM t ORDER BY x')");
+       const attach = await error("SELECT sql_value('ATTACH '':memory:'' AS other', NULL)");
+       const detach = await error("SELECT sql_value('DETACH main', NULL)");
+       const badSql = await error("SELECT sql_value('SELEKT 1', NULL)");
+       await db.exec("SELECT sql_keep('SELECT 1')");
+       const kept = await error('SELECT sql_use_kept()');
+       const callBack = await error("SELECT sql_value('SELECT sql_value(''SELECT 1'', NULL)', NULL)");
+       const endless = await error("SELECT sql_value('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c', NULL)");
+       const after = await rows('SELECT x FROM t ORDER BY x');
+       const attached = await rows('PRAGMA database_list');
+       await db.close();
+       return { value, write, stepped, attach, detach, badSql, kept, callBack, endless, after, attached: attached.length };`,
+      testComponents('connection'),
+    );
+    assert.deepEqual(results.value, [[3]]);
+    assert.deepEqual(results.write, [['1/3']]);
+    assert.deepEqual(results.stepped, [['x,y:1,2;2,4;3,6 again:1,2']]);
+    assert.match(results.attach, /not authorized: an extension's SQL may not ATTACH, DETACH or load extensions/);
+    assert.match(results.detach, /not authorized: an extension's SQL may not ATTACH, DETACH or load extensions/);
+    assert.match(results.badSql, /syntax error/);
+    assert.match(results.kept, /the statement was finalized: a statement lives only during the call that prepared it/);
+    assert.match(results.callBack, /an extension's SQL cannot call extension functions/);
+    assert.match(results.endless, /interrupted/);
+    assert.deepEqual(results.after, [[1], [2], [3]]);
+    assert.equal(results.attached, 1);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+});

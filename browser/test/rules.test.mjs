@@ -10,6 +10,7 @@ import {
   checkConflicts,
   checkExports,
   checkMetadata,
+  compareUnloaded,
   contractInterfaces,
   contractVersion,
   panicMessage,
@@ -73,4 +74,9 @@ test('contract cases give their versions and messages', () => {
   assert.deepEqual(contractInterfaces(exports, '0.1.0'), ['metadata', 'collation']);
   const shuffled = ['sqlite:extension/later@0.2.0', 'sqlite:extension/collation@0.2.0', 'sqlite:extension/metadata@0.2.0'];
   assert.deepEqual(contractInterfaces(shuffled, '0.2.0'), ['metadata', 'collation', 'later']);
+});
+
+test('a collation whose extension is gone orders texts as BINARY', () => {
+  const utf8 = (text) => new TextEncoder().encode(text);
+  for (const { a, b, order } of cases.collation) assert.equal(compareUnloaded(utf8(a), utf8(b)), order, `case ${JSON.stringify({ a, b })}`);
 });

@@ -2,7 +2,8 @@
 //! statement that uses it still runs, or no longer loaded in the host): as SQLite's own
 //! BINARY, byte for byte, so that sorting and comparisons stay consistent (never "equal",
 //! which would make every row the same). Every host applies this: the dispatch bridge, the
-//! runtime's `dispatch` host and `embed`.
+//! runtime's `dispatch` host, `embed`, and the page (`browser/src/rules.js`, tested against
+//! the same cases in `rules/cases.json`).
 
 use std::cmp::Ordering;
 

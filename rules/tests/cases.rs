@@ -2,6 +2,7 @@
 //! tested against too: the same declarations give the same message in every host.
 
 use serde_json::Value;
+use sqlink_rules::collation::compare_unloaded;
 use sqlink_rules::conflicts::{self, Declared};
 use sqlink_rules::contract;
 use sqlink_rules::metadata::{Function, Kind, Module, Table, check, check_exports};
@@ -167,5 +168,14 @@ fn contract_cases_give_their_versions_and_messages() {
         };
         assert_eq!(version, case["version"].as_str(), "case {case}");
         assert_eq!(error.as_deref(), case["error"].as_str(), "case {case}");
+    }
+}
+
+#[test]
+fn collation_cases_order_as_binary() {
+    let cases = cases();
+    for case in cases["collation"].as_array().expect("collation cases") {
+        let order = compare_unloaded(text(&case["a"]).as_bytes(), text(&case["b"]).as_bytes());
+        assert_eq!(i64::from(order), case["order"].as_i64().expect("an order"), "case {case}");
     }
 }

@@ -2,13 +2,15 @@
 //!
 //! Exports `sqlink:wasm/spi` (connections, statements, typed rows a page at a time) and
 //! `sqlink:wasm/dispatch-bridge` (install extension functions whose calls go out through
-//! the imported `sqlink:wasm/dispatch`).
+//! the imported `sqlink:wasm/dispatch`), and `sqlink:wasm/extension-sql` (SQL an extension
+//! runs on its calling connection, for the page).
 
 // zlib's C library, linked for sqlar.c and zipfile.c (compiled by build.rs), which call it.
 #[cfg(target_arch = "wasm32")]
 use libz_sys as _;
 
 mod bridge;
+mod extension_sql;
 mod requests;
 mod shell_builtins;
 mod spi;

@@ -36,6 +36,11 @@ impl Drop for Calling {
     }
 }
 
+/// The connection calling extensions now: the one whose `spi` call is running.
+pub fn calling_db() -> Option<*mut ffi::sqlite3> {
+    Some(CALLING_DB.with(Cell::get)).filter(|db| !db.is_null())
+}
+
 /// A dispatch function's answer, once the requests the extension made on the way are served.
 /// `call` makes the dispatch call; it runs a second time, for the outcome, only after
 /// requests.
@@ -55,11 +60,11 @@ pub fn answered<T>(call: impl Fn() -> Result<T, Error>) -> Result<T, Error> {
 
 /// Run the waiting call's requests until it completes.
 fn serve() {
-    let db = CALLING_DB.with(Cell::get);
+    let db = calling_db();
     // SAFETY: `db` is the connection whose `spi` call is running (so open), and SQLite is
     // inside one of its callbacks for the extension call being served; the `CallSql` is
     // dropped before this function returns, while that callback still runs.
-    let mut sql = (!db.is_null()).then(|| unsafe { CallSql::new(db) });
+    let mut sql = db.map(|db| unsafe { CallSql::new(db) });
     let mut request = dispatch::resume(None);
     while let Some(Request::Sql(asked)) = request {
         let answer = match sql.as_mut() {

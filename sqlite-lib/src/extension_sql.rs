@@ -1,0 +1,119 @@
+//! `sqlink:wasm/extension-sql`: SQL an extension runs on the connection calling it, for a host
+//! that calls back into the runtime while its `dispatch` import runs the extension (the page).
+//! The SQLite side is the dispatch bridge's `CallSql`; this module frames one call at a time on
+//! the connection `spi` is running a statement on (`requests::calling_db`, the REPL's rule too).
+
+use std::cell::{Cell, RefCell};
+
+use libsqlite3_sys as ffi;
+use sqlink_dispatch_bridge::{self as bridge, CallSql, SqlError};
+
+use crate::SqliteLib;
+use crate::bindings::exports::sqlink::wasm::extension_sql;
+use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
+
+thread_local! {
+    /// The call `begin` framed (taken out while one of its functions runs).
+    static CALL: RefCell<Option<CallSql>> = const { RefCell::new(None) };
+    /// Between `begin` and `end`.
+    static FRAMED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn refused(message: &str) -> Error {
+    Error { code: ffi::SQLITE_ERROR, message: message.to_owned() }
+}
+
+fn wit_error(e: SqlError) -> Error {
+    Error { code: e.code, message: e.message }
+}
+
+fn no_call() -> Error {
+    refused("an extension may run SQL only while SQLite calls one of its functions, tables or modules (not at load, nor in a hook)")
+}
+
+/// Run `f` on the framed call's SQL.
+fn with_call<T>(f: impl FnOnce(&mut CallSql) -> Result<T, SqlError>) -> Result<T, Error> {
+    // The call's statements are taken out while `f` runs: SQL an extension runs may reach
+    // this module again (refused by the host, but never a double borrow here).
+    let mut call = CALL.with(|c| c.borrow_mut().take()).ok_or_else(no_call)?;
+    let result = f(&mut call);
+    CALL.with(|c| *c.borrow_mut() = Some(call));
+    result.map_err(wit_error)
+}
+
+fn from_bridge(value: bridge::Value) -> Value {
+    match value {
+        bridge::Value::Null => Value::Null,
+        bridge::Value::Integer(i) => Value::Integer(i),
+        bridge::Value::Real(r) => Value::Real(r),
+        bridge::Value::Text(t) => Value::Text(t),
+        bridge::Value::Blob(b) => Value::Blob(b),
+    }
+}
+
+fn row(values: Vec<bridge::Value>) -> Vec<Value> {
+    values.into_iter().map(from_bridge).collect()
+}
+
+impl extension_sql::Guest for SqliteLib {
+    fn begin() -> Result<(), Error> {
+        if FRAMED.with(Cell::get) {
+            return Err(refused("an extension's SQL cannot call extension functions (one extension call runs at a time)"));
+        }
+        // Every runtime connection carries the sandbox's authorizer from its opening (safe
+        // mode's consults it too), so nothing is installed here.
+        let db = crate::requests::calling_db().ok_or_else(no_call)?;
+        // SAFETY: `db` is open and its statement runs until this call ends: the host ends it
+        // (`end`) before the `dispatch` import that called the extension returns.
+        let call = unsafe { CallSql::new(db) };
+        CALL.with(|c| *c.borrow_mut() = Some(call));
+        FRAMED.with(|f| f.set(true));
+        Ok(())
+    }
+
+    fn end() {
+        // Dropping it finalizes what the call left open.
+        drop(CALL.with(|c| c.borrow_mut().take()));
+        FRAMED.with(|f| f.set(false));
+    }
+
+    fn prepare(sql: String) -> Result<u64, Error> {
+        with_call(|call| call.prepare(&sql))
+    }
+
+    fn bind(statement: u64, index: u32, value: Value) -> Result<(), Error> {
+        with_call(|call| call.bind(statement, index, &crate::bridge::result(value)))
+    }
+
+    fn step(statement: u64) -> Result<Option<Vec<Value>>, Error> {
+        with_call(|call| call.step(statement)).map(|found| found.map(row))
+    }
+
+    fn reset(statement: u64) -> Result<(), Error> {
+        with_call(|call| call.reset(statement))
+    }
+
+    fn column_names(statement: u64) -> Result<Vec<String>, Error> {
+        with_call(|call| call.column_names(statement))
+    }
+
+    fn finalize(statement: u64) {
+        let _ = with_call(|call| {
+            call.finalize(statement);
+            Ok(())
+        });
+    }
+
+    fn execute(sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
+        let params: Vec<bridge::Value> = params.into_iter().map(crate::bridge::result).collect();
+        with_call(|call| call.execute(&sql, &params)).map(|rows| rows.into_iter().map(row).collect())
+    }
+
+    fn changes() -> i64 {
+        with_call(|call| Ok(call.changes())).unwrap_or(0)
+    }
+
+    fn last_insert_rowid() -> i64 {
+        with_call(|call| Ok(call.last_insert_rowid())).unwrap_or(0)
+    }
+}
