@@ -44,6 +44,9 @@ thread_local! {
     /// Set when one of the bridge's modules plans a scan for an extension's SQL: such a
     /// statement holds that table, which must stay free to be disconnected, so it is not cached.
     static PLANNED_MODULE: Cell<bool> = const { Cell::new(false) };
+    /// The tables (database, name) an extension's statement being compiled inserts into:
+    /// an INSERT into a virtual table holds it without planning a scan of it.
+    static INSERTS: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A bridge module's table is planning a scan (xBestIndex).
@@ -143,9 +146,9 @@ pub unsafe fn install_authorizer(db: *mut ffi::sqlite3) -> Result<(), SqlError> 
 unsafe extern "C" fn authorize(
     _data: *mut c_void,
     action: c_int,
-    _arg1: *const c_char,
+    arg1: *const c_char,
     arg2: *const c_char,
-    _database: *const c_char,
+    database: *const c_char,
     _trigger: *const c_char,
 ) -> c_int {
     if !EXTENSION_SQL.with(Cell::get) {
@@ -154,6 +157,13 @@ unsafe extern "C" fn authorize(
     CONSULTED.with(|c| c.set(true));
     match action {
         ffi::SQLITE_ATTACH | ffi::SQLITE_DETACH => ffi::SQLITE_DENY,
+        ffi::SQLITE_INSERT => {
+            // SAFETY: for SQLITE_INSERT SQLite passes the table's and its database's names,
+            // NUL-terminated strings valid during the callback (or null).
+            let target = unsafe { (text(database), text(arg1)) };
+            INSERTS.with(|inserts| inserts.borrow_mut().push(target));
+            ffi::SQLITE_OK
+        }
         ffi::SQLITE_FUNCTION => {
             // SAFETY: for SQLITE_FUNCTION SQLite passes the function's name as the second
             // argument, a NUL-terminated string valid during the callback (or null).
@@ -259,6 +269,7 @@ impl CallSql {
         let scope = ExtensionSqlScope::enter();
         CONSULTED.with(|c| c.set(false));
         PLANNED_MODULE.with(|c| c.set(false));
+        INSERTS.with(|inserts| inserts.borrow_mut().clear());
         // SAFETY: `db` is open; `c_sql` is NUL-terminated and outlives the call; `stmt`
         // receives a statement this value then owns.
         let rc = unsafe { ffi::sqlite3_prepare_v2(self.db, c_sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
@@ -281,10 +292,40 @@ impl CallSql {
                 "sqlink cannot check this statement (the program replaced sqlink's authorizer on this connection, or SQLite does not let an authorizer see it), so an extension may not run it",
             ));
         }
-        let key = (!PLANNED_MODULE.with(Cell::get)).then(|| sql.to_owned());
+        let inserts = INSERTS.with(|inserts| std::mem::take(&mut *inserts.borrow_mut()));
+        let holds_a_table = PLANNED_MODULE.with(Cell::get) || inserts.iter().any(|(database, table)| self.is_virtual(database, table));
+        let key = (!holds_a_table).then(|| sql.to_owned());
         // SAFETY: `stmt` was just prepared.
         let recompiled = unsafe { recompilations(stmt) };
         Ok(self.open(Open { stmt, key, recompiled }))
+    }
+
+    /// Whether `database`.`table` is a virtual table (asked only when a statement is compiled;
+    /// an error counts as yes, which only keeps the statement out of the cache).
+    fn is_virtual(&self, database: &str, table: &str) -> bool {
+        const SQL: &CStr = c"SELECT 1 FROM pragma_table_list WHERE schema = ?1 AND name = ?2 AND type = 'virtual'";
+        let mut stmt = std::ptr::null_mut();
+        // SAFETY: `db` is open; the SQL is NUL-terminated and static; the statement is
+        // finalized before returning; the bound texts are copied (SQLITE_TRANSIENT).
+        unsafe {
+            if ffi::sqlite3_prepare_v2(self.db, SQL.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) != ffi::SQLITE_OK {
+                ffi::sqlite3_finalize(stmt);
+                return true;
+            }
+            for (index, value) in [(1, database), (2, table)] {
+                ffi::sqlite3_bind_text64(
+                    stmt,
+                    index,
+                    value.as_ptr().cast(),
+                    value.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    ffi::SQLITE_UTF8 as u8,
+                );
+            }
+            let rc = ffi::sqlite3_step(stmt);
+            ffi::sqlite3_finalize(stmt);
+            rc != ffi::SQLITE_DONE
+        }
     }
 
     fn open(&mut self, open: Open) -> u64 {

@@ -163,7 +163,7 @@ fn setup() -> (Connection, Bridge<SqlDispatcher>) {
     for (name, arity, id) in [("run_sql", 2, 0), ("keep", 1, 1), ("use_kept", 0, 2), ("count_rows", 1, 3), ("first_of", 1, 4)] {
         bridge.register_scalar(EXT, name, arity, FunctionFlags::empty(), id).unwrap();
     }
-    let shape = ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
+    let shape = ModuleShape { writable: true, transactions: false, shadow_names: Vec::new() };
     bridge.register_module(EXT, "empty", 0, shape).unwrap();
     (conn, bridge)
 }
@@ -411,6 +411,19 @@ fn a_statement_reading_a_module_table_is_not_cached() {
     let n: i64 = conn.query_row("SELECT run_sql('SELECT count(*) FROM e WHERE ? IS NULL', NULL)", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0);
     assert!(live_statements(&conn).is_empty());
+}
+
+#[test]
+fn a_statement_inserting_into_a_virtual_table_is_not_cached() {
+    let (conn, _bridge) = setup_cached();
+    // Compiled and left unstepped: cached, it would hold `e` connected, and the connection
+    // could not close.
+    conn.query_row("SELECT keep('INSERT INTO e VALUES (1)')", [], |_| Ok(())).unwrap();
+    assert!(live_statements(&conn).is_empty());
+    // Into a plain table it is cached.
+    conn.query_row("SELECT keep('INSERT INTO t VALUES (1)')", [], |_| Ok(())).unwrap();
+    assert_eq!(live_statements(&conn).len(), 1);
+    conn.close().map_err(|(_, e)| e).unwrap();
 }
 
 #[test]
