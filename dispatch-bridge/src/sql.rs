@@ -312,16 +312,8 @@ impl CallSql {
                 ffi::sqlite3_finalize(stmt);
                 return true;
             }
-            for (index, value) in [(1, database), (2, table)] {
-                ffi::sqlite3_bind_text64(
-                    stmt,
-                    index,
-                    value.as_ptr().cast(),
-                    value.len() as u64,
-                    ffi::SQLITE_TRANSIENT(),
-                    ffi::SQLITE_UTF8 as u8,
-                );
-            }
+            bind_text(stmt, 1, database);
+            bind_text(stmt, 2, table);
             let rc = ffi::sqlite3_step(stmt);
             ffi::sqlite3_finalize(stmt);
             rc != ffi::SQLITE_DONE
@@ -345,14 +337,7 @@ impl CallSql {
                 Value::Null => ffi::sqlite3_bind_null(stmt, index),
                 Value::Integer(i) => ffi::sqlite3_bind_int64(stmt, index, *i),
                 Value::Real(r) => ffi::sqlite3_bind_double(stmt, index, *r),
-                Value::Text(t) => ffi::sqlite3_bind_text64(
-                    stmt,
-                    index,
-                    t.as_ptr().cast(),
-                    t.len() as u64,
-                    ffi::SQLITE_TRANSIENT(),
-                    ffi::SQLITE_UTF8 as u8,
-                ),
+                Value::Text(t) => bind_text(stmt, index, t),
                 Value::Blob(b) => ffi::sqlite3_bind_blob64(stmt, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT()),
             }
         };
@@ -485,6 +470,17 @@ unsafe fn release(db: *mut ffi::sqlite3, open: Open) {
         // SAFETY: each is out of every call and of the cache, finalized once; outside the
         // cache's lock (finalizing may disconnect a table).
         unsafe { ffi::sqlite3_finalize(stmt) };
+    }
+}
+
+/// Bind `text` to parameter `index` of `stmt`, copied by SQLite (SQLITE_TRANSIENT).
+///
+/// # Safety
+/// `stmt` must be a live statement.
+unsafe fn bind_text(stmt: *mut ffi::sqlite3_stmt, index: c_int, text: &str) -> c_int {
+    // SAFETY: per the contract; SQLite copies the bytes before returning.
+    unsafe {
+        ffi::sqlite3_bind_text64(stmt, index, text.as_ptr().cast(), text.len() as u64, ffi::SQLITE_TRANSIENT(), ffi::SQLITE_UTF8 as u8)
     }
 }
 
