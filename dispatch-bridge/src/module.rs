@@ -108,6 +108,8 @@ unsafe extern "C" fn shadow_name(name: *const c_char) -> c_int {
 struct Table<D> {
     base: ffi::sqlite3_vtab,
     data: *const ModuleData<D>,
+    /// The connection it is on (its statement cache lives while the table does).
+    db: *mut ffi::sqlite3,
     /// The extension that made it, and its number for the table.
     ext: u32,
     table: u64,
@@ -245,7 +247,8 @@ unsafe fn make<D: Dispatcher>(
             return refused(unsafe { crate::trampolines::errmsg(db) });
         }
         // SAFETY: all-zero is a valid sqlite3_vtab (SQLite fills it in).
-        let new = Box::new(Table { base: unsafe { std::mem::zeroed() }, data, ext, table: declared.table });
+        let new = Box::new(Table { base: unsafe { std::mem::zeroed() }, data, db, ext, table: declared.table });
+        crate::sql::module_table_connected(db);
         // SAFETY: `vtab` is SQLite's slot for the new table, which xDisconnect / xDestroy free.
         unsafe { *vtab = Box::into_raw(new).cast::<ffi::sqlite3_vtab>() };
         ffi::SQLITE_OK
@@ -258,10 +261,11 @@ unsafe fn make<D: Dispatcher>(
 /// `vtab` was made by `make`; SQLite disconnects or destroys it once.
 unsafe fn free<D>(vtab: *mut ffi::sqlite3_vtab) {
     // SAFETY: per the contract.
-    unsafe {
+    let table = unsafe {
         ffi::sqlite3_free((*vtab).zErrMsg.cast::<c_void>());
-        drop(Box::from_raw(vtab.cast::<Table<D>>()));
-    }
+        Box::from_raw(vtab.cast::<Table<D>>())
+    };
+    crate::sql::module_table_disconnected(table.db);
 }
 
 unsafe extern "C" fn disconnect<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab) -> c_int {
@@ -311,6 +315,7 @@ unsafe extern "C" fn best_index<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, inf
                 Ok(ext) => ext,
                 Err(error) => return fail(vtab, &error),
             };
+            crate::sql::planning_module_table();
             let raw = &mut *info;
             let count = usize::try_from(raw.nConstraint).unwrap_or(0);
             let constraints = if count == 0 { &[][..] } else { std::slice::from_raw_parts(raw.aConstraint, count) };

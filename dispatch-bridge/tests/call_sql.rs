@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use sqlink_dispatch_bridge::{
-    Bridge, CallSql, Change, DeclaredTable, Dispatcher, FunctionFlags, HookKinds, IndexInfo, IndexPlan, ProgramHooks, Row, RowChange,
-    SqlError, TransactionEvent, Value, ValueRef, install_authorizer,
+    Bridge, CallSql, Change, ConstraintUsage, DeclaredTable, Dispatcher, FunctionFlags, HookKinds, IndexInfo, IndexPlan, ModuleShape,
+    ProgramHooks, Row, RowChange, SqlError, TransactionEvent, Value, ValueRef, install_authorizer,
 };
 
 const EXT: u32 = 3;
@@ -68,6 +68,11 @@ impl Dispatcher for SqlDispatcher {
                 }
                 Ok(Value::Integer(n))
             }
+            // first_of(sql): the first row's first value, the statement left mid-scan.
+            4 => {
+                let id = sql.prepare(&text(&args[0]))?;
+                Ok(sql.step(id)?.and_then(|r| r.into_iter().next()).unwrap_or(Value::Null))
+            }
             _ => unreachable!(),
         }
     }
@@ -93,18 +98,26 @@ impl Dispatcher for SqlDispatcher {
         unreachable!()
     }
     fn table_close(&self, _: u32, _: u64) {}
-    // These tests register no virtual-table modules.
+    // An empty table, "empty": while one is connected, the connection caches statements.
     fn vtab_connect(&self, _: u32, _: u32, _: &[String], _: bool) -> Result<DeclaredTable, SqlError> {
-        unreachable!()
+        Ok(DeclaredTable { schema: String::from("CREATE TABLE x(v)"), table: 1 })
     }
-    fn vtab_best_index(&self, _: u32, _: u64, _: &IndexInfo) -> Result<IndexPlan, SqlError> {
-        unreachable!()
+    fn vtab_best_index(&self, _: u32, _: u64, info: &IndexInfo) -> Result<IndexPlan, SqlError> {
+        Ok(IndexPlan {
+            usage: info.constraints.iter().map(|_| ConstraintUsage { argument: 0, omit: false }).collect(),
+            index_number: 0,
+            index_string: None,
+            order_by_consumed: false,
+            estimated_cost: 1e6,
+            estimated_rows: 1000,
+            unique: false,
+        })
     }
     fn vtab_open(&self, _: u32, _: u64) -> Result<u64, SqlError> {
-        unreachable!()
+        Ok(1)
     }
     fn vtab_filter(&self, _: u32, _: u64, _: i32, _: Option<&str>, _: &[ValueRef<'_>], _: u32) -> Result<Vec<Row>, SqlError> {
-        unreachable!()
+        Ok(Vec::new())
     }
     fn vtab_next(&self, _: u32, _: u64, _: u32) -> Result<Vec<Row>, SqlError> {
         unreachable!()
@@ -121,7 +134,7 @@ impl Dispatcher for SqlDispatcher {
     }
     fn vtab_disconnect(&self, _: u32, _: u64) {}
     fn vtab_destroy(&self, _: u32, _: u64) -> Result<(), SqlError> {
-        unreachable!()
+        Ok(())
     }
 
     fn hook_commit(&self, ext: u32) -> bool {
@@ -147,10 +160,37 @@ fn setup() -> (Connection, Bridge<SqlDispatcher>) {
     unsafe { bridge.attach(db) }.unwrap();
     // SAFETY: `db` is open.
     unsafe { install_authorizer(db) }.unwrap();
-    for (name, arity, id) in [("run_sql", 2, 0), ("keep", 1, 1), ("use_kept", 0, 2), ("count_rows", 1, 3)] {
+    for (name, arity, id) in [("run_sql", 2, 0), ("keep", 1, 1), ("use_kept", 0, 2), ("count_rows", 1, 3), ("first_of", 1, 4)] {
         bridge.register_scalar(EXT, name, arity, FunctionFlags::empty(), id).unwrap();
     }
+    let shape = ModuleShape { writable: true, transactions: false, shadow_names: Vec::new() };
+    bridge.register_module(EXT, "empty", 0, shape).unwrap();
     (conn, bridge)
+}
+
+/// `setup`, with a table of a bridge module connected: the extension's statements are cached.
+fn setup_cached() -> (Connection, Bridge<SqlDispatcher>) {
+    let (conn, bridge) = setup();
+    // Creating the table reloads the schema, which disconnects it: a query connects it again.
+    conn.execute_batch("CREATE VIRTUAL TABLE e USING empty; SELECT * FROM e;").unwrap();
+    (conn, bridge)
+}
+
+/// The SQL of each statement the connection holds now (the program's own are finalized).
+fn live_statements(conn: &Connection) -> Vec<(String, bool)> {
+    let mut found = Vec::new();
+    // SAFETY: `conn` is open and used by this thread only; each statement's SQL is copied
+    // at once.
+    unsafe {
+        let db = conn.handle();
+        let mut stmt = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+        while !stmt.is_null() {
+            let sql = std::ffi::CStr::from_ptr(rusqlite::ffi::sqlite3_sql(stmt)).to_string_lossy().into_owned();
+            found.push((sql, rusqlite::ffi::sqlite3_stmt_busy(stmt) != 0));
+            stmt = rusqlite::ffi::sqlite3_next_stmt(db, stmt);
+        }
+    }
+    found
 }
 
 fn error(conn: &Connection, sql: &str) -> String {
@@ -275,4 +315,132 @@ fn a_hook_the_program_had_set_directly_is_reported_as_replaced() {
     unsafe { rusqlite::ffi::sqlite3_commit_hook(conn.handle(), Some(program_hook), (&raw mut marker).cast()) };
     let error = bridge.subscribe_hooks(EXT, HookKinds { commit: true, ..HookKinds::default() }).unwrap_err();
     assert!(error.message.contains("set directly with SQLite"), "{}", error.message);
+}
+
+#[test]
+fn without_a_module_table_nothing_is_cached() {
+    let (conn, _bridge) = setup();
+    conn.query_row("SELECT run_sql('SELECT count(*) FROM t WHERE v > ?', 1)", [], |_| Ok(())).unwrap();
+    assert!(live_statements(&conn).is_empty());
+}
+
+#[test]
+fn a_statement_is_cached_between_calls_reset_and_given_out_again() {
+    let (conn, _bridge) = setup_cached();
+    let sql = "SELECT count(*) FROM t WHERE v > ?";
+    let n: i64 = conn.query_row("SELECT run_sql(?1, 1)", [sql], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(live_statements(&conn), vec![(sql.to_owned(), false)]);
+    // Its binding was cleared: a second call binds its own, and the one statement serves it.
+    let n: i64 = conn.query_row("SELECT run_sql(?1, 2)", [sql], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(live_statements(&conn).len(), 1);
+    // A failing statement is not kept.
+    assert!(error(&conn, "SELECT run_sql('SELECT json(?) FROM t', 'x')").contains("malformed JSON"));
+    assert_eq!(live_statements(&conn).len(), 1);
+}
+
+#[test]
+fn a_cached_statement_left_mid_scan_is_reset_when_its_call_ends() {
+    let (conn, _bridge) = setup_cached();
+    let v: i64 = conn.query_row("SELECT first_of('SELECT v FROM t ORDER BY v')", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 1);
+    assert_eq!(live_statements(&conn), vec![(String::from("SELECT v FROM t ORDER BY v"), false)]);
+    // Nothing reads t any more: the program may drop it (a running scan would lock it).
+    conn.execute_batch("DROP TABLE t; CREATE TABLE t(v); INSERT INTO t VALUES (7), (8);").unwrap();
+    let v: i64 = conn.query_row("SELECT first_of('SELECT v FROM t ORDER BY v')", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 7);
+}
+
+#[test]
+fn a_cached_statement_follows_schema_changes_between_calls() {
+    let (conn, _bridge) = setup_cached();
+    let sql = "SELECT * FROM t WHERE ? IS NULL";
+    let v: i64 = conn.query_row("SELECT run_sql(?1, NULL)", [sql], |r| r.get(0)).unwrap();
+    assert_eq!(v, 1);
+    // `*` now means another column first: SQLite recompiles the cached statement.
+    conn.execute_batch("ALTER TABLE t RENAME TO old; CREATE TABLE t(w, v); INSERT INTO t VALUES ('new', 5);").unwrap();
+    let v: String = conn.query_row("SELECT run_sql(?1, NULL)", [sql], |r| r.get(0)).unwrap();
+    assert_eq!(v, "new");
+    // Gone: one clear error, and the session goes on.
+    conn.execute_batch("DROP TABLE t").unwrap();
+    assert!(error(&conn, &format!("SELECT run_sql('{sql}', NULL)")).contains("no such table: t"));
+    let n: i64 = conn.query_row("SELECT run_sql('SELECT count(*) FROM old WHERE ? IS NULL', NULL)", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn a_kept_handle_to_a_cached_statement_still_fails_in_a_later_call() {
+    let (conn, _bridge) = setup_cached();
+    conn.query_row("SELECT keep('SELECT v FROM t')", [], |_| Ok(())).unwrap();
+    // The statement itself is cached for the same SQL, but not under the kept number.
+    assert_eq!(live_statements(&conn).len(), 1);
+    assert!(error(&conn, "SELECT use_kept()").contains("the statement was finalized"));
+    let n: i64 = conn.query_row("SELECT count_rows('t')", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn an_authorizer_the_program_sets_between_calls_stops_a_cached_statement() {
+    unsafe extern "C" fn allow_all(
+        _: *mut std::ffi::c_void,
+        _: std::ffi::c_int,
+        _: *const std::ffi::c_char,
+        _: *const std::ffi::c_char,
+        _: *const std::ffi::c_char,
+        _: *const std::ffi::c_char,
+    ) -> std::ffi::c_int {
+        rusqlite::ffi::SQLITE_OK
+    }
+    let (conn, _bridge) = setup_cached();
+    let sql = "SELECT count(*) FROM t WHERE ? IS NULL";
+    let n: i64 = conn.query_row("SELECT run_sql(?1, NULL)", [sql], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(live_statements(&conn).len(), 1);
+    // SAFETY: `conn` is open; the callback takes no data.
+    unsafe { rusqlite::ffi::sqlite3_set_authorizer(conn.handle(), Some(allow_all), std::ptr::null_mut()) };
+    let message = error(&conn, &format!("SELECT run_sql('{sql}', NULL)"));
+    assert!(message.contains("sqlink cannot check this statement"), "{message}");
+    // Refused statements are not kept.
+    assert!(live_statements(&conn).is_empty());
+}
+
+#[test]
+fn a_statement_reading_a_module_table_is_not_cached() {
+    let (conn, _bridge) = setup_cached();
+    let n: i64 = conn.query_row("SELECT run_sql('SELECT count(*) FROM e WHERE ? IS NULL', NULL)", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0);
+    assert!(live_statements(&conn).is_empty());
+}
+
+#[test]
+fn a_statement_inserting_into_a_virtual_table_is_not_cached() {
+    let (conn, _bridge) = setup_cached();
+    // Compiled and left unstepped: cached, it would hold `e` connected, and the connection
+    // could not close.
+    conn.query_row("SELECT keep('INSERT INTO e VALUES (1)')", [], |_| Ok(())).unwrap();
+    assert!(live_statements(&conn).is_empty());
+    // Into a plain table it is cached.
+    conn.query_row("SELECT keep('INSERT INTO t VALUES (1)')", [], |_| Ok(())).unwrap();
+    assert_eq!(live_statements(&conn).len(), 1);
+    conn.close().map_err(|(_, e)| e).unwrap();
+}
+
+#[test]
+fn the_cache_is_emptied_when_a_module_table_goes_and_the_connection_closes() {
+    let (conn, bridge) = setup_cached();
+    conn.query_row("SELECT run_sql('SELECT count(*) FROM t WHERE ? IS NULL', NULL)", [], |_| Ok(())).unwrap();
+    assert_eq!(live_statements(&conn).len(), 1);
+    conn.execute_batch("DROP TABLE e").unwrap();
+    assert!(live_statements(&conn).is_empty());
+    // With none connected, nothing is cached.
+    conn.query_row("SELECT run_sql('SELECT count(*) FROM t WHERE ? IS NULL', NULL)", [], |_| Ok(())).unwrap();
+    assert!(live_statements(&conn).is_empty());
+    // And with one connected, sqlite3_close (which refuses while a statement lives)
+    // succeeds: SQLite disconnects the table first, which empties the cache.
+    conn.execute_batch("CREATE VIRTUAL TABLE e2 USING empty; SELECT * FROM e2;").unwrap();
+    conn.query_row("SELECT run_sql('SELECT count(*) FROM t WHERE ? IS NULL', NULL)", [], |_| Ok(())).unwrap();
+    assert_eq!(live_statements(&conn).len(), 1);
+    conn.close().map_err(|(_, e)| e).unwrap();
+    drop(bridge);
 }

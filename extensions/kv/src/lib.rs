@@ -30,6 +30,27 @@ const KEY_COLUMN: i32 = 0;
 pub struct Kv {
     database: String,
     table: String,
+    /// The SQL of a point lookup and of each write, made once per table (the host caches the
+    /// statements by their text).
+    sql: Statements,
+}
+
+struct Statements {
+    lookup: String,
+    insert: String,
+    update: String,
+    delete: String,
+}
+
+impl Statements {
+    fn of(data: &str) -> Self {
+        Statements {
+            lookup: format!("SELECT id, key, value FROM {data} WHERE key = ?"),
+            insert: format!("INSERT INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id"),
+            update: format!("UPDATE {data} SET id = ?, key = ?, value = ? WHERE id = ?"),
+            delete: format!("DELETE FROM {data} WHERE id = ?"),
+        }
+    }
 }
 
 /// `name` as an SQL identifier.
@@ -45,7 +66,16 @@ impl Kv {
 
     /// `"database"."table_data"`.
     fn data(&self) -> String {
-        format!("{}.{}", quoted(&self.database), quoted(&Self::data_name(&self.table)))
+        Self::data_of(&self.database, &self.table)
+    }
+
+    fn data_of(database: &str, table: &str) -> String {
+        format!("{}.{}", quoted(database), quoted(&Self::data_name(table)))
+    }
+
+    fn new(database: &str, table: &str) -> Self {
+        let sql = Statements::of(&Self::data_of(database, table));
+        Kv { database: database.to_owned(), table: table.to_owned(), sql }
     }
 }
 
@@ -60,7 +90,7 @@ impl VirtualTable for Kv {
         if !args.args.is_empty() {
             return Err(Error::new(format!("kv takes no arguments, not ({})", args.args.join(", "))));
         }
-        let table = Kv { database: args.database.clone(), table: args.table.clone() };
+        let table = Kv::new(&args.database, &args.table);
         if create {
             // Not IF NOT EXISTS: a table of that name that is not ours must not be taken over.
             connection::execute(&format!("CREATE TABLE {}(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, value)", table.data()), &[])?;
@@ -95,18 +125,14 @@ impl VirtualTable for Kv {
     }
 
     fn update(&mut self, change: Change) -> Result<i64, Error> {
-        let data = self.data();
         match change {
             Change::Delete(rowid) => {
-                connection::execute(&format!("DELETE FROM {data} WHERE id = ?"), &[Value::Integer(rowid)])?;
+                connection::execute(&self.sql.delete, &[Value::Integer(rowid)])?;
                 Ok(rowid)
             }
             Change::Insert { rowid, columns } => {
                 let [key, value] = row_values(columns)?;
-                let rows = connection::execute(
-                    &format!("INSERT INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id"),
-                    &[rowid.map_or(Value::Null, Value::Integer), key, value],
-                )?;
+                let rows = connection::execute(&self.sql.insert, &[rowid.map_or(Value::Null, Value::Integer), key, value])?;
                 match rows.first().and_then(|row| row.first()) {
                     Some(Value::Integer(id)) => Ok(*id),
                     _ => Err(Error::new("kv: the insert returned no rowid")),
@@ -114,10 +140,7 @@ impl VirtualTable for Kv {
             }
             Change::Update { old_rowid, rowid, columns } => {
                 let [key, value] = row_values(columns)?;
-                connection::execute(
-                    &format!("UPDATE {data} SET id = ?, key = ?, value = ? WHERE id = ?"),
-                    &[Value::Integer(rowid), key, value, Value::Integer(old_rowid)],
-                )?;
+                connection::execute(&self.sql.update, &[Value::Integer(rowid), key, value, Value::Integer(old_rowid)])?;
                 Ok(rowid)
             }
         }
@@ -125,7 +148,7 @@ impl VirtualTable for Kv {
 
     fn rename(&mut self, new_name: &str) -> Result<(), Error> {
         connection::execute(&format!("ALTER TABLE {} RENAME TO {}", self.data(), quoted(&Self::data_name(new_name))), &[])?;
-        self.table = new_name.to_owned();
+        *self = Kv::new(&self.database, new_name);
         Ok(())
     }
 
@@ -143,11 +166,10 @@ pub struct KvCursor;
 
 impl VirtualCursor<Kv> for KvCursor {
     fn filter(&mut self, table: &Kv, filter: Filter) -> Result<TableRows, Error> {
-        let data = table.data();
         let order = match filter.index_number {
             KEY_EQUALS => {
                 let key = filter.args.into_iter().next().unwrap_or(Value::Null);
-                let rows = connection::execute(&format!("SELECT id, key, value FROM {data} WHERE key = ?"), &[key])?;
+                let rows = connection::execute(&table.sql.lookup, &[key])?;
                 return Ok(Box::new(rows.into_iter().map(table_row)));
             }
             KEY_ASCENDING => Order::KeyAscending,
@@ -155,7 +177,7 @@ impl VirtualCursor<Kv> for KvCursor {
             SCAN => Order::Rowid,
             other => return Err(Error::new(format!("kv: no plan numbered {other}"))),
         };
-        Ok(Box::new(Pages { data, order, after: None, buffer: VecDeque::new(), done: false }))
+        Ok(Box::new(Pages { data: table.data(), order, after: None, buffer: VecDeque::new(), done: false }))
     }
 }
 
@@ -244,7 +266,7 @@ mod tests {
 
     #[test]
     fn names_are_quoted_as_sql_identifiers() {
-        let table = Kv { database: String::from("main"), table: String::from("my \"t\"") };
+        let table = Kv::new("main", "my \"t\"");
         assert_eq!(table.data(), "\"main\".\"my \"\"t\"\"_data\"");
     }
 }
