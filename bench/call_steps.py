@@ -10,8 +10,14 @@ of the host, since each call crosses twice (the runtime's `dispatch` import out 
 host, then the host into the extension). The runtime's wasm and the extension's are told
 apart by when wasmtime registered their code: the runtime's before any `.load`.
 
-python bench/call_steps.py [--runtime] "identity(x)" "md5(x)"   (with the sqlink package
-installed and perf on PATH; BENCHMARKS.md, "Where a call's time goes", shows runs)
+Composed path (`--composed`: md5 and identity composed into the runtime with `sqlink compose`,
+run by `sqlink --runtime`): one component, so the steps are told apart by the functions'
+names: SQLite, the runtime's bridge, the router, the extension's glue, the function, the
+allocators, and wasmtime's fused adapters between the parts (unnamed wasm).
+
+python bench/call_steps.py [--runtime | --composed] "identity(x)" "md5(x)"   (with the
+sqlink package installed and perf on PATH; BENCHMARKS.md, "Where a call's time goes", shows
+runs)
 """
 
 import os
@@ -71,6 +77,21 @@ RUNTIME_STEPS = [
 ]
 
 
+# The composed path's steps: every part is wasm of one component, named by its functions.
+COMPOSED_STEPS = [
+    ("kernel", KERNEL),
+    ("wasm: allocators (cabi_realloc, malloc, free) of every part", r"wasm\[.*" + ALLOCATOR),
+    ("router (wasm)", r"wasm\[.*sqlink_router"),
+    ("extension (wasm): the function itself", r"wasm\[.*(md5_ext::md5|md5::|Md5|compress|identity_test)"),
+    ("extension (wasm): generated glue and SDK dispatch", r"wasm\[.*(sqlink_sdk|md5_ext|identity)"),
+    ("runtime (wasm): bridge and generated glue", r"wasm\[.*(dispatch_bridge|wit_bindgen|cabi|Utf8|utf8)"),
+    ("runtime (wasm): SQLite (scan and function dispatch)", r"wasm\[.*sqlite3"),
+    ("wasm: fused adapters and other unnamed code", r"wasm\[|wasm-|trampoline"),
+    ("wasmtime: entering and leaving wasm", ENTERING),
+    ("host (sqlink, libc)", r"sqlink|libc"),
+]
+
+
 def table(path):
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE t(x TEXT)")
@@ -123,10 +144,10 @@ def print_shares(title, shares):
 class Repl:
     """`sqlink` over pipes: a statement's output is read up to a marker row."""
 
-    def __init__(self, db, cache):
+    def __init__(self, db, cache, options=()):
         # An empty compile cache: an extension loaded from a file is compiled in the process,
         # so perf's map names its functions (a cached one is mapped from a file instead).
-        self.process = subprocess.Popen([SQLINK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        self.process = subprocess.Popen([SQLINK, *options, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                                         env=dict(os.environ, SQLINK_PERF_MAP="1", SQLINK_CACHE_DIR=cache))
 
     def run(self, lines):
@@ -155,6 +176,18 @@ def runtime_names(map_path, runtime_lines):
             f.write(f"{addr} {size} {'rt' if addr in runtime else 'ext'}:{name}\n")
 
 
+def record_scans(repl, call, data):
+    """Five scans in `repl` under perf (into `data`), then the session ends: each one's seconds."""
+    perf = subprocess.Popen(["perf", "record", "-F", "4000", "-o", data, "-p", str(repl.process.pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    timed = repl.run([".timer on", *[f"SELECT count({call}) FROM t;"] * 5, ".timer off"])
+    perf.send_signal(subprocess.signal.SIGINT)
+    perf.wait()
+    repl.close()
+    return [float(line.split()[3]) for line in timed if line.startswith("Run Time:")]
+
+
 def runtime_steps(call, db, out):
     data = os.path.join(out, "perf.data")
     cache = os.path.join(out, "cache")
@@ -165,18 +198,26 @@ def runtime_steps(call, db, out):
     with open(map_path) as f:
         runtime_lines = len(f.read().splitlines())
     repl.run([".load md5", f".load {IDENTITY}", "PRAGMA cache_size = -400000;", f"SELECT count({call}) FROM t;"])
-    perf = subprocess.Popen(["perf", "record", "-F", "4000", "-o", data, "-p", str(repl.process.pid)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    timed = repl.run([".timer on", *[f"SELECT count({call}) FROM t;"] * 5, ".timer off"])
-    perf.send_signal(subprocess.signal.SIGINT)
-    perf.wait()
-    repl.close()
-    runs = [float(line.split()[3]) for line in timed if line.startswith("Run Time:")]
+    runs = record_scans(repl, call, data)
     runtime_names(map_path, runtime_lines)
     shares = report_shares(data, RUNTIME_STEPS, "other (the REPL, loader)")
     os.remove(map_path)
     print_shares(f"{call} in the runtime: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf)", shares)
+
+
+def composed_steps(call, db, out):
+    """Path (d): the same scans in a runtime with md5 and identity composed in."""
+    data = os.path.join(out, "perf.data")
+    cache = os.path.join(out, "cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    app = os.path.join(out, "app.wasm")
+    subprocess.run([SQLINK, "compose", "--host", "--with", f"md5,{IDENTITY}", "-o", app], check=True, capture_output=True)
+    repl = Repl(db, cache, ["--runtime", app])
+    repl.run(["PRAGMA cache_size = -400000;", f"SELECT count({call}) FROM t;"])
+    runs = record_scans(repl, call, data)
+    shares = report_shares(data, COMPOSED_STEPS, "other (the REPL, loader)")
+    os.remove(f"/tmp/perf-{repl.process.pid}.map")
+    print_shares(f"{call} composed: {min(runs) / ROWS * 1e9:.0f} ns per row (best of 5 under perf)", shares)
 
 
 def main():
@@ -184,13 +225,17 @@ def main():
         run(sys.argv[2], sys.argv[3])
         return
     args = sys.argv[1:]
-    on_runtime = "--runtime" in args
-    calls = [a for a in args if a != "--runtime"] or ["identity(x)", "md5(x)"]
+    path = steps
+    if "--runtime" in args:
+        path = runtime_steps
+    elif "--composed" in args:
+        path = composed_steps
+    calls = [a for a in args if a not in ("--runtime", "--composed")] or ["identity(x)", "md5(x)"]
     with tempfile.TemporaryDirectory() as out:
         db = os.path.join(out, "t.db")
         table(db)
         for call in calls:
-            (runtime_steps if on_runtime else steps)(call, db, out)
+            path(call, db, out)
 
 
 if __name__ == "__main__":

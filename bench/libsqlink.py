@@ -51,16 +51,20 @@ def main():
     table(conn)
     scan = ns_per_row(conn, "x")
     print(f"{'x':<28} {scan:>9.1f} ns")
+    figures = {}
     for call in ["noop()", "identity(x)", "md5(x)"]:
-        ns = ns_per_row(conn, call)
+        ns = figures[call] = ns_per_row(conn, call)
         print(f"{call:<28} {ns:>9.1f} ns ({ns / scan:>5.2f}x)")
     conn.create_function("py_noop", 0, lambda: None)
     conn.create_function("py_identity", 1, lambda x: x, deterministic=True)
     conn.create_function("py_md5", 1, python_md5, deterministic=True)
     print("\nThe same as Python functions (sqlite3's create_function), same connection:")
     for call in ["py_noop()", "py_identity(x)", "py_md5(x)"]:
-        ns = ns_per_row(conn, call)
+        ns = figures[call] = ns_per_row(conn, call)
         print(f"{call:<28} {ns:>9.1f} ns ({ns / scan:>5.2f}x)")
+    met = figures["md5(x)"] <= figures["py_md5(x)"]
+    print(f"\ntarget: libsqlink md5(x) no slower than py_md5(x) (hashlib): "
+          f"{figures['md5(x)']:.1f} against {figures['py_md5(x)']:.1f} ns, {'met' if met else 'MISSED'}")
     try:
         import sqlean
     except ImportError:

@@ -218,6 +218,18 @@ impl<'a> Args<'a> {
         // contract of `new`).
         self.0.iter().map(|&v| unsafe { value_ref(v) }).collect()
     }
+
+    /// `use_args` on the argument values: up to two on the stack (a call per row would
+    /// otherwise allocate its argument list), more in a `Vec`.
+    fn with<R>(&self, use_args: impl FnOnce(&[ValueRef<'a>]) -> R) -> R {
+        // SAFETY (each `value_ref`): as in `read`.
+        match *self.0 {
+            [] => use_args(&[]),
+            [a] => use_args(&[unsafe { value_ref(a) }]),
+            [a, b] => use_args(&[unsafe { value_ref(a) }, unsafe { value_ref(b) }]),
+            _ => use_args(&self.read()),
+        }
+    }
 }
 
 /// # Safety
@@ -272,7 +284,7 @@ pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_con
     let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
     call.guarded(|| {
         let data = call.data;
-        call.ctx.finish(data.target().and_then(|(ext, id)| data.dispatcher.scalar_call(ext, id, &args.read())));
+        call.ctx.finish(data.target().and_then(|(ext, id)| args.with(|args| data.dispatcher.scalar_call(ext, id, args))));
     })
 }
 
@@ -293,7 +305,7 @@ unsafe fn feed<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv:
         // SAFETY: the running callback is an aggregate's (the contract).
         unsafe {
             call.with_aggregation(true, |a| {
-                if let Err(error) = send(&call.data.dispatcher, a.ext, a.id, a.context, &args.read()) {
+                if let Err(error) = args.with(|args| send(&call.data.dispatcher, a.ext, a.id, a.context, args)) {
                     call.ctx.set_error(&error);
                 }
             })

@@ -21,7 +21,8 @@ use crate::parts;
 pub const SLOTS: usize = 16;
 
 /// The extension interfaces a slot takes, as `sqlite:extension/NAME@0.3.0`.
-const SLOT_INTERFACES: [&str; 6] = ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks"];
+const SLOT_INTERFACES: [&str; 7] =
+    ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks", "virtual-table"];
 
 /// The only contract version compose plugs in: the router's slots are its shapes.
 const CONTRACT: &str = "0.3.0";

@@ -127,6 +127,16 @@ fn compose_refuses_what_the_router_cannot_take() {
     let run = sqlink_in(dir.path(), &["compose", "--with", &old, "-o", &out], "");
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("built against sqlite:extension@0.1.0; compose takes 0.3.0 extensions only"), "{}", run.stderr);
+    let older = test_extension("rust-0.2.0").to_string_lossy().into_owned();
+    let run = sqlink_in(dir.path(), &["compose", "--with", &format!("md5,{older}"), "-o", &out], "");
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr.lines().filter(|l| !l.trim().is_empty()).count(),
+        1,
+        "one message for the one refused extension:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("built against sqlite:extension@0.2.0; compose takes 0.3.0 extensions only"), "{}", run.stderr);
     let connection = test_extension("connection").to_string_lossy().into_owned();
     let run = sqlink_in(dir.path(), &["compose", "--with", &connection, "-o", &out], "");
     assert_eq!(run.code, 1);
@@ -148,4 +158,60 @@ fn a_trap_in_a_composed_extension_ends_the_run_naming_it() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("boom"), "{}", run.stderr);
     assert!(run.stderr.contains("sqlink: the runtime failed"), "{}", run.stderr);
+}
+
+/// Virtual tables, one script: vsv's read-only table of inline text, and the test extension
+/// `tables`' writable `memtable` (its plan, writes, a rolled-back transaction, a savepoint,
+/// ALTER TABLE RENAME, DROP TABLE), then a bad argument.
+const TABLES_SCRIPT: &str = "CREATE VIRTUAL TABLE temp.fruit USING vsv(data='1;apple,2;pear,3;fig', fsep=;, rsep=',', affinity=integer, columns=2);
+SELECT c0 * 10, c1 FROM fruit WHERE c0 > 1;
+CREATE VIRTUAL TABLE m USING memtable;
+INSERT INTO m VALUES ('b', 2), ('a', 1), ('c', 3);
+SELECT value FROM m WHERE key = 'b';
+EXPLAIN QUERY PLAN SELECT value FROM m WHERE key = 'b';
+SELECT key FROM m ORDER BY key;
+UPDATE m SET value = value * 10 WHERE key = 'a';
+DELETE FROM m WHERE key = 'c';
+BEGIN; INSERT INTO m VALUES ('x', 0); ROLLBACK;
+BEGIN; INSERT INTO m VALUES ('d', 4); SAVEPOINT s; UPDATE m SET value = 0; ROLLBACK TO s; RELEASE s; COMMIT;
+SELECT m.key, m.value, fruit.c1 FROM m LEFT JOIN fruit ON fruit.c0 = m.value ORDER BY m.key;
+ALTER TABLE m RENAME TO n;
+SELECT key, value FROM n ORDER BY key;
+DROP TABLE n;
+CREATE VIRTUAL TABLE w USING memtable(x = 1);
+SELECT count(*) FROM fruit;
+";
+
+/// What the script prints with vsv and `tables` loaded through the host (checked here too,
+/// so that the runs compared with it cannot all fail alike).
+const TABLES_OUTPUT: &str = "20|pear\n30|fig\n2\n2|0|33|SCAN m VIRTUAL TABLE INDEX 1:key=?\na\nb\nc\na|10|\nb|2|pear\nd|4|\na|10\nb|2\nd|4\n3\n";
+
+/// Virtual tables of composed extensions answer as they do loaded through the host: in
+/// `sqlink --runtime`, in a plain WASI embedding, and, with the host kept, a loaded
+/// extension's tables pass through the router to the host.
+#[test]
+fn virtual_tables_of_composed_extensions_answer_as_loaded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = test_extension("tables").to_string_lossy().into_owned();
+    let app = dir.path().join("tables.wasm").to_string_lossy().into_owned();
+    let run = sqlink_in(dir.path(), &["compose", "--with", &format!("vsv,{tables}"), "-o", &app], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let loaded = format!(".load vsv\n.load {tables}\n{TABLES_SCRIPT}");
+    // As many lines before the script, so that errors name the same line.
+    let composed_in = format!("-- vsv is composed in\n-- and tables\n{TABLES_SCRIPT}");
+
+    let reference = sqlink_in(dir.path(), &[], &loaded);
+    assert_eq!(reference.stdout, TABLES_OUTPUT);
+    assert_eq!(reference.stderr, "Runtime error near line 18: memtable takes no arguments, not x = 1\n");
+
+    let in_runtime = sqlink_in(dir.path(), &["--runtime", &app], &composed_in);
+    assert_eq!((in_runtime.stdout.as_str(), in_runtime.stderr.as_str()), (reference.stdout.as_str(), reference.stderr.as_str()));
+
+    let (stdout, stderr, outcome) = run_on_wasi_alone(Path::new(&app), &composed_in);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!((stdout.as_str(), stderr.as_str()), (reference.stdout.as_str(), reference.stderr.as_str()));
+
+    let with_host = composed().with_host.to_string_lossy().into_owned();
+    let through_host = sqlink_in(dir.path(), &["--runtime", &with_host], &loaded);
+    assert_eq!((through_host.stdout.as_str(), through_host.stderr.as_str()), (reference.stdout.as_str(), reference.stderr.as_str()));
 }

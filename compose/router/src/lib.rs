@@ -26,7 +26,8 @@ use bindings::sqlite::extension::types::{Error, ExtensionInfo, Value};
 const SLOT_HANDLES: u32 = 0x4000_0000;
 
 /// The interfaces every composed extension exports, as the REPL's `.extensions` lists them.
-const EXPORTS: [&str; 6] = ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks"];
+const EXPORTS: [&str; 7] =
+    ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "virtual-table", "hooks"];
 
 /// A page of a table function's rows.
 type Rows = Vec<Vec<Value>>;
@@ -46,10 +47,27 @@ struct Slot {
     on_commit: fn() -> bool,
     on_rollback: fn(),
     on_update: fn(u8, &str, &str, i64),
+    tables: VirtualTables,
+}
+
+/// One slot's `virtual-table` import, in `dispatch`'s records (the contract's shapes).
+struct VirtualTables {
+    create: fn(u32, &[String]) -> Result<host_dispatch::DeclaredTable, Error>,
+    connect: fn(u32, &[String]) -> Result<host_dispatch::DeclaredTable, Error>,
+    best_index: fn(u64, &host_dispatch::IndexInfo) -> Result<host_dispatch::IndexPlan, Error>,
+    open: fn(u64) -> Result<u64, Error>,
+    filter: fn(u64, i32, Option<&str>, &[Value], u32) -> Result<Vec<host_dispatch::Row>, Error>,
+    next: fn(u64, u32) -> Result<Vec<host_dispatch::Row>, Error>,
+    close: fn(u64),
+    update: fn(u64, &host_dispatch::Change) -> Result<i64, Error>,
+    transaction: fn(u64, host_dispatch::TransactionEvent) -> Result<(), Error>,
+    rename: fn(u64, &str) -> Result<(), Error>,
+    disconnect: fn(u64),
+    destroy: fn(u64) -> Result<(), Error>,
 }
 
 macro_rules! slots {
-    ($($k:literal => $metadata:ident, $scalar:ident, $aggregate:ident, $collation:ident, $table:ident, $hooks:ident;)*) => {
+    ($($k:literal => $metadata:ident, $scalar:ident, $aggregate:ident, $collation:ident, $table:ident, $hooks:ident, $vtab:ident;)*) => {
         const SLOTS: &[Slot] = &[$(
             Slot {
                 describe: bindings::$metadata::describe,
@@ -73,28 +91,42 @@ macro_rules! slots {
                     };
                     bindings::$hooks::on_update(change, database, table, rowid)
                 },
+                tables: VirtualTables {
+                    create: bindings::$vtab::create,
+                    connect: bindings::$vtab::connect,
+                    best_index: bindings::$vtab::best_index,
+                    open: bindings::$vtab::open,
+                    filter: bindings::$vtab::filter,
+                    next: bindings::$vtab::next,
+                    close: bindings::$vtab::close,
+                    update: bindings::$vtab::update,
+                    transaction: bindings::$vtab::transaction,
+                    rename: bindings::$vtab::rename,
+                    disconnect: bindings::$vtab::disconnect,
+                    destroy: bindings::$vtab::destroy,
+                },
             },
         )*];
     };
 }
 
 slots! {
-    0 => slot0_metadata, slot0_scalar_function, slot0_aggregate_function, slot0_collation, slot0_table_function, slot0_hooks;
-    1 => slot1_metadata, slot1_scalar_function, slot1_aggregate_function, slot1_collation, slot1_table_function, slot1_hooks;
-    2 => slot2_metadata, slot2_scalar_function, slot2_aggregate_function, slot2_collation, slot2_table_function, slot2_hooks;
-    3 => slot3_metadata, slot3_scalar_function, slot3_aggregate_function, slot3_collation, slot3_table_function, slot3_hooks;
-    4 => slot4_metadata, slot4_scalar_function, slot4_aggregate_function, slot4_collation, slot4_table_function, slot4_hooks;
-    5 => slot5_metadata, slot5_scalar_function, slot5_aggregate_function, slot5_collation, slot5_table_function, slot5_hooks;
-    6 => slot6_metadata, slot6_scalar_function, slot6_aggregate_function, slot6_collation, slot6_table_function, slot6_hooks;
-    7 => slot7_metadata, slot7_scalar_function, slot7_aggregate_function, slot7_collation, slot7_table_function, slot7_hooks;
-    8 => slot8_metadata, slot8_scalar_function, slot8_aggregate_function, slot8_collation, slot8_table_function, slot8_hooks;
-    9 => slot9_metadata, slot9_scalar_function, slot9_aggregate_function, slot9_collation, slot9_table_function, slot9_hooks;
-    10 => slot10_metadata, slot10_scalar_function, slot10_aggregate_function, slot10_collation, slot10_table_function, slot10_hooks;
-    11 => slot11_metadata, slot11_scalar_function, slot11_aggregate_function, slot11_collation, slot11_table_function, slot11_hooks;
-    12 => slot12_metadata, slot12_scalar_function, slot12_aggregate_function, slot12_collation, slot12_table_function, slot12_hooks;
-    13 => slot13_metadata, slot13_scalar_function, slot13_aggregate_function, slot13_collation, slot13_table_function, slot13_hooks;
-    14 => slot14_metadata, slot14_scalar_function, slot14_aggregate_function, slot14_collation, slot14_table_function, slot14_hooks;
-    15 => slot15_metadata, slot15_scalar_function, slot15_aggregate_function, slot15_collation, slot15_table_function, slot15_hooks;
+    0 => slot0_metadata, slot0_scalar_function, slot0_aggregate_function, slot0_collation, slot0_table_function, slot0_hooks, slot0_virtual_table;
+    1 => slot1_metadata, slot1_scalar_function, slot1_aggregate_function, slot1_collation, slot1_table_function, slot1_hooks, slot1_virtual_table;
+    2 => slot2_metadata, slot2_scalar_function, slot2_aggregate_function, slot2_collation, slot2_table_function, slot2_hooks, slot2_virtual_table;
+    3 => slot3_metadata, slot3_scalar_function, slot3_aggregate_function, slot3_collation, slot3_table_function, slot3_hooks, slot3_virtual_table;
+    4 => slot4_metadata, slot4_scalar_function, slot4_aggregate_function, slot4_collation, slot4_table_function, slot4_hooks, slot4_virtual_table;
+    5 => slot5_metadata, slot5_scalar_function, slot5_aggregate_function, slot5_collation, slot5_table_function, slot5_hooks, slot5_virtual_table;
+    6 => slot6_metadata, slot6_scalar_function, slot6_aggregate_function, slot6_collation, slot6_table_function, slot6_hooks, slot6_virtual_table;
+    7 => slot7_metadata, slot7_scalar_function, slot7_aggregate_function, slot7_collation, slot7_table_function, slot7_hooks, slot7_virtual_table;
+    8 => slot8_metadata, slot8_scalar_function, slot8_aggregate_function, slot8_collation, slot8_table_function, slot8_hooks, slot8_virtual_table;
+    9 => slot9_metadata, slot9_scalar_function, slot9_aggregate_function, slot9_collation, slot9_table_function, slot9_hooks, slot9_virtual_table;
+    10 => slot10_metadata, slot10_scalar_function, slot10_aggregate_function, slot10_collation, slot10_table_function, slot10_hooks, slot10_virtual_table;
+    11 => slot11_metadata, slot11_scalar_function, slot11_aggregate_function, slot11_collation, slot11_table_function, slot11_hooks, slot11_virtual_table;
+    12 => slot12_metadata, slot12_scalar_function, slot12_aggregate_function, slot12_collation, slot12_table_function, slot12_hooks, slot12_virtual_table;
+    13 => slot13_metadata, slot13_scalar_function, slot13_aggregate_function, slot13_collation, slot13_table_function, slot13_hooks, slot13_virtual_table;
+    14 => slot14_metadata, slot14_scalar_function, slot14_aggregate_function, slot14_collation, slot14_table_function, slot14_hooks, slot14_virtual_table;
+    15 => slot15_metadata, slot15_scalar_function, slot15_aggregate_function, slot15_collation, slot15_table_function, slot15_hooks, slot15_virtual_table;
 }
 
 /// The composed extensions, described once: (slot, metadata) of each used slot. An unused
@@ -154,12 +186,6 @@ impl spi_loader::Guest for Router {
         all.extend(host_loader::list().into_iter().map(from_host));
         all
     }
-}
-
-/// A composed runtime reaches no virtual-table module, composed or loaded through the host
-/// (the router's slots carry the extensions' function interfaces only).
-fn no_virtual_tables(ext: u32) -> Error {
-    Error { code: 1, message: format!("extension #{ext}: virtual tables are not available in a composed runtime (sqlink compose)") }
 }
 
 impl dispatch::Guest for Router {
@@ -247,43 +273,149 @@ impl dispatch::Guest for Router {
         }
     }
 
-    // Virtual tables of composed extensions are not wired through the router's slots (their
-    // `virtual-table` export is not among them), so no module is ever registered for one.
-    fn vtab_connect(ext: u32, _module: u32, _args: Vec<String>, _create: bool) -> Result<dispatch::DeclaredTable, Error> {
-        Err(no_virtual_tables(ext))
+    // A virtual-table call goes to the slot's `virtual-table` import, or on to the host.
+    fn vtab_connect(ext: u32, module: u32, args: Vec<String>, create: bool) -> Result<dispatch::DeclaredTable, Error> {
+        let declared = match slot(ext) {
+            Some(slot) if create => (slot.tables.create)(module, &args),
+            Some(slot) => (slot.tables.connect)(module, &args),
+            None => host_dispatch::vtab_connect(ext, module, &args, create),
+        }?;
+        Ok(dispatch::DeclaredTable { schema: declared.schema, table: declared.table })
     }
-    fn vtab_best_index(ext: u32, _table: u64, _info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_best_index(ext: u32, table: u64, info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
+        let info = convert::index_info(info);
+        let plan = match slot(ext) {
+            Some(slot) => (slot.tables.best_index)(table, &info),
+            None => host_dispatch::vtab_best_index(ext, table, &info),
+        }?;
+        Ok(convert::index_plan(plan))
     }
-    fn vtab_open(ext: u32, _table: u64) -> Result<u64, Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_open(ext: u32, table: u64) -> Result<u64, Error> {
+        match slot(ext) {
+            Some(slot) => (slot.tables.open)(table),
+            None => host_dispatch::vtab_open(ext, table),
+        }
     }
     fn vtab_filter(
         ext: u32,
-        _cursor: u64,
-        _index_number: i32,
-        _index_string: Option<String>,
-        _args: Vec<Value>,
-        _max_rows: u32,
+        cursor: u64,
+        index_number: i32,
+        index_string: Option<String>,
+        args: Vec<Value>,
+        max_rows: u32,
     ) -> Result<Vec<dispatch::Row>, Error> {
-        Err(no_virtual_tables(ext))
+        let rows = match slot(ext) {
+            Some(slot) => (slot.tables.filter)(cursor, index_number, index_string.as_deref(), &args, max_rows),
+            None => host_dispatch::vtab_filter(ext, cursor, index_number, index_string.as_deref(), &args, max_rows),
+        }?;
+        Ok(convert::rows(rows))
     }
-    fn vtab_next(ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_next(ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
+        let rows = match slot(ext) {
+            Some(slot) => (slot.tables.next)(cursor, max_rows),
+            None => host_dispatch::vtab_next(ext, cursor, max_rows),
+        }?;
+        Ok(convert::rows(rows))
     }
-    fn vtab_close(_ext: u32, _cursor: u64) {}
-    fn vtab_update(ext: u32, _table: u64, _change: dispatch::Change) -> Result<i64, Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_close(ext: u32, cursor: u64) {
+        match slot(ext) {
+            Some(slot) => (slot.tables.close)(cursor),
+            None => host_dispatch::vtab_close(ext, cursor),
+        }
     }
-    fn vtab_transaction(ext: u32, _table: u64, _event: dispatch::TransactionEvent) -> Result<(), Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_update(ext: u32, table: u64, change: dispatch::Change) -> Result<i64, Error> {
+        let change = convert::change(change);
+        match slot(ext) {
+            Some(slot) => (slot.tables.update)(table, &change),
+            None => host_dispatch::vtab_update(ext, table, &change),
+        }
     }
-    fn vtab_rename(ext: u32, _table: u64, _new_name: String) -> Result<(), Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_transaction(ext: u32, table: u64, event: dispatch::TransactionEvent) -> Result<(), Error> {
+        let event = convert::transaction_event(event);
+        match slot(ext) {
+            Some(slot) => (slot.tables.transaction)(table, event),
+            None => host_dispatch::vtab_transaction(ext, table, event),
+        }
     }
-    fn vtab_disconnect(_ext: u32, _table: u64) {}
-    fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
-        Err(no_virtual_tables(ext))
+    fn vtab_rename(ext: u32, table: u64, new_name: String) -> Result<(), Error> {
+        match slot(ext) {
+            Some(slot) => (slot.tables.rename)(table, &new_name),
+            None => host_dispatch::vtab_rename(ext, table, &new_name),
+        }
+    }
+    fn vtab_disconnect(ext: u32, table: u64) {
+        match slot(ext) {
+            Some(slot) => (slot.tables.disconnect)(table),
+            None => host_dispatch::vtab_disconnect(ext, table),
+        }
+    }
+    fn vtab_destroy(ext: u32, table: u64) -> Result<(), Error> {
+        match slot(ext) {
+            Some(slot) => (slot.tables.destroy)(table),
+            None => host_dispatch::vtab_destroy(ext, table),
+        }
+    }
+}
+
+/// `dispatch`'s records as exported to the runtime and as imported (from the host, and in the
+/// slots): the same WIT types, which wit-bindgen generates twice.
+mod convert {
+    use super::bindings::sqlink::wasm::dispatch as import;
+    use super::dispatch as export;
+
+    pub fn index_info(info: export::IndexInfo) -> import::IndexInfo {
+        import::IndexInfo {
+            constraints: info
+                .constraints
+                .into_iter()
+                .map(|c| import::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs })
+                .collect(),
+            order_by: info.order_by.into_iter().map(|o| import::IndexOrderBy { column: o.column, desc: o.desc }).collect(),
+            columns_used: info.columns_used,
+        }
+    }
+
+    pub fn index_plan(plan: import::IndexPlan) -> export::IndexPlan {
+        export::IndexPlan {
+            usage: plan.usage.into_iter().map(|u| export::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
+            index_number: plan.index_number,
+            index_string: plan.index_string,
+            order_by_consumed: plan.order_by_consumed,
+            estimated_cost: plan.estimated_cost,
+            estimated_rows: plan.estimated_rows,
+            unique: plan.unique,
+        }
+    }
+
+    fn row(row: import::Row) -> export::Row {
+        export::Row { rowid: row.rowid, columns: row.columns }
+    }
+
+    pub fn rows(rows: Vec<import::Row>) -> Vec<export::Row> {
+        rows.into_iter().map(row).collect()
+    }
+
+    pub fn change(change: export::Change) -> import::Change {
+        match change {
+            export::Change::Delete(rowid) => import::Change::Delete(rowid),
+            export::Change::Insert(new) => import::Change::Insert(import::NewRow { rowid: new.rowid, columns: new.columns }),
+            export::Change::Update(updated) => import::Change::Update(import::UpdatedRow {
+                old_rowid: updated.old_rowid,
+                row: import::Row { rowid: updated.row.rowid, columns: updated.row.columns },
+            }),
+        }
+    }
+
+    pub fn transaction_event(event: export::TransactionEvent) -> import::TransactionEvent {
+        match event {
+            export::TransactionEvent::Begin => import::TransactionEvent::Begin,
+            export::TransactionEvent::Sync => import::TransactionEvent::Sync,
+            export::TransactionEvent::Commit => import::TransactionEvent::Commit,
+            export::TransactionEvent::Rollback => import::TransactionEvent::Rollback,
+            export::TransactionEvent::Savepoint(n) => import::TransactionEvent::Savepoint(n),
+            export::TransactionEvent::Release(n) => import::TransactionEvent::Release(n),
+            export::TransactionEvent::RollbackTo(n) => import::TransactionEvent::RollbackTo(n),
+        }
     }
 
     /// Only a loaded extension's call can wait for a request (a composed one cannot run

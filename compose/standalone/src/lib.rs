@@ -18,7 +18,7 @@ mod bindings {
 
 use bindings::exports::sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader};
 use bindings::exports::sqlite::extension::types::{Error, ExtensionInfo, HookKinds, Value};
-use bindings::exports::sqlite::extension::{aggregate_function, collation, hooks, metadata, scalar_function, table_function};
+use bindings::exports::sqlite::extension::{aggregate_function, collation, hooks, metadata, scalar_function, table_function, virtual_table};
 
 struct Standalone;
 
@@ -265,6 +265,52 @@ impl hooks::Guest for Standalone {
     }
     fn on_rollback() {}
     fn on_update(_change: hooks::RowChange, _database: String, _table: String, _rowid: i64) {}
+}
+
+/// No module is declared, so no table, cursor or module number reaches here.
+fn no_table(what: &str, number: u64) -> Error {
+    Error { code: SQLITE_ERROR, message: format!("no virtual-table {what} #{number}") }
+}
+
+impl virtual_table::Guest for Standalone {
+    fn create(module: u32, _args: Vec<String>) -> Result<virtual_table::DeclaredTable, Error> {
+        Err(no_table("module", module.into()))
+    }
+    fn connect(module: u32, _args: Vec<String>) -> Result<virtual_table::DeclaredTable, Error> {
+        Err(no_table("module", module.into()))
+    }
+    fn best_index(table: u64, _info: virtual_table::IndexInfo) -> Result<virtual_table::IndexPlan, Error> {
+        Err(no_table("table", table))
+    }
+    fn open(table: u64) -> Result<u64, Error> {
+        Err(no_table("table", table))
+    }
+    fn filter(
+        cursor: u64,
+        _index_number: i32,
+        _index_string: Option<String>,
+        _args: Vec<Value>,
+        _max_rows: u32,
+    ) -> Result<Vec<virtual_table::Row>, Error> {
+        Err(no_table("cursor", cursor))
+    }
+    fn next(cursor: u64, _max_rows: u32) -> Result<Vec<virtual_table::Row>, Error> {
+        Err(no_table("cursor", cursor))
+    }
+    fn close(_cursor: u64) {}
+    fn update(table: u64, _change: virtual_table::Change) -> Result<i64, Error> {
+        Err(no_table("table", table))
+    }
+    fn transaction(table: u64, _event: virtual_table::TransactionEvent) -> Result<(), Error> {
+        Err(no_table("table", table))
+    }
+    fn rename(table: u64, _new_name: String) -> Result<(), Error> {
+        Err(no_table("table", table))
+    }
+    fn disconnect(_table: u64) {}
+    fn destroy(table: u64) -> Result<(), Error> {
+        Err(no_table("table", table))
+    }
 }
 
 // The export glue is wit-bindgen's canonical ABI code, expanded here.
