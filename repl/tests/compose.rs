@@ -163,7 +163,8 @@ fn a_trap_in_a_composed_extension_ends_the_run_naming_it() {
 /// Virtual tables, one script: vsv's read-only table of inline text, and the test extension
 /// `tables`' writable `memtable` (its plan, writes, a rolled-back transaction, a savepoint,
 /// ALTER TABLE RENAME, DROP TABLE), then a bad argument.
-const TABLES_SCRIPT: &str = "CREATE VIRTUAL TABLE temp.fruit USING vsv(data='1;apple,2;pear,3;fig', fsep=;, rsep=',', affinity=integer, columns=2);
+const TABLES_SCRIPT: &str =
+    "CREATE VIRTUAL TABLE temp.fruit USING vsv(data='1;apple,2;pear,3;fig', fsep=;, rsep=',', affinity=integer, columns=2);
 SELECT c0 * 10, c1 FROM fruit WHERE c0 > 1;
 CREATE VIRTUAL TABLE m USING memtable;
 INSERT INTO m VALUES ('b', 2), ('a', 1), ('c', 3);
@@ -184,7 +185,8 @@ SELECT count(*) FROM fruit;
 
 /// What the script prints with vsv and `tables` loaded through the host (checked here too,
 /// so that the runs compared with it cannot all fail alike).
-const TABLES_OUTPUT: &str = "20|pear\n30|fig\n2\n2|0|33|SCAN m VIRTUAL TABLE INDEX 1:key=?\na\nb\nc\na|10|\nb|2|pear\nd|4|\na|10\nb|2\nd|4\n3\n";
+const TABLES_OUTPUT: &str =
+    "20|pear\n30|fig\n2\n2|0|33|SCAN m VIRTUAL TABLE INDEX 1:key=?\na\nb\nc\na|10|\nb|2|pear\nd|4|\na|10\nb|2\nd|4\n3\n";
 
 /// Virtual tables of composed extensions answer as they do loaded through the host: in
 /// `sqlink --runtime`, in a plain WASI embedding, and, with the host kept, a loaded

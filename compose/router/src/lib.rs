@@ -26,8 +26,7 @@ use bindings::sqlite::extension::types::{Error, ExtensionInfo, Value};
 const SLOT_HANDLES: u32 = 0x4000_0000;
 
 /// The interfaces every composed extension exports, as the REPL's `.extensions` lists them.
-const EXPORTS: [&str; 7] =
-    ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "virtual-table", "hooks"];
+const EXPORTS: [&str; 7] = ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "virtual-table", "hooks"];
 
 /// A page of a table function's rows.
 type Rows = Vec<Vec<Value>>;
@@ -355,6 +354,13 @@ impl dispatch::Guest for Router {
             None => host_dispatch::vtab_destroy(ext, table),
         }
     }
+
+    /// Only a loaded extension's call can wait for a request (a composed one cannot run
+    /// SQL): the host's.
+    fn resume(reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
+        let reply = reply.map(|dispatch::Reply::Sql(r)| host_dispatch::Reply::Sql(sql_reply(r)));
+        host_dispatch::resume(reply.as_ref()).map(|host_dispatch::Request::Sql(r)| dispatch::Request::Sql(sql_request(r)))
+    }
 }
 
 /// `dispatch`'s records as exported to the runtime and as imported (from the host, and in the
@@ -416,13 +422,6 @@ mod convert {
             export::TransactionEvent::Release(n) => import::TransactionEvent::Release(n),
             export::TransactionEvent::RollbackTo(n) => import::TransactionEvent::RollbackTo(n),
         }
-    }
-
-    /// Only a loaded extension's call can wait for a request (a composed one cannot run
-    /// SQL): the host's.
-    fn resume(reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
-        let reply = reply.map(|dispatch::Reply::Sql(r)| host_dispatch::Reply::Sql(sql_reply(r)));
-        host_dispatch::resume(reply.as_ref()).map(|host_dispatch::Request::Sql(r)| dispatch::Request::Sql(sql_request(r)))
     }
 }
 

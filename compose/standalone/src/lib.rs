@@ -18,7 +18,9 @@ mod bindings {
 
 use bindings::exports::sqlink::wasm::{cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader};
 use bindings::exports::sqlite::extension::types::{Error, ExtensionInfo, HookKinds, Value};
-use bindings::exports::sqlite::extension::{aggregate_function, collation, hooks, metadata, scalar_function, table_function, virtual_table};
+use bindings::exports::sqlite::extension::{
+    aggregate_function, collation, hooks, metadata, scalar_function, table_function, virtual_table,
+};
 
 struct Standalone;
 
