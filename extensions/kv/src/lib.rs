@@ -7,10 +7,13 @@
 //! journal's recovery after a crash treat them as any table's rows, and a reopened database
 //! has them. A key is unique and not NULL, as a primary key; an equality on `key` is a point
 //! lookup through the shadow table's index, and an ORDER BY `key` is answered in order.
-//! DROP TABLE drops the shadow table, ALTER TABLE ... RENAME renames it.
+//! DROP TABLE drops the shadow table, ALTER TABLE ... RENAME renames it. `INSERT OR IGNORE` and
+//! `OR REPLACE` (and UPDATE's) are honoured: the write's conflict mode (contract 0.4.0's
+//! `connection.on-conflict`) is the shadow table write's.
 
 use std::collections::VecDeque;
 
+use sqlink_sdk::connection::ConflictMode;
 use sqlink_sdk::{
     Change, Error, Filter, IndexInfo, ModuleArgs, Plan, TableRow, TableRows, Value, VirtualCursor, VirtualTable, connection, op,
 };
@@ -103,19 +106,23 @@ impl VirtualTable for Kv {
             }
             Change::Insert { rowid, columns } => {
                 let [key, value] = row_values(columns)?;
+                let or = conflict_clause()?;
                 let rows = connection::execute(
-                    &format!("INSERT INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id"),
+                    &format!("INSERT {or} INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id"),
                     &[rowid.map_or(Value::Null, Value::Integer), key, value],
                 )?;
                 match rows.first().and_then(|row| row.first()) {
                     Some(Value::Integer(id)) => Ok(*id),
+                    // OR IGNORE skipped the row: nothing was written.
+                    None if or == "OR IGNORE" => Ok(rowid.unwrap_or(0)),
                     _ => Err(Error::new("kv: the insert returned no rowid")),
                 }
             }
             Change::Update { old_rowid, rowid, columns } => {
                 let [key, value] = row_values(columns)?;
+                let or = conflict_clause()?;
                 connection::execute(
-                    &format!("UPDATE {data} SET id = ?, key = ?, value = ? WHERE id = ?"),
+                    &format!("UPDATE {or} {data} SET id = ?, key = ?, value = ? WHERE id = ?"),
                     &[Value::Integer(rowid), key, value, Value::Integer(old_rowid)],
                 )?;
                 Ok(rowid)
@@ -133,6 +140,18 @@ impl VirtualTable for Kv {
         connection::execute(&format!("DROP TABLE IF EXISTS {}", self.data()), &[])?;
         Ok(())
     }
+}
+
+/// The statement's ON CONFLICT mode as the shadow table's write spells it: `INSERT OR IGNORE
+/// INTO t` skips a row whose key (or rowid) is taken, `OR REPLACE` replaces that row. For the
+/// others the write fails with SQLITE_CONSTRAINT, and the statement's own mode (ROLLBACK,
+/// ABORT, FAIL) then does what it does for a native table.
+fn conflict_clause() -> Result<&'static str, Error> {
+    Ok(match connection::on_conflict()? {
+        ConflictMode::Ignore => "OR IGNORE",
+        ConflictMode::Replace => "OR REPLACE",
+        ConflictMode::Rollback | ConflictMode::Fail | ConflictMode::Abort => "",
+    })
 }
 
 fn row_values(columns: Vec<Value>) -> Result<[Value; 2], Error> {
