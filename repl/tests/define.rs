@@ -107,3 +107,16 @@ fn table_valued_functions_take_their_parameters_as_arguments() {
         assert!(error(&conn, "SELECT undefine('upto')").contains("it is a table; DROP TABLE"));
     }
 }
+
+/// The REPL does not run an extension's SQL yet, so `define` fails there with that one clear
+/// error, and the session goes on.
+#[test]
+fn the_repl_refuses_define_with_one_clear_error() {
+    let script = format!(".load {}\nSELECT define('f', ':x + 1');\nSELECT 1 + 1;\n", common::test_extension("define").display());
+    let run = common::sqlink(&script);
+    assert_eq!(run.stdout, "2\n");
+    assert_eq!(
+        run.stderr,
+        "Runtime error near line 2: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
+    );
+}
