@@ -113,11 +113,11 @@ pub mod codes {
 /// Support code for the macros. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::connection::dynamic_call;
     pub use crate::extension::{
         AggregateStates, IntoSqlResult, IntoStepResult, aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value,
         collation_compare, describe, scalar_call,
     };
-    pub use crate::connection::dynamic_call;
     pub use crate::table::{rows, table_close, table_next, table_open};
     pub use crate::vtab::{
         vtab_best_index, vtab_close, vtab_connect, vtab_create, vtab_destroy, vtab_disconnect, vtab_filter, vtab_next, vtab_open,
