@@ -188,7 +188,7 @@ impl<D: Dispatcher + Send + Sync + 'static> DefineFunctions for RuntimeFunctions
             ));
         }
         // What the connection has of that name that is not this extension's run-time own.
-        if !defined.iter().any(|d| same(d)) {
+        if !defined.iter().any(same) {
             // SAFETY: `db` is open (the contract).
             if unsafe { has_function(db, name) }? {
                 return Err(SqlError::new(

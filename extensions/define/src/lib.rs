@@ -126,7 +126,7 @@ fn load() -> Result<(), Error> {
 /// Define the SQL function `name(...)` as `SELECT body`, kept in the database
 /// (`define('sumn', ':n * (:n + 1) / 2')`).
 #[sqlite_scalar]
-fn define(name: &str, body: &str) -> Result<(), Error> {
+pub fn define(name: &str, body: &str) -> Result<(), Error> {
     load()?;
     let fail = |why: String| Error::new(format!("define({name}): {why}"));
     if name.trim().is_empty() {
@@ -162,7 +162,7 @@ fn remove(name: &str) -> Result<(), Error> {
 
 /// Remove the function `define` made, from the connection and the database.
 #[sqlite_scalar]
-fn undefine(name: &str) -> Result<(), Error> {
+pub fn undefine(name: &str) -> Result<(), Error> {
     load()?;
     match stored(name)? {
         None => Err(Error::new(format!("undefine({name}): no function of that name is defined"))),
@@ -180,7 +180,7 @@ fn undefine(name: &str) -> Result<(), Error> {
 /// sqlean frees its cache of compiled bodies; bodies are compiled at each call here, so
 /// there is nothing to free. Loads the stored definitions, as every function here does.
 #[sqlite_scalar]
-fn define_free() -> Result<(), Error> {
+pub fn define_free() -> Result<(), Error> {
     load()
 }
 
