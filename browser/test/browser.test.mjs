@@ -777,7 +777,7 @@ describe('JS API', () => {
     assert.deepEqual(results.answers, contract.queries.map(({ rows }) => rows));
     // .extensions says which version each was built against, and what of it it exports.
     const newest = JSON.parse(readFileSync(new URL('../../rules/cases.json', import.meta.url), 'utf8')).versions.at(-1);
-    const md5 = `md5 0.1.0 (bundled)\n  contract  sqlite:extension@${newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)\n`;
+    const md5 = `md5 0.1.0 (bundled)\n  contract  sqlite:extension@${newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)\n`;
     assert.ok(results.output.startsWith(md5), results.output);
     for (const { name, version, contract: built, exports } of contract.fixtures) {
       assert.ok(results.output.includes(`${name} ${version} (`), `${name} in ${results.output}`);

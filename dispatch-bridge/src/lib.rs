@@ -12,6 +12,7 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
+mod dynamic;
 mod hooks;
 mod module;
 mod registry;
@@ -20,6 +21,7 @@ mod target;
 mod trampolines;
 mod vtab;
 
+pub use dynamic::{ConflictMode, DefineFunctions, RuntimeFunctions, on_conflict};
 pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use module::ModuleShape;
 pub use registry::Bridge;
@@ -128,6 +130,12 @@ pub trait Dispatcher {
     /// After a row of a rowid table changed, for an extension that asked.
     fn hook_update(&self, ext: u32, change: RowChange, database: &str, table: &str, rowid: i64) {
         let _ = (ext, change, database, table, rowid);
+    }
+    /// A call of function `id` that extension `ext` defined at run time (contract 0.4.0's
+    /// `dynamic-function`).
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
+        let _ = (ext, id, args);
+        Err(SqlError::new(1, "this host does not call functions defined at run time"))
     }
 }
 

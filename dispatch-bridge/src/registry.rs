@@ -7,6 +7,7 @@ use std::sync::Arc;
 use libsqlite3_sys as ffi;
 use sqlink_rules::{Namespace, PREDEFINED_SQL, Predefined};
 
+use crate::dynamic::RuntimeFunctions;
 use crate::hooks::{self, Fanout, HookKinds, Listeners, ProgramHooks, Slot};
 use crate::module::{self, ModuleShape};
 use crate::target::Target;
@@ -79,6 +80,8 @@ pub struct Bridge<D: Dispatcher + 'static> {
     fanout: Option<Arc<dyn Fanout>>,
     /// The connections the hooks are installed on, with the slot SQLite's hook data is.
     hooked: Vec<(*mut ffi::sqlite3, &'static Slot)>,
+    /// The functions extensions define while they run.
+    runtime: Arc<RuntimeFunctions<D>>,
 }
 
 // SAFETY: the raw handles are SQLite connections, which SQLite lets any thread use (as
@@ -87,6 +90,13 @@ pub struct Bridge<D: Dispatcher + 'static> {
 // and atomic targets.
 unsafe impl<D: Dispatcher + Send + Sync + 'static> Send for Bridge<D> {}
 
+impl<D: Dispatcher + Send + Sync + 'static> Bridge<D> {
+    /// Where an extension's calls define and delete their run-time functions (contract 0.4.0).
+    pub fn runtime_functions(&self) -> Arc<RuntimeFunctions<D>> {
+        Arc::clone(&self.runtime)
+    }
+}
+
 impl<D: Dispatcher + 'static> Bridge<D> {
     pub fn new(dispatcher: D) -> Self {
         let dispatcher = Arc::new(dispatcher);
@@ -94,6 +104,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
             listeners: Arc::new(Listeners::new(Arc::clone(&dispatcher))),
             fanout: None,
             hooked: Vec::new(),
+            runtime: Arc::new(RuntimeFunctions::new(Arc::clone(&dispatcher))),
             dispatcher,
             registrations: Vec::new(),
             connections: Vec::new(),
@@ -267,6 +278,7 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// unregistering removes it.
     pub fn unregister_extension(&mut self, ext: u32) {
         self.listeners.unsubscribe(ext);
+        self.runtime.unregister_extension(ext, &self.connections);
         self.policies.remove(&ext);
         self.overridden.remove(&ext);
         self.kept.remove(&ext);

@@ -281,10 +281,25 @@ fn error_code(code: i32) -> c_int {
 pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     // SAFETY: SQLite calls xFunc with the context of this call of a function that
     // `install` registered with a FunctionData<D>, and `argc` values valid until it returns.
+    unsafe { call_with::<D>(ctx, argc, argv, D::scalar_call) }
+}
+
+/// The body of a scalar's xFunc: `send` takes the call to the extension (a declared scalar,
+/// or a function defined at run time).
+///
+/// # Safety
+/// As for [`Call::new`] and [`Args::new`], from a scalar's xFunc.
+pub(crate) unsafe fn call_with<D: Dispatcher>(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+    send: impl FnOnce(&D, u32, u32, &[ValueRef<'_>]) -> Result<Value, SqlError>,
+) {
+    // SAFETY: the contract.
     let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
     call.guarded(|| {
         let data = call.data;
-        call.ctx.finish(data.target().and_then(|(ext, id)| args.with(|args| data.dispatcher.scalar_call(ext, id, args))));
+        call.ctx.finish(data.target().and_then(|(ext, id)| args.with(|args| send(&data.dispatcher, ext, id, args))));
     })
 }
 

@@ -1,5 +1,6 @@
 //! The `sqlite:extension/connection` import (contract 0.3.0 and later): SQL an extension runs
-//! on the connection that is calling it.
+//! on the connection that is calling it; from 0.4.0 also the functions it defines while it
+//! runs, and the conflict mode of a virtual table's write.
 //!
 //! Each call of an extension that imports it gets a [`SqlAccess`] for its duration from the
 //! host that makes the call (`embed`: the bridge's `CallSql` on the native connection); the
@@ -11,7 +12,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use sqlink_dispatch_bridge::{CallSql, SqlError, Value as BridgeValue};
+use sqlink_dispatch_bridge::{CallSql, ConflictMode, DefineFunctions, FunctionFlags, SqlError, Value as BridgeValue};
 use wasmtime::component::{HasSelf, Linker, Resource};
 
 use crate::extension::ExtensionState;
@@ -22,8 +23,22 @@ wasmtime::component::bindgen!({
     with: { "sqlite:extension/connection.statement": Statement },
 });
 
+/// 0.4.0's `connection`: 0.3.0's functions (the same Rust types: the types interface did not
+/// change, and the statement is the same resource) and the new ones.
+mod v4 {
+    wasmtime::component::bindgen!({
+        path: "../wit/extension/0.4.0",
+        world: "sqlite:extension/extension",
+        with: {
+            "sqlite:extension/types": super::sqlite::extension::types,
+            "sqlite:extension/connection.statement": super::Statement,
+        },
+    });
+}
+
 use sqlite::extension::connection::{Host, HostStatement};
 use sqlite::extension::types::{Error, Value};
+use v4::sqlite::extension::connection as v4conn;
 
 /// The interface's name without its version: a component importing it needs the host to
 /// provide it.
@@ -43,6 +58,20 @@ pub trait SqlAccess: Send {
     fn execute(&mut self, sql: &str, params: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError>;
     fn changes(&mut self) -> i64;
     fn last_insert_rowid(&mut self) -> i64;
+    /// The conflict mode of the virtual-table write being applied (contract 0.4.0).
+    fn on_conflict(&mut self) -> Result<ConflictMode, SqlError> {
+        Err(SqlError::new(1, "this host does not give the conflict mode of a write yet"))
+    }
+    /// Define a function on the calling connection whose calls come back to the extension's
+    /// `dynamic-function` with `id` (contract 0.4.0).
+    fn create_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), SqlError> {
+        let _ = (name, arity, flags, id);
+        Err(SqlError::new(1, "this host does not define functions at run time yet"))
+    }
+    fn delete_function(&mut self, name: &str, arity: i32) -> Result<(), SqlError> {
+        let _ = (name, arity);
+        Err(SqlError::new(1, "this host does not define functions at run time yet"))
+    }
 }
 
 /// Makes the [`SqlAccess`] of each call, given the call's deadline.
@@ -50,8 +79,8 @@ pub type SqlSource = Arc<dyn Fn(Instant) -> Box<dyn SqlAccess> + Send + Sync>;
 
 /// Add the import to an extension's linker.
 pub fn add_to_linker(linker: &mut Linker<ExtensionState>) -> anyhow::Result<()> {
-    sqlite::extension::connection::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state)
-        .map_err(anyhow::Error::from)
+    sqlite::extension::connection::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state)?;
+    v4conn::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state).map_err(anyhow::Error::from)
 }
 
 fn no_call() -> Error {
@@ -124,6 +153,67 @@ impl Host for ExtensionState {
 
     fn last_insert_rowid(&mut self) -> i64 {
         self.sql.as_mut().map_or(0, |sql| sql.last_insert_rowid())
+    }
+}
+
+impl v4conn::Host for ExtensionState {
+    fn prepare(&mut self, sql: String) -> Result<Resource<Statement>, Error> {
+        Host::prepare(self, sql)
+    }
+
+    fn execute(&mut self, sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
+        Host::execute(self, sql, params)
+    }
+
+    fn changes(&mut self) -> i64 {
+        Host::changes(self)
+    }
+
+    fn last_insert_rowid(&mut self) -> i64 {
+        Host::last_insert_rowid(self)
+    }
+
+    fn on_conflict(&mut self) -> Result<v4conn::ConflictMode, Error> {
+        Ok(match self.sql()?.on_conflict().map_err(error)? {
+            ConflictMode::Rollback => v4conn::ConflictMode::Rollback,
+            ConflictMode::Abort => v4conn::ConflictMode::Abort,
+            ConflictMode::Fail => v4conn::ConflictMode::Fail,
+            ConflictMode::Ignore => v4conn::ConflictMode::Ignore,
+            ConflictMode::Replace => v4conn::ConflictMode::Replace,
+        })
+    }
+
+    fn create_function(&mut self, name: String, arity: i32, flags: sqlite::extension::types::FunctionFlags, id: u32) -> Result<(), Error> {
+        use sqlite::extension::types::FunctionFlags as F;
+        let flags =
+            FunctionFlags::from_bools(flags.contains(F::DETERMINISTIC), flags.contains(F::DIRECT_ONLY), flags.contains(F::INNOCUOUS));
+        self.sql()?.create_function(&name, arity, flags, id).map_err(error)
+    }
+
+    fn delete_function(&mut self, name: String, arity: i32) -> Result<(), Error> {
+        self.sql()?.delete_function(&name, arity).map_err(error)
+    }
+}
+
+impl v4conn::HostStatement for ExtensionState {
+    fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
+        HostStatement::bind(self, handle, index, to)
+    }
+
+    fn step(&mut self, handle: Resource<Statement>) -> Result<Option<Vec<Value>>, Error> {
+        HostStatement::step(self, handle)
+    }
+
+    fn reset(&mut self, handle: Resource<Statement>) -> Result<(), Error> {
+        HostStatement::reset(self, handle)
+    }
+
+    fn column_names(&mut self, handle: Resource<Statement>) -> Vec<String> {
+        HostStatement::column_names(self, handle)
+    }
+
+    fn drop(&mut self, handle: Resource<Statement>) -> wasmtime::Result<()> {
+        HostStatement::drop(self, handle)
     }
 }
 
@@ -207,11 +297,26 @@ pub struct NativeSql {
     sql: CallSql,
     deadline: Instant,
     watchdog: Watchdog,
+    /// Where the extension's run-time functions go, and its handle there.
+    functions: Option<(Arc<dyn DefineFunctions>, u32)>,
 }
 
 impl NativeSql {
     pub fn new(sql: CallSql, deadline: Instant, watchdog: Watchdog) -> Self {
-        NativeSql { sql, deadline, watchdog }
+        NativeSql { sql, deadline, watchdog, functions: None }
+    }
+
+    /// The bridge's run-time functions, for extension `ext`'s calls.
+    pub fn with_functions(mut self, functions: Arc<dyn DefineFunctions>, ext: u32) -> Self {
+        self.functions = Some((functions, ext));
+        self
+    }
+
+    fn functions(&self) -> Result<(&dyn DefineFunctions, u32), SqlError> {
+        match &self.functions {
+            Some((functions, ext)) => Ok((functions.as_ref(), *ext)),
+            None => Err(SqlError::new(1, "this connection does not define functions at run time")),
+        }
     }
 
     /// Run `f` with the watchdog armed; an interruption past the deadline says so.
@@ -269,6 +374,23 @@ impl SqlAccess for NativeSql {
     fn last_insert_rowid(&mut self) -> i64 {
         self.sql.last_insert_rowid()
     }
+
+    fn on_conflict(&mut self) -> Result<ConflictMode, SqlError> {
+        // SAFETY: the `CallSql`'s connection is the open one whose call is running.
+        unsafe { sqlink_dispatch_bridge::on_conflict(self.sql.db()) }
+    }
+
+    fn create_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), SqlError> {
+        let (functions, ext) = self.functions()?;
+        // SAFETY: as above: the connection of the running call of `ext`.
+        unsafe { functions.define(self.sql.db(), ext, name, arity, flags, id) }
+    }
+
+    fn delete_function(&mut self, name: &str, arity: i32) -> Result<(), SqlError> {
+        let (functions, ext) = self.functions()?;
+        // SAFETY: as above.
+        unsafe { functions.delete(self.sql.db(), ext, name, arity) }
+    }
 }
 
 /// A host that cannot run an extension's SQL (yet): every function fails with `why`.
@@ -318,5 +440,17 @@ impl SqlAccess for Unavailable {
 
     fn last_insert_rowid(&mut self) -> i64 {
         0
+    }
+
+    fn on_conflict(&mut self) -> Result<ConflictMode, SqlError> {
+        self.refuse()
+    }
+
+    fn create_function(&mut self, _: &str, _: i32, _: FunctionFlags, _: u32) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn delete_function(&mut self, _: &str, _: i32) -> Result<(), SqlError> {
+        self.refuse()
     }
 }

@@ -158,7 +158,7 @@ signatures! {
     DescribeWithoutModules() -> ExtensionInfoWithoutModules;
     /// `metadata.describe` of 0.1.0 as first published.
     DescribeWithoutTables() -> ExtensionInfoWithoutTables;
-    /// `scalar-function.call`.
+    /// `scalar-function.call`, and `dynamic-function.call` (0.4.0).
     CallList(id: u32, args: &[ValueParam<'_>]) -> ValueResult;
     /// `hooks.on-commit` (0.3.0).
     OnCommit() -> bool;
@@ -218,6 +218,8 @@ pub(crate) struct Indices {
     vtab: Option<[ComponentExportIndex; 12]>,
     /// `on-commit`, `on-rollback`, `on-update`.
     hooks: Option<[ComponentExportIndex; 3]>,
+    /// `dynamic-function.call` (0.4.0).
+    dynamic: Option<ComponentExportIndex>,
 }
 
 /// A component's contract functions in one instance, each checked against its signature.
@@ -231,6 +233,8 @@ pub(crate) struct Funcs {
     pub table: Option<Table>,
     pub vtab: Option<VirtualTable>,
     pub hooks: Option<HookFuncs>,
+    /// The calls of the functions it defines at run time.
+    pub dynamic: Option<CallList>,
 }
 
 #[derive(Clone, Copy)]
@@ -340,6 +344,7 @@ impl Indices {
             table: all("table-function", &TABLE).and_then(|found| found.try_into().ok()),
             vtab: all("virtual-table", &VIRTUAL_TABLE).and_then(|found| found.try_into().ok()),
             hooks: all("hooks", &HOOKS).and_then(|found| found.try_into().ok()),
+            dynamic: all("dynamic-function", &["call"]).and_then(|found| found.first().copied()),
         })
     }
 
@@ -438,7 +443,11 @@ impl Indices {
             }
             None => None,
         };
-        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, vtab, hooks })
+        let dynamic = match &self.dynamic {
+            Some(call) => Some(CallList::get(&mut store, instance, call).map_err(mismatch("dynamic-function"))?),
+            None => None,
+        };
+        Ok(Funcs { describe, call, by_arity, aggregate, compare, table, vtab, hooks, dynamic })
     }
 }
 

@@ -108,11 +108,11 @@ impl Extensions {
         let db = self.attach(conn)?;
         // SAFETY: `db` is `conn`'s open connection (checked by `attach`), borrowed for this call.
         unsafe { self.bridge.read_predefined(db) }.map_err(|e| anyhow!("listing the connection's functions: {e}"))?;
-        if extension.imports_connection() {
-            self.connect(db, &mut extension)?;
-        }
         let handle = self.next_handle;
         self.next_handle += 1;
+        if extension.imports_connection() {
+            self.connect(db, &mut extension, handle)?;
+        }
         if allow_override || how_to_override.is_some() {
             self.bridge.override_policy(handle, allow_override, how_to_override.unwrap_or_default());
         }
@@ -199,13 +199,14 @@ impl Extensions {
     }
 
     /// Let `extension` run SQL on `db` during its calls, inside the sandbox's authorizer.
-    fn connect(&mut self, db: *mut sqlite3, extension: &mut Extension) -> Result<()> {
+    fn connect(&mut self, db: *mut sqlite3, extension: &mut Extension, handle: u32) -> Result<()> {
         if !self.authorizer {
             // SAFETY: `db` is `conn`'s open connection (checked by `attach`).
             unsafe { bridge::install_authorizer(db) }.map_err(|e| anyhow!("{e}"))?;
             self.authorizer = true;
         }
         let watchdog = self.engine.watchdog().clone();
+        let functions: Arc<dyn bridge::DefineFunctions> = self.bridge.runtime_functions();
         let db = db as usize;
         extension.set_sql_source(Some(Arc::new(move |deadline| {
             // SAFETY: the source is called as one of the extension's calls starts, and its
@@ -213,7 +214,7 @@ impl Extensions {
             // them on it alone), so the connection is open and its callback runs until the
             // `CallSql` is dropped at the end of the call.
             let sql = unsafe { CallSql::new(db as *mut sqlite3) };
-            Box::new(NativeSql::new(sql, deadline, watchdog.clone()))
+            Box::new(NativeSql::new(sql, deadline, watchdog.clone()).with_functions(Arc::clone(&functions), handle))
         })));
         Ok(())
     }
@@ -396,6 +397,10 @@ impl Dispatcher for Instances {
         // Gone meanwhile: as SQLite's BINARY.
         self.call(ext, |e| Ok(e.collation_compare(id, a, b)))
             .unwrap_or_else(|_| sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()))
+    }
+
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+        self.call(ext, |e| e.call_dynamic(id, args)).map(result)
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {

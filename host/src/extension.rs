@@ -343,6 +343,15 @@ impl Extension {
         })
     }
 
+    /// A call of a function the extension defined at run time (contract 0.4.0).
+    pub fn call_dynamic<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<Value, Error> {
+        // No declared name: a trap names the function by its id (`Kind::Hooks` has no names).
+        self.invoke(Kind::Hooks, id, |live| match &live.funcs.dynamic {
+            Some(call) => call.call(&mut live.store, id, &params(args)),
+            None => Ok(Err(Error { code: SQLITE_ERROR, message: String::from("the extension exports no dynamic-function") })),
+        })
+    }
+
     pub fn aggregate_step<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
         self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
             Some(agg) => agg.step.call(&mut live.store, id, context, &params(args)),

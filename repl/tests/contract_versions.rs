@@ -33,6 +33,9 @@ const RELEASED: &[(&str, &str)] = &[
     ("0.2.0", "d8ab4ea89b4861cf37e935ad0e46b6cb497bdfd1dd6ae15f661f9f438ba77afb"),
     // Virtual tables with writes, hooks and the `connection` import (4 December 2026).
     ("0.3.0", "b0adc1175f83bc85912169bf33da8fc0e9c644cbf137eddd62c188e324090d6e"),
+    // Functions defined at run time and a write's conflict mode on `connection`, and the
+    // `dynamic-function` export (4 December 2026).
+    ("0.4.0", "f70c58ca5a36b4baaf687c3237ccbe0859af942d64cbfdbc0f1082127276029a"),
 ];
 
 fn root() -> PathBuf {
@@ -130,7 +133,7 @@ fn every_version_loads_and_answers_in_one_repl_session() {
     let listing = &run.stdout[expected.len()..];
     let newest = sqlink_rules::contract::NEWEST;
     let md5 = format!(
-        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks)\n"
+        "md5 0.1.0 (bundled)\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)\n"
     );
     assert!(listing.starts_with(&md5), ".extensions:\n{listing}");
     for case in list(&cases["fixtures"]) {
@@ -258,7 +261,7 @@ fn a_version_the_host_does_not_know_or_a_shape_its_version_never_had_is_refused(
     let future = Extension::load(&engine, &renamed(&newest, "0.2.0", "0.9.0"), Sandbox::default()).err().unwrap();
     assert_eq!(
         future.to_string(),
-        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0, 0.3.0); a newer sqlink may"
+        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0, 0.3.0, 0.4.0); a newer sqlink may"
     );
     // 0.2.0's metadata has table functions: the first 0.1.0's shape under its name is no
     // component built against 0.2.0.

@@ -9,17 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{rows, test_extension};
+use common::{rows, sql_error, test_extension};
 use rusqlite::Connection;
-use sqlink_host::cache::ComponentCache;
 use sqlink_host::embed::Extensions;
-use sqlink_host::extension::{ExtensionEngine, Sandbox};
+use sqlink_host::extension::Sandbox;
 
 fn load_kv(conn: &Connection) -> Extensions {
-    let mut extensions = Extensions::new(ExtensionEngine::new(ComponentCache::disabled()).unwrap());
-    let bytes = std::fs::read(test_extension("kv")).unwrap();
-    extensions.load(conn, &bytes, Sandbox::default(), "kv.wasm").unwrap();
-    extensions
+    common::embedded(conn, "kv")
 }
 
 /// `path` opened with kv loaded.
@@ -406,4 +402,42 @@ mod repl {
         let count: usize = repl.run("SELECT count(*) FROM t;")[0].parse().unwrap();
         assert!(count > 150, "the scans span pages: {count} rows");
     }
+/// The statement's ON CONFLICT mode (contract 0.4.0's `connection.on-conflict`): kv answers
+/// INSERT and UPDATE with OR IGNORE, OR REPLACE and OR ABORT (the default) as a native table
+/// with a unique key does, statement for statement.
+#[test]
+fn conflict_modes_are_honoured_as_in_a_native_table() {
+    let conn = Connection::open_in_memory().unwrap();
+    let _extensions = load_kv(&conn);
+    conn.execute_batch("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);").unwrap();
+    let script = [
+        "INSERT INTO {t} VALUES ('a', 1), ('b', 2)",
+        "INSERT INTO {t} VALUES ('a', 9)",
+        "INSERT OR IGNORE INTO {t} VALUES ('a', 9), ('c', 3)",
+        "INSERT OR REPLACE INTO {t} VALUES ('a', 10)",
+        "REPLACE INTO {t} VALUES ('b', 20), ('d', 4)",
+        "UPDATE OR IGNORE {t} SET key = 'a' WHERE key = 'c'",
+        "UPDATE OR REPLACE {t} SET key = 'a' WHERE key = 'd'",
+        "INSERT INTO {t} VALUES ('e', 5)",
+        "INSERT OR ABORT INTO {t} VALUES ('g', 7), ('a', 0)",
+        "UPDATE {t} SET key = 'b' WHERE key = 'e'",
+    ];
+    for statement in script {
+        let on = |table: &str| {
+            let outcome = conn.execute_batch(&statement.replace("{t}", table)).map_err(|e| {
+                let message = e.to_string();
+                message.contains("UNIQUE constraint failed") || message.contains("constraint")
+            });
+            let rows = rows(&conn, &format!("SELECT rowid, key, value FROM {table} ORDER BY key"));
+            (outcome, rows)
+        };
+        assert_eq!(on("t"), on("n"), "{statement}");
+    }
+    assert_eq!(rows(&conn, "SELECT key, value FROM t ORDER BY key"), ["a|4", "b|20", "c|3", "e|5"]);
+    // OR FAIL keeps a native table's rows written before the failing one, and OR ROLLBACK ends
+    // the transaction; a virtual table's constraint error ends its statement as ABORT does
+    // (SQLite's rule for a module that does not declare SQLITE_VTAB_CONSTRAINT_SUPPORT, which
+    // the contract has no way to declare).
+    assert!(sql_error(&conn, "INSERT OR FAIL INTO t VALUES ('f', 6), ('a', 0)").contains("UNIQUE constraint failed"));
+    assert_eq!(rows(&conn, "SELECT count(*) FROM t WHERE key = 'f'"), ["0"]);
 }

@@ -35,7 +35,7 @@ fn a_new_extension_builds_tests_and_loads() {
         run.stdout,
         format!(
             "hello, world\ngreeter_ext 0.1.0 ({})\n  contract  sqlite:extension@{newest} (metadata, scalar-function, scalar-by-arity, \
-             aggregate-function, collation, table-function, virtual-table, hooks)\n  scalar    greeter_ext_hello(x)  Says hello: greeter_ext_hello('world') is 'hello, world'.\n",
+             aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)\n  scalar    greeter_ext_hello(x)  Says hello: greeter_ext_hello('world') is 'hello, world'.\n",
             wasm.display()
         )
     );

@@ -22,9 +22,36 @@
 //! later call gets an error there.
 //!
 //! An extension that calls none of these does not import `connection` at all.
+//!
+//! Functions defined while the extension runs (contract 0.4.0), as sqlean's `define` does:
+//!
+//! ```no_run
+//! use sqlink_sdk::{Error, FunctionFlags, Value, connection, sqlite_scalar};
+//!
+//! /// Defines `twice_NAME(x)`, x * 2, on the calling connection; answers its name.
+//! #[sqlite_scalar]
+//! fn make_twice(name: &str) -> Result<String, Error> {
+//!     let flags = FunctionFlags { deterministic: true, ..FunctionFlags::default() };
+//!     let function = format!("twice_{name}");
+//!     connection::create_function(&function, 1, flags, |args: &[Value]| match args {
+//!         [Value::Integer(i)] => Ok(Value::Integer(i * 2)),
+//!         _ => Ok(Value::Null),
+//!     })?;
+//!     Ok(function)
+//! }
+//! ```
+//!
+//! And, in a writable virtual table's `update`, [`on_conflict`]: the statement's ON CONFLICT
+//! mode (`INSERT OR IGNORE`, `OR REPLACE`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::bindings::sqlite::extension::connection as wit;
-use crate::{Error, Value};
+use crate::{Error, FunctionFlags, Value};
+
+pub use wit::ConflictMode;
 
 /// A compiled statement of the calling connection.
 pub struct Statement(wit::Statement);
@@ -77,5 +104,85 @@ impl Statement {
     /// The remaining rows, one `step` each.
     pub fn rows(&self) -> impl Iterator<Item = Result<Vec<Value>, Error>> + '_ {
         std::iter::from_fn(move || self.step().transpose())
+    }
+}
+
+/// What a write that breaks a constraint is to do, for the write a virtual table's `update`
+/// is applying: [`ConflictMode::Ignore`] (skip the row, answer success),
+/// [`ConflictMode::Replace`] (replace the row it conflicts with), or fail with
+/// [`crate::codes::CONSTRAINT`] for the others. An error outside `update`.
+pub fn on_conflict() -> Result<ConflictMode, Error> {
+    wit::on_conflict()
+}
+
+/// The body of a function defined at run time.
+type Body = Rc<dyn Fn(&[Value]) -> Result<Value, Error>>;
+
+/// The functions this instance defined, by the id the host calls them with, and the id of
+/// each name (lower case) and arity.
+#[derive(Default)]
+struct Defined {
+    bodies: HashMap<u32, Body>,
+    ids: HashMap<(String, i32), u32>,
+    next: u32,
+}
+
+thread_local! {
+    static DEFINED: RefCell<Defined> = RefCell::new(Defined::default());
+}
+
+/// Define scalar function `name` of `arity` arguments (-1: any number) on the connection that
+/// is calling the extension; SQLite calls `body` for each of its calls, until
+/// [`delete_function`], the extension's unload or the connection's close. The host refuses a
+/// name the connection has from elsewhere (SQLite's, the program's, an extension's declared
+/// functions); the same name and arity defined here before is redefined, which SQLite
+/// refuses while another statement of the connection runs.
+///
+/// `body` runs as any call of the extension does: it may use this module's SQL, but SQL that
+/// calls an extension function (this one's too) is refused.
+pub fn create_function(
+    name: &str,
+    arity: i32,
+    flags: FunctionFlags,
+    body: impl Fn(&[Value]) -> Result<Value, Error> + 'static,
+) -> Result<(), Error> {
+    let id = DEFINED.with(|defined| {
+        let mut defined = defined.borrow_mut();
+        defined.next = defined.next.wrapping_add(1);
+        defined.next
+    });
+    wit::create_function(name, arity, flags.to_wit(), id)?;
+    DEFINED.with(|defined| {
+        let mut defined = defined.borrow_mut();
+        if let Some(old) = defined.ids.insert((name.to_ascii_lowercase(), arity), id) {
+            defined.bodies.remove(&old);
+        }
+        defined.bodies.insert(id, Rc::new(body));
+    });
+    Ok(())
+}
+
+/// Remove function `name` of `arity` that [`create_function`] defined; an error if there is
+/// none. While a statement of the connection runs SQLite keeps it, answering as a function it
+/// does not know, until it can go.
+pub fn delete_function(name: &str, arity: i32) -> Result<(), Error> {
+    wit::delete_function(name, arity)?;
+    DEFINED.with(|defined| {
+        let mut defined = defined.borrow_mut();
+        if let Some(id) = defined.ids.remove(&(name.to_ascii_lowercase(), arity)) {
+            defined.bodies.remove(&id);
+        }
+    });
+    Ok(())
+}
+
+/// `dynamic-function.call`: the body defined with `id`.
+#[doc(hidden)]
+pub fn dynamic_call(id: u32, args: &[Value]) -> Result<Value, Error> {
+    // Cloned out, so that a body may define or delete functions itself.
+    let body = DEFINED.with(|defined| defined.borrow().bodies.get(&id).cloned());
+    match body {
+        Some(body) => body(args),
+        None => Err(Error::new(format!("no function defined at run time has id {id} (the extension restarted since?)"))),
     }
 }

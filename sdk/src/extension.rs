@@ -18,7 +18,7 @@ pub struct FunctionFlags {
 }
 
 impl FunctionFlags {
-    fn to_wit(self) -> types::FunctionFlags {
+    pub(crate) fn to_wit(self) -> types::FunctionFlags {
         let mut flags = types::FunctionFlags::empty();
         for (on, flag) in [
             (self.deterministic, types::FunctionFlags::DETERMINISTIC),

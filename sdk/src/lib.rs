@@ -113,6 +113,7 @@ pub mod codes {
 /// Support code for the macros. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::connection::dynamic_call;
     pub use crate::extension::{
         AggregateStates, IntoSqlResult, IntoStepResult, aggregate_finalize, aggregate_inverse, aggregate_step, aggregate_value,
         collation_compare, describe, scalar_call,

@@ -7,10 +7,13 @@
 //! journal's recovery after a crash treat them as any table's rows, and a reopened database
 //! has them. A key is unique and not NULL, as a primary key; an equality on `key` is a point
 //! lookup through the shadow table's index, and an ORDER BY `key` is answered in order.
-//! DROP TABLE drops the shadow table, ALTER TABLE ... RENAME renames it.
+//! DROP TABLE drops the shadow table, ALTER TABLE ... RENAME renames it. `INSERT OR IGNORE` and
+//! `OR REPLACE` (and UPDATE's) are honoured: the write's conflict mode (contract 0.4.0's
+//! `connection.on-conflict`) is the shadow table write's.
 
 use std::collections::VecDeque;
 
+use sqlink_sdk::connection::ConflictMode;
 use sqlink_sdk::{
     Change, Error, Filter, IndexInfo, ModuleArgs, Plan, TableRow, TableRows, Value, VirtualCursor, VirtualTable, connection, op,
 };
@@ -37,8 +40,9 @@ pub struct Kv {
 
 struct Statements {
     lookup: String,
-    insert: String,
-    update: String,
+    /// One text per conflict clause, in [`CLAUSES`]' order.
+    insert: [String; 3],
+    update: [String; 3],
     delete: String,
 }
 
@@ -46,8 +50,8 @@ impl Statements {
     fn of(data: &str) -> Self {
         Statements {
             lookup: format!("SELECT id, key, value FROM {data} WHERE key = ?"),
-            insert: format!("INSERT INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id"),
-            update: format!("UPDATE {data} SET id = ?, key = ?, value = ? WHERE id = ?"),
+            insert: CLAUSES.map(|or| format!("INSERT {or} INTO {data}(id, key, value) VALUES (?, ?, ?) RETURNING id")),
+            update: CLAUSES.map(|or| format!("UPDATE {or} {data} SET id = ?, key = ?, value = ? WHERE id = ?")),
             delete: format!("DELETE FROM {data} WHERE id = ?"),
         }
     }
@@ -132,15 +136,19 @@ impl VirtualTable for Kv {
             }
             Change::Insert { rowid, columns } => {
                 let [key, value] = row_values(columns)?;
-                let rows = connection::execute(&self.sql.insert, &[rowid.map_or(Value::Null, Value::Integer), key, value])?;
+                let or = conflict_clause()?;
+                let rows = connection::execute(&self.sql.insert[or], &[rowid.map_or(Value::Null, Value::Integer), key, value])?;
                 match rows.first().and_then(|row| row.first()) {
                     Some(Value::Integer(id)) => Ok(*id),
+                    // OR IGNORE skipped the row: nothing was written.
+                    None if CLAUSES[or] == "OR IGNORE" => Ok(rowid.unwrap_or(0)),
                     _ => Err(Error::new("kv: the insert returned no rowid")),
                 }
             }
             Change::Update { old_rowid, rowid, columns } => {
                 let [key, value] = row_values(columns)?;
-                connection::execute(&self.sql.update, &[Value::Integer(rowid), key, value, Value::Integer(old_rowid)])?;
+                let or = conflict_clause()?;
+                connection::execute(&self.sql.update[or], &[Value::Integer(rowid), key, value, Value::Integer(old_rowid)])?;
                 Ok(rowid)
             }
         }
@@ -157,6 +165,22 @@ impl VirtualTable for Kv {
         Ok(())
     }
 }
+
+/// The statement's ON CONFLICT mode as the shadow table's write spells it: `INSERT OR IGNORE
+/// INTO t` skips a row whose key (or rowid) is taken, `OR REPLACE` replaces that row. For the
+/// others the write fails with SQLITE_CONSTRAINT, and the statement's own mode (ROLLBACK,
+/// ABORT, FAIL) then does what it does for a native table.
+/// Answers an index into [`CLAUSES`].
+fn conflict_clause() -> Result<usize, Error> {
+    Ok(match connection::on_conflict()? {
+        ConflictMode::Ignore => 1,
+        ConflictMode::Replace => 2,
+        ConflictMode::Rollback | ConflictMode::Fail | ConflictMode::Abort => 0,
+    })
+}
+
+/// The conflict clauses a shadow-table write is made with.
+const CLAUSES: [&str; 3] = ["", "OR IGNORE", "OR REPLACE"];
 
 fn row_values(columns: Vec<Value>) -> Result<[Value; 2], Error> {
     columns.try_into().map_err(|columns: Vec<Value>| Error::new(format!("kv rows have 2 columns, not {}", columns.len())))

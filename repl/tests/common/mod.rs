@@ -245,3 +245,17 @@ pub fn rows(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
     .map(Result::unwrap)
     .collect()
 }
+
+/// Test extension `name` loaded on `conn` through `embed`, with the default sandbox.
+pub fn embedded(conn: &rusqlite::Connection, name: &str) -> sqlink_host::embed::Extensions {
+    let engine = sqlink_host::extension::ExtensionEngine::new(sqlink_host::cache::ComponentCache::disabled()).unwrap();
+    let mut extensions = sqlink_host::embed::Extensions::new(engine);
+    let bytes = std::fs::read(test_extension(name)).unwrap();
+    extensions.load(conn, &bytes, sqlink_host::extension::Sandbox::default(), &format!("{name}.wasm")).unwrap();
+    extensions
+}
+
+/// The message of the error running `sql` on `conn` gives.
+pub fn sql_error(conn: &rusqlite::Connection, sql: &str) -> String {
+    conn.execute_batch(sql).unwrap_err().to_string()
+}

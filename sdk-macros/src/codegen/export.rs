@@ -323,6 +323,14 @@ impl ToTokens for ExportModel {
                         sdk::vtab_destroy(table)
                     }
                 }
+                impl exports::dynamic_function::Guest for Extension {
+                    fn call(
+                        id: u32,
+                        args: ::std::vec::Vec<types::Value>,
+                    ) -> ::core::result::Result<types::Value, types::Error> {
+                        sdk::dynamic_call(id, &args)
+                    }
+                }
                 impl exports::hooks::Guest for Extension {
                     fn on_commit() -> bool {
                         (EXTENSION.hooks.commit)()
