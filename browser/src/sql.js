@@ -11,7 +11,12 @@
 import { readValues, sqlError, writeValue } from './crossing.js';
 
 const INTERFACE = 'sqlink:wasm/extension-sql@0.1.0';
-const FUNCTIONS = ['begin', 'end', 'prepare', 'bind', 'step', 'reset', 'column-names', 'finalize', 'execute', 'changes', 'last-insert-rowid'];
+const FUNCTIONS = [
+  'begin', 'end', 'prepare', 'bind', 'step', 'reset', 'column-names', 'finalize', 'execute', 'changes', 'last-insert-rowid', 'on-conflict',
+];
+// `connection.conflict-mode`'s cases, in the WIT's order (jco passes an enum as its name).
+const CONFLICT_MODES = ['rollback', 'abort', 'fail', 'ignore', 'replace'];
+const NO_RUN_TIME_FUNCTIONS = 'a page does not define functions at run time yet (connection.create-function)';
 // The functions that run SQL, and so may wait.
 const WAITING = ['prepare', 'step', 'execute'];
 const CELL = 16;
@@ -199,6 +204,23 @@ export class RuntimeSql {
       },
       changes: () => (sql.#framed === 'async' ? sql.#fn.changes() : 0n),
       lastInsertRowid: () => (sql.#framed === 'async' ? sql.#fn['last-insert-rowid']() : 0n),
+      onConflict() {
+        sql.#check();
+        const at = sql.#fn['on-conflict']();
+        const view = sql.#memory.view;
+        try {
+          if (view.getUint8(at) !== 0) throw sql.#error(at + 4);
+          return CONFLICT_MODES[view.getUint8(at + 4)];
+        } finally {
+          sql.#post['on-conflict'](at);
+        }
+      },
+      createFunction() {
+        throw sqlError(NO_RUN_TIME_FUNCTIONS);
+      },
+      deleteFunction() {
+        throw sqlError(NO_RUN_TIME_FUNCTIONS);
+      },
     };
   }
 

@@ -10,6 +10,7 @@ use sqlink_dispatch_bridge::{self as bridge, CallSql, SqlError};
 
 use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::extension_sql;
+use crate::bindings::sqlite::extension::connection::ConflictMode;
 use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
 
 thread_local! {
@@ -111,6 +112,21 @@ impl extension_sql::Guest for SqliteLib {
 
     fn changes() -> i64 {
         with_call(|call| Ok(call.changes())).unwrap_or(0)
+    }
+
+    fn on_conflict() -> Result<ConflictMode, Error> {
+        let db = crate::requests::calling_db().ok_or_else(no_call)?;
+        // The framed call's connection, checked as every other function checks it.
+        with_call(|_| Ok(()))?;
+        // SAFETY: `db` is open: `spi` is running a statement on it, whose call this is.
+        let mode = unsafe { bridge::on_conflict(db) }.map_err(wit_error)?;
+        Ok(match mode {
+            bridge::ConflictMode::Rollback => ConflictMode::Rollback,
+            bridge::ConflictMode::Abort => ConflictMode::Abort,
+            bridge::ConflictMode::Fail => ConflictMode::Fail,
+            bridge::ConflictMode::Ignore => ConflictMode::Ignore,
+            bridge::ConflictMode::Replace => ConflictMode::Replace,
+        })
     }
 
     fn last_insert_rowid() -> i64 {
