@@ -12,6 +12,8 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
+mod contract;
+mod declarations;
 mod hooks;
 mod module;
 mod registry;
@@ -20,6 +22,7 @@ mod target;
 mod trampolines;
 mod vtab;
 
+pub use declarations::{Declaration, Declarations, OverridePolicy};
 pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use module::ModuleShape;
 pub use registry::Bridge;
@@ -98,16 +101,8 @@ pub trait Dispatcher {
     /// constraints cannot be planned.
     fn vtab_best_index(&self, ext: u32, table: u64, info: &IndexInfo) -> Result<IndexPlan, SqlError>;
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError>;
-    /// Start `cursor`'s scan; its first rows, up to `max_rows` (fewer: the last).
-    fn vtab_filter(
-        &self,
-        ext: u32,
-        cursor: u64,
-        index_number: i32,
-        index_string: Option<&str>,
-        args: &[ValueRef<'_>],
-        max_rows: u32,
-    ) -> Result<Vec<Row>, SqlError>;
+    /// Start `cursor`'s scan; its first rows.
+    fn vtab_filter(&self, ext: u32, cursor: u64, filter: &Filter<'_>) -> Result<Vec<Row>, SqlError>;
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Row>, SqlError>;
     fn vtab_close(&self, ext: u32, cursor: u64);
     /// One write; the rowid of the row inserted or updated.
@@ -183,6 +178,16 @@ pub struct IndexPlan {
     pub estimated_cost: f64,
     pub estimated_rows: i64,
     pub unique: bool,
+}
+
+/// How a scan starts (xFilter): the plan's number and string, the arguments it asked for,
+/// and how many rows the first page may hold (fewer: the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter<'a> {
+    pub index_number: i32,
+    pub index_string: Option<&'a str>,
+    pub args: &'a [ValueRef<'a>],
+    pub max_rows: u32,
 }
 
 /// One row of a virtual table's scan.

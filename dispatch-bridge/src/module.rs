@@ -16,7 +16,9 @@ use sqlink_rules::table::PAGE_ROWS;
 use crate::target::Target;
 use crate::trampolines::{Args, Context, value_ref};
 use crate::vtab::{fail, guarded, sqlite_string};
-use crate::{Change, Dispatcher, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueRef};
+use crate::{
+    Change, Dispatcher, Filter, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueRef,
+};
 
 /// What a module declares besides its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -466,7 +468,8 @@ unsafe extern "C" fn filter<D: Dispatcher>(
         let index_string = (!index_string.is_null()).then(|| CStr::from_ptr(index_string).to_string_lossy());
         let args = Args::new(argc, argv).read();
         on_cursor::<D>(cursor, |cursor, dispatcher, ext| {
-            let page = dispatcher.vtab_filter(ext, cursor.cursor, index_number, index_string.as_deref(), &args, PAGE_ROWS)?;
+            let filter = Filter { index_number, index_string: index_string.as_deref(), args: &args, max_rows: PAGE_ROWS };
+            let page = dispatcher.vtab_filter(ext, cursor.cursor, &filter)?;
             cursor.accept(page);
             Ok(())
         })

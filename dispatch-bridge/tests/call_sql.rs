@@ -103,7 +103,7 @@ impl Dispatcher for SqlDispatcher {
     fn vtab_open(&self, _: u32, _: u64) -> Result<u64, SqlError> {
         unreachable!()
     }
-    fn vtab_filter(&self, _: u32, _: u64, _: i32, _: Option<&str>, _: &[ValueRef<'_>], _: u32) -> Result<Vec<Row>, SqlError> {
+    fn vtab_filter(&self, _: u32, _: u64, _: &sqlink_dispatch_bridge::Filter<'_>) -> Result<Vec<Row>, SqlError> {
         unreachable!()
     }
     fn vtab_next(&self, _: u32, _: u64, _: u32) -> Result<Vec<Row>, SqlError> {
