@@ -8,9 +8,10 @@
 //! [`host_calls!`](crate::host_calls) where calls arrive in the contract's owned types and go
 //! on in the bridge's (the `sqlink` binary's `dispatch` host).
 //!
-//! The vocabulary: [`ValueRef`](crate::ValueRef) is a borrowed argument, the contract's
-//! `ValueParam` what the extension is lent; [`Value`](crate::Value) is an owned value, the
-//! contract's `ValueResult` as lifted.
+//! One vocabulary on both sides: a `ValueParam` is a borrowed argument (the bridge's
+//! [`ValueParam`](crate::ValueParam) borrows SQLite's memory, the contract's is what an
+//! extension is lent), a `Value` an owned one (the bridge's [`Value`](crate::Value); the
+//! contract's `ValueResult`, which the hosts' bindings name `Value`).
 
 /// Conversions for calls from the bridge's types into a contract binding. `values`: the
 /// module of `sqlite:extension/types`; `records`: the module with the virtual-table records
@@ -20,19 +21,19 @@
 macro_rules! extension_calls {
     ($vis:vis values: $($v:ident)::+; records: $($r:ident)::+; info: $($i:ident)::+;) => {
         /// An argument as the contract takes it: lent, not copied.
-        $vis fn param<'a>(value: &'a $crate::ValueRef<'_>) -> $($v)::+::ValueParam<'a> {
+        $vis fn param<'a>(value: &'a $crate::ValueParam<'_>) -> $($v)::+::ValueParam<'a> {
             use $($v)::+::ValueParam;
             match value {
-                $crate::ValueRef::Null => ValueParam::Null,
-                $crate::ValueRef::Integer(i) => ValueParam::Integer(*i),
-                $crate::ValueRef::Real(r) => ValueParam::Real(*r),
-                $crate::ValueRef::Text(t) => ValueParam::Text(t),
-                $crate::ValueRef::Blob(b) => ValueParam::Blob(b),
+                $crate::ValueParam::Null => ValueParam::Null,
+                $crate::ValueParam::Integer(i) => ValueParam::Integer(*i),
+                $crate::ValueParam::Real(r) => ValueParam::Real(*r),
+                $crate::ValueParam::Text(t) => ValueParam::Text(t),
+                $crate::ValueParam::Blob(b) => ValueParam::Blob(b),
             }
         }
 
         /// The arguments of a call that takes them as a list.
-        $vis fn params<'a>(args: &'a [$crate::ValueRef<'_>]) -> Vec<$($v)::+::ValueParam<'a>> {
+        $vis fn params<'a>(args: &'a [$crate::ValueParam<'_>]) -> Vec<$($v)::+::ValueParam<'a>> {
             args.iter().map(param).collect()
         }
 
@@ -157,14 +158,14 @@ macro_rules! extension_calls {
 macro_rules! host_calls {
     ($vis:vis values: $($v:ident)::+; records: $($r:ident)::+;) => {
         /// A lifted argument, lent as the bridge's.
-        $vis fn value_ref(value: &$($v)::+::ValueResult) -> $crate::ValueRef<'_> {
+        $vis fn value_ref(value: &$($v)::+::ValueResult) -> $crate::ValueParam<'_> {
             use $($v)::+::ValueResult;
             match value {
-                ValueResult::Null => $crate::ValueRef::Null,
-                ValueResult::Integer(i) => $crate::ValueRef::Integer(*i),
-                ValueResult::Real(r) => $crate::ValueRef::Real(*r),
-                ValueResult::Text(t) => $crate::ValueRef::Text(::std::borrow::Cow::Borrowed(t)),
-                ValueResult::Blob(b) => $crate::ValueRef::Blob(b),
+                ValueResult::Null => $crate::ValueParam::Null,
+                ValueResult::Integer(i) => $crate::ValueParam::Integer(*i),
+                ValueResult::Real(r) => $crate::ValueParam::Real(*r),
+                ValueResult::Text(t) => $crate::ValueParam::Text(::std::borrow::Cow::Borrowed(t)),
+                ValueResult::Blob(b) => $crate::ValueParam::Blob(b),
             }
         }
 

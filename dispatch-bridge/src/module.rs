@@ -17,7 +17,7 @@ use crate::target::Target;
 use crate::trampolines::{Args, Context, value_ref};
 use crate::vtab::{fail, guarded, sqlite_string};
 use crate::{
-    Change, Dispatcher, Filter, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueRef,
+    Change, Dispatcher, Filter, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueParam,
 };
 
 /// What a module declares besides its name.
@@ -516,13 +516,13 @@ unsafe extern "C" fn rowid<D>(cursor: *mut ffi::sqlite3_vtab_cursor, rowid: *mut
 }
 
 /// An integer argument of xUpdate (a rowid), or none for NULL.
-fn rowid_of(value: &ValueRef<'_>) -> Option<i64> {
+fn rowid_of(value: &ValueParam<'_>) -> Option<i64> {
     match value {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(*i),
-        ValueRef::Real(r) => Some(*r as i64),
-        ValueRef::Text(t) => t.trim().parse().ok(),
-        ValueRef::Blob(_) => None,
+        ValueParam::Null => None,
+        ValueParam::Integer(i) => Some(*i),
+        ValueParam::Real(r) => Some(*r as i64),
+        ValueParam::Text(t) => t.trim().parse().ok(),
+        ValueParam::Blob(_) => None,
     }
 }
 
@@ -539,7 +539,7 @@ unsafe extern "C" fn update<D: Dispatcher>(
         on_table::<D>(vtab, |table, ext| {
             let change = match args.as_slice() {
                 [old] => Change::Delete(rowid_of(old).unwrap_or(0)),
-                [ValueRef::Null, rowid, columns @ ..] => Change::Insert { rowid: rowid_of(rowid), columns: columns.to_vec() },
+                [ValueParam::Null, rowid, columns @ ..] => Change::Insert { rowid: rowid_of(rowid), columns: columns.to_vec() },
                 [old, rowid, columns @ ..] => {
                     let old_rowid = rowid_of(old).unwrap_or(0);
                     Change::Update { old_rowid, rowid: rowid_of(rowid).unwrap_or(old_rowid), columns: columns.to_vec() }

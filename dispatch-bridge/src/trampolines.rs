@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use libsqlite3_sys as ffi;
 
 use crate::target::Target;
-use crate::{Dispatcher, SqlError, Value, ValueRef};
+use crate::{Dispatcher, SqlError, Value, ValueParam};
 
 /// What each registered function carries as its `pApp`: where to send calls.
 pub(crate) struct FunctionData<D> {
@@ -213,7 +213,7 @@ impl<'a> Args<'a> {
     }
 
     /// Borrow SQLite's argument values; nothing is copied unless text is invalid UTF-8.
-    pub(crate) fn read(&self) -> Vec<ValueRef<'a>> {
+    pub(crate) fn read(&self) -> Vec<ValueParam<'a>> {
         // SAFETY: each pointer is a value SQLite keeps valid and unchanged for `'a` (the
         // contract of `new`).
         self.0.iter().map(|&v| unsafe { value_ref(v) }).collect()
@@ -232,24 +232,24 @@ unsafe fn bytes<'a>(ptr: *const c_void, len: c_int) -> &'a [u8] {
 
 /// # Safety
 /// `value` must be a `sqlite3_value` that SQLite keeps valid and unchanged for `'a`.
-pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
+pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueParam<'a> {
     // SAFETY: `value` is valid for `'a` (the contract); the text and blob pointers SQLite
     // returns stay valid as long as the value is neither changed nor freed, so for `'a`.
     unsafe {
         match ffi::sqlite3_value_type(value) {
-            ffi::SQLITE_INTEGER => ValueRef::Integer(ffi::sqlite3_value_int64(value)),
-            ffi::SQLITE_FLOAT => ValueRef::Real(ffi::sqlite3_value_double(value)),
+            ffi::SQLITE_INTEGER => ValueParam::Integer(ffi::sqlite3_value_int64(value)),
+            ffi::SQLITE_FLOAT => ValueParam::Real(ffi::sqlite3_value_double(value)),
             ffi::SQLITE_TEXT => {
                 // Text first, then its length: the order SQLite documents.
                 let ptr = ffi::sqlite3_value_text(value);
                 let raw = bytes(ptr.cast(), ffi::sqlite3_value_bytes(value));
-                ValueRef::Text(String::from_utf8_lossy(raw))
+                ValueParam::Text(String::from_utf8_lossy(raw))
             }
             ffi::SQLITE_BLOB => {
                 let ptr = ffi::sqlite3_value_blob(value);
-                ValueRef::Blob(bytes(ptr, ffi::sqlite3_value_bytes(value)))
+                ValueParam::Blob(bytes(ptr, ffi::sqlite3_value_bytes(value)))
             }
-            _ => ValueRef::Null,
+            _ => ValueParam::Null,
         }
     }
 }
@@ -280,7 +280,7 @@ pub(crate) unsafe extern "C" fn scalar<D: Dispatcher>(ctx: *mut ffi::sqlite3_con
 static NEXT_CONTEXT: AtomicU64 = AtomicU64::new(1);
 
 /// A dispatcher's call for a row into an aggregation: `aggregate_step` or `aggregate_inverse`.
-type Feed<D> = fn(&D, u32, u32, u64, &[ValueRef<'_>]) -> Result<(), SqlError>;
+type Feed<D> = fn(&D, u32, u32, u64, &[ValueParam<'_>]) -> Result<(), SqlError>;
 
 /// A row into an aggregation (xStep, xInverse): `send` gets its arguments and context.
 ///

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use sqlink_dispatch_bridge::{
-    Bridge, Declaration, Declarations, Dispatcher, FunctionFlags, HookKinds, OverridePolicy, SqlError, Value, ValueRef,
+    Bridge, Declaration, Declarations, Dispatcher, FunctionFlags, HookKinds, OverridePolicy, SqlError, Value, ValueParam,
 };
 
 const EXT: u32 = 7;
@@ -27,7 +27,7 @@ struct TestDispatcher {
 }
 
 impl Dispatcher for TestDispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<Value, SqlError> {
         let _ = ext;
         match id {
             // echo(x)
@@ -40,8 +40,8 @@ impl Dispatcher for TestDispatcher {
         }
     }
 
-    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let ValueRef::Integer(x) = args[0] else {
+    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
+        let ValueParam::Integer(x) = args[0] else {
             return Err(SqlError::new(20, "sum_i: integers only"));
         };
         let _ = id;
@@ -56,8 +56,8 @@ impl Dispatcher for TestDispatcher {
         Ok(Value::Integer(self.sums.lock().unwrap().get(&context).map_or(0, |s| s.0)))
     }
 
-    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let ValueRef::Integer(x) = args[0] else { unreachable!() };
+    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
+        let ValueParam::Integer(x) = args[0] else { unreachable!() };
         let mut sums = self.sums.lock().unwrap();
         let entry = sums.entry(context).or_default();
         entry.0 -= x;
@@ -79,9 +79,9 @@ impl Dispatcher for TestDispatcher {
     }
 
     /// Table 0: series(start, stop) → (value, square). Table 1: failing(n) fails after n rows.
-    fn table_open(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
-        let int = |v: &ValueRef<'_>| match v {
-            ValueRef::Integer(i) => Ok(*i),
+    fn table_open(&self, _: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
+        let int = |v: &ValueParam<'_>| match v {
+            ValueParam::Integer(i) => Ok(*i),
             other => Err(SqlError::new(1, format!("series(): an integer please, not {other:?}"))),
         };
         let state = match id {
@@ -157,7 +157,7 @@ impl Dispatcher for TestDispatcher {
     ) -> Result<Vec<sqlink_dispatch_bridge::Row>, SqlError> {
         let max_rows = filter.max_rows;
         let (first, last) = match (filter.index_number, filter.args) {
-            (1, [ValueRef::Integer(n)]) => (*n, *n),
+            (1, [ValueParam::Integer(n)]) => (*n, *n),
             _ => (1, cursor as i64),
         };
         self.cursors.lock().unwrap().insert(cursor, (first, last, None));

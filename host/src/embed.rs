@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
 use rusqlite::ffi::{self, sqlite3};
-use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, OverridePolicy, SqlError, ValueRef};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, OverridePolicy, SqlError, ValueParam};
 
 use crate::bindings::{Error, ExtensionInfo};
 use crate::conflicts;
@@ -316,11 +316,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Dispatcher for Instances {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
         self.call(ext, |e| e.call_scalar(id, args)).map(result)
     }
 
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         self.call(ext, |e| e.aggregate_step(id, context, args))
     }
 
@@ -328,7 +328,7 @@ impl Dispatcher for Instances {
         self.call(ext, |e| e.aggregate_value(id, context)).map(result)
     }
 
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         self.call(ext, |e| e.aggregate_inverse(id, context, args))
     }
 
@@ -342,7 +342,7 @@ impl Dispatcher for Instances {
             .unwrap_or_else(|_| sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()))
     }
 
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
         self.call(ext, |e| e.table_open(id, args))
     }
 

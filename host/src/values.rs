@@ -39,7 +39,7 @@ impl AsParam for Value {
     }
 }
 
-impl AsParam for sqlink_dispatch_bridge::ValueRef<'_> {
+impl AsParam for sqlink_dispatch_bridge::ValueParam<'_> {
     fn param(&self) -> ValueParam<'_> {
         param(self)
     }

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueRef};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, Dispatcher, SqlError, ValueParam};
 
 use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
@@ -29,11 +29,11 @@ sqlink_dispatch_bridge::extension_calls! {
 }
 
 impl Dispatcher for HostDispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
         dispatch::scalar_call(ext, id, &params(args)).map(result).map_err(sql_error)
     }
 
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         dispatch::aggregate_step(ext, id, context, &params(args)).map_err(sql_error)
     }
 
@@ -41,7 +41,7 @@ impl Dispatcher for HostDispatcher {
         dispatch::aggregate_value(ext, id, context).map(result).map_err(sql_error)
     }
 
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         dispatch::aggregate_inverse(ext, id, context, &params(args)).map_err(sql_error)
     }
 
@@ -53,7 +53,7 @@ impl Dispatcher for HostDispatcher {
         dispatch::collation_compare(ext, id, a, b)
     }
 
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
         dispatch::table_open(ext, id, &params(args)).map_err(sql_error)
     }
 
