@@ -19,6 +19,8 @@ struct TestDispatcher {
     /// Live aggregation states: context → (sum, count).
     sums: Mutex<HashMap<u64, (i64, i64)>>,
     finalized: Mutex<Vec<u64>>,
+    /// Every context `aggregate_value` was asked about.
+    valued: Mutex<Vec<u64>>,
     /// Open table cursors: id → (next value, last value, fail after this value).
     cursors: Mutex<HashMap<u64, Series>>,
     next_cursor: Mutex<u64>,
@@ -53,6 +55,7 @@ impl Dispatcher for TestDispatcher {
     }
 
     fn aggregate_value(&self, _: u32, _: u32, context: u64) -> Result<Value, SqlError> {
+        self.valued.lock().unwrap().push(context);
         Ok(Value::Integer(self.sums.lock().unwrap().get(&context).map_or(0, |s| s.0)))
     }
 
@@ -319,7 +322,11 @@ fn window_value_before_any_step_starts_the_aggregation_that_is_finalized() {
     assert_eq!(got, vec![0, 1, 3, 6, 10]);
     drop(stmt);
     assert!(bridge.dispatcher().sums.lock().unwrap().is_empty(), "leaked aggregation states");
-    assert_eq!(bridge.dispatcher().finalized.lock().unwrap().len(), 1, "one aggregation, finalized once");
+    let finalized = bridge.dispatcher().finalized.lock().unwrap().clone();
+    assert_eq!(finalized.len(), 1, "one aggregation, finalized once");
+    // An extension keeps state for a context it is asked the value of (the SDK does): each
+    // such context must reach xFinal, which a read-only xValue would not give the first one.
+    assert!(bridge.dispatcher().valued.lock().unwrap().iter().all(|c| finalized.contains(c)), "a context was never finalized");
 }
 
 #[test]
