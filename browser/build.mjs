@@ -15,18 +15,13 @@ const wasmDir = join(root, 'target', 'wasm');
 const defaultDist = join(here, 'dist');
 const modules = join(here, 'node_modules', '@bytecodealliance');
 
-/** extensions/bundled.txt, the one list of bundled extensions: [{ name, grantsClock }]. */
+/**
+ * The bundled extensions, [{ name, grantsClock }]: extensions/bundled.txt as `cargo xtask
+ * build` writes it beside the components (the one reader of that list is Rust's).
+ */
 export function bundledExtensions() {
-  return readFileSync(join(root, 'extensions', 'bundled.txt'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const [name, , ...grants] = line.split(/\s+/);
-      return { name, grantsClock: grants.includes('clock') };
-    });
+  return JSON.parse(readFileSync(join(wasmDir, 'bundled.json'), 'utf8'));
 }
-
 
 // The runtime's imports that suspend the guest (JSPI) and its exports that may suspend.
 const ASYNC_IMPORTS = [

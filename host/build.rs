@@ -28,13 +28,9 @@ fn main() {
     let list = std::fs::read_to_string(&list).expect("extensions/bundled.txt lists the bundled extensions");
     let mut code = format!("pub const RUNTIME: Option<&[u8]> = {};\n", embedded(&dir, "sqlink-runtime.wasm"));
     code.push_str("/// The bundled extensions, as extensions/bundled.txt lists them.\npub const BUNDLED: &[Bundled] = &[\n");
-    for line in list.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
-        let mut words = line.split_whitespace();
-        let name = words.next().unwrap();
-        let _package = words.next().expect("each bundled extension names its cargo package");
-        let grants_clock = words.any(|grant| grant == "clock");
-        let bytes = embedded(&dir, &format!("{name}.wasm"));
-        writeln!(code, "    Bundled {{ name: {name:?}, bytes: {bytes}, grants_clock: {grants_clock} }},").unwrap();
+    for bundled in sqlink_rules::bundled::parse(&list).expect("extensions/bundled.txt") {
+        let bytes = embedded(&dir, &format!("{}.wasm", bundled.name));
+        writeln!(code, "    Bundled {{ name: {:?}, bytes: {bytes}, grants_clock: {} }},", bundled.name, bundled.grants_clock).unwrap();
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded.rs");

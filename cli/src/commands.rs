@@ -455,40 +455,18 @@ impl Shell {
         self.register(loaded, replace_builtins, how_to_allow).map_err(|e| format!("cannot load {name}: {e}"))
     }
 
-    /// Install an extension's functions, collations, tables and hooks; on a failure, remove
-    /// what was installed and unload it.
+    /// Install an extension's functions, collations, tables and hooks (all, or on a failure
+    /// none: the bridge checks first); on a failure, unload it.
     fn register(&mut self, loaded: LoadedExtension, replace_builtins: bool, how_to_allow: &str) -> Result<ExtensionInfo, String> {
         let handle = loaded.handle;
-        dispatch_bridge::override_policy(handle, replace_builtins, how_to_allow);
-        let info = &loaded.info;
-        let mut result = Ok(());
-        for f in &info.scalars {
-            result = result.and_then(|()| dispatch_bridge::register_host_scalar(handle, &f.name, f.arity, f.flags, f.id));
-        }
-        for f in &info.aggregates {
-            result = result.and_then(|()| dispatch_bridge::register_host_aggregate(handle, &f.name, f.arity, f.flags, f.id, f.window));
-        }
-        for c in &info.collations {
-            result = result.and_then(|()| dispatch_bridge::register_host_collation(handle, &c.name, c.id));
-        }
-        for t in &info.table_functions {
-            result = result.and_then(|()| dispatch_bridge::register_host_table(handle, &t.name, t.id, &t.columns, &t.parameters));
-        }
-        for m in &info.modules {
-            result = result.and_then(|()| dispatch_bridge::register_host_module(handle, m));
-        }
-        if info.hooks != crate::bindings::sqlite::extension::types::HookKinds::empty() {
-            result = result.and_then(|()| dispatch_bridge::subscribe_hooks(handle, info.hooks));
-        }
-        match result.and_then(|()| dispatch_bridge::kept(handle)) {
+        match dispatch_bridge::register_extension(handle, &loaded.info, replace_builtins, how_to_allow) {
             Err(e) => {
-                dispatch_bridge::unregister_extension(handle);
                 let _ = spi_loader::unload(handle);
                 Err(e.message)
             }
             Ok(kept) => {
                 if !kept.is_empty() {
-                    self.warn(&sqlink_rules::kept_note(&info.name, &kept, Some(how_to_allow)));
+                    self.warn(&sqlink_rules::kept_note(&loaded.info.name, &kept, Some(how_to_allow)));
                 }
                 Ok(loaded.info)
             }

@@ -4,7 +4,7 @@
 //! `sqlite3_create_collation_v2` trampolines, eponymous virtual tables for table functions,
 //! and virtual-table modules (`sqlite3_create_module_v2`, `module.rs`), on every connection
 //! it is attached to. Each
-//! trampoline converts the `sqlite3_value`s to [`ValueRef`]s (borrowed, no copies), hands
+//! trampoline converts the `sqlite3_value`s to [`ValueParam`]s (borrowed, no copies), hands
 //! them to a [`Dispatcher`] together with the extension's handle and the function's id, and
 //! turns the answer into the SQL result or a SQL error.
 //!
@@ -12,6 +12,8 @@
 //! natively it calls the extension component directly. Either way this crate is the one
 //! place that speaks SQLite's C API for extension functions.
 
+mod contract;
+mod declarations;
 mod dynamic;
 mod hooks;
 mod module;
@@ -21,6 +23,7 @@ mod target;
 mod trampolines;
 mod vtab;
 
+pub use declarations::{Declaration, Declarations, OverridePolicy};
 pub use dynamic::{ConflictMode, DefineFunctions, RuntimeFunctions, on_conflict};
 pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use module::ModuleShape;
@@ -33,7 +36,7 @@ use std::borrow::Cow;
 
 /// An argument as SQLite holds it, borrowed for the duration of one call.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ValueRef<'a> {
+pub enum ValueParam<'a> {
     Null,
     Integer(i64),
     Real(f64),
@@ -79,16 +82,16 @@ impl std::error::Error for SqlError {}
 /// function's id in that extension's metadata, `context` names one aggregation: it is
 /// unique while the aggregation is alive and `aggregate_finalize` ends it.
 pub trait Dispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError>;
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError>;
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<Value, SqlError>;
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError>;
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError>;
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError>;
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<Value, SqlError>;
     /// Negative, zero or positive, as `memcmp`; for an extension gone meanwhile, as SQLite's
     /// BINARY (`sqlink_rules::collation::compare_unloaded`).
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32;
     /// Start table function `id`; returns the cursor's id in extension `ext`.
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError>;
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError>;
     /// Up to `max_rows` further rows of `cursor`; fewer means the last ones.
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError>;
     fn table_close(&self, ext: u32, cursor: u64);
@@ -100,16 +103,8 @@ pub trait Dispatcher {
     /// constraints cannot be planned.
     fn vtab_best_index(&self, ext: u32, table: u64, info: &IndexInfo) -> Result<IndexPlan, SqlError>;
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError>;
-    /// Start `cursor`'s scan; its first rows, up to `max_rows` (fewer: the last).
-    fn vtab_filter(
-        &self,
-        ext: u32,
-        cursor: u64,
-        index_number: i32,
-        index_string: Option<&str>,
-        args: &[ValueRef<'_>],
-        max_rows: u32,
-    ) -> Result<Vec<Row>, SqlError>;
+    /// Start `cursor`'s scan; its first rows.
+    fn vtab_filter(&self, ext: u32, cursor: u64, filter: &Filter<'_>) -> Result<Vec<Row>, SqlError>;
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Row>, SqlError>;
     fn vtab_close(&self, ext: u32, cursor: u64);
     /// One write; the rowid of the row inserted or updated.
@@ -133,7 +128,7 @@ pub trait Dispatcher {
     }
     /// A call of function `id` that extension `ext` defined at run time (contract 0.4.0's
     /// `dynamic-function`).
-    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<Value, SqlError> {
         let _ = (ext, id, args);
         Err(SqlError::new(1, "this host does not call functions defined at run time"))
     }
@@ -193,6 +188,16 @@ pub struct IndexPlan {
     pub unique: bool,
 }
 
+/// How a scan starts (xFilter): the plan's number and string, the arguments it asked for,
+/// and how many rows the first page may hold (fewer: the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter<'a> {
+    pub index_number: i32,
+    pub index_string: Option<&'a str>,
+    pub args: &'a [ValueParam<'a>],
+    pub max_rows: u32,
+}
+
 /// One row of a virtual table's scan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -207,12 +212,12 @@ pub enum Change<'a> {
     /// `rowid` none: the table chooses it.
     Insert {
         rowid: Option<i64>,
-        columns: Vec<ValueRef<'a>>,
+        columns: Vec<ValueParam<'a>>,
     },
     Update {
         old_rowid: i64,
         rowid: i64,
-        columns: Vec<ValueRef<'a>>,
+        columns: Vec<ValueParam<'a>>,
     },
 }
 
@@ -228,14 +233,14 @@ pub enum TransactionEvent {
     RollbackTo(i32),
 }
 
-impl From<&ValueRef<'_>> for Value {
-    fn from(value: &ValueRef<'_>) -> Value {
+impl From<&ValueParam<'_>> for Value {
+    fn from(value: &ValueParam<'_>) -> Value {
         match value {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(i) => Value::Integer(*i),
-            ValueRef::Real(r) => Value::Real(*r),
-            ValueRef::Text(t) => Value::Text(t.to_string()),
-            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            ValueParam::Null => Value::Null,
+            ValueParam::Integer(i) => Value::Integer(*i),
+            ValueParam::Real(r) => Value::Real(*r),
+            ValueParam::Text(t) => Value::Text(t.to_string()),
+            ValueParam::Blob(b) => Value::Blob(b.to_vec()),
         }
     }
 }

@@ -16,7 +16,9 @@ use sqlink_rules::table::PAGE_ROWS;
 use crate::target::Target;
 use crate::trampolines::{Args, Context, value_ref};
 use crate::vtab::{fail, guarded, sqlite_string};
-use crate::{Change, Dispatcher, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueRef};
+use crate::{
+    Change, Dispatcher, Filter, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueParam,
+};
 
 /// What a module declares besides its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -471,7 +473,8 @@ unsafe extern "C" fn filter<D: Dispatcher>(
         let index_string = (!index_string.is_null()).then(|| CStr::from_ptr(index_string).to_string_lossy());
         let args = Args::new(argc, argv).read();
         on_cursor::<D>(cursor, |cursor, dispatcher, ext| {
-            let page = dispatcher.vtab_filter(ext, cursor.cursor, index_number, index_string.as_deref(), &args, PAGE_ROWS)?;
+            let filter = Filter { index_number, index_string: index_string.as_deref(), args: &args, max_rows: PAGE_ROWS };
+            let page = dispatcher.vtab_filter(ext, cursor.cursor, &filter)?;
             cursor.accept(page);
             Ok(())
         })
@@ -518,13 +521,13 @@ unsafe extern "C" fn rowid<D>(cursor: *mut ffi::sqlite3_vtab_cursor, rowid: *mut
 }
 
 /// An integer argument of xUpdate (a rowid), or none for NULL.
-fn rowid_of(value: &ValueRef<'_>) -> Option<i64> {
+fn rowid_of(value: &ValueParam<'_>) -> Option<i64> {
     match value {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(*i),
-        ValueRef::Real(r) => Some(*r as i64),
-        ValueRef::Text(t) => t.trim().parse().ok(),
-        ValueRef::Blob(_) => None,
+        ValueParam::Null => None,
+        ValueParam::Integer(i) => Some(*i),
+        ValueParam::Real(r) => Some(*r as i64),
+        ValueParam::Text(t) => t.trim().parse().ok(),
+        ValueParam::Blob(_) => None,
     }
 }
 
@@ -541,7 +544,7 @@ unsafe extern "C" fn update<D: Dispatcher>(
         on_table::<D>(vtab, |table, ext| {
             let change = match args.as_slice() {
                 [old] => Change::Delete(rowid_of(old).unwrap_or(0)),
-                [ValueRef::Null, rowid, columns @ ..] => Change::Insert { rowid: rowid_of(rowid), columns: columns.to_vec() },
+                [ValueParam::Null, rowid, columns @ ..] => Change::Insert { rowid: rowid_of(rowid), columns: columns.to_vec() },
                 [old, rowid, columns @ ..] => {
                     let old_rowid = rowid_of(old).unwrap_or(0);
                     Change::Update { old_rowid, rowid: rowid_of(rowid).unwrap_or(old_rowid), columns: columns.to_vec() }

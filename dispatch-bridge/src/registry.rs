@@ -296,7 +296,9 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         });
     }
 
-    fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), SqlError> {
+    /// What SQLite refuses of a registration, or what the bridge cannot carry, before
+    /// anything is installed.
+    pub(crate) fn check_declaration(ext: u32, name: &str, arity: i32, func_id: u32) -> Result<CString, SqlError> {
         let c_name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL byte")))?;
         if !sqlink_rules::metadata::ARITIES.contains(&arity) {
             return Err(misuse(format!("{name}: arity {arity} is outside {:?}", sqlink_rules::metadata::ARITIES)));
@@ -304,10 +306,21 @@ impl<D: Dispatcher + 'static> Bridge<D> {
         if !Target::representable(ext, func_id) {
             return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));
         }
-        // Read when first needed, unless the host read the connection's own list already.
+        Ok(c_name)
+    }
+
+    /// What extensions may not replace: read when first needed, unless the host read the
+    /// connection's own list already.
+    pub(crate) fn read_builtins(&mut self) -> Result<(), SqlError> {
         if self.predefined.is_none() {
             self.predefined = Some(builtins()?);
         }
+        Ok(())
+    }
+
+    fn register(&mut self, ext: u32, name: &str, arity: i32, flags: FunctionFlags, func_id: u32, kind: Kind) -> Result<(), SqlError> {
+        let c_name = Self::check_declaration(ext, name, arity, func_id)?;
+        self.read_builtins()?;
         let namespace = kind.namespace();
         // Not allowed to replace the connection's own: left to it, for `kept` to report.
         let replaces = match self.check_override(ext, namespace, name) {

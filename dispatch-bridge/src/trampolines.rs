@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use libsqlite3_sys as ffi;
 
 use crate::target::Target;
-use crate::{Dispatcher, SqlError, Value, ValueRef};
+use crate::{Dispatcher, SqlError, Value, ValueParam};
 
 /// What each registered function carries as its `pApp`: where to send calls.
 pub(crate) struct FunctionData<D> {
@@ -213,7 +213,7 @@ impl<'a> Args<'a> {
     }
 
     /// Borrow SQLite's argument values; nothing is copied unless text is invalid UTF-8.
-    pub(crate) fn read(&self) -> Vec<ValueRef<'a>> {
+    pub(crate) fn read(&self) -> Vec<ValueParam<'a>> {
         // SAFETY: each pointer is a value SQLite keeps valid and unchanged for `'a` (the
         // contract of `new`).
         self.0.iter().map(|&v| unsafe { value_ref(v) }).collect()
@@ -221,7 +221,7 @@ impl<'a> Args<'a> {
 
     /// `use_args` on the argument values: up to two on the stack (a call per row would
     /// otherwise allocate its argument list), more in a `Vec`.
-    fn with<R>(&self, use_args: impl FnOnce(&[ValueRef<'a>]) -> R) -> R {
+    fn with<R>(&self, use_args: impl FnOnce(&[ValueParam<'a>]) -> R) -> R {
         // SAFETY (each `value_ref`): as in `read`.
         match *self.0 {
             [] => use_args(&[]),
@@ -244,24 +244,24 @@ unsafe fn bytes<'a>(ptr: *const c_void, len: c_int) -> &'a [u8] {
 
 /// # Safety
 /// `value` must be a `sqlite3_value` that SQLite keeps valid and unchanged for `'a`.
-pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueRef<'a> {
+pub(crate) unsafe fn value_ref<'a>(value: *mut ffi::sqlite3_value) -> ValueParam<'a> {
     // SAFETY: `value` is valid for `'a` (the contract); the text and blob pointers SQLite
     // returns stay valid as long as the value is neither changed nor freed, so for `'a`.
     unsafe {
         match ffi::sqlite3_value_type(value) {
-            ffi::SQLITE_INTEGER => ValueRef::Integer(ffi::sqlite3_value_int64(value)),
-            ffi::SQLITE_FLOAT => ValueRef::Real(ffi::sqlite3_value_double(value)),
+            ffi::SQLITE_INTEGER => ValueParam::Integer(ffi::sqlite3_value_int64(value)),
+            ffi::SQLITE_FLOAT => ValueParam::Real(ffi::sqlite3_value_double(value)),
             ffi::SQLITE_TEXT => {
                 // Text first, then its length: the order SQLite documents.
                 let ptr = ffi::sqlite3_value_text(value);
                 let raw = bytes(ptr.cast(), ffi::sqlite3_value_bytes(value));
-                ValueRef::Text(String::from_utf8_lossy(raw))
+                ValueParam::Text(String::from_utf8_lossy(raw))
             }
             ffi::SQLITE_BLOB => {
                 let ptr = ffi::sqlite3_value_blob(value);
-                ValueRef::Blob(bytes(ptr, ffi::sqlite3_value_bytes(value)))
+                ValueParam::Blob(bytes(ptr, ffi::sqlite3_value_bytes(value)))
             }
-            _ => ValueRef::Null,
+            _ => ValueParam::Null,
         }
     }
 }
@@ -293,7 +293,7 @@ pub(crate) unsafe fn call_with<D: Dispatcher>(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
-    send: impl FnOnce(&D, u32, u32, &[ValueRef<'_>]) -> Result<Value, SqlError>,
+    send: impl FnOnce(&D, u32, u32, &[ValueParam<'_>]) -> Result<Value, SqlError>,
 ) {
     // SAFETY: the contract.
     let (call, args) = unsafe { (Call::<D>::new(ctx), Args::new(argc, argv)) };
@@ -307,7 +307,7 @@ pub(crate) unsafe fn call_with<D: Dispatcher>(
 static NEXT_CONTEXT: AtomicU64 = AtomicU64::new(1);
 
 /// A dispatcher's call for a row into an aggregation: `aggregate_step` or `aggregate_inverse`.
-type Feed<D> = fn(&D, u32, u32, u64, &[ValueRef<'_>]) -> Result<(), SqlError>;
+type Feed<D> = fn(&D, u32, u32, u64, &[ValueParam<'_>]) -> Result<(), SqlError>;
 
 /// A row into an aggregation (xStep, xInverse): `send` gets its arguments and context.
 ///

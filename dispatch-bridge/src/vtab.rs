@@ -12,7 +12,7 @@ use sqlink_rules::table::{PAGE_ROWS, Pages};
 
 use crate::target::Target;
 use crate::trampolines::{Args, Context};
-use crate::{Dispatcher, SqlError, Value, ValueRef};
+use crate::{Dispatcher, SqlError, Value, ValueParam};
 
 /// The module's client data, alive until SQLite drops the module. SQLite keeps a pointer
 /// to `module`, which therefore lives here too.
@@ -268,7 +268,7 @@ unsafe extern "C" fn filter<D: Dispatcher>(
             cursor.close_extension_cursor();
             let mut args = Args::new(argc, argv).read();
             // The arguments left out at the end (see best_index) arrive as NULL.
-            args.resize(cursor.data().parameters.len(), ValueRef::Null);
+            args.resize(cursor.data().parameters.len(), ValueParam::Null);
             cursor.args = args.iter().map(Value::from).collect();
             let data = cursor.data();
             // Unloaded, and kept by SQLite while a statement ran: gone, as SQLite says.

@@ -1,11 +1,13 @@
 //! The bridge against real SQLite (native build), with a dispatcher written in the test.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
-use sqlink_dispatch_bridge::{Bridge, Dispatcher, FunctionFlags, SqlError, Value, ValueRef};
+use sqlink_dispatch_bridge::{
+    Bridge, Declaration, Declarations, Dispatcher, FunctionFlags, HookKinds, OverridePolicy, SqlError, Value, ValueParam,
+};
 
 const EXT: u32 = 7;
 
@@ -15,17 +17,19 @@ type Series = (i64, i64, Option<i64>);
 #[derive(Default)]
 struct TestDispatcher {
     /// Live aggregation states: context → (sum, count).
-    sums: RefCell<HashMap<u64, (i64, i64)>>,
-    finalized: RefCell<Vec<u64>>,
+    sums: Mutex<HashMap<u64, (i64, i64)>>,
+    finalized: Mutex<Vec<u64>>,
+    /// Every context `aggregate_value` was asked about.
+    valued: Mutex<Vec<u64>>,
     /// Open table cursors: id → (next value, last value, fail after this value).
-    cursors: RefCell<HashMap<u64, Series>>,
-    next_cursor: RefCell<u64>,
+    cursors: Mutex<HashMap<u64, Series>>,
+    next_cursor: Mutex<u64>,
     /// Rows handed out per `table_next` call, to see the pages.
-    pages: RefCell<Vec<usize>>,
+    pages: Mutex<Vec<usize>>,
 }
 
 impl Dispatcher for TestDispatcher {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<Value, SqlError> {
         let _ = ext;
         match id {
             // echo(x)
@@ -38,12 +42,12 @@ impl Dispatcher for TestDispatcher {
         }
     }
 
-    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let ValueRef::Integer(x) = args[0] else {
+    fn aggregate_step(&self, _: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
+        let ValueParam::Integer(x) = args[0] else {
             return Err(SqlError::new(20, "sum_i: integers only"));
         };
         let _ = id;
-        let mut sums = self.sums.borrow_mut();
+        let mut sums = self.sums.lock().unwrap();
         let entry = sums.entry(context).or_default();
         entry.0 += x;
         entry.1 += 1;
@@ -51,12 +55,13 @@ impl Dispatcher for TestDispatcher {
     }
 
     fn aggregate_value(&self, _: u32, _: u32, context: u64) -> Result<Value, SqlError> {
-        Ok(Value::Integer(self.sums.borrow().get(&context).map_or(0, |s| s.0)))
+        self.valued.lock().unwrap().push(context);
+        Ok(Value::Integer(self.sums.lock().unwrap().get(&context).map_or(0, |s| s.0)))
     }
 
-    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        let ValueRef::Integer(x) = args[0] else { unreachable!() };
-        let mut sums = self.sums.borrow_mut();
+    fn aggregate_inverse(&self, _: u32, _: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
+        let ValueParam::Integer(x) = args[0] else { unreachable!() };
+        let mut sums = self.sums.lock().unwrap();
         let entry = sums.entry(context).or_default();
         entry.0 -= x;
         entry.1 -= 1;
@@ -64,8 +69,8 @@ impl Dispatcher for TestDispatcher {
     }
 
     fn aggregate_finalize(&self, _: u32, _: u32, context: u64) -> Result<Value, SqlError> {
-        self.finalized.borrow_mut().push(context);
-        Ok(match self.sums.borrow_mut().remove(&context) {
+        self.finalized.lock().unwrap().push(context);
+        Ok(match self.sums.lock().unwrap().remove(&context) {
             Some((sum, _)) => Value::Integer(sum),
             None => Value::Null,
         })
@@ -77,9 +82,9 @@ impl Dispatcher for TestDispatcher {
     }
 
     /// Table 0: series(start, stop) → (value, square). Table 1: failing(n) fails after n rows.
-    fn table_open(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
-        let int = |v: &ValueRef<'_>| match v {
-            ValueRef::Integer(i) => Ok(*i),
+    fn table_open(&self, _: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
+        let int = |v: &ValueParam<'_>| match v {
+            ValueParam::Integer(i) => Ok(*i),
             other => Err(SqlError::new(1, format!("series(): an integer please, not {other:?}"))),
         };
         let state = match id {
@@ -87,16 +92,16 @@ impl Dispatcher for TestDispatcher {
             _ => (1, i64::MAX, Some(int(&args[0])?)),
         };
         let cursor = {
-            let mut next = self.next_cursor.borrow_mut();
+            let mut next = self.next_cursor.lock().unwrap();
             *next += 1;
             *next
         };
-        self.cursors.borrow_mut().insert(cursor, state);
+        self.cursors.lock().unwrap().insert(cursor, state);
         Ok(cursor)
     }
 
     fn table_next(&self, _: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, SqlError> {
-        let mut cursors = self.cursors.borrow_mut();
+        let mut cursors = self.cursors.lock().unwrap();
         let (next, last, fail_after) = cursors.get_mut(&cursor).expect("an open cursor");
         let mut rows = Vec::new();
         while rows.len() < max_rows as usize && *next <= *last {
@@ -106,12 +111,12 @@ impl Dispatcher for TestDispatcher {
             rows.push(vec![Value::Integer(*next), Value::Integer(*next * *next)]);
             *next += 1;
         }
-        self.pages.borrow_mut().push(rows.len());
+        self.pages.lock().unwrap().push(rows.len());
         Ok(rows)
     }
 
     fn table_close(&self, _: u32, cursor: u64) {
-        self.cursors.borrow_mut().remove(&cursor);
+        self.cursors.lock().unwrap().remove(&cursor);
     }
 
     /// Module 0, `numbers(N)`: a read-only table of one column, 1 to N; table and cursor
@@ -151,16 +156,14 @@ impl Dispatcher for TestDispatcher {
         &self,
         _: u32,
         cursor: u64,
-        index_number: i32,
-        _: Option<&str>,
-        args: &[ValueRef<'_>],
-        max_rows: u32,
+        filter: &sqlink_dispatch_bridge::Filter<'_>,
     ) -> Result<Vec<sqlink_dispatch_bridge::Row>, SqlError> {
-        let (first, last) = match (index_number, args) {
-            (1, [ValueRef::Integer(n)]) => (*n, *n),
+        let max_rows = filter.max_rows;
+        let (first, last) = match (filter.index_number, filter.args) {
+            (1, [ValueParam::Integer(n)]) => (*n, *n),
             _ => (1, cursor as i64),
         };
-        self.cursors.borrow_mut().insert(cursor, (first, last, None));
+        self.cursors.lock().unwrap().insert(cursor, (first, last, None));
         self.vtab_next(0, cursor, max_rows)
     }
 
@@ -170,7 +173,7 @@ impl Dispatcher for TestDispatcher {
     }
 
     fn vtab_close(&self, _: u32, cursor: u64) {
-        self.cursors.borrow_mut().remove(&cursor);
+        self.cursors.lock().unwrap().remove(&cursor);
     }
 
     fn vtab_update(&self, _: u32, _: u64, _: &sqlink_dispatch_bridge::Change<'_>) -> Result<i64, SqlError> {
@@ -198,10 +201,10 @@ fn a_module_makes_tables_planned_and_read_a_page_at_a_time() {
     let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
     bridge.register_module(EXT, "numbers", 0, shape).unwrap();
     conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
-    bridge.dispatcher().pages.borrow_mut().clear();
+    bridge.dispatcher().pages.lock().unwrap().clear();
     let total: i64 = conn.query_row("SELECT sum(n) FROM t", [], |row| row.get(0)).unwrap();
     assert_eq!(total, 600 * 601 / 2);
-    assert_eq!(*bridge.dispatcher().pages.borrow(), [256, 256, 88]);
+    assert_eq!(*bridge.dispatcher().pages.lock().unwrap(), [256, 256, 88]);
     let plan: String = conn.query_row("EXPLAIN QUERY PLAN SELECT n FROM t WHERE n = 7", [], |row| row.get(3)).unwrap();
     assert!(plan.contains("INDEX 1:n=?"), "{plan}");
     assert_eq!(conn.query_row("SELECT n FROM t WHERE n = 7", [], |row| row.get::<_, i64>(0)).unwrap(), 7);
@@ -292,8 +295,8 @@ fn aggregates_keep_groups_apart_and_always_finalize() {
     assert_eq!(one(&conn, "SELECT sum_i(x) FROM t WHERE 0"), SqlValue::Null);
     // An error mid-aggregation still finalizes, so no state is left behind.
     assert!(conn.query_row("SELECT sum_i(CASE WHEN x = 50 THEN 'bad' ELSE x END) FROM t", [], |r| r.get::<_, i64>(0)).is_err());
-    assert!(bridge.dispatcher().sums.borrow().is_empty(), "leaked aggregation states");
-    let finalized = bridge.dispatcher().finalized.borrow();
+    assert!(bridge.dispatcher().sums.lock().unwrap().is_empty(), "leaked aggregation states");
+    let finalized = bridge.dispatcher().finalized.lock().unwrap();
     let unique: std::collections::HashSet<_> = finalized.iter().collect();
     assert_eq!(unique.len(), finalized.len(), "a context was reused");
 }
@@ -305,6 +308,25 @@ fn window_functions_use_value_and_inverse() {
     let mut stmt = conn.prepare("SELECT sum_i(x) OVER (ORDER BY x ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM w").unwrap();
     let got: Vec<i64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(got, vec![1, 3, 6, 9, 12]);
+}
+
+/// A frame that is empty at the first row: SQLite calls xValue before any xStep. The
+/// aggregation starts there (xValue allocates its memory), so the steps that follow and
+/// xFinal use the same one: every context the extension saw is finalized once, none leaks.
+#[test]
+fn window_value_before_any_step_starts_the_aggregation_that_is_finalized() {
+    let (conn, bridge) = setup();
+    conn.execute_batch("CREATE TABLE w(x); INSERT INTO w VALUES (1),(2),(3),(4),(5);").unwrap();
+    let mut stmt = conn.prepare("SELECT sum_i(x) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) FROM w").unwrap();
+    let got: Vec<i64> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(got, vec![0, 1, 3, 6, 10]);
+    drop(stmt);
+    assert!(bridge.dispatcher().sums.lock().unwrap().is_empty(), "leaked aggregation states");
+    let finalized = bridge.dispatcher().finalized.lock().unwrap().clone();
+    assert_eq!(finalized.len(), 1, "one aggregation, finalized once");
+    // An extension keeps state for a context it is asked the value of (the SDK does): each
+    // such context must reach xFinal, which a read-only xValue would not give the first one.
+    assert!(bridge.dispatcher().valued.lock().unwrap().iter().all(|c| finalized.contains(c)), "a context was never finalized");
 }
 
 #[test]
@@ -413,19 +435,19 @@ fn table_functions_take_arguments_as_hidden_columns() {
     // Laterally joined: the arguments come from another table, row by row.
     conn.execute_batch("CREATE TABLE t(n); INSERT INTO t VALUES (1), (3);").unwrap();
     assert_eq!(ints(&conn, "SELECT s.value FROM t, series(1, t.n) AS s ORDER BY t.n, s.value"), [1, 1, 2, 3]);
-    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "every cursor closed");
+    assert!(bridge.dispatcher().cursors.lock().unwrap().is_empty(), "every cursor closed");
 }
 
 #[test]
 fn rows_cross_a_page_at_a_time_and_limit_closes_early() {
     let (conn, bridge) = setup();
     assert_eq!(ints(&conn, "SELECT count(*) FROM series(1, 1000)"), [1000]);
-    let pages = bridge.dispatcher().pages.borrow().clone();
+    let pages = bridge.dispatcher().pages.lock().unwrap().clone();
     assert_eq!(pages, [256, 256, 256, 232], "pages of PAGE_ROWS; a short page is the last");
-    bridge.dispatcher().pages.borrow_mut().clear();
+    bridge.dispatcher().pages.lock().unwrap().clear();
     assert_eq!(ints(&conn, "SELECT value FROM series(1, 1000000) LIMIT 3"), [1, 2, 3]);
-    assert_eq!(bridge.dispatcher().pages.borrow().len(), 1, "LIMIT 3 reads one page of a million rows");
-    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "the cursor LIMIT abandoned is closed");
+    assert_eq!(bridge.dispatcher().pages.lock().unwrap().len(), 1, "LIMIT 3 reads one page of a million rows");
+    assert!(bridge.dispatcher().cursors.lock().unwrap().is_empty(), "the cursor LIMIT abandoned is closed");
 }
 
 #[test]
@@ -441,7 +463,7 @@ fn table_function_errors_are_sql_errors() {
     assert!(err.to_string().contains("series(): an integer please"), "{err}");
     let err = conn.query_row("SELECT count(*) FROM failing(300)", [], |r| r.get::<_, i64>(0)).unwrap_err();
     assert!(err.to_string().contains("failing(): gave up after 300 rows"), "{err}");
-    assert!(bridge.dispatcher().cursors.borrow().is_empty(), "a failed cursor is closed too");
+    assert!(bridge.dispatcher().cursors.lock().unwrap().is_empty(), "a failed cursor is closed too");
     assert_eq!(ints(&conn, "SELECT value FROM series(7, 7)"), [7], "the connection goes on");
 }
 
@@ -479,4 +501,82 @@ fn unregistering_during_a_statement_leaves_names_unknown_until_registered_again(
     bridge.unregister_extension(EXT + 1);
     assert_eq!(listed(&conn), SqlValue::Integer(0), "removed once nothing runs, also what the first left behind");
     assert_eq!(one(&conn, "SELECT count(*) FROM pragma_module_list WHERE name IN ('series', 'failing')"), SqlValue::Integer(0));
+}
+
+fn scalar(name: &str, arity: i32, id: u32) -> Declaration {
+    Declaration::Scalar { name: name.to_owned(), arity, flags: FunctionFlags::empty(), id }
+}
+
+fn fails(conn: &Connection, sql: &str) -> String {
+    conn.query_row(sql, [], |r| r.get::<_, SqlValue>(0)).unwrap_err().to_string()
+}
+
+/// `register_extension` installs every declaration, or on a failure none: a declaration it
+/// cannot register is found before anything is installed, and a failure on the way (here
+/// the program's own commit hook, which the bridge's replaced) removes what was installed.
+#[test]
+fn an_extension_registers_whole_or_not_at_all() {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut bridge = Bridge::new(TestDispatcher::default());
+    // SAFETY: `conn` is open, and the bridge (declared after it) is dropped first.
+    unsafe { bridge.attach(conn.handle()) }.unwrap();
+
+    let bad = Declarations { items: vec![scalar("echo", 1, 0), scalar("wide", 200, 2)], hooks: HookKinds::default() };
+    let err = bridge.register_extension(EXT, &bad, OverridePolicy::default()).unwrap_err();
+    assert!(err.message.contains("wide: arity 200"), "{}", err.message);
+    assert!(fails(&conn, "SELECT echo(1)").contains("no such function: echo"));
+
+    unsafe extern "C" fn program_commit(_: *mut std::ffi::c_void) -> std::ffi::c_int {
+        0
+    }
+    static PROGRAM: u8 = 0;
+    // SAFETY: `conn` is open; the hook reads nothing of its data, a static.
+    unsafe { libsqlite3_sys::sqlite3_commit_hook(conn.handle(), Some(program_commit), std::ptr::from_ref(&PROGRAM).cast_mut().cast()) };
+    let hooked = Declarations { items: vec![scalar("echo", 1, 0)], hooks: HookKinds { commit: true, ..HookKinds::default() } };
+    let err = bridge.register_extension(EXT, &hooked, OverridePolicy::default()).unwrap_err();
+    assert!(err.message.contains("hook set directly with SQLite"), "{}", err.message);
+    assert!(fails(&conn, "SELECT echo(1)").contains("no such function: echo"), "nothing left behind");
+
+    let good = Declarations {
+        items: vec![
+            scalar("echo", 1, 0),
+            Declaration::Aggregate { name: "sum_i".into(), arity: 1, flags: FunctionFlags::empty(), id: 0, window: true },
+            Declaration::Collation { name: "rev".into(), id: 0 },
+            Declaration::Table {
+                name: "series".into(),
+                id: 0,
+                columns: vec!["value".into(), "square".into()],
+                parameters: vec!["start".into(), "stop".into()],
+            },
+        ],
+        hooks: HookKinds::default(),
+    };
+    assert_eq!(bridge.register_extension(EXT, &good, OverridePolicy::default()).unwrap(), Vec::<String>::new());
+    assert_eq!(one(&conn, "SELECT echo(41) + sum_i(value) FROM series(1, 2)"), SqlValue::Integer(44));
+    assert_eq!(one(&conn, "SELECT 'a' < 'b' COLLATE rev"), SqlValue::Integer(0));
+}
+
+/// What the connection has is kept unless allowed; an extension with nothing else is
+/// refused whole, and its policy does not outlive the refusal.
+#[test]
+fn an_extension_of_only_the_connections_names_is_refused() {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut bridge = Bridge::new(TestDispatcher::default());
+    // SAFETY: `conn` is open, and the bridge (declared after it) is dropped first.
+    unsafe { bridge.attach(conn.handle()) }.unwrap();
+    let upper = Declarations { items: vec![scalar("upper", 1, 0)], hooks: HookKinds::default() };
+    let ask = OverridePolicy { allowed: false, how_to_allow: "--override".into() };
+    let err = bridge.register_extension(EXT, &upper, ask).unwrap_err();
+    assert!(err.message.contains("upper() is already defined") && err.message.contains("--override"), "{}", err.message);
+    assert_eq!(one(&conn, "SELECT upper('a')"), SqlValue::Text("A".into()));
+
+    let mine = Declarations { items: vec![scalar("upper", 1, 0), scalar("echo", 1, 0)], hooks: HookKinds::default() };
+    assert_eq!(bridge.register_extension(EXT, &mine, OverridePolicy::default()).unwrap(), ["upper()"]);
+    assert_eq!(one(&conn, "SELECT upper('a') || echo('b')"), SqlValue::Text("Ab".into()));
+    bridge.unregister_extension(EXT);
+
+    let allowed = OverridePolicy { allowed: true, how_to_allow: String::new() };
+    assert_eq!(bridge.register_extension(EXT, &upper, allowed).unwrap(), Vec::<String>::new());
+    assert_eq!(bridge.overridden(EXT), ["upper()"]);
+    assert_eq!(one(&conn, "SELECT upper('a')"), SqlValue::Text("a".into()), "the extension's echo, as upper");
 }

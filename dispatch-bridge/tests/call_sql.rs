@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use sqlink_dispatch_bridge::{
     Bridge, CallSql, Change, ConstraintUsage, DeclaredTable, Dispatcher, FunctionFlags, HookKinds, IndexInfo, IndexPlan, ModuleShape,
-    ProgramHooks, Row, RowChange, SqlError, TransactionEvent, Value, ValueRef, install_authorizer,
+    ProgramHooks, Row, RowChange, SqlError, TransactionEvent, Value, ValueParam, install_authorizer,
 };
 
 const EXT: u32 = 3;
@@ -32,15 +32,15 @@ impl SqlDispatcher {
     }
 }
 
-fn text(v: &ValueRef<'_>) -> String {
+fn text(v: &ValueParam<'_>) -> String {
     match v {
-        ValueRef::Text(t) => t.to_string(),
+        ValueParam::Text(t) => t.to_string(),
         other => format!("{other:?}"),
     }
 }
 
 impl Dispatcher for SqlDispatcher {
-    fn scalar_call(&self, _: u32, id: u32, args: &[ValueRef<'_>]) -> Result<Value, SqlError> {
+    fn scalar_call(&self, _: u32, id: u32, args: &[ValueParam<'_>]) -> Result<Value, SqlError> {
         let mut sql = self.call_sql();
         match id {
             // run_sql(sql, param): the first column of the first row.
@@ -76,13 +76,13 @@ impl Dispatcher for SqlDispatcher {
             _ => unreachable!(),
         }
     }
-    fn aggregate_step(&self, _: u32, _: u32, _: u64, _: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_step(&self, _: u32, _: u32, _: u64, _: &[ValueParam<'_>]) -> Result<(), SqlError> {
         unreachable!()
     }
     fn aggregate_value(&self, _: u32, _: u32, _: u64) -> Result<Value, SqlError> {
         unreachable!()
     }
-    fn aggregate_inverse(&self, _: u32, _: u32, _: u64, _: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_inverse(&self, _: u32, _: u32, _: u64, _: &[ValueParam<'_>]) -> Result<(), SqlError> {
         unreachable!()
     }
     fn aggregate_finalize(&self, _: u32, _: u32, _: u64) -> Result<Value, SqlError> {
@@ -91,7 +91,7 @@ impl Dispatcher for SqlDispatcher {
     fn collation_compare(&self, _: u32, _: u32, _: &str, _: &str) -> i32 {
         unreachable!()
     }
-    fn table_open(&self, _: u32, _: u32, _: &[ValueRef<'_>]) -> Result<u64, SqlError> {
+    fn table_open(&self, _: u32, _: u32, _: &[ValueParam<'_>]) -> Result<u64, SqlError> {
         unreachable!()
     }
     fn table_next(&self, _: u32, _: u64, _: u32) -> Result<Vec<Vec<Value>>, SqlError> {
@@ -116,7 +116,7 @@ impl Dispatcher for SqlDispatcher {
     fn vtab_open(&self, _: u32, _: u64) -> Result<u64, SqlError> {
         Ok(1)
     }
-    fn vtab_filter(&self, _: u32, _: u64, _: i32, _: Option<&str>, _: &[ValueRef<'_>], _: u32) -> Result<Vec<Row>, SqlError> {
+    fn vtab_filter(&self, _: u32, _: u64, _: &sqlink_dispatch_bridge::Filter<'_>) -> Result<Vec<Row>, SqlError> {
         Ok(Vec::new())
     }
     fn vtab_next(&self, _: u32, _: u64, _: u32) -> Result<Vec<Row>, SqlError> {

@@ -33,16 +33,13 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use anyhow::{Result, anyhow, bail};
 use rusqlite::Connection;
 use rusqlite::ffi::{self, sqlite3};
-use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, SqlError, ValueRef};
-use sqlink_rules::{FunctionFlags, Namespace};
+use sqlink_dispatch_bridge::{self as bridge, Bridge, CallSql, Dispatcher, OverridePolicy, SqlError, ValueParam};
 
-use crate::bindings::exports::sqlite::extension::virtual_table as vt;
-use crate::bindings::sqlite::extension::types::HookKinds as WitHookKinds;
-use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value, ValueParam};
+use crate::bindings::{Error, ExtensionInfo};
 use crate::conflicts;
 use crate::connection::NativeSql;
-use crate::extension::{AsParam, Contract, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
-use crate::values::{bridge_value as result, wit_value};
+use crate::extension::{Contract, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use crate::values::{declarations, index_plan, result, rows, sql_error, transaction_event, with_change, with_index_info};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
@@ -113,57 +110,18 @@ impl Extensions {
         if extension.imports_connection() {
             self.connect(db, &mut extension, handle)?;
         }
-        if allow_override || how_to_override.is_some() {
-            self.bridge.override_policy(handle, allow_override, how_to_override.unwrap_or_default());
-        }
-        // Check before registering anything, so that a refused load leaves nothing behind
-        // (its override policy included): refused when every name is the connection's.
-        let refusals: Vec<_> =
-            names(&info).filter_map(|(namespace, name)| self.bridge.check_override(handle, namespace, name).err()).collect();
-        if let Some(refusal) = refusals.first()
-            && refusals.len() == names(&info).count()
-        {
-            self.bridge.unregister_extension(handle);
-            bail!(refusal.message.clone());
-        }
         self.bridge.dispatcher().insert(handle, extension);
-        if let Err(error) = self.register(handle, &info) {
-            self.bridge.unregister_extension(handle);
-            self.bridge.dispatcher().remove(handle);
-            return Err(anyhow!(error));
-        }
+        let policy = OverridePolicy { allowed: allow_override, how_to_allow: how_to_override.unwrap_or_default().to_owned() };
+        let kept = match self.bridge.register_extension(handle, &declarations(&info), policy) {
+            Ok(kept) => kept,
+            Err(error) => {
+                self.bridge.dispatcher().remove(handle);
+                return Err(anyhow!(error));
+            }
+        };
         let overridden = self.bridge.overridden(handle).to_vec();
-        let kept = self.bridge.kept(handle).map_err(|e| anyhow!(e.message))?;
         self.loaded.push(Loaded { source: source.to_owned(), info, contract, overridden, kept, handle });
         Ok(&self.loaded[self.loaded.len() - 1].info)
-    }
-
-    fn register(&mut self, handle: u32, info: &ExtensionInfo) -> Result<(), SqlError> {
-        for f in &info.scalars {
-            self.bridge.register_scalar(handle, &f.name, f.arity, flags(&f.flags), f.id)?;
-        }
-        for f in &info.aggregates {
-            self.bridge.register_aggregate(handle, &f.name, f.arity, flags(&f.flags), f.id, f.window)?;
-        }
-        for c in &info.collations {
-            self.bridge.register_collation(handle, &c.name, c.id)?;
-        }
-        for t in &info.table_functions {
-            self.bridge.register_table(handle, &t.name, t.id, &t.columns, &t.parameters)?;
-        }
-        for m in &info.modules {
-            let shape = bridge::ModuleShape { writable: m.writable, transactions: m.transactions, shadow_names: m.shadow_names.clone() };
-            self.bridge.register_module(handle, &m.name, m.id, shape)?;
-        }
-        let kinds = bridge::HookKinds {
-            commit: info.hooks.contains(WitHookKinds::COMMIT),
-            rollback: info.hooks.contains(WitHookKinds::ROLLBACK),
-            update: info.hooks.contains(WitHookKinds::UPDATE),
-        };
-        if kinds.any() {
-            self.bridge.subscribe_hooks(handle, kinds)?;
-        }
-        Ok(())
     }
 
     /// The bridge's connection, attached at the first load: `conn`'s, or an error if these
@@ -280,20 +238,6 @@ unsafe fn watch_close(db: *mut sqlite3, closed: Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-/// Every name an extension registers, with its namespace.
-fn names(info: &ExtensionInfo) -> impl Iterator<Item = (Namespace, &str)> {
-    let functions = info.scalars.iter().map(|f| &f.name).chain(info.aggregates.iter().map(|f| &f.name));
-    functions
-        .map(|name| (Namespace::Function, name.as_str()))
-        .chain(info.collations.iter().map(|c| (Namespace::Collation, c.name.as_str())))
-        .chain(info.table_functions.iter().map(|t| (Namespace::Table, t.name.as_str())))
-        .chain(info.modules.iter().map(|m| (Namespace::Table, m.name.as_str())))
-}
-
-fn flags(f: &WitFlags) -> FunctionFlags {
-    FunctionFlags::from_bools(f.contains(WitFlags::DETERMINISTIC), f.contains(WitFlags::DIRECT_ONLY), f.contains(WitFlags::INNOCUOUS))
-}
-
 /// The loaded instances, by the handle the bridge knows each by: how this host calls an
 /// extension. SQLite runs one call of a connection at a time; a second one can only come from
 /// SQL an extension runs through `connection` while its call is running: a function call
@@ -373,11 +317,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Dispatcher for Instances {
-    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+    fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
         self.call(ext, |e| e.call_scalar(id, args)).map(result)
     }
 
-    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         self.call(ext, |e| e.aggregate_step(id, context, args))
     }
 
@@ -385,7 +329,7 @@ impl Dispatcher for Instances {
         self.call(ext, |e| e.aggregate_value(id, context)).map(result)
     }
 
-    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
+    fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
         self.call(ext, |e| e.aggregate_inverse(id, context, args))
     }
 
@@ -399,11 +343,11 @@ impl Dispatcher for Instances {
             .unwrap_or_else(|_| sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()))
     }
 
-    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
         self.call(ext, |e| e.call_dynamic(id, args)).map(result)
     }
 
-    fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
+    fn table_open(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
         self.call(ext, |e| e.table_open(id, args))
     }
 
@@ -445,41 +389,15 @@ impl Dispatcher for Instances {
     }
 
     fn vtab_best_index(&self, ext: u32, table: u64, info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
-        let rhs: Vec<Option<Value>> = info.constraints.iter().map(|c| c.rhs.as_ref().map(wit_value)).collect();
-        let constraints = info
-            .constraints
-            .iter()
-            .zip(&rhs)
-            .map(|(c, rhs)| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: rhs.as_ref().map(AsParam::param) })
-            .collect::<Vec<_>>();
-        let order_by = info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect::<Vec<_>>();
-        let asked = vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
-        let plan = self.call(ext, |e| e.vtab_best_index(table, asked))?;
-        Ok(bridge::IndexPlan {
-            usage: plan.usage.iter().map(|u| bridge::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
-            index_number: plan.index_number,
-            index_string: plan.index_string,
-            order_by_consumed: plan.order_by_consumed,
-            estimated_cost: plan.estimated_cost,
-            estimated_rows: plan.estimated_rows,
-            unique: plan.unique,
-        })
+        with_index_info(info, |asked| self.call(ext, |e| e.vtab_best_index(table, asked))).map(index_plan)
     }
 
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
         self.call(ext, |e| e.vtab_open(table))
     }
 
-    fn vtab_filter(
-        &self,
-        ext: u32,
-        cursor: u64,
-        index_number: i32,
-        index_string: Option<&str>,
-        args: &[ValueRef<'_>],
-        max_rows: u32,
-    ) -> Result<Vec<bridge::Row>, SqlError> {
-        self.call(ext, |e| e.vtab_filter(cursor, index_number, index_string, args, max_rows)).map(rows)
+    fn vtab_filter(&self, ext: u32, cursor: u64, f: &bridge::Filter<'_>) -> Result<Vec<bridge::Row>, SqlError> {
+        self.call(ext, |e| e.vtab_filter(cursor, f.index_number, f.index_string, f.args, f.max_rows)).map(rows)
     }
 
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
@@ -494,31 +412,11 @@ impl Dispatcher for Instances {
     }
 
     fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
-        match change {
-            bridge::Change::Delete(rowid) => self.call(ext, |e| e.vtab_update(table, vt::Change::Delete(*rowid))),
-            bridge::Change::Insert { rowid, columns } => {
-                let columns = params(columns);
-                self.call(ext, |e| e.vtab_update(table, vt::Change::Insert(vt::NewRow { rowid: *rowid, columns: &columns })))
-            }
-            bridge::Change::Update { old_rowid, rowid, columns } => {
-                let columns = params(columns);
-                let row = vt::RowParam { rowid: *rowid, columns: &columns };
-                self.call(ext, |e| e.vtab_update(table, vt::Change::Update(vt::UpdatedRow { old_rowid: *old_rowid, row })))
-            }
-        }
+        with_change(change, |change| self.call(ext, |e| e.vtab_update(table, change)))
     }
 
     fn vtab_transaction(&self, ext: u32, table: u64, event: bridge::TransactionEvent) -> Result<(), SqlError> {
-        let event = match event {
-            bridge::TransactionEvent::Begin => vt::TransactionEvent::Begin,
-            bridge::TransactionEvent::Sync => vt::TransactionEvent::Sync,
-            bridge::TransactionEvent::Commit => vt::TransactionEvent::Commit,
-            bridge::TransactionEvent::Rollback => vt::TransactionEvent::Rollback,
-            bridge::TransactionEvent::Savepoint(n) => vt::TransactionEvent::Savepoint(n),
-            bridge::TransactionEvent::Release(n) => vt::TransactionEvent::Release(n),
-            bridge::TransactionEvent::RollbackTo(n) => vt::TransactionEvent::RollbackTo(n),
-        };
-        self.call(ext, |e| e.vtab_transaction(table, event))
+        self.call(ext, |e| e.vtab_transaction(table, transaction_event(event)))
     }
 
     fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
@@ -535,18 +433,4 @@ impl Dispatcher for Instances {
     fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
         self.call(ext, |e| e.vtab_destroy(table))
     }
-}
-
-/// A row's values as the extension takes them, borrowed from SQLite.
-fn params<'a>(columns: &'a [ValueRef<'_>]) -> Vec<ValueParam<'a>> {
-    columns.iter().map(AsParam::param).collect()
-}
-
-/// A virtual table's page of rows, as the bridge takes it.
-fn rows(page: Vec<vt::RowResult>) -> Vec<bridge::Row> {
-    page.into_iter().map(|row| bridge::Row { rowid: row.rowid, columns: row.columns.into_iter().map(result).collect() }).collect()
-}
-
-fn sql_error(e: Error) -> SqlError {
-    SqlError { code: e.code, message: e.message }
 }

@@ -29,7 +29,7 @@ pub use crate::sandbox::{GrantNames, Sandbox};
 use crate::sandbox::{NotesWithheld, Withheld};
 use crate::trap::{root_message, trap_error};
 pub use crate::values::AsParam;
-use crate::values::params;
+use crate::values::as_params;
 
 /// SQLITE_ERROR: an extension failed (the host's one spelling of it).
 pub const SQLITE_ERROR: i32 = 1;
@@ -338,7 +338,7 @@ impl Extension {
                 ([a, b], ByArity { call2: Some(call), .. }) => call.call(store, id, a.param(), b.param()),
                 ([a, b, c], ByArity { call3: Some(call), .. }) => call.call(store, id, a.param(), b.param(), c.param()),
                 ([a, b, c, d], ByArity { call4: Some(call), .. }) => call.call(store, id, a.param(), b.param(), c.param(), d.param()),
-                _ => funcs.call.call(store, id, &params(args)),
+                _ => funcs.call.call(store, id, &as_params(args)),
             }
         })
     }
@@ -347,21 +347,21 @@ impl Extension {
     pub fn call_dynamic<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<Value, Error> {
         // No declared name: a trap names the function by its id (`Kind::Hooks` has no names).
         self.invoke(Kind::Hooks, id, |live| match &live.funcs.dynamic {
-            Some(call) => call.call(&mut live.store, id, &params(args)),
+            Some(call) => call.call(&mut live.store, id, &as_params(args)),
             None => Ok(Err(Error { code: SQLITE_ERROR, message: String::from("the extension exports no dynamic-function") })),
         })
     }
 
     pub fn aggregate_step<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
         self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
-            Some(agg) => agg.step.call(&mut live.store, id, context, &params(args)),
+            Some(agg) => agg.step.call(&mut live.store, id, context, &as_params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
 
     pub fn aggregate_inverse<A: AsParam>(&mut self, id: u32, context: u64, args: &[A]) -> Result<(), Error> {
         self.invoke(Kind::Aggregate, id, |live| match &live.funcs.aggregate {
-            Some(agg) => agg.inverse.call(&mut live.store, id, context, &params(args)),
+            Some(agg) => agg.inverse.call(&mut live.store, id, context, &as_params(args)),
             None => Ok(Err(no_aggregates())),
         })
     }
@@ -383,7 +383,7 @@ impl Extension {
     /// Open a cursor of table function `id`; returns the cursor's id.
     pub fn table_open<A: AsParam>(&mut self, id: u32, args: &[A]) -> Result<u64, Error> {
         let guest = self.invoke(Kind::Table, id, |live| match &live.funcs.table {
-            Some(table) => table.open.call(&mut live.store, id, &params(args)),
+            Some(table) => table.open.call(&mut live.store, id, &as_params(args)),
             None => Ok(Err(no_table_functions())),
         })?;
         let cursor = self.next_cursor;
@@ -493,7 +493,7 @@ impl Extension {
         max_rows: u32,
     ) -> Result<Vec<RowResult>, Error> {
         let (module, guest) = self.guest(&self.scans, scan, "scan")?;
-        self.vtab(module, |vtab, store| vtab.filter.call(store, guest, index_number, index_string, &params(args), max_rows))
+        self.vtab(module, |vtab, store| vtab.filter.call(store, guest, index_number, index_string, &as_params(args), max_rows))
     }
 
     pub fn vtab_next(&mut self, scan: u64, max_rows: u32) -> Result<Vec<RowResult>, Error> {

@@ -1,9 +1,26 @@
-//! Value adapters: the host's values and SQLite's borrowed ones as an extension's export
-//! takes its arguments.
+//! Values and the virtual-table records between the dispatch bridge's types and the
+//! contract's, as this crate's bindings have them (written once, in
+//! `sqlink_dispatch_bridge::contract`), and how arguments are lent to an export.
 
 use sqlink_dispatch_bridge::Value as BridgeValue;
 
 use crate::bindings::{Value, ValueParam};
+
+// Calls into an extension's exports, from the bridge's types (embed).
+sqlink_dispatch_bridge::extension_calls! {
+    pub values: crate::bindings::sqlite::extension::types;
+    records: crate::bindings::exports::sqlite::extension::virtual_table;
+    info: crate::bindings::ExtensionInfo;
+}
+
+/// Calls that arrive through the runtime's `dispatch` import, into the bridge's types (the
+/// `sqlink` binary's host).
+pub mod dispatch {
+    sqlink_dispatch_bridge::host_calls! {
+        pub values: crate::bindings::sqlite::extension::types;
+        records: crate::bindings::dispatch;
+    }
+}
 
 /// An argument as an extension's export takes it: borrowed, so that text and blobs are
 /// lowered into the extension straight from where the host holds them (SQLite's own memory
@@ -24,21 +41,14 @@ impl AsParam for Value {
     }
 }
 
-impl AsParam for sqlink_dispatch_bridge::ValueRef<'_> {
+impl AsParam for sqlink_dispatch_bridge::ValueParam<'_> {
     fn param(&self) -> ValueParam<'_> {
-        use sqlink_dispatch_bridge::ValueRef;
-        match self {
-            ValueRef::Null => ValueParam::Null,
-            ValueRef::Integer(i) => ValueParam::Integer(*i),
-            ValueRef::Real(r) => ValueParam::Real(*r),
-            ValueRef::Text(t) => ValueParam::Text(t),
-            ValueRef::Blob(b) => ValueParam::Blob(b),
-        }
+        param(self)
     }
 }
 
 /// The arguments of a call that passes them as a list.
-pub(crate) fn params<A: AsParam>(args: &[A]) -> Vec<ValueParam<'_>> {
+pub(crate) fn as_params<A: AsParam>(args: &[A]) -> Vec<ValueParam<'_>> {
     args.iter().map(AsParam::param).collect()
 }
 

@@ -18,7 +18,9 @@ mod lib_bindings {
 
 use lib_bindings::SqliteLib;
 use lib_bindings::sqlink::wasm::dispatch;
-use lib_bindings::sqlite::extension::types::{Error, FunctionFlags, Value};
+use lib_bindings::sqlite::extension::types::{
+    AggregateInfo, CollationInfo, Error, ExtensionInfo, FunctionFlags, HookKinds, ScalarInfo, TableFunctionInfo, Value,
+};
 use sqlink_host::bindings::{file_locks, shared_memory};
 use sqlink_host::locks::FileLocks;
 
@@ -270,17 +272,50 @@ impl Lib {
     }
 
     fn register_test_functions(&mut self) {
-        let bridge = self.lib.sqlink_wasm_dispatch_bridge();
         let det = FunctionFlags::DETERMINISTIC;
         let none = FunctionFlags::empty();
-        bridge.call_register_host_scalar(&mut self.store, EXT, "echo", 1, det, 0).unwrap().unwrap();
-        bridge.call_register_host_scalar(&mut self.store, EXT, "fail", 0, none, 1).unwrap().unwrap();
-        bridge.call_register_host_scalar(&mut self.store, EXT, "nargs", -1, none, 2).unwrap().unwrap();
-        bridge.call_register_host_aggregate(&mut self.store, EXT, "int_total", 1, det, 0, true).unwrap().unwrap();
-        bridge.call_register_host_collation(&mut self.store, EXT, "rev", 0).unwrap().unwrap();
-        let (columns, parameters) = (["i".to_owned(), "text".to_owned()], ["n".to_owned()]);
-        bridge.call_register_host_table(&mut self.store, EXT, "upto", 0, &columns, &parameters).unwrap().unwrap();
+        let mut info = extension_info();
+        info.scalars = vec![scalar("echo", 1, det, 0), scalar("fail", 0, none, 1), scalar("nargs", -1, none, 2)];
+        info.aggregates = vec![aggregate("int_total", 1, det, 0, true)];
+        info.collations = vec![CollationInfo { id: 0, name: "rev".into(), doc: String::new() }];
+        info.table_functions = vec![TableFunctionInfo {
+            id: 0,
+            name: "upto".into(),
+            columns: vec!["i".into(), "text".into()],
+            parameters: vec!["n".into()],
+            doc: String::new(),
+        }];
+        self.register(&info, false).unwrap();
     }
+
+    /// `register-extension` of `info` as extension EXT; what it kept.
+    fn register(&mut self, info: &ExtensionInfo, allow_override: bool) -> Result<Vec<String>, Error> {
+        let bridge = self.lib.sqlink_wasm_dispatch_bridge();
+        bridge.call_register_extension(&mut self.store, EXT, info, allow_override, "`.load NAME --override`").unwrap()
+    }
+}
+
+/// Extension EXT's metadata, its lists filled by each test.
+fn extension_info() -> ExtensionInfo {
+    let (scalars, aggregates, collations, table_functions, modules) = (vec![], vec![], vec![], vec![], vec![]);
+    ExtensionInfo {
+        name: "test".into(),
+        version: "0".into(),
+        scalars,
+        aggregates,
+        collations,
+        table_functions,
+        modules,
+        hooks: HookKinds::empty(),
+    }
+}
+
+fn scalar(name: &str, arity: i32, flags: FunctionFlags, id: u32) -> ScalarInfo {
+    ScalarInfo { id, name: name.into(), arity, flags, doc: String::new() }
+}
+
+fn aggregate(name: &str, arity: i32, flags: FunctionFlags, id: u32, window: bool) -> AggregateInfo {
+    AggregateInfo { id, name: name.into(), arity, flags, window, doc: String::new() }
 }
 
 #[test]
@@ -374,34 +409,51 @@ fn errors_carry_code_and_message() {
 fn the_bridge_replaces_sqlites_own_functions_only_when_allowed() {
     let mut lib = Lib::new(None);
     let conn = lib.open(":memory:").unwrap();
-    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     let det = FunctionFlags::DETERMINISTIC;
-    bridge.call_override_policy(&mut lib.store, EXT, false, "`.load NAME --override`").unwrap();
     // Without permission each is left to SQLite (kept), and an extension with nothing else
     // is refused with the first refusal.
-    bridge.call_register_host_aggregate(&mut lib.store, EXT, "TOTAL", 1, det, 0, true).unwrap().unwrap();
-    bridge.call_register_host_collation(&mut lib.store, EXT, "rtrim", 0).unwrap().unwrap();
-    bridge.call_register_host_table(&mut lib.store, EXT, "json_each", 0, &["v".to_owned()], &[]).unwrap().unwrap();
-    let err = bridge.call_kept(&mut lib.store, EXT).unwrap().unwrap_err();
+    let mut info = extension_info();
+    info.aggregates = vec![aggregate("TOTAL", 1, det, 0, true)];
+    info.collations = vec![CollationInfo { id: 0, name: "rtrim".into(), doc: String::new() }];
+    info.table_functions =
+        vec![TableFunctionInfo { id: 0, name: "json_each".into(), columns: vec!["v".into()], parameters: Vec::new(), doc: String::new() }];
+    let err = lib.register(&info, false).unwrap_err();
     assert_eq!(err.message, "TOTAL() is already defined in this SQLite (built in, or by the program); `.load NAME --override` replaces it");
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is untouched");
-    // With a name of its own beside them, it loads with that one and keeps SQLite's.
-    let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
-    bridge.call_register_host_scalar(&mut lib.store, EXT, "own_total", 1, det, 1).unwrap().unwrap();
-    // A name kept at two arities is listed once.
-    bridge.call_register_host_aggregate(&mut lib.store, EXT, "total", 2, det, 2, false).unwrap().unwrap();
-    let kept = bridge.call_kept(&mut lib.store, EXT).unwrap().unwrap();
-    assert_eq!(kept, ["TOTAL()", "collation rtrim", "table function json_each"]);
+    // With a name of its own beside them, it loads with that one and keeps SQLite's; a name
+    // kept at two arities is listed once.
+    info.scalars = vec![scalar("own_total", 1, det, 1)];
+    info.aggregates.push(aggregate("total", 2, det, 2, false));
+    assert_eq!(lib.register(&info, false).unwrap(), ["TOTAL()", "collation rtrim", "table function json_each"]);
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Real(2.0), "SQLite's total() is still untouched");
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
     bridge.call_unregister_extension(&mut lib.store, EXT).unwrap();
 
+    let mut info = extension_info();
+    info.aggregates = vec![aggregate("total", 1, det, 0, true)];
+    assert_eq!(lib.register(&info, true).unwrap(), Vec::<String>::new());
     let bridge = lib.lib.sqlink_wasm_dispatch_bridge();
-    bridge.call_override_policy(&mut lib.store, EXT, true, "`.load NAME --override`").unwrap();
-    bridge.call_register_host_aggregate(&mut lib.store, EXT, "total", 1, det, 0, true).unwrap().unwrap();
     assert_eq!(bridge.call_overridden(&mut lib.store, EXT).unwrap(), ["total()"]);
     assert_eq!(bridge.call_overridden(&mut lib.store, EXT + 1).unwrap(), Vec::<String>::new());
     assert_eq!(lib.one(conn, "SELECT total(2)").unwrap(), Value::Integer(2), "the host's total");
+}
+
+/// An extension the bridge cannot register in full is registered not at all: the
+/// declarations before the bad one are not left behind.
+#[test]
+fn a_refused_extension_leaves_nothing_registered() {
+    let mut lib = Lib::new(None);
+    let conn = lib.open(":memory:").unwrap();
+    let mut info = extension_info();
+    info.scalars = vec![scalar("echo", 1, FunctionFlags::DETERMINISTIC, 0), scalar("too_many", 1000, FunctionFlags::empty(), 1)];
+    let err = lib.register(&info, false).unwrap_err();
+    assert!(err.message.contains("too_many: arity 1000"), "{}", err.message);
+    let err = lib.one(conn, "SELECT echo(1)").unwrap_err();
+    assert_eq!(err.message, "no such function: echo");
+    // The handle is free for a correct registration.
+    info.scalars.pop();
+    lib.register(&info, false).unwrap();
+    assert_eq!(lib.one(conn, "SELECT echo(41) + 1").unwrap(), Value::Integer(42));
 }
 
 #[test]

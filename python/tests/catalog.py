@@ -25,10 +25,10 @@ except ImportError:  # pragma: no cover - the test venv installs it
 
 def bundled_names():
     """The bundled extensions' names as a "not found" message lists them, from
-    extensions/bundled.txt, the one list of them."""
-    listing = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "extensions", "bundled.txt")
+    extensions/bundled.txt as `cargo xtask build` writes it beside the components."""
+    listing = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "wasm", "bundled.json")
     with open(listing) as f:
-        names = [line.split()[0] for line in f if line.strip() and not line.lstrip().startswith("#")]
+        names = [entry["name"] for entry in json.load(f)]
     return ", ".join(names)
 
 

@@ -19,11 +19,10 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use sqlink_host::bindings::dispatch::Request;
 use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
-use sqlink_host::bindings::{
-    Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite,
-};
-use sqlink_host::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use sqlink_host::bindings::{Error, Value, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite};
+use sqlink_host::extension::{Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
 use sqlink_host::locks::FileLocks;
+use sqlink_host::values::{self, dispatch as from_dispatch};
 use sqlink_host::{conflicts, loader};
 
 use crate::waiting::{Outcome, Told, Worker};
@@ -325,24 +324,9 @@ impl dispatch::Host for RuntimeState {
     }
 
     fn vtab_best_index(&mut self, ext: u32, table: u64, info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
-        let plan = self.call(ext, move |e| {
-            let constraints: Vec<vt::IndexConstraint<'_>> = info
-                .constraints
-                .iter()
-                .map(|c| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(AsParam::param) })
-                .collect();
-            let order_by: Vec<vt::IndexOrderBy> =
-                info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
-            e.vtab_best_index(table, vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used })
-        })?;
-        Ok(dispatch::IndexPlan {
-            usage: plan.usage.iter().map(|u| dispatch::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
-            index_number: plan.index_number,
-            index_string: plan.index_string,
-            order_by_consumed: plan.order_by_consumed,
-            estimated_cost: plan.estimated_cost,
-            estimated_rows: plan.estimated_rows,
-            unique: plan.unique,
+        self.call(ext, move |extension| {
+            let plan = values::with_index_info(&from_dispatch::index_info(&info), |asked| extension.vtab_best_index(table, asked))?;
+            Ok(from_dispatch::index_plan(values::index_plan(plan)))
         })
     }
 
@@ -371,30 +355,11 @@ impl dispatch::Host for RuntimeState {
     }
 
     fn vtab_update(&mut self, ext: u32, table: u64, change: dispatch::Change) -> Result<i64, Error> {
-        self.call(ext, move |extension| match change {
-            dispatch::Change::Delete(rowid) => extension.vtab_update(table, vt::Change::Delete(rowid)),
-            dispatch::Change::Insert(new) => {
-                let columns: Vec<ValueParam<'_>> = new.columns.iter().map(AsParam::param).collect();
-                extension.vtab_update(table, vt::Change::Insert(vt::NewRow { rowid: new.rowid, columns: &columns }))
-            }
-            dispatch::Change::Update(updated) => {
-                let columns: Vec<ValueParam<'_>> = updated.row.columns.iter().map(AsParam::param).collect();
-                let row = vt::RowParam { rowid: updated.row.rowid, columns: &columns };
-                extension.vtab_update(table, vt::Change::Update(vt::UpdatedRow { old_rowid: updated.old_rowid, row }))
-            }
-        })
+        self.call(ext, move |extension| values::with_change(&from_dispatch::change(&change), |change| extension.vtab_update(table, change)))
     }
 
     fn vtab_transaction(&mut self, ext: u32, table: u64, event: dispatch::TransactionEvent) -> Result<(), Error> {
-        let event = match event {
-            dispatch::TransactionEvent::Begin => vt::TransactionEvent::Begin,
-            dispatch::TransactionEvent::Sync => vt::TransactionEvent::Sync,
-            dispatch::TransactionEvent::Commit => vt::TransactionEvent::Commit,
-            dispatch::TransactionEvent::Rollback => vt::TransactionEvent::Rollback,
-            dispatch::TransactionEvent::Savepoint(n) => vt::TransactionEvent::Savepoint(n),
-            dispatch::TransactionEvent::Release(n) => vt::TransactionEvent::Release(n),
-            dispatch::TransactionEvent::RollbackTo(n) => vt::TransactionEvent::RollbackTo(n),
-        };
+        let event = values::transaction_event(from_dispatch::transaction_event(event));
         self.call(ext, move |e| e.vtab_transaction(table, event))
     }
 

@@ -264,6 +264,46 @@ fn hooks_hear_the_writes_kv_makes_in_its_shadow_table() {
     );
 }
 
+/// The statement's ON CONFLICT mode (contract 0.4.0's `connection.on-conflict`): kv answers
+/// INSERT and UPDATE with OR IGNORE, OR REPLACE and OR ABORT (the default) as a native table
+/// with a unique key does, statement for statement.
+#[test]
+fn conflict_modes_are_honoured_as_in_a_native_table() {
+    let conn = Connection::open_in_memory().unwrap();
+    let _extensions = load_kv(&conn);
+    conn.execute_batch("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);").unwrap();
+    let script = [
+        "INSERT INTO {t} VALUES ('a', 1), ('b', 2)",
+        "INSERT INTO {t} VALUES ('a', 9)",
+        "INSERT OR IGNORE INTO {t} VALUES ('a', 9), ('c', 3)",
+        "INSERT OR REPLACE INTO {t} VALUES ('a', 10)",
+        "REPLACE INTO {t} VALUES ('b', 20), ('d', 4)",
+        "UPDATE OR IGNORE {t} SET key = 'a' WHERE key = 'c'",
+        "UPDATE OR REPLACE {t} SET key = 'a' WHERE key = 'd'",
+        "INSERT INTO {t} VALUES ('e', 5)",
+        "INSERT OR ABORT INTO {t} VALUES ('g', 7), ('a', 0)",
+        "UPDATE {t} SET key = 'b' WHERE key = 'e'",
+    ];
+    for statement in script {
+        let on = |table: &str| {
+            let outcome = conn.execute_batch(&statement.replace("{t}", table)).map_err(|e| {
+                let message = e.to_string();
+                message.contains("UNIQUE constraint failed") || message.contains("constraint")
+            });
+            let rows = rows(&conn, &format!("SELECT rowid, key, value FROM {table} ORDER BY key"));
+            (outcome, rows)
+        };
+        assert_eq!(on("t"), on("n"), "{statement}");
+    }
+    assert_eq!(rows(&conn, "SELECT key, value FROM t ORDER BY key"), ["a|4", "b|20", "c|3", "e|5"]);
+    // OR FAIL keeps a native table's rows written before the failing one, and OR ROLLBACK ends
+    // the transaction; a virtual table's constraint error ends its statement as ABORT does
+    // (SQLite's rule for a module that does not declare SQLITE_VTAB_CONSTRAINT_SUPPORT, which
+    // the contract has no way to declare).
+    assert!(sql_error(&conn, "INSERT OR FAIL INTO t VALUES ('f', 6), ('a', 0)").contains("UNIQUE constraint failed"));
+    assert_eq!(rows(&conn, "SELECT count(*) FROM t WHERE key = 'f'"), ["0"]);
+}
+
 /// The same cases in the `sqlink` REPL, where SQLite runs inside the runtime and kv's SQL is
 /// run there on its behalf (`dispatch`'s requests).
 mod repl {
@@ -309,6 +349,39 @@ mod repl {
         // The rows are in the file's shadow table, as native SQLite reads it.
         let conn = rusqlite::Connection::open(&db).unwrap();
         assert_eq!(common::rows(&conn, "SELECT id, key, value FROM t_data ORDER BY id"), ["1|a|1", "2|b|2", "3|c|3", "4|f|6", "5|g|7"]);
+    }
+
+    /// The statement's ON CONFLICT mode reaches kv's update through the runtime's requests:
+    /// kv and a native table with a unique key end each statement with the same rows.
+    #[test]
+    fn conflict_modes_are_honoured_as_in_a_native_table() {
+        let (_dir, db) = temp_db();
+        let mut repl = session(&db);
+        assert!(repl.run("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);").is_empty());
+        let script = [
+            "INSERT INTO {t} VALUES ('a', 1), ('b', 2);",
+            "INSERT INTO {t} VALUES ('a', 9);",
+            "INSERT OR IGNORE INTO {t} VALUES ('a', 9), ('c', 3);",
+            "INSERT OR REPLACE INTO {t} VALUES ('a', 10);",
+            "REPLACE INTO {t} VALUES ('b', 20), ('d', 4);",
+            "UPDATE OR IGNORE {t} SET key = 'a' WHERE key = 'c';",
+            "UPDATE OR REPLACE {t} SET key = 'a' WHERE key = 'd';",
+            "INSERT INTO {t} VALUES ('e', 5);",
+            "INSERT OR ABORT INTO {t} VALUES ('g', 7), ('a', 0);",
+            "UPDATE {t} SET key = 'b' WHERE key = 'e';",
+        ];
+        for statement in script {
+            let mut on = |table: &str| {
+                let printed = repl.run(&statement.replace("{t}", table));
+                let rows = repl.run(&format!("SELECT rowid, key, value FROM {table} ORDER BY key;"));
+                (printed, rows)
+            };
+            let kv = on("t");
+            assert_eq!(kv, on("n"), "{statement}");
+        }
+        assert_eq!(repl.run("SELECT key, value FROM t ORDER BY key;"), ["a|4", "b|20", "c|3", "e|5"]);
+        let run = repl.finish("INSERT INTO t VALUES ('a', 0);");
+        assert_eq!(run.stderr.matches("UNIQUE constraint failed: t_data.key").count(), 4, "{}", run.stderr);
     }
 
     #[test]
@@ -402,42 +475,4 @@ mod repl {
         let count: usize = repl.run("SELECT count(*) FROM t;")[0].parse().unwrap();
         assert!(count > 150, "the scans span pages: {count} rows");
     }
-/// The statement's ON CONFLICT mode (contract 0.4.0's `connection.on-conflict`): kv answers
-/// INSERT and UPDATE with OR IGNORE, OR REPLACE and OR ABORT (the default) as a native table
-/// with a unique key does, statement for statement.
-#[test]
-fn conflict_modes_are_honoured_as_in_a_native_table() {
-    let conn = Connection::open_in_memory().unwrap();
-    let _extensions = load_kv(&conn);
-    conn.execute_batch("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);").unwrap();
-    let script = [
-        "INSERT INTO {t} VALUES ('a', 1), ('b', 2)",
-        "INSERT INTO {t} VALUES ('a', 9)",
-        "INSERT OR IGNORE INTO {t} VALUES ('a', 9), ('c', 3)",
-        "INSERT OR REPLACE INTO {t} VALUES ('a', 10)",
-        "REPLACE INTO {t} VALUES ('b', 20), ('d', 4)",
-        "UPDATE OR IGNORE {t} SET key = 'a' WHERE key = 'c'",
-        "UPDATE OR REPLACE {t} SET key = 'a' WHERE key = 'd'",
-        "INSERT INTO {t} VALUES ('e', 5)",
-        "INSERT OR ABORT INTO {t} VALUES ('g', 7), ('a', 0)",
-        "UPDATE {t} SET key = 'b' WHERE key = 'e'",
-    ];
-    for statement in script {
-        let on = |table: &str| {
-            let outcome = conn.execute_batch(&statement.replace("{t}", table)).map_err(|e| {
-                let message = e.to_string();
-                message.contains("UNIQUE constraint failed") || message.contains("constraint")
-            });
-            let rows = rows(&conn, &format!("SELECT rowid, key, value FROM {table} ORDER BY key"));
-            (outcome, rows)
-        };
-        assert_eq!(on("t"), on("n"), "{statement}");
-    }
-    assert_eq!(rows(&conn, "SELECT key, value FROM t ORDER BY key"), ["a|4", "b|20", "c|3", "e|5"]);
-    // OR FAIL keeps a native table's rows written before the failing one, and OR ROLLBACK ends
-    // the transaction; a virtual table's constraint error ends its statement as ABORT does
-    // (SQLite's rule for a module that does not declare SQLITE_VTAB_CONSTRAINT_SUPPORT, which
-    // the contract has no way to declare).
-    assert!(sql_error(&conn, "INSERT OR FAIL INTO t VALUES ('f', 6), ('a', 0)").contains("UNIQUE constraint failed"));
-    assert_eq!(rows(&conn, "SELECT count(*) FROM t WHERE key = 'f'"), ["0"]);
 }

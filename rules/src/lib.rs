@@ -25,6 +25,7 @@
 
 use std::collections::HashSet;
 
+pub mod bundled;
 pub mod collation;
 pub mod conflicts;
 pub mod contract;

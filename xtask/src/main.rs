@@ -25,19 +25,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 /// The bundled extensions, as extensions/bundled.txt lists them (the one list every host
 /// reads): (cargo package, output name).
 fn extensions(root: &Path) -> Result<Vec<(String, String)>> {
+    Ok(bundled(root)?.into_iter().map(|bundled| (bundled.package, bundled.name)).collect())
+}
+
+fn bundled(root: &Path) -> Result<Vec<sqlink_rules::bundled::Bundled>> {
     let path = root.join("extensions/bundled.txt");
     let list = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    list.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next()) {
-                (Some(name), Some(package)) => Ok((package.to_owned(), name.to_owned())),
-                _ => anyhow::bail!("{}: `{line}` should be `NAME PACKAGE [GRANTS]`", path.display()),
-            }
-        })
-        .collect()
+    sqlink_rules::bundled::parse(&list).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Extensions the sandbox tests load, written to misbehave: (cargo package, file it builds,
@@ -167,6 +161,8 @@ fn build(root: &Path) -> Result<()> {
     for (package, name) in &extensions {
         copy_if_changed(&built.join(format!("{}.wasm", package.replace('-', "_"))), &out.join(format!("{name}.wasm")))?;
     }
+    // The list for the page, beside the components (`browser/build.mjs` reads it).
+    write_if_changed(&out.join("bundled.json"), sqlink_rules::bundled::to_json(&bundled(root)?).as_bytes())?;
     let test_out = out.join("test");
     std::fs::create_dir_all(&test_out)?;
     for (_, file, name) in TEST_EXTENSIONS {
@@ -246,8 +242,9 @@ fn test(root: &Path) -> Result<()> {
     // Its own unit tests (the autoload list's syntax, what counts as a grant), built alone as the library is.
     let loadable = cargo(root, &["test", "--release", "-p", "sqlink-loadable", "--lib"]);
     // The SDK must build from its packaged form, as an author outside this repository gets it.
-    let package = forget_packaged_sdk_builds(root)
-        .and_then(|()| cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"]));
+    let package = forget_packaged_sdk_builds(root).and_then(|()| {
+        cargo(root, &["package", "--quiet", "--allow-dirty", "-p", "sqlink-rules", "-p", "sqlink-sdk-macros", "-p", "sqlink-sdk"])
+    });
     // The Python suite also runs libsqlink in a dqlite cluster and in sqld (test_cluster.py).
     let python = cluster_tools(root).and_then(|_| toolchain::ensure_sqld(root)).and_then(|()| test_python(root));
     let browser = test_browser(root);
@@ -282,7 +279,7 @@ fn wasm_packages(extensions: &[(String, String)]) -> Vec<&str> {
 /// copies under Cargo's home (local registries' directories are named `-HASH`; crates.io's
 /// are not touched) and the builds (debug profile, where verification builds).
 fn forget_packaged_sdk_builds(root: &Path) -> Result<()> {
-    let ours = |name: &str| name.starts_with("sqlink-sdk");
+    let ours = |name: &str| name.starts_with("sqlink-sdk") || name.starts_with("sqlink-rules");
     let mut stale = Vec::new();
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)

@@ -64,11 +64,8 @@ fn table_def_ident(function: &syn::Ident) -> syn::Ident {
     quote::format_ident!("__sqlink_table_{}", function)
 }
 
-/// Letters, digits and underscores, not starting with a digit: a name SQL takes unquoted.
-fn is_sql_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+/// The rule every host checks metadata with, so that what the macros accept loads.
+use sqlink_rules::metadata::is_identifier as is_sql_identifier;
 
 /// The doc comment as one line: the first paragraph, lines joined by spaces.
 fn doc_line(attrs: &[syn::Attribute]) -> String {
