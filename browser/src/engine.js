@@ -391,6 +391,8 @@ export class Session {
       hookCommit: () => false,
       hookRollback: () => {},
       hookUpdate: () => {},
+      // The page's extensions run no SQL: no call of theirs waits for a request.
+      resume: () => undefined,
     };
   }
 }

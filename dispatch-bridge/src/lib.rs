@@ -25,7 +25,7 @@ pub use dynamic::{ConflictMode, DefineFunctions, RuntimeFunctions, on_conflict};
 pub use hooks::{HookKinds, ProgramHooks, RowChange};
 pub use module::ModuleShape;
 pub use registry::Bridge;
-pub use sql::{CallSql, install_authorizer};
+pub use sql::{CallSql, REQUEST_PENDING, install_authorizer, sandbox_authorizer};
 pub use sqlink_rules::FunctionFlags;
 pub use sqlink_rules::table::PAGE_ROWS;
 

@@ -50,6 +50,29 @@ pub unsafe fn install_authorizer(db: *mut ffi::sqlite3) -> Result<(), SqlError> 
     Ok(())
 }
 
+/// The sandbox's authorizer itself, for a host that installs an authorizer of its own and
+/// must refuse what the sandbox refuses too (the REPL's safe mode): SQLITE_DENY or SQLITE_OK.
+/// It ignores `data`.
+///
+/// # Safety
+/// SQLite's authorizer arguments: null or NUL-terminated strings valid for the call.
+pub unsafe extern "C" fn sandbox_authorizer(
+    data: *mut c_void,
+    action: c_int,
+    arg1: *const c_char,
+    arg2: *const c_char,
+    database: *const c_char,
+    trigger: *const c_char,
+) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { authorize(data, action, arg1, arg2, database, trigger) }
+}
+
+/// The error code with which a host's dispatch function says that the extension's call has
+/// started but waits for a request to be run first (`sqlink:wasm/dispatch`'s `resume`). No
+/// SQLite result code is negative.
+pub const REQUEST_PENDING: i32 = -1;
+
 unsafe extern "C" fn authorize(
     _data: *mut c_void,
     action: c_int,

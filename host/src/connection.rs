@@ -333,7 +333,8 @@ impl NativeSql {
     }
 }
 
-fn past_deadline() -> SqlError {
+/// The error of SQL stopped because its call's time limit passed.
+pub fn past_deadline() -> SqlError {
     SqlError::new(rusqlite::ffi::SQLITE_INTERRUPT, "the extension's SQL was stopped: the call's time limit passed")
 }
 

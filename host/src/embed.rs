@@ -42,6 +42,7 @@ use crate::bindings::{Error, ExtensionInfo, FunctionFlags as WitFlags, Value, Va
 use crate::conflicts;
 use crate::connection::NativeSql;
 use crate::extension::{AsParam, Contract, Extension, ExtensionEngine, RowChange, SQLITE_ERROR, Sandbox};
+use crate::values::{bridge_value as result, wit_value};
 
 /// An extension loaded on the connection.
 pub struct Loaded {
@@ -544,27 +545,6 @@ fn params<'a>(columns: &'a [ValueRef<'_>]) -> Vec<ValueParam<'a>> {
 /// A virtual table's page of rows, as the bridge takes it.
 fn rows(page: Vec<vt::RowResult>) -> Vec<bridge::Row> {
     page.into_iter().map(|row| bridge::Row { rowid: row.rowid, columns: row.columns.into_iter().map(result).collect() }).collect()
-}
-
-/// A planning-time value, as the extension takes it.
-fn wit_value(value: &bridge::Value) -> Value {
-    match value {
-        bridge::Value::Null => Value::Null,
-        bridge::Value::Integer(i) => Value::Integer(*i),
-        bridge::Value::Real(r) => Value::Real(*r),
-        bridge::Value::Text(t) => Value::Text(t.clone()),
-        bridge::Value::Blob(b) => Value::Blob(b.clone()),
-    }
-}
-
-fn result(value: Value) -> bridge::Value {
-    match value {
-        Value::Null => bridge::Value::Null,
-        Value::Integer(i) => bridge::Value::Integer(i),
-        Value::Real(r) => bridge::Value::Real(r),
-        Value::Text(t) => bridge::Value::Text(t),
-        Value::Blob(b) => bridge::Value::Blob(b),
-    }
 }
 
 fn sql_error(e: Error) -> SqlError {

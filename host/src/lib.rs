@@ -30,7 +30,7 @@ pub mod locks;
 pub mod sandbox;
 pub mod shm;
 mod trap;
-mod values;
+pub mod values;
 
 /// The components built into this binary by `cargo xtask build`.
 pub mod embedded {

@@ -184,6 +184,10 @@ impl dispatch::Host for Harness {
     fn vtab_destroy(&mut self, _: u32, _: u64) -> Result<(), Error> {
         unreachable!("no modules were registered")
     }
+
+    fn resume(&mut self, _: Option<dispatch::Reply>) -> Option<dispatch::Request> {
+        unreachable!("no call here waits for a request")
+    }
 }
 
 struct Lib {

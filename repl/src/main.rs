@@ -12,6 +12,7 @@ mod parts {
 mod runtime;
 mod scaffold;
 mod terminal;
+mod waiting;
 
 use anyhow::{Context, Result, bail};
 use sqlink_host::cache::{self, ComponentCache};

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use wasmtime::Store;
@@ -16,6 +17,7 @@ use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use sqlink_host::bindings::dispatch::Request;
 use sqlink_host::bindings::exports::sqlite::extension::virtual_table as vt;
 use sqlink_host::bindings::{
     Error, Value, ValueParam, cpu_time, dispatch, file_locks, interrupt, process, shared_memory, spi_loader, sqlite,
@@ -24,13 +26,31 @@ use sqlink_host::extension::{AsParam, Extension, ExtensionEngine, RowChange, SQL
 use sqlink_host::locks::FileLocks;
 use sqlink_host::{conflicts, loader};
 
+use crate::waiting::{Outcome, Told, Worker};
+
 /// Components from this size on get a notice while they compile.
 pub const LARGE_COMPONENT: usize = 2 << 20;
 
 pub struct Loaded {
     pub handle: u32,
     pub source: String,
-    pub extension: Extension,
+    /// None while a call of it runs on the worker (`waiting`).
+    pub extension: Option<Extension>,
+}
+
+/// A call of an extension that may run SQL, running on the worker.
+struct Waiting {
+    ext: u32,
+    /// Its request for the runtime, until `resume` takes it.
+    request: Option<Request>,
+    /// Its time limit, which stops the SQL it runs too (`interrupt.pending()`).
+    deadline: Option<Instant>,
+}
+
+/// What the worker's last call came to, for the runtime's second call of the dispatch function.
+enum Finished {
+    Outcome(Outcome),
+    Failed(Error),
 }
 
 /// The host's side of one runtime: WASI, and the loaded extensions.
@@ -43,6 +63,11 @@ pub struct RuntimeState {
     search_path: Vec<PathBuf>,
     extensions: BTreeMap<u32, Loaded>,
     next_handle: u32,
+    /// Runs the calls of extensions that import `connection` (`waiting.rs`), from the first
+    /// load of one.
+    worker: Option<Worker>,
+    waiting: Option<Waiting>,
+    finished: Option<Finished>,
 }
 
 impl WasiView for RuntimeState {
@@ -77,6 +102,9 @@ impl RuntimeState {
             search_path,
             extensions: BTreeMap::new(),
             next_handle: 1,
+            worker: None,
+            waiting: None,
+            finished: None,
         }
     }
 
@@ -97,43 +125,146 @@ impl RuntimeState {
         let mut extension =
             Extension::load_with_notice(&self.engine, &found.bytes, sandbox, announce).with_context(|| format!("cannot load {target}"))?;
         if extension.imports_connection() {
-            // SQLite runs inside the runtime here, which is in the middle of the `dispatch`
-            // call that reached the extension; the host may not call back into it
-            // (ARCHITECTURE.md, "SQL from an extension").
-            extension.set_sql_source(Some(sqlink_host::connection::Unavailable::source(
-                "the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)",
-            )));
+            if self.worker.is_none() {
+                self.worker = Some(Worker::spawn().context("starting the thread for extensions that run SQL")?);
+            }
+            extension.set_sql_source(self.worker.as_ref().map(Worker::source));
         }
-        conflicts::check(extension.info(), self.extensions.values().map(|l| l.extension.info()))
+        conflicts::check(extension.info(), self.extensions.values().filter_map(|l| l.extension.as_ref()).map(Extension::info))
             .with_context(|| format!("cannot load {target}"))?;
         let handle = self.next_handle;
         self.next_handle += 1;
-        self.extensions.insert(handle, Loaded { handle, source: found.source, extension });
+        self.extensions.insert(handle, Loaded { handle, source: found.source, extension: Some(extension) });
         Ok(&self.extensions[&handle])
     }
 
+    /// Extension `handle` for a call. While a call waits for its SQL, that SQL may call no
+    /// extension function (one extension call runs at a time, as in `embed`).
     fn extension(&mut self, handle: u32) -> Result<&mut Extension, Error> {
+        if self.waiting.is_some() {
+            let message = "an extension's SQL cannot call extension functions (one extension call runs at a time)";
+            return Err(Error { code: SQLITE_ERROR, message: String::from(message) });
+        }
+        self.loaded(handle)
+    }
+
+    /// Extension `handle`, unless a call of it is running on the worker.
+    fn loaded(&mut self, handle: u32) -> Result<&mut Extension, Error> {
         self.extensions
             .get_mut(&handle)
-            .map(|l| &mut l.extension)
+            .and_then(|l| l.extension.as_mut())
             .ok_or_else(|| Error { code: SQLITE_ERROR, message: format!("extension #{handle} is not loaded") })
     }
 
-    fn describe(loaded: &Loaded) -> spi_loader::LoadedExtension {
-        let contract = loaded.extension.contract();
-        spi_loader::LoadedExtension {
+    /// Run `call` on extension `ext`. One that may run SQL runs it on the worker, and when it
+    /// asks for SQL the answer is `REQUEST_PENDING`: the runtime runs the requests (`resume`),
+    /// then calls the same dispatch function again, which takes the outcome here.
+    fn call<R: Send + 'static>(
+        &mut self,
+        ext: u32,
+        call: impl FnOnce(&mut Extension) -> Result<R, Error> + Send + 'static,
+    ) -> Result<R, Error> {
+        let finished = match self.finished.take() {
+            Some(Finished::Outcome(outcome)) => outcome,
+            Some(Finished::Failed(error)) => return Err(error),
+            None => {
+                let extension = self.extension(ext)?;
+                if !extension.imports_connection() {
+                    return call(extension);
+                }
+                match self.start(ext, Box::new(move |e| Box::new(call(e)) as Outcome))? {
+                    Some(outcome) => outcome,
+                    None => {
+                        let message = String::from("the extension's call waits for its SQL");
+                        return Err(Error { code: sqlink_dispatch_bridge::REQUEST_PENDING, message });
+                    }
+                }
+            }
+        };
+        match finished.downcast::<Result<R, Error>>() {
+            Ok(outcome) => *outcome,
+            Err(_) => Err(Error { code: SQLITE_ERROR, message: String::from("the runtime asked for another call's outcome") }),
+        }
+    }
+
+    /// Run `call` on extension `ext` here, for a call whose answer cannot say it waits
+    /// (closing a scan, comparing): an extension's SQL is refused in it.
+    fn call_without_sql<R>(&mut self, ext: u32, call: impl FnOnce(&mut Extension) -> R) -> Result<R, Error> {
+        let source = self.worker.as_ref().map(Worker::source);
+        let extension = self.extension(ext)?;
+        if !extension.imports_connection() {
+            return Ok(call(extension));
+        }
+        extension.set_sql_source(Some(sqlink_host::connection::Unavailable::source(
+            "in the sqlink REPL an extension may not run SQL while closing a scan or table, nor in a collation",
+        )));
+        let result = call(extension);
+        extension.set_sql_source(source);
+        Ok(result)
+    }
+
+    /// Hand extension `ext` and `run` to the worker, and wait for its first word: the
+    /// outcome, or none when the call waits for a request.
+    fn start(&mut self, ext: u32, run: Box<dyn FnOnce(&mut Extension) -> Outcome + Send>) -> Result<Option<Outcome>, Error> {
+        let lost = || Error { code: SQLITE_ERROR, message: format!("extension #{ext} is not loaded") };
+        let (Some(worker), Some(loaded)) = (self.worker.as_ref(), self.extensions.get_mut(&ext)) else { return Err(lost()) };
+        let extension = loaded.extension.take().ok_or_else(lost)?;
+        if let Err(extension) = worker.start(Box::new(extension), run) {
+            loaded.extension = Some(*extension);
+            return Err(Error { code: SQLITE_ERROR, message: String::from("the thread for extensions that run SQL has ended") });
+        }
+        self.waiting = Some(Waiting { ext, request: None, deadline: None });
+        self.wait()
+    }
+
+    /// The running call's next word: its outcome (the extension is back), or none when it
+    /// waits for a request.
+    fn wait(&mut self) -> Result<Option<Outcome>, Error> {
+        let told = self.worker.as_ref().and_then(Worker::next);
+        let Some(waiting) = self.waiting.as_mut() else {
+            return Err(Error { code: SQLITE_ERROR, message: String::from("no extension call is running") });
+        };
+        match told {
+            Some(Told::Request(request, deadline)) => {
+                waiting.request = Some(request);
+                waiting.deadline = Some(deadline);
+                Ok(None)
+            }
+            Some(Told::Done(outcome, extension)) => {
+                let ext = waiting.ext;
+                self.waiting = None;
+                if let Some(loaded) = self.extensions.get_mut(&ext) {
+                    loaded.extension = Some(*extension);
+                }
+                Ok(Some(outcome))
+            }
+            None => {
+                // The worker ended (a panic): its extension went with it.
+                let ext = waiting.ext;
+                self.waiting = None;
+                self.worker = None;
+                self.extensions.remove(&ext);
+                Err(Error { code: SQLITE_ERROR, message: format!("extension #{ext} failed and was unloaded") })
+            }
+        }
+    }
+
+    fn describe(loaded: &Loaded) -> Option<spi_loader::LoadedExtension> {
+        let extension = loaded.extension.as_ref()?;
+        let contract = extension.contract();
+        Some(spi_loader::LoadedExtension {
             handle: loaded.handle,
             source: loaded.source.clone(),
-            info: loaded.extension.info().clone(),
+            info: extension.info().clone(),
             contract: spi_loader::Contract { version: contract.version.to_owned(), exports: contract.exports.clone() },
-        }
+        })
     }
 }
 
 impl spi_loader::Host for RuntimeState {
     fn load(&mut self, name_or_path: String) -> Result<spi_loader::LoadedExtension, String> {
         match RuntimeState::load(self, &name_or_path) {
-            Ok(loaded) => Ok(Self::describe(loaded)),
+            Ok(loaded) => Self::describe(loaded).ok_or_else(|| String::from("the extension is busy")),
             Err(e) => Err(format!("{e:#}")),
         }
     }
@@ -143,67 +274,67 @@ impl spi_loader::Host for RuntimeState {
     }
 
     fn list(&mut self) -> Vec<spi_loader::LoadedExtension> {
-        self.extensions.values().map(Self::describe).collect()
+        self.extensions.values().filter_map(Self::describe).collect()
     }
 }
 
 impl dispatch::Host for RuntimeState {
     fn scalar_call(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
-        self.extension(ext)?.call_scalar(id, &args)
+        self.call(ext, move |e| e.call_scalar(id, &args))
     }
 
     fn aggregate_step(&mut self, ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
-        self.extension(ext)?.aggregate_step(id, context, &args)
+        self.call(ext, move |e| e.aggregate_step(id, context, &args))
     }
 
     fn aggregate_value(&mut self, ext: u32, id: u32, context: u64) -> Result<Value, Error> {
-        self.extension(ext)?.aggregate_value(id, context)
+        self.call(ext, move |e| e.aggregate_value(id, context))
     }
 
     fn aggregate_inverse(&mut self, ext: u32, id: u32, context: u64, args: Vec<Value>) -> Result<(), Error> {
-        self.extension(ext)?.aggregate_inverse(id, context, &args)
+        self.call(ext, move |e| e.aggregate_inverse(id, context, &args))
     }
 
     fn aggregate_finalize(&mut self, ext: u32, id: u32, context: u64) -> Result<Value, Error> {
-        self.extension(ext)?.aggregate_finalize(id, context)
+        self.call(ext, move |e| e.aggregate_finalize(id, context))
     }
 
     fn collation_compare(&mut self, ext: u32, id: u32, a: String, b: String) -> i32 {
-        match self.extension(ext) {
-            Ok(extension) => extension.collation_compare(id, &a, &b),
+        match self.call_without_sql(ext, |extension| extension.collation_compare(id, &a, &b)) {
+            Ok(order) => order,
             // Gone meanwhile: as SQLite's BINARY, as every host compares it.
             Err(_) => sqlink_rules::collation::compare_unloaded(a.as_bytes(), b.as_bytes()),
         }
     }
 
     fn table_open(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<u64, Error> {
-        self.extension(ext)?.table_open(id, &args)
+        self.call(ext, move |e| e.table_open(id, &args))
     }
 
     fn table_next(&mut self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<Value>>, Error> {
-        self.extension(ext)?.table_next(cursor, max_rows)
+        self.call(ext, move |e| e.table_next(cursor, max_rows))
     }
 
     fn table_close(&mut self, ext: u32, cursor: u64) {
-        if let Ok(extension) = self.extension(ext) {
-            extension.table_close(cursor);
-        }
+        let _ = self.call_without_sql(ext, |extension| extension.table_close(cursor));
     }
 
     fn vtab_connect(&mut self, ext: u32, module: u32, args: Vec<String>, create: bool) -> Result<dispatch::DeclaredTable, Error> {
-        let (schema, table) = self.extension(ext)?.vtab_connect(module, &args, create)?;
+        let (schema, table) = self.call(ext, move |e| e.vtab_connect(module, &args, create))?;
         Ok(dispatch::DeclaredTable { schema, table })
     }
 
     fn vtab_best_index(&mut self, ext: u32, table: u64, info: dispatch::IndexInfo) -> Result<dispatch::IndexPlan, Error> {
-        let constraints: Vec<vt::IndexConstraint<'_>> = info
-            .constraints
-            .iter()
-            .map(|c| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(AsParam::param) })
-            .collect();
-        let order_by: Vec<vt::IndexOrderBy> = info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
-        let asked = vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
-        let plan = self.extension(ext)?.vtab_best_index(table, asked)?;
+        let plan = self.call(ext, move |e| {
+            let constraints: Vec<vt::IndexConstraint<'_>> = info
+                .constraints
+                .iter()
+                .map(|c| vt::IndexConstraint { column: c.column, op: c.op, usable: c.usable, rhs: c.rhs.as_ref().map(AsParam::param) })
+                .collect();
+            let order_by: Vec<vt::IndexOrderBy> =
+                info.order_by.iter().map(|o| vt::IndexOrderBy { column: o.column, desc: o.desc }).collect();
+            e.vtab_best_index(table, vt::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used })
+        })?;
         Ok(dispatch::IndexPlan {
             usage: plan.usage.iter().map(|u| dispatch::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
             index_number: plan.index_number,
@@ -216,7 +347,7 @@ impl dispatch::Host for RuntimeState {
     }
 
     fn vtab_open(&mut self, ext: u32, table: u64) -> Result<u64, Error> {
-        self.extension(ext)?.vtab_open(table)
+        self.call(ext, move |e| e.vtab_open(table))
     }
 
     fn vtab_filter(
@@ -228,22 +359,19 @@ impl dispatch::Host for RuntimeState {
         args: Vec<Value>,
         max_rows: u32,
     ) -> Result<Vec<dispatch::Row>, Error> {
-        self.extension(ext)?.vtab_filter(cursor, index_number, index_string.as_deref(), &args, max_rows).map(rows)
+        self.call(ext, move |e| e.vtab_filter(cursor, index_number, index_string.as_deref(), &args, max_rows)).map(rows)
     }
 
     fn vtab_next(&mut self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
-        self.extension(ext)?.vtab_next(cursor, max_rows).map(rows)
+        self.call(ext, move |e| e.vtab_next(cursor, max_rows)).map(rows)
     }
 
     fn vtab_close(&mut self, ext: u32, cursor: u64) {
-        if let Ok(extension) = self.extension(ext) {
-            extension.vtab_close(cursor);
-        }
+        let _ = self.call_without_sql(ext, |extension| extension.vtab_close(cursor));
     }
 
     fn vtab_update(&mut self, ext: u32, table: u64, change: dispatch::Change) -> Result<i64, Error> {
-        let extension = self.extension(ext)?;
-        match change {
+        self.call(ext, move |extension| match change {
             dispatch::Change::Delete(rowid) => extension.vtab_update(table, vt::Change::Delete(rowid)),
             dispatch::Change::Insert(new) => {
                 let columns: Vec<ValueParam<'_>> = new.columns.iter().map(AsParam::param).collect();
@@ -254,7 +382,7 @@ impl dispatch::Host for RuntimeState {
                 let row = vt::RowParam { rowid: updated.row.rowid, columns: &columns };
                 extension.vtab_update(table, vt::Change::Update(vt::UpdatedRow { old_rowid: updated.old_rowid, row }))
             }
-        }
+        })
     }
 
     fn vtab_transaction(&mut self, ext: u32, table: u64, event: dispatch::TransactionEvent) -> Result<(), Error> {
@@ -267,29 +395,49 @@ impl dispatch::Host for RuntimeState {
             dispatch::TransactionEvent::Release(n) => vt::TransactionEvent::Release(n),
             dispatch::TransactionEvent::RollbackTo(n) => vt::TransactionEvent::RollbackTo(n),
         };
-        self.extension(ext)?.vtab_transaction(table, event)
+        self.call(ext, move |e| e.vtab_transaction(table, event))
     }
 
     fn vtab_rename(&mut self, ext: u32, table: u64, new_name: String) -> Result<(), Error> {
-        self.extension(ext)?.vtab_rename(table, &new_name)
+        self.call(ext, move |e| e.vtab_rename(table, &new_name))
     }
 
     fn vtab_disconnect(&mut self, ext: u32, table: u64) {
-        if let Ok(extension) = self.extension(ext) {
-            extension.vtab_disconnect(table);
-        }
+        let _ = self.call_without_sql(ext, |extension| extension.vtab_disconnect(table));
     }
 
     fn vtab_destroy(&mut self, ext: u32, table: u64) -> Result<(), Error> {
-        self.extension(ext)?.vtab_destroy(table)
+        self.call(ext, move |e| e.vtab_destroy(table))
+    }
+
+    fn resume(&mut self, reply: Option<dispatch::Reply>) -> Option<Request> {
+        let reply = match reply {
+            None => return self.waiting.as_mut().and_then(|w| w.request.take()),
+            Some(reply) => reply,
+        };
+        if !self.worker.as_ref().is_some_and(|worker| worker.reply(reply)) {
+            self.finished = Some(Finished::Failed(Error { code: SQLITE_ERROR, message: String::from("the extension's call ended") }));
+            return None;
+        }
+        match self.wait() {
+            Ok(None) => self.waiting.as_mut().and_then(|w| w.request.take()),
+            Ok(Some(outcome)) => {
+                self.finished = Some(Finished::Outcome(outcome));
+                None
+            }
+            Err(error) => {
+                self.finished = Some(Finished::Failed(error));
+                None
+            }
+        }
     }
 
     fn hook_commit(&mut self, ext: u32) -> bool {
-        self.extension(ext).is_ok_and(|extension| extension.on_commit())
+        self.loaded(ext).is_ok_and(|extension| extension.on_commit())
     }
 
     fn hook_rollback(&mut self, ext: u32) {
-        if let Ok(extension) = self.extension(ext) {
+        if let Ok(extension) = self.loaded(ext) {
             extension.on_rollback();
         }
     }
@@ -300,7 +448,7 @@ impl dispatch::Host for RuntimeState {
             1 => RowChange::Update,
             _ => RowChange::Delete,
         };
-        if let Ok(extension) = self.extension(ext) {
+        if let Ok(extension) = self.loaded(ext) {
             extension.on_update(change, &database, &table, rowid);
         }
     }
@@ -314,8 +462,10 @@ fn rows(page: Vec<vt::RowResult>) -> Vec<dispatch::Row> {
 impl sqlite::extension::types::Host for RuntimeState {}
 
 impl interrupt::Host for RuntimeState {
+    /// Also once the time limit of an extension call whose SQL is running has passed: that
+    /// stops the SQL, and the extension then stops at its deadline.
     fn pending(&mut self) -> bool {
-        self.engine.interrupts().pending()
+        self.engine.interrupts().pending() || self.waiting.as_ref().and_then(|w| w.deadline).is_some_and(|d| Instant::now() >= d)
     }
 
     fn take(&mut self) -> bool {

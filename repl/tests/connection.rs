@@ -119,9 +119,9 @@ fn hooks_hear_a_scripted_session_in_order_and_the_programs_hooks_still_fire() {
 mod common;
 
 /// The same scripted session in the REPL: the runtime's SQLite calls the hooks through its
-/// `dispatch` import. An extension's SQL is refused there, with a message saying so.
+/// `dispatch` import, and runs the extension's SQL on the calling connection for it.
 #[test]
-fn the_repl_delivers_hooks_in_order_and_refuses_an_extensions_sql_clearly() {
+fn the_repl_delivers_hooks_in_order_and_runs_an_extensions_sql() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/connection.wasm");
     let script = format!(
         ".load {}\nCREATE TABLE t(v); INSERT INTO t VALUES (1), (2), (3);\nSELECT hooks_heard();\n\
@@ -133,10 +133,64 @@ fn the_repl_delivers_hooks_in_order_and_refuses_an_extensions_sql_clearly() {
     let run = common::sqlink(&script);
     assert_eq!(
         run.stdout,
-        "commit\ninsert main.t 1\ninsert main.t 2\ninsert main.t 3\ncommit\ninsert main.t 4\nupdate main.t 2\ncommit\ndelete main.t 1\nrollback\n4\n"
+        "commit\ninsert main.t 1\ninsert main.t 2\ninsert main.t 3\ncommit\ninsert main.t 4\nupdate main.t 2\ncommit\ndelete main.t 1\nrollback\n1\n4\n"
     );
-    assert_eq!(
-        run.stderr,
-        "Runtime error near line 7: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
+    assert_eq!(run.stderr, "");
+}
+
+/// The cases above in the REPL: SQL on the calling connection, the sandbox's refusals, a
+/// statement kept past its call, the time limit, and a failed call rolling its writes back;
+/// the session goes on after each error.
+#[test]
+fn the_repl_runs_an_extensions_sql_inside_the_sandbox() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm/test/connection.wasm");
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    // A write by the extension's SQL, then a call stopped in the same statement: what is left
+    // is what a native SQLite through `embed` leaves.
+    let failing_write =
+        format!("INSERT INTO t SELECT sql_write('INSERT INTO t VALUES (99)') UNION ALL SELECT sql_value('{endless}', NULL)");
+    let (conn, _extensions) = loaded(Sandbox { call_timeout: Duration::from_millis(300), ..Sandbox::default() });
+    conn.execute_batch("INSERT INTO t VALUES (4), (5)").unwrap();
+    assert!(conn.execute_batch(&failing_write).unwrap_err().to_string().contains("time limit"));
+    let left: String = conn.query_row("SELECT count(*) || '|' || sum(v = 99) FROM t", [], |r| r.get(0)).unwrap();
+    let script = format!(
+        ".load {}\nCREATE TABLE t(v); INSERT INTO t VALUES (1), (2), (3);\n\
+         SELECT sql_value('SELECT count(*) FROM t WHERE v > ?', 1);\n\
+         SELECT sql_write('INSERT INTO t VALUES (4), (5)');\n\
+         SELECT sql_rows('SELECT v, v * 10 AS w FROM t WHERE v > 3');\n\
+         SELECT group_concat(sql_value('SELECT ? * 2', v)) FROM t;\n\
+         SELECT sql_value('SELECT * FROM nowhere', NULL);\n\
+         SELECT sql_value('ATTACH '':memory:'' AS other', NULL);\n\
+         SELECT sql_value('DETACH main', NULL);\n\
+         SELECT sql_value('SELECT load_extension(''x'')', NULL);\n\
+         SELECT CAST(sql_keep('SELECT v FROM t') AS TEXT);\n\
+         SELECT sql_use_kept();\n\
+         SELECT sql_value('SELECT hooks_heard()', NULL);\n\
+         SELECT sql_value('{endless}', NULL);\n\
+         {failing_write};\n\
+         SELECT count(*) || '|' || sum(v = 99) FROM t;\n\
+         SELECT sql_value('SELECT count(*) FROM t', NULL);\n",
+        path.display()
     );
+    let started = std::time::Instant::now();
+    let run = common::sqlink_in(&std::env::temp_dir(), &["--timeout", "0.3"], &script);
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    let count = left.split('|').next().unwrap();
+    assert_eq!(run.stdout, format!("2\n2/5\nv,w:4,40;5,50 again:4,40\n2,4,6,8,10\n1\n{left}\n{count}\n"), "stderr: {}", run.stderr);
+    let errors: Vec<&str> = run.stderr.lines().collect();
+    let expected = [
+        (7, "no such table: nowhere"),
+        (8, "an extension's SQL may not ATTACH, DETACH or load extensions"),
+        (9, "an extension's SQL may not ATTACH, DETACH or load extensions"),
+        // The runtime's SQLite has no load_extension: refused, or unknown.
+        (10, "load_extension"),
+        (12, "the statement was finalized"),
+        (13, "cannot call extension functions"),
+        (14, "time limit"),
+        (15, "time limit"),
+    ];
+    assert_eq!(errors.len(), expected.len(), "{}", run.stderr);
+    for (line, (number, message)) in errors.iter().zip(expected) {
+        assert!(line.starts_with(&format!("Runtime error near line {number}: ")) && line.contains(message), "{line}");
+    }
 }

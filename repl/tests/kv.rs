@@ -303,3 +303,143 @@ fn conflict_modes_are_honoured_as_in_a_native_table() {
     assert!(sql_error(&conn, "INSERT OR FAIL INTO t VALUES ('f', 6), ('a', 0)").contains("UNIQUE constraint failed"));
     assert_eq!(rows(&conn, "SELECT count(*) FROM t WHERE key = 'f'"), ["0"]);
 }
+
+/// The same cases in the `sqlink` REPL, where SQLite runs inside the runtime and kv's SQL is
+/// run there on its behalf (`dispatch`'s requests).
+mod repl {
+    use std::path::Path;
+
+    use super::common::{self, Session, test_extension};
+    use super::{Lcg, temp_db};
+
+    fn load() -> String {
+        format!(".load {}", test_extension("kv").display())
+    }
+
+    /// A session on `db` with kv loaded.
+    fn session(db: &Path) -> Session {
+        let mut session = Session::start(db);
+        assert_eq!(session.run(&load()), Vec::<String>::new());
+        session
+    }
+
+    #[test]
+    fn rollback_undoes_kv_writes_and_a_savepoint_undoes_only_its_part() {
+        let (_dir, db) = temp_db();
+        let mut repl = session(&db);
+        let quiet = |repl: &mut Session, sql: &str| assert_eq!(repl.run(sql), Vec::<String>::new(), "{sql}");
+        quiet(&mut repl, "CREATE VIRTUAL TABLE t USING kv; INSERT INTO t VALUES ('a', 1), ('b', 2);");
+        quiet(&mut repl, "BEGIN; INSERT INTO t VALUES ('c', 3); UPDATE t SET value = 0; DELETE FROM t WHERE key = 'a'; ROLLBACK;");
+        assert_eq!(repl.run("SELECT rowid, key, value FROM t;"), ["1|a|1", "2|b|2"]);
+        quiet(
+            &mut repl,
+            "BEGIN; INSERT INTO t VALUES ('c', 3);
+             SAVEPOINT s; INSERT INTO t VALUES ('d', 4); UPDATE t SET value = 0 WHERE key = 'a'; DELETE FROM t WHERE key = 'b';
+             SAVEPOINT inner; INSERT INTO t VALUES ('e', 5); RELEASE inner;
+             ROLLBACK TO s; INSERT INTO t VALUES ('f', 6); RELEASE s; COMMIT;",
+        );
+        assert_eq!(repl.run("SELECT key, value FROM t ORDER BY key;"), ["a|1", "b|2", "c|3", "f|6"]);
+        // A failing statement inside a transaction leaves the transaction's earlier writes.
+        quiet(&mut repl, "BEGIN; INSERT INTO t VALUES ('g', 7);");
+        quiet(&mut repl, "INSERT INTO t VALUES ('a', 'again');");
+        quiet(&mut repl, "COMMIT;");
+        let run = repl.finish("SELECT key, value FROM t WHERE key IN ('a', 'g') ORDER BY key;");
+        assert_eq!(run.stdout, "a|1\ng|7\n");
+        assert!(run.stderr.contains("UNIQUE constraint failed: t_data.key"), "{}", run.stderr);
+        // The rows are in the file's shadow table, as native SQLite reads it.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        assert_eq!(common::rows(&conn, "SELECT id, key, value FROM t_data ORDER BY id"), ["1|a|1", "2|b|2", "3|c|3", "4|f|6", "5|g|7"]);
+    }
+
+    #[test]
+    fn point_lookups_use_the_key_and_an_order_by_key_is_not_sorted_again() {
+        let (_dir, db) = temp_db();
+        let mut repl = session(&db);
+        assert!(repl.run("CREATE VIRTUAL TABLE t USING kv; INSERT INTO t VALUES ('b', 2), ('a', 1), ('c', 3);").is_empty());
+        let lookup = repl.run("EXPLAIN QUERY PLAN SELECT value FROM t WHERE key = 'b';").join("\n");
+        assert!(lookup.contains("SCAN t VIRTUAL TABLE INDEX 1:key=?"), "{lookup}");
+        assert_eq!(repl.run("SELECT value FROM t WHERE key = 'b';"), ["2"]);
+        let sorted = repl.run("EXPLAIN QUERY PLAN SELECT key FROM t ORDER BY key;").join("\n");
+        assert!(sorted.contains("INDEX 2:key asc") && !sorted.contains("USE TEMP B-TREE"), "{sorted}");
+        assert_eq!(repl.run("SELECT key FROM t ORDER BY key DESC;"), ["c", "b", "a"]);
+    }
+
+    /// `kill -9` of the sqlink process in the middle of a transaction on kv: the next session
+    /// rolls the hot journal back, and the shadow table is as committed.
+    #[test]
+    fn a_killed_sqlink_leaves_the_shadow_table_as_the_journal_restores_it() {
+        let (_dir, db) = temp_db();
+        let mut repl = session(&db);
+        let filled = repl.run(
+            "CREATE VIRTUAL TABLE t USING kv;
+             WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300)
+             INSERT INTO t SELECT 'kept-' || i, i FROM s;",
+        );
+        assert!(filled.is_empty(), "{filled:?}");
+        assert_eq!(repl.finish("").code, 0);
+        let size_before = std::fs::metadata(&db).unwrap().len();
+
+        let mut writer = session(&db);
+        let written = writer.run(
+            "PRAGMA cache_size = 5; BEGIN;
+             INSERT INTO t SELECT 'lost-' || value, zeroblob(2000) FROM t;
+             UPDATE t SET value = 'changed' WHERE key LIKE 'kept-%';",
+        );
+        assert!(written.is_empty(), "{written:?}");
+        let journal = std::path::PathBuf::from(format!("{}-journal", db.display()));
+        assert!(journal.exists(), "the transaction should have a journal");
+        assert!(std::fs::metadata(&db).unwrap().len() > size_before, "the cache should have spilled into the file");
+        writer.kill(); // SIGKILL
+        assert!(journal.exists(), "the killed session's journal is hot");
+
+        let mut repl = session(&db);
+        assert_eq!(repl.run("PRAGMA integrity_check;"), ["ok"]);
+        assert_eq!(repl.run("SELECT count(*), sum(value) FROM t;"), ["300|45150"]);
+        assert_eq!(repl.run("SELECT count(*) FROM t_data WHERE key NOT LIKE 'kept-%' OR value = 'changed';"), ["0"]);
+        assert_eq!(repl.run("INSERT INTO t VALUES ('after', 1); SELECT count(*) FROM t;"), ["301"]);
+        assert_eq!(common::integrity(&db), "ok");
+    }
+
+    /// The same generated writes into kv and into a native table in one REPL session, then
+    /// the same queries of both.
+    #[test]
+    fn kv_answers_as_a_native_table_with_the_same_writes() {
+        let (_dir, db) = temp_db();
+        let mut random = Lcg(11);
+        let mut script = String::from("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);\n");
+        for step in 0..600 {
+            let key = format!("'k{}'", random.next(400));
+            let value = match random.next(4) {
+                0 => String::from("NULL"),
+                1 => (random.next(1000) as i64 - 500).to_string(),
+                2 => format!("{:.3}", random.next(1000) as f64 / 8.0),
+                _ => format!("'v{step}'"),
+            };
+            let sql = match random.next(6) {
+                0 => format!("DELETE FROM {{}} WHERE key = {key};"),
+                1 => format!("UPDATE {{}} SET value = {value} WHERE key = {key};"),
+                _ => format!("INSERT INTO {{}} SELECT {key}, {value} WHERE NOT EXISTS (SELECT 1 FROM {{}} WHERE key = {key});"),
+            };
+            for table in ["t", "n"] {
+                script.push_str(&sql.replace("{}", table));
+                script.push('\n');
+            }
+        }
+        let mut repl = session(&db);
+        assert_eq!(repl.run(&script), Vec::<String>::new());
+        for query in [
+            "SELECT key, value FROM {} ORDER BY key;",
+            "SELECT key, value FROM {} ORDER BY key DESC;",
+            "SELECT key, typeof(value) FROM {} ORDER BY value, key;",
+            "SELECT count(*), sum(length(key)), total(value) FROM {};",
+            "SELECT value FROM {} WHERE key = 'k17' OR key = 'k200';",
+            "SELECT a.key FROM {} a JOIN {} b ON a.key = b.key WHERE b.value IS NOT NULL ORDER BY a.key;",
+        ] {
+            let kv = repl.run(&query.replace("{}", "t"));
+            let native = repl.run(&query.replace("{}", "n"));
+            assert_eq!(kv, native, "{query}");
+        }
+        let count: usize = repl.run("SELECT count(*) FROM t;")[0].parse().unwrap();
+        assert!(count > 150, "the scans span pages: {count} rows");
+    }
+}

@@ -9,6 +9,7 @@ use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::dispatch;
 use crate::bindings::sqlite::extension::types;
+use crate::requests::answered;
 
 thread_local! {
     /// One bridge for the component: every connection `spi` opens is attached to it.
@@ -35,7 +36,7 @@ fn params<'a>(args: &'a [ValueRef<'_>]) -> Vec<types::ValueParam<'a>> {
     args.iter().map(param).collect()
 }
 
-fn result(value: types::ValueResult) -> bridge::Value {
+pub(crate) fn result(value: types::ValueResult) -> bridge::Value {
     match value {
         types::ValueResult::Null => bridge::Value::Null,
         types::ValueResult::Integer(i) => bridge::Value::Integer(i),
@@ -51,23 +52,23 @@ fn error(e: types::Error) -> SqlError {
 
 impl Dispatcher for HostDispatcher {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
-        dispatch::scalar_call(ext, id, &params(args)).map(result).map_err(error)
+        answered(|| dispatch::scalar_call(ext, id, &params(args))).map(result).map_err(error)
     }
 
     fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        dispatch::aggregate_step(ext, id, context, &params(args)).map_err(error)
+        answered(|| dispatch::aggregate_step(ext, id, context, &params(args))).map_err(error)
     }
 
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        dispatch::aggregate_value(ext, id, context).map(result).map_err(error)
+        answered(|| dispatch::aggregate_value(ext, id, context)).map(result).map_err(error)
     }
 
     fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        dispatch::aggregate_inverse(ext, id, context, &params(args)).map_err(error)
+        answered(|| dispatch::aggregate_inverse(ext, id, context, &params(args))).map_err(error)
     }
 
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        dispatch::aggregate_finalize(ext, id, context).map(result).map_err(error)
+        answered(|| dispatch::aggregate_finalize(ext, id, context)).map(result).map_err(error)
     }
 
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
@@ -75,7 +76,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
-        dispatch::table_open(ext, id, &params(args)).map_err(error)
+        answered(|| dispatch::table_open(ext, id, &params(args))).map_err(error)
     }
 
     fn hook_commit(&self, ext: u32) -> bool {
@@ -96,7 +97,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
-        let rows = dispatch::table_next(ext, cursor, max_rows).map_err(error)?;
+        let rows = answered(|| dispatch::table_next(ext, cursor, max_rows)).map_err(error)?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
     }
 
@@ -106,7 +107,7 @@ impl Dispatcher for HostDispatcher {
 
     fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<bridge::DeclaredTable, SqlError> {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let declared = dispatch::vtab_connect(ext, module, &args, create).map_err(error)?;
+        let declared = answered(|| dispatch::vtab_connect(ext, module, &args, create)).map_err(error)?;
         Ok(bridge::DeclaredTable { schema: declared.schema, table: declared.table })
     }
 
@@ -118,8 +119,8 @@ impl Dispatcher for HostDispatcher {
             .collect();
         let order_by: Vec<dispatch::IndexOrderBy> =
             info.order_by.iter().map(|o| dispatch::IndexOrderBy { column: o.column, desc: o.desc }).collect();
-        let asked = dispatch::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
-        let plan = dispatch::vtab_best_index(ext, table, asked).map_err(error)?;
+        let asked = || dispatch::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
+        let plan = answered(|| dispatch::vtab_best_index(ext, table, asked())).map_err(error)?;
         Ok(bridge::IndexPlan {
             usage: plan.usage.iter().map(|u| bridge::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
             index_number: plan.index_number,
@@ -132,7 +133,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
-        dispatch::vtab_open(ext, table).map_err(error)
+        answered(|| dispatch::vtab_open(ext, table)).map_err(error)
     }
 
     fn vtab_filter(
@@ -144,11 +145,11 @@ impl Dispatcher for HostDispatcher {
         args: &[ValueRef<'_>],
         max_rows: u32,
     ) -> Result<Vec<bridge::Row>, SqlError> {
-        dispatch::vtab_filter(ext, cursor, index_number, index_string, &params(args), max_rows).map(rows).map_err(error)
+        answered(|| dispatch::vtab_filter(ext, cursor, index_number, index_string, &params(args), max_rows)).map(rows).map_err(error)
     }
 
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
-        dispatch::vtab_next(ext, cursor, max_rows).map(rows).map_err(error)
+        answered(|| dispatch::vtab_next(ext, cursor, max_rows)).map(rows).map_err(error)
     }
 
     fn vtab_close(&self, ext: u32, cursor: u64) {
@@ -156,7 +157,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
-        let written = match change {
+        let written = answered(|| match change {
             bridge::Change::Delete(rowid) => dispatch::vtab_update(ext, table, dispatch::Change::Delete(*rowid)),
             bridge::Change::Insert { rowid, columns } => {
                 let columns = params(columns);
@@ -167,7 +168,7 @@ impl Dispatcher for HostDispatcher {
                 let row = dispatch::RowParam { rowid: *rowid, columns: &columns };
                 dispatch::vtab_update(ext, table, dispatch::Change::Update(dispatch::UpdatedRow { old_rowid: *old_rowid, row }))
             }
-        };
+        });
         written.map_err(error)
     }
 
@@ -181,11 +182,11 @@ impl Dispatcher for HostDispatcher {
             bridge::TransactionEvent::Release(n) => dispatch::TransactionEvent::Release(n),
             bridge::TransactionEvent::RollbackTo(n) => dispatch::TransactionEvent::RollbackTo(n),
         };
-        dispatch::vtab_transaction(ext, table, event).map_err(error)
+        answered(|| dispatch::vtab_transaction(ext, table, event)).map_err(error)
     }
 
     fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
-        dispatch::vtab_rename(ext, table, new_name).map_err(error)
+        answered(|| dispatch::vtab_rename(ext, table, new_name)).map_err(error)
     }
 
     fn vtab_disconnect(&self, ext: u32, table: u64) {
@@ -193,12 +194,12 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
-        dispatch::vtab_destroy(ext, table).map_err(error)
+        answered(|| dispatch::vtab_destroy(ext, table)).map_err(error)
     }
 }
 
 /// A planning-time value, borrowed for the call.
-fn value_param(value: &bridge::Value) -> types::ValueParam<'_> {
+pub(crate) fn value_param(value: &bridge::Value) -> types::ValueParam<'_> {
     match value {
         bridge::Value::Null => types::ValueParam::Null,
         bridge::Value::Integer(i) => types::ValueParam::Integer(*i),

@@ -9,6 +9,7 @@
 use libz_sys as _;
 
 mod bridge;
+mod requests;
 mod shell_builtins;
 mod spi;
 mod vfs;

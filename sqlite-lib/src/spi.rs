@@ -109,11 +109,15 @@ const UNSAFE_FUNCTIONS: &[&str] = &["edit", "fts3_tokenizer", "load_extension", 
 unsafe extern "C" fn safe_mode_authorizer(
     data: *mut std::ffi::c_void,
     action: c_int,
-    _: *const c_char,
+    arg1: *const c_char,
     name: *const c_char,
-    _: *const c_char,
-    _: *const c_char,
+    database: *const c_char,
+    trigger: *const c_char,
 ) -> c_int {
+    // SAFETY: SQLite's arguments, passed on as they came.
+    if unsafe { sqlink_dispatch_bridge::sandbox_authorizer(data, action, arg1, name, database, trigger) } != ffi::SQLITE_OK {
+        return ffi::SQLITE_DENY;
+    }
     let refusal = match action {
         ffi::SQLITE_ATTACH => Some(String::from("cannot run ATTACH in safe mode")),
         ffi::SQLITE_FUNCTION if !name.is_null() => {
@@ -397,12 +401,22 @@ impl spi::GuestConnection for Connection {
             unsafe { sqlite3_close_v2(db) };
             return Err(error(e.code, e.message));
         }
+        // The sandbox of the SQL extensions run on it (it allows everything else).
+        // SAFETY: `db` is open; the Connection made below removes it in `drop`.
+        if let Err(e) = unsafe { sqlink_dispatch_bridge::install_authorizer(db) } {
+            BRIDGE.with(|bridge| bridge.borrow_mut().detach(db));
+            // SAFETY: `db` is open and detached; nothing uses it after this.
+            unsafe { sqlite3_close_v2(db) };
+            return Err(error(e.code, e.message));
+        }
         Ok(spi::Connection::new(Connection { db, refusal: Box::default() }))
     }
 
     fn prepare(&self, sql: Vec<u8>) -> Result<Prepared, Error> {
         let mut stmt = std::ptr::null_mut();
         let mut tail: *const c_char = std::ptr::null();
+        // Compiling may call extensions (a virtual table's connect and best-index).
+        let _calling = crate::requests::calling(self.db);
         let start = sql.as_ptr().cast::<c_char>();
         let len = c_int::try_from(sql.len()).map_err(|_| error(ffi::SQLITE_TOOBIG, "SQL text too long"))?;
         // SAFETY: `self.db` is open (Connection's invariant); `start` points to `len` bytes
@@ -470,10 +484,11 @@ impl spi::GuestConnection for Connection {
 
     fn set_safe_mode(&self, on: bool) {
         let data: *const std::cell::RefCell<Option<String>> = &*self.refusal;
-        let callback = if on { Some(safe_mode_authorizer as unsafe extern "C" fn(_, _, _, _, _, _) -> _) } else { None };
+        // Off, the sandbox's authorizer alone stays; safe mode's consults it too.
+        let callback = if on { safe_mode_authorizer } else { sqlink_dispatch_bridge::sandbox_authorizer };
         // SAFETY: `self.db` is open (Connection's invariant); `data` points into the box the
         // Connection owns, and the authorizer is removed in `drop` before the box is freed.
-        unsafe { ffi::sqlite3_set_authorizer(self.db, callback, data.cast_mut().cast()) };
+        unsafe { ffi::sqlite3_set_authorizer(self.db, Some(callback), data.cast_mut().cast()) };
     }
 
     fn column_collation(&self, table: String, column: String) -> Option<String> {
@@ -641,6 +656,7 @@ impl spi::GuestStatement for Statement {
             return Ok(Page { rows, done: true, raw_texts, trace });
         }
         crate::vfs::refresh_wal_indexes();
+        let _calling = crate::requests::calling(self.db);
         // Events left from a statement that ended elsewhere (finalized early, failed with no
         // one asking) belong to no page.
         TRACE_EVENTS.with(|events| events.borrow_mut().clear());

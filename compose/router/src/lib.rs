@@ -285,6 +285,45 @@ impl dispatch::Guest for Router {
     fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
         Err(no_virtual_tables(ext))
     }
+
+    /// Only a loaded extension's call can wait for a request (a composed one cannot run
+    /// SQL): the host's.
+    fn resume(reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
+        let reply = reply.map(|dispatch::Reply::Sql(r)| host_dispatch::Reply::Sql(sql_reply(r)));
+        host_dispatch::resume(reply.as_ref()).map(|host_dispatch::Request::Sql(r)| dispatch::Request::Sql(sql_request(r)))
+    }
+}
+
+/// A request of a loaded extension's call, from the host's `dispatch` to the runtime's.
+fn sql_request(r: host_dispatch::SqlRequest) -> dispatch::SqlRequest {
+    use dispatch::SqlRequest as To;
+    use host_dispatch::SqlRequest as From;
+    match r {
+        From::Prepare(sql) => To::Prepare(sql),
+        From::Bind(b) => To::Bind(dispatch::SqlBind { statement: b.statement, index: b.index, value: b.value }),
+        From::Step(id) => To::Step(id),
+        From::Reset(id) => To::Reset(id),
+        From::ColumnNames(id) => To::ColumnNames(id),
+        From::Finalize(id) => To::Finalize(id),
+        From::Execute(e) => To::Execute(dispatch::SqlExecute { sql: e.sql, params: e.params }),
+        From::Changes => To::Changes,
+        From::LastInsertRowid => To::LastInsertRowid,
+    }
+}
+
+/// The runtime's reply, on to the host.
+fn sql_reply(r: dispatch::SqlReply) -> host_dispatch::SqlReply {
+    use dispatch::SqlReply as From;
+    use host_dispatch::SqlReply as To;
+    match r {
+        From::Done => To::Done,
+        From::Statement(id) => To::Statement(id),
+        From::Row(row) => To::Row(row),
+        From::ColumnNames(names) => To::ColumnNames(names),
+        From::Rows(rows) => To::Rows(rows),
+        From::Number(n) => To::Number(n),
+        From::Failed(e) => To::Failed(host_dispatch::SqlFailure { code: e.code, message: e.message }),
+    }
 }
 
 // The export glue is wit-bindgen's canonical ABI code, expanded here.

@@ -116,6 +116,11 @@ impl dispatch::Guest for Standalone {
     fn vtab_destroy(ext: u32, _table: u64) -> Result<(), Error> {
         Err(no_such_extension(ext))
     }
+
+    /// No call here ever waits for a request.
+    fn resume(_reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
+        None
+    }
 }
 
 /// A lock no other process can contend for.

@@ -1,0 +1,131 @@
+//! What an extension's call asks of the runtime before it completes (`dispatch`'s `resume`):
+//! SQL on the connection that is calling it, run with the bridge's `CallSql`, the SQLite side
+//! every host shares (ARCHITECTURE.md, "SQL from an extension").
+//!
+//! The host answers a dispatch function with error code `REQUEST_PENDING` when the call waits
+//! for a request; [`answered`] then serves the requests and asks the function again for the
+//! call's outcome. Statements the call left open are finalized when the call completes.
+
+use std::cell::Cell;
+
+use libsqlite3_sys as ffi;
+use sqlink_dispatch_bridge::{CallSql, REQUEST_PENDING, SqlError, Value};
+
+use crate::bindings::sqlink::wasm::dispatch::{self, Reply, Request, SqlFailure, SqlReply, SqlRequest};
+use crate::bindings::sqlite::extension::types::{Error, ValueParam};
+use crate::bridge::{result, value_param};
+
+thread_local! {
+    /// The connection whose `spi` call is running: every extension call SQLite makes comes
+    /// from inside one, on that connection.
+    static CALLING_DB: Cell<*mut ffi::sqlite3> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Marks `db` as the connection calling extensions while it lives (restoring the one before,
+/// for an `spi` call made while another runs).
+pub struct Calling(*mut ffi::sqlite3);
+
+/// `db` runs SQL until the value is dropped.
+pub fn calling(db: *mut ffi::sqlite3) -> Calling {
+    Calling(CALLING_DB.with(|c| c.replace(db)))
+}
+
+impl Drop for Calling {
+    fn drop(&mut self) {
+        CALLING_DB.with(|c| c.set(self.0));
+    }
+}
+
+/// A dispatch function's answer, once the requests the extension made on the way are served.
+/// `call` makes the dispatch call; it runs a second time, for the outcome, only after
+/// requests.
+pub fn answered<T>(call: impl Fn() -> Result<T, Error>) -> Result<T, Error> {
+    match call() {
+        Err(e) if e.code == REQUEST_PENDING => {}
+        outcome => return outcome,
+    }
+    serve();
+    match call() {
+        Err(e) if e.code == REQUEST_PENDING => {
+            Err(Error { code: ffi::SQLITE_ERROR, message: String::from("the host did not complete the extension's call") })
+        }
+        outcome => outcome,
+    }
+}
+
+/// Run the waiting call's requests until it completes.
+fn serve() {
+    let db = CALLING_DB.with(Cell::get);
+    // SAFETY: `db` is the connection whose `spi` call is running (so open), and SQLite is
+    // inside one of its callbacks for the extension call being served; the `CallSql` is
+    // dropped before this function returns, while that callback still runs.
+    let mut sql = (!db.is_null()).then(|| unsafe { CallSql::new(db) });
+    let mut request = dispatch::resume(None);
+    while let Some(Request::Sql(asked)) = request {
+        let answer = match sql.as_mut() {
+            Some(sql) => run(sql, asked),
+            None => Answer::Failed(SqlError::new(ffi::SQLITE_ERROR, "no connection is running a statement")),
+        };
+        request = reply(&answer);
+    }
+}
+
+/// The answer to one request, before it is lent to `resume`.
+enum Answer {
+    Done,
+    Statement(u64),
+    Row(Option<Vec<Value>>),
+    ColumnNames(Vec<String>),
+    Rows(Vec<Vec<Value>>),
+    Number(i64),
+    Failed(SqlError),
+}
+
+fn params(row: &[Value]) -> Vec<ValueParam<'_>> {
+    row.iter().map(value_param).collect()
+}
+
+/// Hand `answer` back; the next request.
+fn reply(answer: &Answer) -> Option<Request> {
+    match answer {
+        Answer::Done => dispatch::resume(Some(Reply::Sql(SqlReply::Done))),
+        Answer::Statement(id) => dispatch::resume(Some(Reply::Sql(SqlReply::Statement(*id)))),
+        Answer::Row(row) => {
+            let row = row.as_deref().map(params);
+            dispatch::resume(Some(Reply::Sql(SqlReply::Row(row.as_deref()))))
+        }
+        Answer::ColumnNames(names) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            dispatch::resume(Some(Reply::Sql(SqlReply::ColumnNames(&names))))
+        }
+        Answer::Rows(rows) => {
+            let rows: Vec<Vec<_>> = rows.iter().map(|row| params(row)).collect();
+            let rows: Vec<&[_]> = rows.iter().map(Vec::as_slice).collect();
+            dispatch::resume(Some(Reply::Sql(SqlReply::Rows(&rows))))
+        }
+        Answer::Number(n) => dispatch::resume(Some(Reply::Sql(SqlReply::Number(*n)))),
+        Answer::Failed(e) => dispatch::resume(Some(Reply::Sql(SqlReply::Failed(SqlFailure { code: e.code, message: &e.message })))),
+    }
+}
+
+/// One request, on the calling connection.
+fn run(sql: &mut CallSql, asked: SqlRequest) -> Answer {
+    let done = |r: Result<(), SqlError>| r.map_or_else(Answer::Failed, |()| Answer::Done);
+    match asked {
+        SqlRequest::Prepare(text) => sql.prepare(&text).map_or_else(Answer::Failed, Answer::Statement),
+        SqlRequest::Bind(b) => done(sql.bind(b.statement, b.index, &result(b.value))),
+        SqlRequest::Step(id) => sql.step(id).map_or_else(Answer::Failed, Answer::Row),
+        SqlRequest::Reset(id) => done(sql.reset(id)),
+        SqlRequest::ColumnNames(id) => sql.column_names(id).map_or_else(Answer::Failed, Answer::ColumnNames),
+        SqlRequest::Finalize(id) => {
+            sql.finalize(id);
+            Answer::Done
+        }
+        SqlRequest::Execute(e) => {
+            let params: Vec<Value> = e.params.into_iter().map(result).collect();
+            sql.execute(&e.sql, &params).map_or_else(Answer::Failed, Answer::Rows)
+        }
+        SqlRequest::Changes => Answer::Number(sql.changes()),
+        SqlRequest::LastInsertRowid => Answer::Number(sql.last_insert_rowid()),
+    }
+}
