@@ -108,8 +108,8 @@ fn table_valued_functions_take_their_parameters_as_arguments() {
     }
 }
 
-/// The REPL does not run an extension's SQL yet, so `define` fails there with that one clear
-/// error, and the session goes on.
+/// The REPL runs an extension's SQL but does not define functions at run time yet, so
+/// `define` fails there with that one clear error, and the session goes on.
 #[test]
 fn the_repl_refuses_define_with_one_clear_error() {
     let script = format!(".load {}\nSELECT define('f', ':x + 1');\nSELECT 1 + 1;\n", common::test_extension("define").display());
@@ -117,6 +117,6 @@ fn the_repl_refuses_define_with_one_clear_error() {
     assert_eq!(run.stdout, "2\n");
     assert_eq!(
         run.stderr,
-        "Runtime error near line 2: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
+        "Runtime error near line 2: define: this host does not define functions at run time yet\n"
     );
 }
