@@ -391,6 +391,10 @@ export class Session {
       hookCommit: () => false,
       hookRollback: () => {},
       hookUpdate: () => {},
+      // Nor do they define functions at run time (that takes their SQL).
+      dynamicCall: (ext) => {
+        throw { payload: { code: 1, message: `extension #${ext} defined no function at run time here` } };
+      },
       // The page's extensions run no SQL: no call of theirs waits for a request.
       resume: () => undefined,
     };

@@ -351,6 +351,39 @@ mod repl {
         assert_eq!(common::rows(&conn, "SELECT id, key, value FROM t_data ORDER BY id"), ["1|a|1", "2|b|2", "3|c|3", "4|f|6", "5|g|7"]);
     }
 
+    /// The statement's ON CONFLICT mode reaches kv's update through the runtime's requests:
+    /// kv and a native table with a unique key end each statement with the same rows.
+    #[test]
+    fn conflict_modes_are_honoured_as_in_a_native_table() {
+        let (_dir, db) = temp_db();
+        let mut repl = session(&db);
+        assert!(repl.run("CREATE VIRTUAL TABLE t USING kv; CREATE TABLE n(key TEXT NOT NULL UNIQUE, value);").is_empty());
+        let script = [
+            "INSERT INTO {t} VALUES ('a', 1), ('b', 2);",
+            "INSERT INTO {t} VALUES ('a', 9);",
+            "INSERT OR IGNORE INTO {t} VALUES ('a', 9), ('c', 3);",
+            "INSERT OR REPLACE INTO {t} VALUES ('a', 10);",
+            "REPLACE INTO {t} VALUES ('b', 20), ('d', 4);",
+            "UPDATE OR IGNORE {t} SET key = 'a' WHERE key = 'c';",
+            "UPDATE OR REPLACE {t} SET key = 'a' WHERE key = 'd';",
+            "INSERT INTO {t} VALUES ('e', 5);",
+            "INSERT OR ABORT INTO {t} VALUES ('g', 7), ('a', 0);",
+            "UPDATE {t} SET key = 'b' WHERE key = 'e';",
+        ];
+        for statement in script {
+            let mut on = |table: &str| {
+                let printed = repl.run(&statement.replace("{t}", table));
+                let rows = repl.run(&format!("SELECT rowid, key, value FROM {table} ORDER BY key;"));
+                (printed, rows)
+            };
+            let kv = on("t");
+            assert_eq!(kv, on("n"), "{statement}");
+        }
+        assert_eq!(repl.run("SELECT key, value FROM t ORDER BY key;"), ["a|4", "b|20", "c|3", "e|5"]);
+        let run = repl.finish("INSERT INTO t VALUES ('a', 0);");
+        assert_eq!(run.stderr.matches("UNIQUE constraint failed: t_data.key").count(), 4, "{}", run.stderr);
+    }
+
     #[test]
     fn point_lookups_use_the_key_and_an_order_by_key_is_not_sorted_again() {
         let (_dir, db) = temp_db();

@@ -52,23 +52,23 @@ fn error(e: types::Error) -> SqlError {
 
 impl Dispatcher for HostDispatcher {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::scalar_call(ext, id, &params(args))).map(result).map_err(error)
+        answered(ext, || dispatch::scalar_call(ext, id, &params(args))).map(result).map_err(error)
     }
 
     fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        answered(|| dispatch::aggregate_step(ext, id, context, &params(args))).map_err(error)
+        answered(ext, || dispatch::aggregate_step(ext, id, context, &params(args))).map_err(error)
     }
 
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::aggregate_value(ext, id, context)).map(result).map_err(error)
+        answered(ext, || dispatch::aggregate_value(ext, id, context)).map(result).map_err(error)
     }
 
     fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueRef<'_>]) -> Result<(), SqlError> {
-        answered(|| dispatch::aggregate_inverse(ext, id, context, &params(args))).map_err(error)
+        answered(ext, || dispatch::aggregate_inverse(ext, id, context, &params(args))).map_err(error)
     }
 
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::aggregate_finalize(ext, id, context)).map(result).map_err(error)
+        answered(ext, || dispatch::aggregate_finalize(ext, id, context)).map(result).map_err(error)
     }
 
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
@@ -76,7 +76,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<u64, SqlError> {
-        answered(|| dispatch::table_open(ext, id, &params(args))).map_err(error)
+        answered(ext, || dispatch::table_open(ext, id, &params(args))).map_err(error)
     }
 
     fn hook_commit(&self, ext: u32) -> bool {
@@ -96,8 +96,12 @@ impl Dispatcher for HostDispatcher {
         dispatch::hook_update(ext, change, database, table, rowid)
     }
 
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueRef<'_>]) -> Result<bridge::Value, SqlError> {
+        answered(ext, || dispatch::dynamic_call(ext, id, &params(args))).map(result).map_err(error)
+    }
+
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
-        let rows = answered(|| dispatch::table_next(ext, cursor, max_rows)).map_err(error)?;
+        let rows = answered(ext, || dispatch::table_next(ext, cursor, max_rows)).map_err(error)?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
     }
 
@@ -107,7 +111,7 @@ impl Dispatcher for HostDispatcher {
 
     fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<bridge::DeclaredTable, SqlError> {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let declared = answered(|| dispatch::vtab_connect(ext, module, &args, create)).map_err(error)?;
+        let declared = answered(ext, || dispatch::vtab_connect(ext, module, &args, create)).map_err(error)?;
         Ok(bridge::DeclaredTable { schema: declared.schema, table: declared.table })
     }
 
@@ -120,7 +124,7 @@ impl Dispatcher for HostDispatcher {
         let order_by: Vec<dispatch::IndexOrderBy> =
             info.order_by.iter().map(|o| dispatch::IndexOrderBy { column: o.column, desc: o.desc }).collect();
         let asked = || dispatch::IndexInfo { constraints: &constraints, order_by: &order_by, columns_used: info.columns_used };
-        let plan = answered(|| dispatch::vtab_best_index(ext, table, asked())).map_err(error)?;
+        let plan = answered(ext, || dispatch::vtab_best_index(ext, table, asked())).map_err(error)?;
         Ok(bridge::IndexPlan {
             usage: plan.usage.iter().map(|u| bridge::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
             index_number: plan.index_number,
@@ -133,7 +137,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
-        answered(|| dispatch::vtab_open(ext, table)).map_err(error)
+        answered(ext, || dispatch::vtab_open(ext, table)).map_err(error)
     }
 
     fn vtab_filter(
@@ -145,11 +149,11 @@ impl Dispatcher for HostDispatcher {
         args: &[ValueRef<'_>],
         max_rows: u32,
     ) -> Result<Vec<bridge::Row>, SqlError> {
-        answered(|| dispatch::vtab_filter(ext, cursor, index_number, index_string, &params(args), max_rows)).map(rows).map_err(error)
+        answered(ext, || dispatch::vtab_filter(ext, cursor, index_number, index_string, &params(args), max_rows)).map(rows).map_err(error)
     }
 
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
-        answered(|| dispatch::vtab_next(ext, cursor, max_rows)).map(rows).map_err(error)
+        answered(ext, || dispatch::vtab_next(ext, cursor, max_rows)).map(rows).map_err(error)
     }
 
     fn vtab_close(&self, ext: u32, cursor: u64) {
@@ -157,7 +161,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
-        let written = answered(|| match change {
+        let written = answered(ext, || match change {
             bridge::Change::Delete(rowid) => dispatch::vtab_update(ext, table, dispatch::Change::Delete(*rowid)),
             bridge::Change::Insert { rowid, columns } => {
                 let columns = params(columns);
@@ -182,11 +186,11 @@ impl Dispatcher for HostDispatcher {
             bridge::TransactionEvent::Release(n) => dispatch::TransactionEvent::Release(n),
             bridge::TransactionEvent::RollbackTo(n) => dispatch::TransactionEvent::RollbackTo(n),
         };
-        answered(|| dispatch::vtab_transaction(ext, table, event)).map_err(error)
+        answered(ext, || dispatch::vtab_transaction(ext, table, event)).map_err(error)
     }
 
     fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
-        answered(|| dispatch::vtab_rename(ext, table, new_name)).map_err(error)
+        answered(ext, || dispatch::vtab_rename(ext, table, new_name)).map_err(error)
     }
 
     fn vtab_disconnect(&self, ext: u32, table: u64) {
@@ -194,7 +198,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
-        answered(|| dispatch::vtab_destroy(ext, table)).map_err(error)
+        answered(ext, || dispatch::vtab_destroy(ext, table)).map_err(error)
     }
 }
 
@@ -214,7 +218,7 @@ fn rows(page: Vec<dispatch::RowResult>) -> Vec<bridge::Row> {
     page.into_iter().map(|row| bridge::Row { rowid: row.rowid, columns: row.columns.into_iter().map(result).collect() }).collect()
 }
 
-fn flags(flags: types::FunctionFlags) -> FunctionFlags {
+pub(crate) fn flags(flags: types::FunctionFlags) -> FunctionFlags {
     let has = |flag: types::FunctionFlags| flags.bits() & flag.bits() != 0;
     FunctionFlags::from_bools(
         has(types::FunctionFlags::DETERMINISTIC),
