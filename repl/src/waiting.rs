@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use sqlink_dispatch_bridge::{ConflictMode, FunctionFlags, SqlError, Value as BridgeValue};
-use sqlink_host::bindings::{FunctionFlags as WitFlags, Value};
 use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction, SqlExecute, SqlReply, SqlRequest};
+use sqlink_host::bindings::{FunctionFlags as WitFlags, Value};
 use sqlink_host::connection::{SqlAccess, SqlSource, past_deadline};
 use sqlink_host::extension::Extension;
 use sqlink_host::values::{bridge_value, wit_value};

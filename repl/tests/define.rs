@@ -155,10 +155,10 @@ mod repl {
         assert_eq!(run.stdout, "\n6|3\n1\n2\n3\n\n\n7\nscaled\nsumn\nupto\n");
         // The definitions are rows of the file, as native SQLite reads it.
         let conn = rusqlite::Connection::open(&db).unwrap();
-        assert_eq!(common::rows(&conn, "SELECT name, body FROM sqlean_define WHERE type = 'scalar' ORDER BY name"), [
-            "scaled|(SELECT sum(x) * :k FROM t)",
-            "sumn|:a + :b"
-        ]);
+        assert_eq!(
+            common::rows(&conn, "SELECT name, body FROM sqlean_define WHERE type = 'scalar' ORDER BY name"),
+            ["scaled|(SELECT sum(x) * :k FROM t)", "sumn|:a + :b"]
+        );
     }
 
     /// Each misuse is one clear error, and the session goes on with what was defined.

@@ -317,7 +317,9 @@ fn sql_request(r: host_dispatch::SqlRequest) -> dispatch::SqlRequest {
         From::Changes => To::Changes,
         From::LastInsertRowid => To::LastInsertRowid,
         From::OnConflict => To::OnConflict,
-        From::CreateFunction(c) => To::CreateFunction(dispatch::SqlCreateFunction { name: c.name, arity: c.arity, flags: c.flags, id: c.id }),
+        From::CreateFunction(c) => {
+            To::CreateFunction(dispatch::SqlCreateFunction { name: c.name, arity: c.arity, flags: c.flags, id: c.id })
+        }
         From::DeleteFunction(d) => To::DeleteFunction(d),
     }
 }
