@@ -443,6 +443,10 @@ export class Session {
       hookCommit: () => false,
       hookRollback: () => {},
       hookUpdate: () => {},
+      // The page defines no functions at run time (sql.js refuses connection.create-function).
+      dynamicCall: (ext) => {
+        throw { payload: { code: 1, message: `extension #${ext} defined no function at run time here` } };
+      },
       // The page runs an extension's SQL by calling back into the runtime (sql.js): no call
       // of its ever answers that it waits for a request.
       resume: () => undefined,

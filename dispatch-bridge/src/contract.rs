@@ -65,18 +65,21 @@ macro_rules! extension_calls {
             $crate::SqlError { code: error.code, message: error.message }
         }
 
+        /// A function's flags as the bridge takes them (set bits by `&` and `==`, which both
+        /// generators' flags have).
+        $vis fn flags(f: $($v)::+::FunctionFlags) -> $crate::FunctionFlags {
+            use $($v)::+::FunctionFlags;
+            $crate::FunctionFlags::from_bools(
+                (f & FunctionFlags::DETERMINISTIC) == FunctionFlags::DETERMINISTIC,
+                (f & FunctionFlags::DIRECT_ONLY) == FunctionFlags::DIRECT_ONLY,
+                (f & FunctionFlags::INNOCUOUS) == FunctionFlags::INNOCUOUS,
+            )
+        }
+
         /// What an extension's metadata declares, as the bridge registers it.
         $vis fn declarations(info: &$($i)::+) -> $crate::Declarations {
             use $crate::Declaration;
-            use $($v)::+::{FunctionFlags, HookKinds};
-            // Set bits by `&` and `==`, which both generators' flags have.
-            let flags = |f: FunctionFlags| {
-                $crate::FunctionFlags::from_bools(
-                    (f & FunctionFlags::DETERMINISTIC) == FunctionFlags::DETERMINISTIC,
-                    (f & FunctionFlags::DIRECT_ONLY) == FunctionFlags::DIRECT_ONLY,
-                    (f & FunctionFlags::INNOCUOUS) == FunctionFlags::INNOCUOUS,
-                )
-            };
+            use $($v)::+::HookKinds;
             let hooks = |kind: HookKinds| (info.hooks & kind) == kind;
             let scalars = info.scalars.iter().map(|f| Declaration::Scalar { name: f.name.clone(), arity: f.arity, flags: flags(f.flags), id: f.id });
             let aggregates = info.aggregates.iter().map(|f| Declaration::Aggregate {

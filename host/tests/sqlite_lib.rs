@@ -187,6 +187,10 @@ impl dispatch::Host for Harness {
         unreachable!("no modules were registered")
     }
 
+    fn dynamic_call(&mut self, _: u32, _: u32, _: Vec<Value>) -> Result<Value, Error> {
+        unreachable!("no extension here defines functions")
+    }
+
     fn resume(&mut self, _: Option<dispatch::Reply>) -> Option<dispatch::Request> {
         unreachable!("no call here waits for a request")
     }

@@ -298,6 +298,10 @@ impl dispatch::Host for RuntimeState {
         self.call(ext, move |e| e.aggregate_finalize(id, context))
     }
 
+    fn dynamic_call(&mut self, ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
+        self.call(ext, move |e| e.call_dynamic(id, &args))
+    }
+
     fn collation_compare(&mut self, ext: u32, id: u32, a: String, b: String) -> i32 {
         match self.call_without_sql(ext, |extension| extension.collation_compare(id, &a, &b)) {
             Ok(order) => order,

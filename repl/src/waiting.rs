@@ -14,9 +14,9 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use sqlink_dispatch_bridge::{SqlError, Value as BridgeValue};
-use sqlink_host::bindings::Value;
-use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlExecute, SqlReply, SqlRequest};
+use sqlink_dispatch_bridge::{ConflictMode, FunctionFlags, SqlError, Value as BridgeValue};
+use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction, SqlExecute, SqlReply, SqlRequest};
+use sqlink_host::bindings::{FunctionFlags as WitFlags, Value};
 use sqlink_host::connection::{SqlAccess, SqlSource, past_deadline};
 use sqlink_host::extension::Extension;
 use sqlink_host::values::{bridge_value, wit_value};
@@ -104,6 +104,21 @@ fn unexpected() -> SqlError {
     SqlError::new(1, "the runtime answered another request")
 }
 
+/// The contract's flags of a function, as the runtime's request carries them.
+fn wit_flags(flags: FunctionFlags) -> WitFlags {
+    let mut wit = WitFlags::empty();
+    for (flag, as_wit) in [
+        (FunctionFlags::DETERMINISTIC, WitFlags::DETERMINISTIC),
+        (FunctionFlags::DIRECT_ONLY, WitFlags::DIRECT_ONLY),
+        (FunctionFlags::INNOCUOUS, WitFlags::INNOCUOUS),
+    ] {
+        if flags.contains(flag) {
+            wit |= as_wit;
+        }
+    }
+    wit
+}
+
 fn row(values: Vec<Value>) -> Vec<BridgeValue> {
     values.into_iter().map(bridge_value).collect()
 }
@@ -181,5 +196,26 @@ impl SqlAccess for Waiting {
             Ok(SqlReply::Number(n)) => n,
             _ => 0,
         }
+    }
+
+    fn on_conflict(&mut self) -> Result<ConflictMode, SqlError> {
+        // SQLite's codes (sqlite3.h), as the runtime answers them.
+        match self.ask(SqlRequest::OnConflict)? {
+            SqlReply::Number(1) => Ok(ConflictMode::Rollback),
+            SqlReply::Number(2) => Ok(ConflictMode::Ignore),
+            SqlReply::Number(3) => Ok(ConflictMode::Fail),
+            SqlReply::Number(5) => Ok(ConflictMode::Replace),
+            SqlReply::Number(_) => Ok(ConflictMode::Abort),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn create_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), SqlError> {
+        let flags = wit_flags(flags);
+        self.ask(SqlRequest::CreateFunction(SqlCreateFunction { name: name.to_owned(), arity, flags, id })).map(drop)
+    }
+
+    fn delete_function(&mut self, name: &str, arity: i32) -> Result<(), SqlError> {
+        self.ask(SqlRequest::DeleteFunction((name.to_owned(), arity))).map(drop)
     }
 }

@@ -108,15 +108,88 @@ fn table_valued_functions_take_their_parameters_as_arguments() {
     }
 }
 
-/// The REPL does not run an extension's SQL yet, so `define` fails there with that one clear
-/// error, and the session goes on.
-#[test]
-fn the_repl_refuses_define_with_one_clear_error() {
-    let script = format!(".load {}\nSELECT define('f', ':x + 1');\nSELECT 1 + 1;\n", common::test_extension("define").display());
-    let run = common::sqlink(&script);
-    assert_eq!(run.stdout, "2\n");
-    assert_eq!(
-        run.stderr,
-        "Runtime error near line 2: the sqlink REPL does not run an extension's SQL yet (a Rust program through embed, and SQLite or Python through libsqlink, do)\n"
-    );
+/// The same in the `sqlink` REPL, where SQLite runs inside the runtime: a function is defined
+/// through the runtime's requests and its calls come back to the extension through `dispatch`.
+mod repl {
+    use std::path::Path;
+
+    use super::common::{self, Run};
+
+    /// A script on the database file `db`, with define loaded first.
+    fn script(db: &Path, sql: &str) -> Run {
+        let load = format!(".load {}\n", common::test_extension("define").display());
+        common::sqlink_in(db.parent().unwrap(), &[db.to_str().unwrap()], &(load + sql))
+    }
+
+    #[test]
+    fn functions_and_tables_are_defined_called_kept_and_undefined() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("define.db");
+        let run = script(
+            &db,
+            "SELECT define('sumn', ':n * (:n + 1) / 2');
+             SELECT sumn(5), sumn(100);
+             CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);
+             SELECT define('scaled', '(SELECT sum(x) * :k FROM t)');
+             SELECT scaled(10), typeof(scaled(NULL));
+             CREATE VIRTUAL TABLE upto USING define((WITH RECURSIVE c(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM c WHERE v < :n) SELECT v, v * v AS sq FROM c));
+             SELECT sum(sq) FROM upto(4);
+             SELECT name, type FROM sqlean_define ORDER BY name;\n",
+        );
+        assert_eq!(run.stderr, "");
+        assert_eq!(run.stdout, "\n15|5050\n\n30|null\n30\nscaled|scalar\nsumn|scalar\nupto|table\n");
+        // Reopened: define_free() loads the definitions; undefine removes one at once.
+        let run = script(
+            &db,
+            "SELECT define_free();
+             SELECT sumn(3), scaled(1);
+             SELECT v FROM upto(3);
+             SELECT undefine('sumn');
+             SELECT sumn(3);
+             SELECT define('sumn', ':a + :b');
+             SELECT sumn(3, 4);
+             SELECT name FROM sqlean_define ORDER BY name;\n",
+        );
+        let errors: Vec<&str> = run.stderr.lines().filter(|line| line.contains(" near line ")).collect();
+        assert!(errors.len() == 1 && errors[0].contains("sumn"), "{}", run.stderr);
+        assert_eq!(run.stdout, "\n6|3\n1\n2\n3\n\n\n7\nscaled\nsumn\nupto\n");
+        // The definitions are rows of the file, as native SQLite reads it.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        assert_eq!(
+            common::rows(&conn, "SELECT name, body FROM sqlean_define WHERE type = 'scalar' ORDER BY name"),
+            ["scaled|(SELECT sum(x) * :k FROM t)", "sumn|:a + :b"]
+        );
+    }
+
+    /// Each misuse is one clear error, and the session goes on with what was defined.
+    #[test]
+    fn bad_input_is_one_clear_error_and_the_session_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("bad.db");
+        let cases = [
+            ("SELECT define('bad', 'selec 1 +');", "define(bad): the body does not compile"),
+            ("SELECT define('many', '1; SELECT 2');", "not several statements"),
+            ("SELECT f(1, 2);", "wrong number of arguments to function f()"),
+            ("SELECT define('f', ':y');", "define(f): a function of that name is defined already; undefine('f')"),
+            ("SELECT undefine('nosuch');", "undefine(nosuch): no function of that name is defined"),
+            ("SELECT define('abs', ':x');", "cannot define abs(): the connection has a function of that name"),
+            ("SELECT define('', '1');", "define: a function needs a name"),
+            ("CREATE VIRTUAL TABLE v USING define((selec 1));", "define: the query does not compile"),
+            ("CREATE VIRTUAL TABLE v USING define;", "takes one query in parentheses"),
+        ];
+        let mut sql = String::from("SELECT define('f', ':x + 1');\n");
+        for (case, _) in cases {
+            sql += case;
+            sql += "\n";
+        }
+        sql += "SELECT f(1), (SELECT group_concat(name) FROM sqlean_define);\n";
+        let run = script(&db, &sql);
+        assert_eq!(run.stdout, "\n2|f\n");
+        // One error each (a parse error's report goes on with the statement and a caret).
+        let errors: Vec<&str> = run.stderr.lines().filter(|line| line.contains(" near line ")).collect();
+        assert_eq!(errors.len(), cases.len(), "{}", run.stderr);
+        for ((case, expected), error) in cases.iter().zip(errors) {
+            assert!(error.contains(expected), "{case}: {error}");
+        }
+    }
 }

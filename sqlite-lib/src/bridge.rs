@@ -31,23 +31,23 @@ sqlink_dispatch_bridge::extension_calls! {
 
 impl Dispatcher for HostDispatcher {
     fn scalar_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::scalar_call(ext, id, &params(args))).map(result).map_err(sql_error)
+        answered(ext, || dispatch::scalar_call(ext, id, &params(args))).map(result).map_err(sql_error)
     }
 
     fn aggregate_step(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
-        answered(|| dispatch::aggregate_step(ext, id, context, &params(args))).map_err(sql_error)
+        answered(ext, || dispatch::aggregate_step(ext, id, context, &params(args))).map_err(sql_error)
     }
 
     fn aggregate_value(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::aggregate_value(ext, id, context)).map(result).map_err(sql_error)
+        answered(ext, || dispatch::aggregate_value(ext, id, context)).map(result).map_err(sql_error)
     }
 
     fn aggregate_inverse(&self, ext: u32, id: u32, context: u64, args: &[ValueParam<'_>]) -> Result<(), SqlError> {
-        answered(|| dispatch::aggregate_inverse(ext, id, context, &params(args))).map_err(sql_error)
+        answered(ext, || dispatch::aggregate_inverse(ext, id, context, &params(args))).map_err(sql_error)
     }
 
     fn aggregate_finalize(&self, ext: u32, id: u32, context: u64) -> Result<bridge::Value, SqlError> {
-        answered(|| dispatch::aggregate_finalize(ext, id, context)).map(result).map_err(sql_error)
+        answered(ext, || dispatch::aggregate_finalize(ext, id, context)).map(result).map_err(sql_error)
     }
 
     fn collation_compare(&self, ext: u32, id: u32, a: &str, b: &str) -> i32 {
@@ -55,7 +55,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn table_open(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<u64, SqlError> {
-        answered(|| dispatch::table_open(ext, id, &params(args))).map_err(sql_error)
+        answered(ext, || dispatch::table_open(ext, id, &params(args))).map_err(sql_error)
     }
 
     fn hook_commit(&self, ext: u32) -> bool {
@@ -75,8 +75,12 @@ impl Dispatcher for HostDispatcher {
         dispatch::hook_update(ext, change, database, table, rowid)
     }
 
+    fn dynamic_call(&self, ext: u32, id: u32, args: &[ValueParam<'_>]) -> Result<bridge::Value, SqlError> {
+        answered(ext, || dispatch::dynamic_call(ext, id, &params(args))).map(result).map_err(sql_error)
+    }
+
     fn table_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<Vec<bridge::Value>>, SqlError> {
-        let rows = answered(|| dispatch::table_next(ext, cursor, max_rows)).map_err(sql_error)?;
+        let rows = answered(ext, || dispatch::table_next(ext, cursor, max_rows)).map_err(sql_error)?;
         Ok(rows.into_iter().map(|row| row.into_iter().map(result).collect()).collect())
     }
 
@@ -86,26 +90,26 @@ impl Dispatcher for HostDispatcher {
 
     fn vtab_connect(&self, ext: u32, module: u32, args: &[String], create: bool) -> Result<bridge::DeclaredTable, SqlError> {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let declared = answered(|| dispatch::vtab_connect(ext, module, &args, create)).map_err(sql_error)?;
+        let declared = answered(ext, || dispatch::vtab_connect(ext, module, &args, create)).map_err(sql_error)?;
         Ok(bridge::DeclaredTable { schema: declared.schema, table: declared.table })
     }
 
     fn vtab_best_index(&self, ext: u32, table: u64, info: &bridge::IndexInfo) -> Result<bridge::IndexPlan, SqlError> {
-        answered(|| with_index_info(info, |asked| dispatch::vtab_best_index(ext, table, asked))).map(index_plan).map_err(sql_error)
+        answered(ext, || with_index_info(info, |asked| dispatch::vtab_best_index(ext, table, asked))).map(index_plan).map_err(sql_error)
     }
 
     fn vtab_open(&self, ext: u32, table: u64) -> Result<u64, SqlError> {
-        answered(|| dispatch::vtab_open(ext, table)).map_err(sql_error)
+        answered(ext, || dispatch::vtab_open(ext, table)).map_err(sql_error)
     }
 
     fn vtab_filter(&self, ext: u32, cursor: u64, f: &bridge::Filter<'_>) -> Result<Vec<bridge::Row>, SqlError> {
-        answered(|| dispatch::vtab_filter(ext, cursor, f.index_number, f.index_string, &params(f.args), f.max_rows))
+        answered(ext, || dispatch::vtab_filter(ext, cursor, f.index_number, f.index_string, &params(f.args), f.max_rows))
             .map(rows)
             .map_err(sql_error)
     }
 
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {
-        answered(|| dispatch::vtab_next(ext, cursor, max_rows)).map(rows).map_err(sql_error)
+        answered(ext, || dispatch::vtab_next(ext, cursor, max_rows)).map(rows).map_err(sql_error)
     }
 
     fn vtab_close(&self, ext: u32, cursor: u64) {
@@ -113,15 +117,15 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_update(&self, ext: u32, table: u64, change: &bridge::Change<'_>) -> Result<i64, SqlError> {
-        answered(|| with_change(change, |change| dispatch::vtab_update(ext, table, change))).map_err(sql_error)
+        answered(ext, || with_change(change, |change| dispatch::vtab_update(ext, table, change))).map_err(sql_error)
     }
 
     fn vtab_transaction(&self, ext: u32, table: u64, event: bridge::TransactionEvent) -> Result<(), SqlError> {
-        answered(|| dispatch::vtab_transaction(ext, table, transaction_event(event))).map_err(sql_error)
+        answered(ext, || dispatch::vtab_transaction(ext, table, transaction_event(event))).map_err(sql_error)
     }
 
     fn vtab_rename(&self, ext: u32, table: u64, new_name: &str) -> Result<(), SqlError> {
-        answered(|| dispatch::vtab_rename(ext, table, new_name)).map_err(sql_error)
+        answered(ext, || dispatch::vtab_rename(ext, table, new_name)).map_err(sql_error)
     }
 
     fn vtab_disconnect(&self, ext: u32, table: u64) {
@@ -129,7 +133,7 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_destroy(&self, ext: u32, table: u64) -> Result<(), SqlError> {
-        answered(|| dispatch::vtab_destroy(ext, table)).map_err(sql_error)
+        answered(ext, || dispatch::vtab_destroy(ext, table)).map_err(sql_error)
     }
 }
 

@@ -9,11 +9,11 @@
 use std::cell::Cell;
 
 use libsqlite3_sys as ffi;
-use sqlink_dispatch_bridge::{CallSql, REQUEST_PENDING, SqlError, Value};
+use sqlink_dispatch_bridge::{CallSql, ConflictMode, DefineFunctions, REQUEST_PENDING, RuntimeFunctions, SqlError, Value};
 
 use crate::bindings::sqlink::wasm::dispatch::{self, Reply, Request, SqlFailure, SqlReply, SqlRequest};
 use crate::bindings::sqlite::extension::types::{Error, ValueParam};
-use crate::bridge::{result, value_param};
+use crate::bridge::{BRIDGE, HostDispatcher, flags, result, value_param};
 
 thread_local! {
     /// The connection whose `spi` call is running: every extension call SQLite makes comes
@@ -41,15 +41,15 @@ pub fn calling_db() -> Option<*mut ffi::sqlite3> {
     Some(CALLING_DB.with(Cell::get)).filter(|db| !db.is_null())
 }
 
-/// A dispatch function's answer, once the requests the extension made on the way are served.
-/// `call` makes the dispatch call; it runs a second time, for the outcome, only after
+/// A dispatch function's answer, once the requests extension `ext` made on the way are
+/// served. `call` makes the dispatch call; it runs a second time, for the outcome, only after
 /// requests.
-pub fn answered<T>(call: impl Fn() -> Result<T, Error>) -> Result<T, Error> {
+pub fn answered<T>(ext: u32, call: impl Fn() -> Result<T, Error>) -> Result<T, Error> {
     match call() {
         Err(e) if e.code == REQUEST_PENDING => {}
         outcome => return outcome,
     }
-    serve();
+    serve(ext);
     match call() {
         Err(e) if e.code == REQUEST_PENDING => {
             Err(Error { code: ffi::SQLITE_ERROR, message: String::from("the host did not complete the extension's call") })
@@ -58,8 +58,8 @@ pub fn answered<T>(call: impl Fn() -> Result<T, Error>) -> Result<T, Error> {
     }
 }
 
-/// Run the waiting call's requests until it completes.
-fn serve() {
+/// Run the waiting call of `ext`'s requests until it completes.
+fn serve(ext: u32) {
     let db = calling_db();
     // SAFETY: `db` is the connection whose `spi` call is running (so open), and SQLite is
     // inside one of its callbacks for the extension call being served; the `CallSql` is
@@ -68,7 +68,7 @@ fn serve() {
     let mut request = dispatch::resume(None);
     while let Some(Request::Sql(asked)) = request {
         let answer = match sql.as_mut() {
-            Some(sql) => run(sql, asked),
+            Some(sql) => run(sql, ext, asked),
             None => Answer::Failed(SqlError::new(ffi::SQLITE_ERROR, "no connection is running a statement")),
         };
         request = reply(&answer);
@@ -113,8 +113,8 @@ fn reply(answer: &Answer) -> Option<Request> {
     }
 }
 
-/// One request, on the calling connection.
-fn run(sql: &mut CallSql, asked: SqlRequest) -> Answer {
+/// One request of `ext`'s call, on the calling connection.
+fn run(sql: &mut CallSql, ext: u32, asked: SqlRequest) -> Answer {
     let done = |r: Result<(), SqlError>| r.map_or_else(Answer::Failed, |()| Answer::Done);
     match asked {
         SqlRequest::Prepare(text) => sql.prepare(&text).map_or_else(Answer::Failed, Answer::Statement),
@@ -132,5 +132,37 @@ fn run(sql: &mut CallSql, asked: SqlRequest) -> Answer {
         }
         SqlRequest::Changes => Answer::Number(sql.changes()),
         SqlRequest::LastInsertRowid => Answer::Number(sql.last_insert_rowid()),
+        // SAFETY: `sql.db()` is the open connection whose callback is running this call.
+        SqlRequest::OnConflict => match unsafe { sqlink_dispatch_bridge::on_conflict(sql.db()) } {
+            Ok(mode) => Answer::Number(i64::from(conflict_code(mode))),
+            Err(e) => Answer::Failed(e),
+        },
+        SqlRequest::CreateFunction(c) => done(runtime_functions().and_then(|functions| {
+            // SAFETY: as above; `ext` is the extension whose call is running.
+            unsafe { functions.define(sql.db(), ext, &c.name, c.arity, flags(c.flags), c.id) }
+        })),
+        SqlRequest::DeleteFunction((name, arity)) => done(runtime_functions().and_then(|functions| {
+            // SAFETY: as above.
+            unsafe { functions.delete(sql.db(), ext, &name, arity) }
+        })),
+    }
+}
+
+/// The bridge's run-time functions (the registry every host shares, contract 0.4.0).
+fn runtime_functions() -> Result<std::sync::Arc<RuntimeFunctions<HostDispatcher>>, SqlError> {
+    BRIDGE.with(|b| match b.try_borrow() {
+        Ok(bridge) => Ok(bridge.runtime_functions()),
+        Err(_) => Err(SqlError::new(ffi::SQLITE_MISUSE, "cannot define a function while the runtime registers one")),
+    })
+}
+
+/// SQLite's code for a conflict mode (`sqlite3_vtab_on_conflict`'s answer).
+fn conflict_code(mode: ConflictMode) -> i32 {
+    match mode {
+        ConflictMode::Rollback => ffi::SQLITE_ROLLBACK,
+        ConflictMode::Ignore => ffi::SQLITE_IGNORE,
+        ConflictMode::Fail => ffi::SQLITE_FAIL,
+        ConflictMode::Abort => ffi::SQLITE_ABORT,
+        ConflictMode::Replace => ffi::SQLITE_REPLACE,
     }
 }

@@ -355,6 +355,14 @@ impl dispatch::Guest for Router {
         }
     }
 
+    /// A composed extension defines no function at run time (it runs no SQL): a loaded one's.
+    fn dynamic_call(ext: u32, id: u32, args: Vec<Value>) -> Result<Value, Error> {
+        match slot(ext) {
+            Some(_) => Err(Error { code: 1, message: format!("extension #{ext}: no function {id} was defined at run time") }),
+            None => host_dispatch::dynamic_call(ext, id, &args),
+        }
+    }
+
     /// Only a loaded extension's call can wait for a request (a composed one cannot run
     /// SQL): the host's.
     fn resume(reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
@@ -439,6 +447,11 @@ fn sql_request(r: host_dispatch::SqlRequest) -> dispatch::SqlRequest {
         From::Execute(e) => To::Execute(dispatch::SqlExecute { sql: e.sql, params: e.params }),
         From::Changes => To::Changes,
         From::LastInsertRowid => To::LastInsertRowid,
+        From::OnConflict => To::OnConflict,
+        From::CreateFunction(c) => {
+            To::CreateFunction(dispatch::SqlCreateFunction { name: c.name, arity: c.arity, flags: c.flags, id: c.id })
+        }
+        From::DeleteFunction(d) => To::DeleteFunction(d),
     }
 }
 

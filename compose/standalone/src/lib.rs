@@ -119,6 +119,10 @@ impl dispatch::Guest for Standalone {
         Err(no_such_extension(ext))
     }
 
+    fn dynamic_call(ext: u32, _id: u32, _args: Vec<Value>) -> Result<Value, Error> {
+        Err(no_such_extension(ext))
+    }
+
     /// No call here ever waits for a request.
     fn resume(_reply: Option<dispatch::Reply>) -> Option<dispatch::Request> {
         None
