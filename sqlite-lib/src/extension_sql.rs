@@ -9,8 +9,7 @@ use libsqlite3_sys as ffi;
 use sqlink_dispatch_bridge::{self as bridge, CallSql, SqlError};
 
 use crate::SqliteLib;
-use crate::bindings::exports::sqlink::wasm::extension_sql;
-use crate::bindings::sqlite::extension::connection::ConflictMode;
+use crate::bindings::exports::sqlink::wasm::extension_sql::{self, ConflictMode};
 use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
 
 thread_local! {
