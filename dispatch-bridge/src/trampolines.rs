@@ -222,10 +222,11 @@ impl<'a> Args<'a> {
     /// `use_args` on the argument values: up to two on the stack (a call per row would
     /// otherwise allocate its argument list), more in a `Vec`.
     fn with<R>(&self, use_args: impl FnOnce(&[ValueParam<'a>]) -> R) -> R {
-        // SAFETY (each `value_ref`): as in `read`.
         match *self.0 {
             [] => use_args(&[]),
+            // SAFETY: as in `read`.
             [a] => use_args(&[unsafe { value_ref(a) }]),
+            // SAFETY: as in `read`, for each.
             [a, b] => use_args(&[unsafe { value_ref(a) }, unsafe { value_ref(b) }]),
             _ => use_args(&self.read()),
         }

@@ -49,13 +49,16 @@ struct Slot {
     tables: VirtualTables,
 }
 
+/// A slot's `virtual-table.filter`: cursor, index number and string, arguments, rows wanted.
+type Filter = fn(u64, i32, Option<&str>, &[Value], u32) -> Result<Vec<host_dispatch::Row>, Error>;
+
 /// One slot's `virtual-table` import, in `dispatch`'s records (the contract's shapes).
 struct VirtualTables {
     create: fn(u32, &[String]) -> Result<host_dispatch::DeclaredTable, Error>,
     connect: fn(u32, &[String]) -> Result<host_dispatch::DeclaredTable, Error>,
     best_index: fn(u64, &host_dispatch::IndexInfo) -> Result<host_dispatch::IndexPlan, Error>,
     open: fn(u64) -> Result<u64, Error>,
-    filter: fn(u64, i32, Option<&str>, &[Value], u32) -> Result<Vec<host_dispatch::Row>, Error>,
+    filter: Filter,
     next: fn(u64, u32) -> Result<Vec<host_dispatch::Row>, Error>,
     close: fn(u64),
     update: fn(u64, &host_dispatch::Change) -> Result<i64, Error>,
