@@ -92,6 +92,7 @@ pub struct Declarations {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverridePolicy {
     pub allowed: bool,
+    /// Empty where this host has no way (the refusal then names none).
     pub how_to_allow: String,
 }
 

@@ -222,7 +222,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// not allowed to; `Ok(true)` if it replaces something and may.
     pub fn check_override(&self, ext: u32, namespace: Namespace, name: &str) -> Result<bool, SqlError> {
         let (allowed, how_to_allow) = match self.policies.get(&ext) {
-            Some((allowed, how)) => (*allowed, Some(how.as_str())),
+            // An empty way is none: the refusal names no way to allow it.
+            Some((allowed, how)) => (*allowed, Some(how.as_str()).filter(|how| !how.is_empty())),
             None => (false, None),
         };
         match self.predefined.as_ref().and_then(|p| p.refusal(namespace, name, how_to_allow)) {
