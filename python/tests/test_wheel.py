@@ -60,11 +60,13 @@ def the_wheel() -> Path:
 
 def environment_without_rust(venv: Path) -> dict:
     """This process's environment with the venv first on the PATH and no folder holding a
-    Rust tool (nor Cargo's variables), so installing must not build anything."""
+    Rust tool (nor Cargo's variables), so installing must not build anything; without
+    sqlean.py's switches either (`sqlean.extensions.enable_all()` in this process sets
+    SQLEAN_ENABLE, which would give the fresh Python sqlean's own md5)."""
     folders = [f for f in os.environ.get("PATH", "").split(os.pathsep) if f and not any(shutil.which(p, path=f) for p in RUST_PROGRAMS)]
     path = os.pathsep.join([str(venv / "bin"), *folders])
     assert not any(shutil.which(p, path=path) for p in RUST_PROGRAMS), path
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARGO", "RUSTUP", "SQLINK_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARGO", "RUSTUP", "SQLINK_", "SQLEAN_", "PYTHON", "VIRTUAL_ENV"))}
     return {**env, "PATH": path, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
