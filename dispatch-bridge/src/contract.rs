@@ -49,6 +49,19 @@ macro_rules! extension_calls {
             }
         }
 
+        /// A bridge value moved into the contract's owned value (an extension's SQL: a
+        /// parameter on its way, a row on its way back).
+        $vis fn owned(value: $crate::Value) -> $($v)::+::ValueResult {
+            use $($v)::+::ValueResult;
+            match value {
+                $crate::Value::Null => ValueResult::Null,
+                $crate::Value::Integer(i) => ValueResult::Integer(i),
+                $crate::Value::Real(r) => ValueResult::Real(r),
+                $crate::Value::Text(t) => ValueResult::Text(t),
+                $crate::Value::Blob(b) => ValueResult::Blob(b),
+            }
+        }
+
         /// A result as the bridge takes it (moved, not copied).
         $vis fn result(value: $($v)::+::ValueResult) -> $crate::Value {
             use $($v)::+::ValueResult;

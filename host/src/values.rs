@@ -2,8 +2,6 @@
 //! contract's, as this crate's bindings have them (written once, in
 //! `sqlink_dispatch_bridge::contract`), and how arguments are lent to an export.
 
-use sqlink_dispatch_bridge::Value as BridgeValue;
-
 use crate::bindings::{Value, ValueParam};
 
 // Calls into an extension's exports, from the bridge's types (embed).
@@ -50,28 +48,4 @@ impl AsParam for sqlink_dispatch_bridge::ValueParam<'_> {
 /// The arguments of a call that passes them as a list.
 pub(crate) fn as_params<A: AsParam>(args: &[A]) -> Vec<ValueParam<'_>> {
     args.iter().map(AsParam::param).collect()
-}
-
-/// A value of the bridge (a planning-time value, a row of an extension's SQL) as the host's
-/// bindings carry it.
-pub fn wit_value(value: &BridgeValue) -> Value {
-    match value {
-        BridgeValue::Null => Value::Null,
-        BridgeValue::Integer(i) => Value::Integer(*i),
-        BridgeValue::Real(r) => Value::Real(*r),
-        BridgeValue::Text(t) => Value::Text(t.clone()),
-        BridgeValue::Blob(b) => Value::Blob(b.clone()),
-    }
-}
-
-/// A value of the host's bindings (a call's result, an extension's SQL parameter) as the
-/// bridge takes it.
-pub fn bridge_value(value: Value) -> BridgeValue {
-    match value {
-        Value::Null => BridgeValue::Null,
-        Value::Integer(i) => BridgeValue::Integer(i),
-        Value::Real(r) => BridgeValue::Real(r),
-        Value::Text(t) => BridgeValue::Text(t),
-        Value::Blob(b) => BridgeValue::Blob(b),
-    }
 }

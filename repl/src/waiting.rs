@@ -19,7 +19,7 @@ use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction
 use sqlink_host::bindings::{FunctionFlags as WitFlags, Value};
 use sqlink_host::connection::{SqlAccess, SqlSource, past_deadline};
 use sqlink_host::extension::Extension;
-use sqlink_host::values::{bridge_value, wit_value};
+use sqlink_host::values::{owned, result};
 
 /// SQLite's code for a statement its progress handler stopped.
 const SQLITE_INTERRUPT: i32 = 9;
@@ -120,7 +120,7 @@ fn wit_flags(flags: FunctionFlags) -> WitFlags {
 }
 
 fn row(values: Vec<Value>) -> Vec<BridgeValue> {
-    values.into_iter().map(bridge_value).collect()
+    values.into_iter().map(result).collect()
 }
 
 impl Waiting {
@@ -150,7 +150,7 @@ impl SqlAccess for Waiting {
     }
 
     fn bind(&mut self, statement: u64, index: u32, value: BridgeValue) -> Result<(), SqlError> {
-        self.ask(SqlRequest::Bind(SqlBind { statement, index, value: wit_value(&value) })).map(drop)
+        self.ask(SqlRequest::Bind(SqlBind { statement, index, value: owned(value) })).map(drop)
     }
 
     fn step(&mut self, statement: u64) -> Result<Option<Vec<BridgeValue>>, SqlError> {
@@ -177,7 +177,7 @@ impl SqlAccess for Waiting {
     }
 
     fn execute(&mut self, sql: &str, params: Vec<BridgeValue>) -> Result<Vec<Vec<BridgeValue>>, SqlError> {
-        let params = params.iter().map(wit_value).collect();
+        let params = params.into_iter().map(owned).collect();
         match self.ask(SqlRequest::Execute(SqlExecute { sql: sql.to_owned(), params }))? {
             SqlReply::Rows(rows) => Ok(rows.into_iter().map(row).collect()),
             _ => Err(unexpected()),

@@ -41,18 +41,8 @@ fn with_call<T>(f: impl FnOnce(&mut CallSql) -> Result<T, SqlError>) -> Result<T
     result.map_err(wit_error)
 }
 
-fn from_bridge(value: bridge::Value) -> Value {
-    match value {
-        bridge::Value::Null => Value::Null,
-        bridge::Value::Integer(i) => Value::Integer(i),
-        bridge::Value::Real(r) => Value::Real(r),
-        bridge::Value::Text(t) => Value::Text(t),
-        bridge::Value::Blob(b) => Value::Blob(b),
-    }
-}
-
 fn row(values: Vec<bridge::Value>) -> Vec<Value> {
-    values.into_iter().map(from_bridge).collect()
+    values.into_iter().map(crate::bridge::owned).collect()
 }
 
 impl extension_sql::Guest for SqliteLib {
