@@ -2,8 +2,8 @@
 //! call deadlines, and the interrupt requests (Ctrl-C) of everything it runs.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use wasmtime::component::Component;
@@ -13,7 +13,7 @@ use crate::cache::ComponentCache;
 use crate::connection::Watchdog;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
-const TICK: Duration = Duration::from_millis(10);
+pub(crate) const TICK: Duration = Duration::from_millis(10);
 
 /// The engine every extension of one host shares, with the ticker that enforces
 /// deadlines (the ticker stops when the engine is dropped); and the runtime's engine.
@@ -29,6 +29,24 @@ pub struct ExtensionEngine {
     interrupts: Interrupts,
     /// Interrupts native SQL an extension runs past its call's deadline.
     watchdog: Watchdog,
+    clock: CoarseClock,
+}
+
+/// Wall-clock milliseconds since the engine started, as of the ticker's last tick: what a
+/// call's deadline is counted in. Reading it is one atomic load, where `Instant::now` is a
+/// clock read on every extension call (about a twelfth of a no-op call; BENCHMARKS.md); a
+/// deadline is only ever checked at a tick anyway.
+#[derive(Clone, Default)]
+pub struct CoarseClock(Arc<AtomicU64>);
+
+impl CoarseClock {
+    pub fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, ms: u64) {
+        self.0.store(ms, Ordering::Relaxed);
+    }
 }
 
 /// Interrupt requests (Ctrl-C) not yet taken, shared by everything one engine runs: a
@@ -70,15 +88,20 @@ impl ExtensionEngine {
         let weak = engine.weak();
         let watchdog = Watchdog::default();
         let ticked = watchdog.clone();
+        let clock = CoarseClock::default();
+        let ticking = clock.clone();
+        let start = Instant::now();
         std::thread::Builder::new().name("sqlink-epoch".into()).spawn(move || {
             while let Some(engine) = weak.upgrade() {
+                // Before the epoch moves, so that the check it triggers sees this tick's time.
+                ticking.set(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
                 engine.increment_epoch();
                 drop(engine);
                 ticked.tick();
                 std::thread::sleep(TICK);
             }
         })?;
-        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default(), watchdog })
+        Ok(ExtensionEngine { engine, runtime, cache, interrupts: Interrupts::default(), watchdog, clock })
     }
 
     /// The extensions' engine.
@@ -98,6 +121,11 @@ impl ExtensionEngine {
     /// What stops native SQL an extension runs past its call's deadline.
     pub fn watchdog(&self) -> &Watchdog {
         &self.watchdog
+    }
+
+    /// The time extension calls' deadlines are counted in.
+    pub fn clock(&self) -> &CoarseClock {
+        &self.clock
     }
 
     /// The interrupt requests of everything this engine runs.

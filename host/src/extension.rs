@@ -23,6 +23,7 @@ use crate::connection::{self, SqlAccess, SqlSource};
 use crate::contract::{ByArity, Funcs, HookFuncs, Indices, VirtualTable};
 pub use crate::contract::{Contract, MetadataShape};
 use crate::declarations::validate;
+use crate::engine::{CoarseClock, TICK};
 pub use crate::engine::{ExtensionEngine, Interrupts};
 use crate::inspect::Interfaces;
 pub use crate::sandbox::{GrantNames, Sandbox};
@@ -48,9 +49,10 @@ pub struct ExtensionState {
     pub(crate) table: ResourceTable,
     limits: StoreLimits,
     stderr: MemoryOutputPipe,
-    /// When the running call reaches its time limit. Wall-clock time, so that the SQL it runs
-    /// through `connection` (while no wasm runs to see the epoch) counts too.
-    deadline: Instant,
+    /// When the running call reaches its time limit, on the engine's coarse clock. Wall-clock
+    /// time, so that the SQL it runs through `connection` (while no wasm runs to see the
+    /// epoch) counts too.
+    deadline_ms: u64,
     /// How the running call runs SQL on its caller's connection, if it may.
     pub(crate) sql: Option<Box<dyn SqlAccess>>,
     /// Set when the running call was stopped by an interrupt request, not the time limit.
@@ -82,6 +84,7 @@ pub struct Extension {
     info: ExtensionInfo,
     engine: Engine,
     interrupts: Interrupts,
+    clock: CoarseClock,
     pre: InstancePre<ExtensionState>,
     /// Where its contract functions are, and which contract it was built against.
     exports: Indices,
@@ -160,6 +163,7 @@ impl Extension {
             info: empty,
             engine: engine.engine().clone(),
             interrupts: engine.interrupts().clone(),
+            clock: engine.clock().clone(),
             pre,
             exports,
             sandbox,
@@ -219,6 +223,13 @@ impl Extension {
         self.sql_source = source;
     }
 
+    /// A call starting now ends by this time on the engine's coarse clock, which may be a
+    /// tick behind: so a call is stopped up to a tick late, never early.
+    fn deadline_ms(&self) -> u64 {
+        let timeout = self.sandbox.call_timeout + TICK;
+        self.clock.now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
+    }
+
     fn new_store(&self) -> Result<Store<ExtensionState>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
@@ -229,7 +240,7 @@ impl Extension {
             table: ResourceTable::new(),
             limits,
             stderr,
-            deadline: Instant::now() + self.sandbox.call_timeout,
+            deadline_ms: self.deadline_ms(),
             sql: None,
             interrupted: false,
             withheld: Withheld::default(),
@@ -240,13 +251,14 @@ impl Extension {
         // Every tick of a running call looks at the interrupt requests and the time left.
         store.set_epoch_deadline(1);
         let interrupts = self.interrupts.clone();
+        let clock = self.clock.clone();
         store.epoch_deadline_callback(move |mut store| {
             let state = store.data_mut();
             if interrupts.pending() {
                 state.interrupted = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
-            if Instant::now() >= state.deadline {
+            if clock.now_ms() >= state.deadline_ms {
                 return Ok(UpdateDeadline::Interrupt);
             }
             Ok(UpdateDeadline::Continue(1))
@@ -286,13 +298,15 @@ impl Extension {
                 }
             }
         }
-        let deadline = Instant::now() + self.sandbox.call_timeout;
+        let deadline_ms = self.deadline_ms();
         let Some(live) = self.live.as_mut() else {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no instance", self.info.name) });
         };
         let state = live.store.data_mut();
-        state.deadline = deadline;
+        state.deadline_ms = deadline_ms;
         if self.imports_connection {
+            // The SQL's own watchdog wants an `Instant`; only these calls pay for reading it.
+            let deadline = Instant::now() + self.sandbox.call_timeout;
             state.sql = self.sql_source.as_ref().map(|source| source(deadline));
         }
         state.interrupted = false;
