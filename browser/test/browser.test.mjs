@@ -1158,7 +1158,7 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
       `const answers = [];
        for (const lines of arg.sessions) {
          const db = await sqlink.openDatabase({ path: 'define-test.db' });
-         await db.loadExtension(component('define'));
+         await db.loadExtension('define');
          const session = [];
          for (const line of lines) {
            if (line.startsWith('.')) {
@@ -1176,7 +1176,7 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
        }
        await sqlink.deleteDatabase('define-test.db');
        return answers;`,
-      { ...testComponents('define'), sessions },
+      { sessions },
     );
     assert.deepEqual(inPageAnswers, native);
     // What the comparison covers: values, a lateral join with a define table, errors.
@@ -1194,7 +1194,7 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
 
 /**
  * The answers of the native `sqlink` REPL to `sessions` (lists of lines, one run each on one
- * database file, define loaded first), one per line as the page test gathers them: { rows }
+ * database file, the bundled define loaded first), one per line as the page test gathers them: { rows }
  * (read from `.mode json`), { error } (the first line of its report) or, for a dot command,
  * { output }.
  */
@@ -1204,7 +1204,7 @@ function nativeDefine(sessions) {
   try {
     return sessions.map((lines) => {
       // Each line after a marker, so its output and its error's line number name it.
-      const header = [`.load ${join(testWasm, 'define.wasm')}`, '.mode json'];
+      const header = ['.load define', '.mode json'];
       const input = [...header, ...lines.flatMap((line, i) => [`.print @@${i}`, line.endsWith(';') || line.startsWith('.') ? line : `${line};`])];
       const run = spawnSync(sqlink, [join(dir, 'define.db')], { input: `${input.join('\n')}\n`, encoding: 'utf8', cwd: dir, env: { ...process.env, SQLINK_PATH: '' } });
       const outputs = run.stdout.split(/^@@\d+\n/m).slice(1);

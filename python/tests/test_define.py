@@ -8,7 +8,6 @@ import random
 import sqlite3
 import tempfile
 import unittest
-from pathlib import Path
 
 import sqlink
 
@@ -17,8 +16,6 @@ try:
 except ImportError:  # pragma: no cover - the test venv installs it
     sqlean = None
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-DEFINE = str(REPOSITORY / "target" / "wasm" / "test" / "define.wasm")
 
 PARAMETERS = [":a", ":b", ":c"]
 LITERALS = ["0", "1", "2", "-3", "1.5", "'x'", "'abc'", "NULL", "''"]
@@ -46,7 +43,7 @@ def expression(rng, depth=0):
 
 def ours(path=":memory:"):
     conn = sqlite3.connect(path, isolation_level=None)
-    sqlink.load(conn, DEFINE)
+    sqlink.load(conn, "define")
     return conn
 
 
