@@ -40,7 +40,7 @@ const ASYNC_IMPORTS = [
   // An extension that imports `connection` may wait in its SQL (browser/src/sql.js); the
   // per-row calls wait through engine.js's own suspending imports instead.
   ...['table-open', 'table-next', 'vtab-connect', 'vtab-best-index', 'vtab-open', 'vtab-filter', 'vtab-next', 'vtab-update',
-    'vtab-transaction', 'vtab-rename', 'vtab-destroy'].map((name) => `sqlink:wasm/dispatch#${name}`),
+    'vtab-transaction', 'vtab-rename', 'vtab-destroy', 'dynamic-call'].map((name) => `sqlink:wasm/dispatch#${name}`),
 ];
 const ASYNC_EXPORTS = [
   'wasi:cli/run#run',

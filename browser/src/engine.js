@@ -286,7 +286,7 @@ export class Session {
     let run = () => call(extension);
     if (extension.usesSql) {
       const sql = this.#sql;
-      run = mayRunSql ? () => sql.framed(async () => call(extension)) : () => sql.unframed(() => call(extension));
+      run = mayRunSql ? () => sql.framed(handle, async () => call(extension)) : () => sql.unframed(() => call(extension));
     }
     const watch = this.#watch;
     if (watch === null) return run();
@@ -396,7 +396,7 @@ export class Session {
   // rows at a time; the per-row calls are reached as core functions (#coreDispatch), so
   // jco's names for them, which it requires, are never called.
   #dispatch() {
-    const { table, module } = WATCH.kinds;
+    const { table, module, dynamic } = WATCH.kinds;
     // A cursor's calls are watched under its function's id, which names it at the time limit;
     // a virtual table's and its scans' under their module's.
     const cursorFunction = (ext, cursor) => this.#extensions.get(ext)?.cursorFunction(cursor) ?? -1;
@@ -443,10 +443,9 @@ export class Session {
       hookCommit: () => false,
       hookRollback: () => {},
       hookUpdate: () => {},
-      // The page defines no functions at run time (sql.js refuses connection.create-function).
-      dynamicCall: (ext) => {
-        throw { payload: { code: 1, message: `extension #${ext} defined no function at run time here` } };
-      },
+      // A function an extension defined at run time (sql.js's createFunction); an async import
+      // (build.mjs): its body may run SQL.
+      dynamicCall: (ext, id, args) => this.#watched(ext, dynamic, id, (e) => e.dynamicCall(id, args), true),
       // The page runs an extension's SQL by calling back into the runtime (sql.js): no call
       // of its ever answers that it waits for a request.
       resume: () => undefined,

@@ -120,6 +120,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
     collation: named('collation'),
     tables: named('table-function'),
     modules: named('virtual-table'),
+    dynamic: named('dynamic-function'),
   };
   if (!exported.has(interfaces.scalars)) throw new Error('not a sqlite extension: it does not export sqlite:extension/scalar-function');
   const contract = { version, exports: contractInterfaces(exportNames, version) };
@@ -150,7 +151,9 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   });
   const imports = shim.getImportObject();
   Object.assign(imports, deniedNetwork(imports));
-  if (usesSql) imports['sqlite:extension/connection'] = sql.connection();
+  // The names of the functions it defines at run time, by id (for messages).
+  const defined = new Map();
+  if (usesSql) imports['sqlite:extension/connection'] = sql.connection(defined);
   // No directory and no environment in the page; a call that asked for them and failed
   // says so, as natively.
   const withheld = { files: false, environment: false };
@@ -197,7 +200,7 @@ export async function loadExtensionComponent(bytes, { source, grantsClock, direc
   info.hooks ??= { commit: false, rollback: false, update: false };
   checkMetadata(info);
   checkExports(info, (iface) => exported.has(`${iface}@${version}`));
-  const extension = new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld);
+  const extension = new LoadedExtension(info, source, contract, interfaces, instance, instantiate, stderr, withheld, defined);
   extension.usesSql = usesSql;
   return extension;
 }
@@ -208,6 +211,7 @@ const SQL_EXPORTS = [
   'sqlite:extension/scalar-function#call',
   ...['step', 'inverse', 'value', 'finalize'].map((name) => `sqlite:extension/aggregate-function#${name}`),
   ...['open', 'next'].map((name) => `sqlite:extension/table-function#${name}`),
+  'sqlite:extension/dynamic-function#call',
   ...['create', 'connect', 'best-index', 'open', 'filter', 'next', 'update', 'transaction', 'rename', 'destroy'].map(
     (name) => `sqlite:extension/virtual-table#${name}`,
   ),
@@ -234,8 +238,10 @@ class LoadedExtension {
   #tables = new Map();
   #scans = new Map();
   #nextCursor = 1n;
+  // The functions it defined at run time: name by id.
+  #defined;
 
-  constructor(info, source, contract, interfaces, instance, instantiate, stderr, withheld) {
+  constructor(info, source, contract, interfaces, instance, instantiate, stderr, withheld, defined = new Map()) {
     this.info = info;
     this.source = source;
     // The version of sqlite:extension it was built against, and the interfaces it exports.
@@ -248,6 +254,7 @@ class LoadedExtension {
     this.#instantiate = instantiate;
     this.#stderr = stderr;
     this.#withheld = withheld;
+    this.#defined = defined;
     // Scalars, aggregates, collations and table functions each number their ids from 0.
     for (const f of info.scalars) this.#names.set(`s${f.id}`, f.name);
     for (const f of info.aggregates) this.#names.set(`a${f.id}`, f.name);
@@ -302,7 +309,8 @@ class LoadedExtension {
 
   // A function as messages name it: "md5: md5()".
   #shown(key) {
-    return `${this.info.name}: ${this.#names.get(key) ?? key}()`;
+    const name = key.startsWith('d') ? this.#defined.get(Number(key.slice(1))) : this.#names.get(key);
+    return `${this.info.name}: ${name ?? key}()`;
   }
 
   // One per-row call with its arguments and result in the runtime's memory `from`: straight
@@ -356,6 +364,14 @@ class LoadedExtension {
       // A comparison cannot fail in SQLite; a broken collation sorts its inputs as equal.
       return 0;
     }
+  }
+
+  /** dynamic-call: the function it defined at run time with `id` (connection.create-function). */
+  dynamicCall(id, args) {
+    if (!this.contract.exports.includes('dynamic-function')) {
+      throw { payload: { code: SQLITE_ERROR, message: `${this.info.name} defines functions but does not export sqlite:extension/dynamic-function` } };
+    }
+    return this.#call(`d${id}`, this.#interfaces.dynamic, (f) => f.call(id, args));
   }
 
   tableOpen(id, args) {

@@ -19,10 +19,10 @@ export const WATCH = {
   id: 4, // the function's id within its kind
   interrupt: 5, // 1 while an interrupt is pending
   length: 6,
-  kinds: { scalar: 0, aggregate: 1, collation: 2, table: 3, module: 4 },
+  kinds: { scalar: 0, aggregate: 1, collation: 2, table: 3, module: 4, dynamic: 5 },
 };
 
-/** The function a kind and id name in an extension's metadata. */
+/** The function a kind and id name in an extension's metadata (none for one defined at run time). */
 export function functionName(info, kind, id) {
   const list = [info.scalars, info.aggregates, info.collations, info.tableFunctions, info.modules][kind] ?? [];
   return list.find((f) => f.id === id)?.name;

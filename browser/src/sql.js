@@ -13,12 +13,15 @@ import { readValues, sqlError, writeValue } from './crossing.js';
 const INTERFACE = 'sqlink:wasm/extension-sql@0.1.0';
 const FUNCTIONS = [
   'begin', 'end', 'prepare', 'bind', 'step', 'reset', 'column-names', 'finalize', 'execute', 'changes', 'last-insert-rowid', 'on-conflict',
+  'create-function', 'delete-function',
 ];
 // `connection.conflict-mode`'s cases, in the WIT's order (jco passes an enum as its name).
 const CONFLICT_MODES = ['rollback', 'abort', 'fail', 'ignore', 'replace'];
-const NO_RUN_TIME_FUNCTIONS = 'a page does not define functions at run time yet (connection.create-function)';
-// The functions that run SQL, and so may wait.
-const WAITING = ['prepare', 'step', 'execute'];
+// `function-flags`' bits, in the WIT's order (jco passes flags as an object of booleans).
+const FUNCTION_FLAGS = ['deterministic', 'directOnly', 'innocuous'];
+// The functions that run SQL, and so may wait (defining a function reads the connection's
+// list of functions).
+const WAITING = ['prepare', 'step', 'execute', 'create-function', 'delete-function'];
 const CELL = 16;
 
 /** The extension functions of the contract's `connection` import that may wait (for jco's JSPI mode). */
@@ -26,6 +29,8 @@ export const WAITING_IMPORTS = [
   'sqlite:extension/connection#prepare',
   'sqlite:extension/connection#execute',
   'sqlite:extension/connection#[method]statement.step',
+  'sqlite:extension/connection#create-function',
+  'sqlite:extension/connection#delete-function',
 ];
 
 const NO_CALL =
@@ -59,9 +64,9 @@ export class RuntimeSql {
     return this.#framed !== null;
   }
 
-  /** Run `call` (returning a promise) as an extension call that may run SQL on the calling connection. */
-  async framed(call) {
-    const error = this.#unit(this.#fn.begin(), 'begin');
+  /** Run `call` (returning a promise) as a call of extension `ext` that may run SQL on the calling connection. */
+  async framed(ext, call) {
+    const error = this.#unit(this.#fn.begin(ext), 'begin');
     if (error) throw error;
     this.#framed = 'async';
     try {
@@ -120,8 +125,11 @@ export class RuntimeSql {
     return rows;
   }
 
-  /** The `connection` import an extension is given. */
-  connection() {
+  /**
+   * The `connection` import an extension is given.
+   * @param {Map<number, string>} defined the names of the functions it defines at run time, by id
+   */
+  connection(defined) {
     const sql = this;
     // A statement this call prepared; its number is the runtime's (never reused: one kept past
     // its call fails there as finalized).
@@ -215,11 +223,21 @@ export class RuntimeSql {
           sql.#post['on-conflict'](at);
         }
       },
-      createFunction() {
-        throw sqlError(NO_RUN_TIME_FUNCTIONS);
+      // The runtime defines it on the calling connection (the rule every host shares); its
+      // calls come back through dispatch's dynamic-call (engine.js).
+      async createFunction(name, arity, flags, id) {
+        sql.#check();
+        const [at, length] = sql.#text(name);
+        const bits = FUNCTION_FLAGS.reduce((sum, flag, bit) => sum | (flags?.[flag] ? 1 << bit : 0), 0);
+        const error = sql.#unit(await sql.#fn['create-function'](at, length, arity, bits, id), 'create-function');
+        if (error) throw error;
+        defined.set(id >>> 0, String(name));
       },
-      deleteFunction() {
-        throw sqlError(NO_RUN_TIME_FUNCTIONS);
+      async deleteFunction(name, arity) {
+        sql.#check();
+        const [at, length] = sql.#text(name);
+        const error = sql.#unit(await sql.#fn['delete-function'](at, length, arity), 'delete-function');
+        if (error) throw error;
       },
     };
   }

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -1107,4 +1107,117 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
     assert.deepEqual(page.errors, []);
     await page.close();
   });
+
+  test('define: functions defined at run time answer as in the native REPL, from a define table too, and come back from OPFS', async () => {
+    // Two sessions on one database file; the second reopens it. Each line is SQL, or a dot
+    // command (the page's REPL runs those).
+    const sessions = [
+      [
+        "SELECT define('sumn', ':n * (:n + 1) / 2')",
+        'SELECT sumn(5), sumn(100), sumn(NULL)',
+        "SELECT define('joined', ':a || ''-'' || :b || ''-'' || :a')",
+        "SELECT joined('x', 2), joined(1.5, NULL)",
+        'CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)',
+        "SELECT define('scaled', '(SELECT sum(x) * :k FROM t)')",
+        'SELECT scaled(10), typeof(scaled(NULL)), sumn(scaled(1))',
+        'CREATE VIRTUAL TABLE upto USING define((WITH RECURSIVE c(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM c WHERE v < :n) SELECT v, v * v AS sq FROM c))',
+        'CREATE VIRTUAL TABLE strcut USING define((SELECT substr(:s, :start, :len) AS part))',
+        'SELECT sum(sq) FROM upto(4)',
+        "SELECT * FROM strcut('hello', 2, 3)",
+        'SELECT x, count(*), sum(sq) FROM t, upto(t.x + 1) GROUP BY x ORDER BY x',
+        'SELECT v, sumn(v) FROM upto(3)',
+        "SELECT define('sumn', ':y')",
+        "SELECT define('abs', ':x')",
+        "SELECT define('bad', 'selec 1 +')",
+        'SELECT sumn(1, 2)',
+        "SELECT undefine('nope')",
+        // A defined function calling another is refused in every host (README).
+        "SELECT define('nested', 'sumn(:y) + 1')",
+        'SELECT nested(2)',
+        'SELECT name, type, body FROM sqlean_define ORDER BY name',
+      ],
+      [
+        'SELECT define_free()',
+        "SELECT sumn(3), joined('a', 'b'), scaled(1)",
+        'SELECT v FROM upto(3)',
+        "SELECT undefine('sumn')",
+        'SELECT sumn(3)',
+        "SELECT define('sumn', ':a + :b')",
+        'SELECT sumn(3, 4)',
+        'DROP TABLE strcut',
+        'SELECT name FROM sqlean_define ORDER BY name',
+        '.unload define',
+        'SELECT scaled(1)',
+        'SELECT count(*) FROM sqlean_define',
+      ],
+    ];
+    const native = nativeDefine(sessions);
+    const page = await openPage();
+    const inPageAnswers = await inPage(
+      page,
+      `const answers = [];
+       for (const lines of arg.sessions) {
+         const db = await sqlink.openDatabase({ path: 'define-test.db' });
+         await db.loadExtension('define');
+         const session = [];
+         for (const line of lines) {
+           if (line.startsWith('.')) {
+             session.push({ output: (await db.evalLine(line)).output });
+             continue;
+           }
+           try {
+             session.push({ rows: (await db.exec(line)).at(-1)?.rows ?? [] });
+           } catch (e) {
+             session.push({ error: e.message });
+           }
+         }
+         await db.close();
+         answers.push(session);
+       }
+       await sqlink.deleteDatabase('define-test.db');
+       return answers;`,
+      { sessions },
+    );
+    assert.deepEqual(inPageAnswers, native);
+    // What the comparison covers: values, a lateral join with a define table, errors.
+    assert.deepEqual(native[0][1], { rows: [[15, 5050, null]] });
+    assert.deepEqual(native[0][11], { rows: [[1, 2, 5], [2, 3, 14]] });
+    assert.match(native[0][13].error, /define\(sumn\): a function of that name is defined already/);
+    assert.match(native[0][19].error, /cannot call extension functions/);
+    assert.deepEqual(native[1][1], { rows: [[6, 'a-b-a', 3]] });
+    assert.match(native[1][4].error, /no such function: sumn/);
+    assert.match(native[1][10].error, /no such function: scaled/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
 });
+
+/**
+ * The answers of the native `sqlink` REPL to `sessions` (lists of lines, one run each on one
+ * database file, the bundled define loaded first), one per line as the page test gathers them: { rows }
+ * (read from `.mode json`), { error } (the first line of its report) or, for a dot command,
+ * { output }.
+ */
+function nativeDefine(sessions) {
+  const dir = mkdtempSync(join(tmpdir(), 'sqlink-define-'));
+  const sqlink = fileURLToPath(new URL('../../target/release/sqlink', import.meta.url));
+  try {
+    return sessions.map((lines) => {
+      // Each line after a marker, so its output and its error's line number name it.
+      const header = ['.load define', '.mode json'];
+      const input = [...header, ...lines.flatMap((line, i) => [`.print @@${i}`, line.endsWith(';') || line.startsWith('.') ? line : `${line};`])];
+      const run = spawnSync(sqlink, [join(dir, 'define.db')], { input: `${input.join('\n')}\n`, encoding: 'utf8', cwd: dir, env: { ...process.env, SQLINK_PATH: '' } });
+      const outputs = run.stdout.split(/^@@\d+\n/m).slice(1);
+      const errors = new Map();
+      for (const match of run.stderr.matchAll(/near line (\d+): (.*)/g)) errors.set((Number(match[1]) - header.length) / 2 - 1, match[2]);
+      return lines.map((line, i) => {
+        if (errors.has(i)) return { error: errors.get(i) };
+        if (line.startsWith('.')) return { output: outputs[i] };
+        const text = outputs[i].trim();
+        return { rows: text === '' ? [] : JSON.parse(text).map((row) => Object.values(row)) };
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

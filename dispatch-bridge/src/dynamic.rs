@@ -131,6 +131,18 @@ impl<D: Dispatcher + 'static> RuntimeFunctions<D> {
         });
     }
 
+    /// Forget the run-time functions of `db`, which is closing (SQLite drops them itself);
+    /// a call SQLite still makes of one answers as for an unknown function.
+    pub(crate) fn forget_connection(&self, db: *mut ffi::sqlite3) {
+        self.lock().retain(|defined| {
+            if defined.db != db as usize {
+                return true;
+            }
+            defined.target.clear();
+            false
+        });
+    }
+
     /// # Safety
     /// `db` must be an open connection.
     unsafe fn install(&self, db: *mut ffi::sqlite3, name: &CString, arity: c_int, flags: FunctionFlags, target: &Arc<Target>) -> c_int {

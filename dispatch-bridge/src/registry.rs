@@ -193,6 +193,8 @@ impl<D: Dispatcher + 'static> Bridge<D> {
     /// Forget `db` (it is about to be closed; SQLite drops its functions itself).
     pub fn detach(&mut self, db: *mut ffi::sqlite3) {
         self.connections.retain(|&c| c != db);
+        // Its run-time functions go with it: a later connection at the same address has none.
+        self.runtime.forget_connection(db);
         self.hooked.retain(|(hooked, slot)| {
             if *hooked == db {
                 slot.clear();

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use sqlink_dispatch_bridge::{
-    Bridge, Declaration, Declarations, Dispatcher, FunctionFlags, HookKinds, OverridePolicy, SqlError, Value, ValueParam,
+    Bridge, Declaration, Declarations, DefineFunctions, Dispatcher, FunctionFlags, HookKinds, OverridePolicy, SqlError, Value, ValueParam,
 };
 
 const EXT: u32 = 7;
@@ -358,6 +358,28 @@ fn registrations_reach_later_connections_and_unregister_removes_them() {
     assert_eq!(one(&conn, "SELECT other()"), SqlValue::Integer(0));
     // SAFETY: the handle is only compared with the attached ones, not used.
     bridge.detach(unsafe { later.handle() });
+}
+
+#[test]
+fn a_detached_connection_keeps_no_run_time_functions() {
+    let (conn, mut bridge) = setup();
+    let later = Connection::open_in_memory().unwrap();
+    let functions = bridge.runtime_functions();
+    // SAFETY: `later` is open, and detached below before it is closed; `conn` stays attached.
+    unsafe {
+        bridge.attach(later.handle()).unwrap();
+        functions.define(later.handle(), EXT, "made", 1, FunctionFlags::empty(), 0).unwrap();
+        functions.define(conn.handle(), EXT, "made", 1, FunctionFlags::empty(), 0).unwrap();
+    }
+    // SAFETY: the handle is only compared with the attached ones, not used.
+    bridge.detach(unsafe { later.handle() });
+    // A connection that later has `later`'s address must not inherit its definitions (as this
+    // extension's own, or another's): the bridge knows none of them any more.
+    // SAFETY: `later` is still open; it is only no longer attached.
+    let err = unsafe { functions.delete(later.handle(), EXT, "made", 1) }.unwrap_err();
+    assert!(err.message.contains("this extension defined none"), "{}", err.message);
+    // SAFETY: `conn` is open and attached.
+    unsafe { functions.delete(conn.handle(), EXT, "made", 1) }.unwrap();
 }
 
 #[test]

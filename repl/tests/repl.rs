@@ -227,7 +227,7 @@ fn errors_are_one_line_and_the_session_goes_on() {
     assert_eq!(
         errors,
         [
-            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, vsv, and SQLINK_PATH is not set",
+            "Error: no extension named \"nosuch\": bundled are uuid, md5, snake, stats, regexp, crypto, text, unicode, fuzzy, math, time, ipaddr, fileio, vsv, define, and SQLINK_PATH is not set",
             &format!("Error: cannot load {}/notwasm.wasm: not a WebAssembly file", dir.path().display()),
             "Parse error near line 5: near \"SELEC\": syntax error",
             "  SELEC 3;",

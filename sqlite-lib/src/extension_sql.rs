@@ -10,13 +10,13 @@ use sqlink_dispatch_bridge::{self as bridge, CallSql, SqlError};
 
 use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::extension_sql::{self, ConflictMode};
-use crate::bindings::sqlite::extension::types::{Error, ValueResult as Value};
+use crate::bindings::sqlite::extension::types::{Error, FunctionFlags, ValueResult as Value};
 
 thread_local! {
     /// The call `begin` framed (taken out while one of its functions runs).
     static CALL: RefCell<Option<CallSql>> = const { RefCell::new(None) };
-    /// Between `begin` and `end`.
-    static FRAMED: Cell<bool> = const { Cell::new(false) };
+    /// Between `begin` and `end`: the extension whose call is framed.
+    static FRAMED: Cell<Option<u32>> = const { Cell::new(None) };
 }
 
 fn refused(message: &str) -> Error {
@@ -46,8 +46,8 @@ fn row(values: Vec<bridge::Value>) -> Vec<Value> {
 }
 
 impl extension_sql::Guest for SqliteLib {
-    fn begin() -> Result<(), Error> {
-        if FRAMED.with(Cell::get) {
+    fn begin(ext: u32) -> Result<(), Error> {
+        if FRAMED.with(Cell::get).is_some() {
             return Err(refused("an extension's SQL cannot call extension functions (one extension call runs at a time)"));
         }
         // Every runtime connection carries the sandbox's authorizer from its opening (safe
@@ -57,14 +57,14 @@ impl extension_sql::Guest for SqliteLib {
         // (`end`) before the `dispatch` import that called the extension returns.
         let call = unsafe { CallSql::new(db) };
         CALL.with(|c| *c.borrow_mut() = Some(call));
-        FRAMED.with(|f| f.set(true));
+        FRAMED.with(|f| f.set(Some(ext)));
         Ok(())
     }
 
     fn end() {
         // Dropping it finalizes what the call left open.
         drop(CALL.with(|c| c.borrow_mut().take()));
-        FRAMED.with(|f| f.set(false));
+        FRAMED.with(|f| f.set(None));
     }
 
     fn prepare(sql: String) -> Result<u64, Error> {
@@ -116,6 +116,16 @@ impl extension_sql::Guest for SqliteLib {
             bridge::ConflictMode::Ignore => ConflictMode::Ignore,
             bridge::ConflictMode::Replace => ConflictMode::Replace,
         })
+    }
+
+    fn create_function(name: String, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), Error> {
+        let ext = FRAMED.with(Cell::get).ok_or_else(no_call)?;
+        with_call(|call| crate::requests::create_function(call, ext, &name, arity, crate::bridge::flags(flags), id))
+    }
+
+    fn delete_function(name: String, arity: i32) -> Result<(), Error> {
+        let ext = FRAMED.with(Cell::get).ok_or_else(no_call)?;
+        with_call(|call| crate::requests::delete_function(call, ext, &name, arity))
     }
 
     fn last_insert_rowid() -> i64 {

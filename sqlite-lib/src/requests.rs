@@ -9,7 +9,7 @@
 use std::cell::Cell;
 
 use libsqlite3_sys as ffi;
-use sqlink_dispatch_bridge::{CallSql, ConflictMode, DefineFunctions, REQUEST_PENDING, RuntimeFunctions, SqlError, Value};
+use sqlink_dispatch_bridge::{CallSql, ConflictMode, DefineFunctions, FunctionFlags, REQUEST_PENDING, RuntimeFunctions, SqlError, Value};
 
 use crate::bindings::sqlink::wasm::dispatch::{self, Reply, Request, SqlFailure, SqlReply, SqlRequest};
 use crate::bindings::sqlite::extension::types::{Error, ValueParam};
@@ -137,14 +137,8 @@ fn run(sql: &mut CallSql, ext: u32, asked: SqlRequest) -> Answer {
             Ok(mode) => Answer::Number(i64::from(conflict_code(mode))),
             Err(e) => Answer::Failed(e),
         },
-        SqlRequest::CreateFunction(c) => done(runtime_functions().and_then(|functions| {
-            // SAFETY: as above; `ext` is the extension whose call is running.
-            unsafe { functions.define(sql.db(), ext, &c.name, c.arity, flags(c.flags), c.id) }
-        })),
-        SqlRequest::DeleteFunction((name, arity)) => done(runtime_functions().and_then(|functions| {
-            // SAFETY: as above.
-            unsafe { functions.delete(sql.db(), ext, &name, arity) }
-        })),
+        SqlRequest::CreateFunction(c) => done(create_function(sql, ext, &c.name, c.arity, flags(c.flags), c.id)),
+        SqlRequest::DeleteFunction((name, arity)) => done(delete_function(sql, ext, &name, arity)),
     }
 }
 
@@ -154,6 +148,21 @@ fn runtime_functions() -> Result<std::sync::Arc<RuntimeFunctions<HostDispatcher>
         Ok(bridge) => Ok(bridge.runtime_functions()),
         Err(_) => Err(SqlError::new(ffi::SQLITE_MISUSE, "cannot define a function while the runtime registers one")),
     })
+}
+
+/// `connection.create-function` of extension `ext`, whose call `sql` serves (the REPL's
+/// requests and the page's `extension-sql` alike); its calls come to `dispatch.dynamic-call`.
+pub fn create_function(sql: &CallSql, ext: u32, name: &str, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), SqlError> {
+    let functions = runtime_functions()?;
+    // SAFETY: `sql.db()` is the open connection whose callback is running `ext`'s call.
+    unsafe { functions.define(sql.db(), ext, name, arity, flags, id) }
+}
+
+/// `connection.delete-function` of extension `ext`, as [`create_function`].
+pub fn delete_function(sql: &CallSql, ext: u32, name: &str, arity: i32) -> Result<(), SqlError> {
+    let functions = runtime_functions()?;
+    // SAFETY: as in `create_function`.
+    unsafe { functions.delete(sql.db(), ext, name, arity) }
 }
 
 /// SQLite's code for a conflict mode (`sqlite3_vtab_on_conflict`'s answer).

@@ -51,9 +51,6 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     // The `kv` example (extensions/kv), a writable virtual table: not bundled (not in
     // extensions/bundled.txt) while the REPL and the page have no virtual-table modules.
     ("kv-ext", "kv_ext.wasm", "kv"),
-    // sqlean's `define` (extensions/define): not bundled while the REPL and the page cannot
-    // run an extension's SQL.
-    ("define-ext", "define_ext.wasm", "define"),
     // The contract's fixtures in Rust: one per released version, with wit-bindgen from its
     // frozen WIT, and one of the interim 0.1.0 (see `fixtures` for the other languages').
     ("contract-0-1-0-test-ext", "contract_0_1_0_test_ext.wasm", "rust-0.1.0"),

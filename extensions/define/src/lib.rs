@@ -5,7 +5,8 @@
 //! - `define(name, body)`: the scalar function `name`, whose value is `SELECT body` with the
 //!   call's arguments bound to the body's parameters (`:n * (:n + 1) / 2`), as many arguments
 //!   as the body has parameters. Stored with type `scalar`.
-//! - `undefine(name)`: removes it (its row, and the function from the connection).
+//! - `undefine(name)`: removes it (its row, and the function from the connection); a name
+//!   not defined is no error, as in sqlean.
 //! - `define_free()`: sqlean frees its compiled bodies; here a body is compiled at each call
 //!   (an extension's statements last one call), so there is nothing to free and it answers
 //!   NULL.
@@ -160,12 +161,16 @@ fn remove(name: &str) -> Result<(), Error> {
     }
 }
 
-/// Remove the function `define` made, from the connection and the database.
+/// Remove the function `define` made, from the connection and the database (nothing for a
+/// name it did not make, as sqlean).
 #[sqlite_scalar]
-pub fn undefine(name: &str) -> Result<(), Error> {
+pub fn undefine(name: Option<&str>) -> Result<(), Error> {
     load()?;
+    // NULL names nothing, as in sqlean.
+    let Some(name) = name else { return Ok(()) };
     match stored(name)? {
-        None => Err(Error::new(format!("undefine({name}): no function of that name is defined"))),
+        // sqlean answers NULL for a name it does not have (a typo is silent there too).
+        None => Ok(()),
         Some((kind, _)) if kind == "table" => {
             Err(Error::new(format!("undefine({name}): it is a table; DROP TABLE {} removes it", quoted(name))))
         }
