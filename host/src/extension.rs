@@ -146,52 +146,41 @@ impl Extension {
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
         let exports = Indices::find(&component, version, &interfaces.exports)?;
-        let empty = ExtensionInfo {
-            name: String::new(),
-            version: String::new(),
-            scalars: Vec::new(),
-            aggregates: Vec::new(),
-            collations: Vec::new(),
-            table_functions: Vec::new(),
-            modules: Vec::new(),
-            hooks: HookKinds::empty(),
-        };
-        let mut extension = Extension {
-            info: empty,
-            engine: engine.engine().clone(),
-            interrupts: engine.interrupts().clone(),
-            pre,
-            exports,
-            sandbox,
-            live: None,
-            imports_connection,
-            sql_source: None,
-            generation: 0,
-            cursors: HashMap::new(),
-            next_cursor: 1,
-            tables: HashMap::new(),
-            scans: HashMap::new(),
-        };
-        let mut live = extension.instantiate().context("instantiating the extension")?;
+        // The first instance is made before the extension exists: its metadata comes from it.
+        let mut live = Extension::new_instance(engine.engine(), engine.interrupts(), &sandbox, &pre, &exports)
+            .context("instantiating the extension")?;
         let info = live.funcs.describe(&mut live.store).map_err(|trap| {
             let stderr = live.store.data().stderr.contents();
-            anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
+            anyhow!(trap_error("extension", "describe", trap, &stderr, &sandbox).message)
         })?;
         validate(&info)?;
-        let (aggregates, collations, tables) = extension.exports.serves();
+        let (aggregates, collations, tables) = exports.serves();
         sqlink_rules::metadata::check_exports(
             &info.name,
             &[
                 (Kind::Aggregate, !info.aggregates.is_empty(), aggregates),
                 (Kind::Collation, !info.collations.is_empty(), collations),
                 (Kind::Table, !info.table_functions.is_empty(), tables),
-                (Kind::Module, !info.modules.is_empty(), extension.exports.contract().exports.iter().any(|e| e == "virtual-table")),
-                (Kind::Hooks, info.hooks != HookKinds::empty(), extension.exports.contract().exports.iter().any(|e| e == "hooks")),
+                (Kind::Module, !info.modules.is_empty(), exports.contract().exports.iter().any(|e| e == "virtual-table")),
+                (Kind::Hooks, info.hooks != HookKinds::empty(), exports.contract().exports.iter().any(|e| e == "hooks")),
             ],
         )?;
-        extension.info = info;
-        extension.live = Some(live);
-        Ok(extension)
+        Ok(Extension {
+            info,
+            engine: engine.engine().clone(),
+            interrupts: engine.interrupts().clone(),
+            pre,
+            exports,
+            sandbox,
+            live: Some(live),
+            imports_connection,
+            sql_source: None,
+            generation: 1,
+            cursors: HashMap::new(),
+            next_cursor: 1,
+            tables: HashMap::new(),
+            scans: HashMap::new(),
+        })
     }
 
     pub fn info(&self) -> &ExtensionInfo {
@@ -219,27 +208,27 @@ impl Extension {
         self.sql_source = source;
     }
 
-    fn new_store(&self) -> Result<Store<ExtensionState>> {
+    fn new_store(engine: &Engine, interrupts: &Interrupts, sandbox: &Sandbox) -> Result<Store<ExtensionState>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
-        let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
-        let limits = StoreLimitsBuilder::new().memory_size(self.sandbox.memory_limit).trap_on_grow_failure(true).build();
+        let wasi = sandbox.wasi_ctx(stderr.clone())?;
+        let limits = StoreLimitsBuilder::new().memory_size(sandbox.memory_limit).trap_on_grow_failure(true).build();
         // Instantiation and `describe` get one call's time, as every later call does.
         let state = ExtensionState {
             wasi,
             table: ResourceTable::new(),
             limits,
             stderr,
-            deadline: Instant::now() + self.sandbox.call_timeout,
+            deadline: Instant::now() + sandbox.call_timeout,
             sql: None,
             interrupted: false,
             withheld: Withheld::default(),
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);
         // Every tick of a running call looks at the interrupt requests and the time left.
         store.set_epoch_deadline(1);
-        let interrupts = self.interrupts.clone();
+        let interrupts = interrupts.clone();
         store.epoch_deadline_callback(move |mut store| {
             let state = store.data_mut();
             if interrupts.pending() {
@@ -254,12 +243,25 @@ impl Extension {
         Ok(store)
     }
 
+    /// One instance of an extension, with a store of its own under the sandbox's limits.
+    fn new_instance(
+        engine: &Engine,
+        interrupts: &Interrupts,
+        sandbox: &Sandbox,
+        pre: &InstancePre<ExtensionState>,
+        exports: &Indices,
+    ) -> Result<Live> {
+        let mut store = Extension::new_store(engine, interrupts, sandbox)?;
+        let instance = pre.instantiate(&mut store)?;
+        let funcs = exports.load(&mut store, &instance)?;
+        Ok(Live { store, funcs })
+    }
+
+    /// A new instance after a trap dropped the last one: of the next generation, so that
+    /// the cursors of the old one are known as stale.
     fn instantiate(&mut self) -> Result<Live> {
         self.generation += 1;
-        let mut store = self.new_store()?;
-        let instance = self.pre.instantiate(&mut store)?;
-        let funcs = self.exports.load(&mut store, &instance)?;
-        Ok(Live { store, funcs })
+        Extension::new_instance(&self.engine, &self.interrupts, &self.sandbox, &self.pre, &self.exports)
     }
 
     fn function_name(&self, kind: Kind, id: u32) -> String {
