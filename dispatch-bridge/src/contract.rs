@@ -78,6 +78,11 @@ macro_rules! extension_calls {
             $crate::SqlError { code: error.code, message: error.message }
         }
 
+        /// A bridge error as the contract's (an extension's SQL failed).
+        $vis fn contract_error(error: $crate::SqlError) -> $($v)::+::Error {
+            $($v)::+::Error { code: error.code, message: error.message }
+        }
+
         /// A function's flags as the bridge takes them (set bits by `&` and `==`, which both
         /// generators' flags have).
         $vis fn flags(f: $($v)::+::FunctionFlags) -> $crate::FunctionFlags {
@@ -224,44 +229,4 @@ macro_rules! host_calls {
             $crate::copy_transaction_event!(event, $($r)::+::TransactionEvent => $crate::TransactionEvent)
         }
     };
-}
-
-/// An index plan field by field into another type of the same fields (the bridge's, or a
-/// binding's).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! copy_plan {
-    ($plan:expr => $plan_type:path, $usage_type:path) => {{
-        type Plan = $plan_type;
-        type Usage = $usage_type;
-        let plan = $plan;
-        Plan {
-            usage: plan.usage.iter().map(|u| Usage { argument: u.argument, omit: u.omit }).collect(),
-            index_number: plan.index_number,
-            index_string: plan.index_string,
-            order_by_consumed: plan.order_by_consumed,
-            estimated_cost: plan.estimated_cost,
-            estimated_rows: plan.estimated_rows,
-            unique: plan.unique,
-        }
-    }};
-}
-
-/// A transaction event between two enums of the same variants.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! copy_transaction_event {
-    ($event:expr, $from:path => $to:path) => {{
-        type Source = $from;
-        type Target = $to;
-        match $event {
-            Source::Begin => Target::Begin,
-            Source::Sync => Target::Sync,
-            Source::Commit => Target::Commit,
-            Source::Rollback => Target::Rollback,
-            Source::Savepoint(n) => Target::Savepoint(n),
-            Source::Release(n) => Target::Release(n),
-            Source::RollbackTo(n) => Target::RollbackTo(n),
-        }
-    }};
 }
