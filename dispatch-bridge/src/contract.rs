@@ -230,3 +230,20 @@ macro_rules! host_calls {
         }
     };
 }
+
+/// A virtual-table write's conflict mode as a binding of the contract's
+/// `connection.conflict-mode` has it (the host's `connection` import, sqlite-lib's
+/// `extension-sql` export).
+#[macro_export]
+macro_rules! conflict_mode {
+    ($mode:expr => $to:path) => {{
+        type Target = $to;
+        match $mode {
+            $crate::ConflictMode::Rollback => Target::Rollback,
+            $crate::ConflictMode::Abort => Target::Abort,
+            $crate::ConflictMode::Fail => Target::Fail,
+            $crate::ConflictMode::Ignore => Target::Ignore,
+            $crate::ConflictMode::Replace => Target::Replace,
+        }
+    }};
+}

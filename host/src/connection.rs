@@ -162,13 +162,8 @@ impl v4conn::Host for ExtensionState {
     }
 
     fn on_conflict(&mut self) -> Result<v4conn::ConflictMode, Error> {
-        Ok(match self.sql()?.on_conflict().map_err(error)? {
-            ConflictMode::Rollback => v4conn::ConflictMode::Rollback,
-            ConflictMode::Abort => v4conn::ConflictMode::Abort,
-            ConflictMode::Fail => v4conn::ConflictMode::Fail,
-            ConflictMode::Ignore => v4conn::ConflictMode::Ignore,
-            ConflictMode::Replace => v4conn::ConflictMode::Replace,
-        })
+        let mode = self.sql()?.on_conflict().map_err(error)?;
+        Ok(sqlink_dispatch_bridge::conflict_mode!(mode => v4conn::ConflictMode))
     }
 
     fn create_function(&mut self, name: String, arity: i32, flags: types::FunctionFlags, id: u32) -> Result<(), Error> {

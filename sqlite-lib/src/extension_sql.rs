@@ -106,13 +106,7 @@ impl extension_sql::Guest for SqliteLib {
         with_call(|_| Ok(()))?;
         // SAFETY: `db` is open: `spi` is running a statement on it, whose call this is.
         let mode = unsafe { bridge::on_conflict(db) }.map_err(contract_error)?;
-        Ok(match mode {
-            bridge::ConflictMode::Rollback => ConflictMode::Rollback,
-            bridge::ConflictMode::Abort => ConflictMode::Abort,
-            bridge::ConflictMode::Fail => ConflictMode::Fail,
-            bridge::ConflictMode::Ignore => ConflictMode::Ignore,
-            bridge::ConflictMode::Replace => ConflictMode::Replace,
-        })
+        Ok(bridge::conflict_mode!(mode => ConflictMode))
     }
 
     fn last_insert_rowid() -> i64 {
