@@ -2,8 +2,6 @@
 
 use std::fmt::Write as _;
 
-use sqlink_rules::metadata::signature;
-
 use crate::bindings::sqlink::wasm::dispatch_bridge;
 use crate::bindings::sqlink::wasm::spi::sql_identifier;
 use crate::bindings::sqlink::wasm::spi_loader::{self, Contract, LoadedExtension};
@@ -213,21 +211,6 @@ fn wrong_arity(command: &str, count: usize) -> Option<&'static str> {
 /// built against with the interfaces it exports (an older one has fewer), then each function
 /// with its doc.
 fn describe(info: &ExtensionInfo, source: &str, contract: &Contract, overridden: &[String], kept: &[String]) -> String {
-    let mut entries: Vec<(&str, String, &str)> = Vec::new();
-    for f in &info.scalars {
-        entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
-    }
-    for f in &info.aggregates {
-        entries.push((if f.window { "window" } else { "aggregate" }, signature(&f.name, f.arity), &f.doc));
-    }
-    for c in &info.collations {
-        entries.push(("collation", c.name.clone(), &c.doc));
-    }
-    for t in &info.table_functions {
-        let sig = format!("{}({}) -> ({})", t.name, t.parameters.join(", "), t.columns.join(", "));
-        entries.push(("table", sig, &t.doc));
-    }
-    let width = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
     let mut out = format!("{} {} ({source})\n", info.name, info.version);
     if !overridden.is_empty() {
         let _ = writeln!(out, "  replaces SQLite's {} (loaded with --override)", overridden.join(", "));
@@ -236,9 +219,7 @@ fn describe(info: &ExtensionInfo, source: &str, contract: &Contract, overridden:
         let _ = writeln!(out, "  keeps SQLite's own {} (.load {} --override replaces them)", kept.join(", "), info.name);
     }
     let _ = writeln!(out, "  {:<9} sqlite:extension@{} ({})", "contract", contract.version, contract.exports.join(", "));
-    for (kind, sig, doc) in entries {
-        let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
-    }
+    out.push_str(&sqlink_rules::listing!(info).lines());
     out
 }
 
@@ -668,13 +649,5 @@ mod tests {
         );
         assert!(help(Some("nothing")).is_none());
         assert!(help(None).unwrap().lines().count() >= HELP.len());
-    }
-
-    #[test]
-    fn signatures_from_arity() {
-        assert_eq!(signature("uuid", 0), "uuid()");
-        assert_eq!(signature("md5", 1), "md5(x)");
-        assert_eq!(signature("f", -1), "f(...)");
-        assert_eq!(signature("g", 4), "g(x1, x2, x3, x4)");
     }
 }

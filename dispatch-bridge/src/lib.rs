@@ -31,6 +31,8 @@ pub use registry::Bridge;
 pub use sql::{CallSql, REQUEST_PENDING, install_authorizer, sandbox_authorizer};
 pub use sqlink_rules::FunctionFlags;
 pub use sqlink_rules::table::PAGE_ROWS;
+#[doc(hidden)]
+pub use sqlink_rules::{copy_plan, copy_transaction_event};
 
 use std::borrow::Cow;
 

@@ -11,11 +11,11 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::sync::{Arc, Mutex};
 
 use libsqlite3_sys as ffi;
-use sqlink_rules::table::PAGE_ROWS;
+use sqlink_rules::table::{PAGE_ROWS, Pages};
 
 use crate::target::Target;
 use crate::trampolines::{Args, Context, value_ref};
-use crate::vtab::{fail, guarded, sqlite_string};
+use crate::vtab::{Paged, eof, fail, guarded, sqlite_string};
 use crate::{
     Change, Dispatcher, Filter, IndexConstraint, IndexInfo, IndexOrderBy, IndexPlan, Row, SqlError, TransactionEvent, Value, ValueParam,
 };
@@ -51,8 +51,8 @@ impl<D: Dispatcher> ModuleData<D> {
         // 3: savepoints (2) and xShadowName (3).
         module.iVersion = 3;
         // xCreate differs from xConnect: the module makes tables only by CREATE VIRTUAL TABLE.
-        module.xCreate = Some(create::<D>);
-        module.xConnect = Some(connect::<D>);
+        module.xCreate = Some(make::<D, true>);
+        module.xConnect = Some(make::<D, false>);
         module.xBestIndex = Some(best_index::<D>);
         module.xDisconnect = Some(disconnect::<D>);
         module.xDestroy = Some(destroy::<D>);
@@ -60,7 +60,7 @@ impl<D: Dispatcher> ModuleData<D> {
         module.xClose = Some(close::<D>);
         module.xFilter = Some(filter::<D>);
         module.xNext = Some(next::<D>);
-        module.xEof = Some(eof::<D>);
+        module.xEof = Some(eof::<Cursor<D>>);
         module.xColumn = Some(column::<D>);
         module.xRowid = Some(rowid::<D>);
         module.xRename = Some(rename::<D>);
@@ -135,16 +135,13 @@ impl<D> Table<D> {
     }
 }
 
-/// One scan: the extension's cursor and the page being read.
+/// One scan: the extension's cursor and its rows, a page at a time, as a table function's.
 #[repr(C)]
 struct Cursor<D> {
     base: ffi::sqlite3_vtab_cursor,
     table: *const Table<D>,
     cursor: u64,
-    page: Vec<Row>,
-    at: usize,
-    /// The page is the scan's last (it was short).
-    last: bool,
+    pages: Pages<Row>,
 }
 
 /// The table SQLite passed in, and a report of `error` on it.
@@ -172,42 +169,18 @@ unsafe fn on_table<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, body: impl FnOnc
     })
 }
 
-unsafe extern "C" fn create<D: Dispatcher>(
-    db: *mut ffi::sqlite3,
-    aux: *mut c_void,
-    argc: c_int,
-    argv: *const *const c_char,
-    vtab: *mut *mut ffi::sqlite3_vtab,
-    err: *mut *mut c_char,
-) -> c_int {
-    // SAFETY: SQLite's xCreate arguments, passed on as they are.
-    unsafe { make::<D>(db, aux, argc, argv, vtab, err, true) }
-}
-
-unsafe extern "C" fn connect<D: Dispatcher>(
-    db: *mut ffi::sqlite3,
-    aux: *mut c_void,
-    argc: c_int,
-    argv: *const *const c_char,
-    vtab: *mut *mut ffi::sqlite3_vtab,
-    err: *mut *mut c_char,
-) -> c_int {
-    // SAFETY: SQLite's xConnect arguments, passed on as they are.
-    unsafe { make::<D>(db, aux, argc, argv, vtab, err, false) }
-}
-
-/// xCreate and xConnect: the extension declares the schema, which SQLite must accept.
+/// xCreate (`CREATE`: CREATE VIRTUAL TABLE) and xConnect (a table of the schema opened
+/// again): the extension declares the schema, which SQLite must accept.
 ///
 /// # Safety
 /// SQLite's xCreate / xConnect arguments: `aux` this module's data, `argv` `argc` strings.
-unsafe fn make<D: Dispatcher>(
+unsafe extern "C" fn make<D: Dispatcher, const CREATE: bool>(
     db: *mut ffi::sqlite3,
     aux: *mut c_void,
     argc: c_int,
     argv: *const *const c_char,
     vtab: *mut *mut ffi::sqlite3_vtab,
     err: *mut *mut c_char,
-    create: bool,
 ) -> c_int {
     guarded(|| {
         // SAFETY: `aux` is this module's client data, alive while the module is.
@@ -232,7 +205,7 @@ unsafe fn make<D: Dispatcher>(
                 unsafe { CStr::from_ptr(arg) }.to_string_lossy().into_owned()
             })
             .collect();
-        let declared = match data.dispatcher.vtab_connect(ext, module, &args, create) {
+        let declared = match data.dispatcher.vtab_connect(ext, module, &args, CREATE) {
             Ok(declared) => declared,
             Err(error) => return report(error.message),
         };
@@ -405,10 +378,17 @@ unsafe extern "C" fn open<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, cursor: *
     unsafe {
         on_table::<D>(vtab, |table, ext| {
             let opened = table.data().dispatcher.vtab_open(ext, table.table)?;
-            let new = Box::new(Cursor::<D> { base: std::mem::zeroed(), table, cursor: opened, page: Vec::new(), at: 0, last: true });
+            let new = Box::new(Cursor::<D> { base: std::mem::zeroed(), table, cursor: opened, pages: Pages::unchecked() });
             *cursor = Box::into_raw(new).cast::<ffi::sqlite3_vtab_cursor>();
             Ok(())
         })
+    }
+}
+
+impl<D> Paged for Cursor<D> {
+    type Row = Row;
+    fn pages(&self) -> &Pages<Row> {
+        &self.pages
     }
 }
 
@@ -416,12 +396,6 @@ impl<D> Cursor<D> {
     fn table(&self) -> &Table<D> {
         // SAFETY: SQLite closes every cursor before it disconnects the table.
         unsafe { &*self.table }
-    }
-
-    fn accept(&mut self, page: Vec<Row>) {
-        self.last = page.len() < PAGE_ROWS as usize;
-        self.page = page;
-        self.at = 0;
     }
 }
 
@@ -475,7 +449,7 @@ unsafe extern "C" fn filter<D: Dispatcher>(
         on_cursor::<D>(cursor, |cursor, dispatcher, ext| {
             let filter = Filter { index_number, index_string: index_string.as_deref(), args: &args, max_rows: PAGE_ROWS };
             let page = dispatcher.vtab_filter(ext, cursor.cursor, &filter)?;
-            cursor.accept(page);
+            cursor.pages.take(page);
             Ok(())
         })
     }
@@ -485,27 +459,21 @@ unsafe extern "C" fn next<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor) 
     // SAFETY: `cursor` is live.
     unsafe {
         on_cursor::<D>(cursor, |cursor, dispatcher, ext| {
-            cursor.at += 1;
-            if cursor.at >= cursor.page.len() && !cursor.last {
+            cursor.pages.advance();
+            if cursor.pages.wants_page() {
                 let page = dispatcher.vtab_next(ext, cursor.cursor, PAGE_ROWS)?;
-                cursor.accept(page);
+                cursor.pages.take(page);
             }
             Ok(())
         })
     }
 }
 
-unsafe extern "C" fn eof<D>(cursor: *mut ffi::sqlite3_vtab_cursor) -> c_int {
-    // SAFETY: `cursor` is a live Cursor<D>.
-    let cursor = unsafe { &*cursor.cast::<Cursor<D>>() };
-    c_int::from(cursor.at >= cursor.page.len())
-}
-
 unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut ffi::sqlite3_context, i: c_int) -> c_int {
     // SAFETY: `cursor` is a live Cursor<D>; `ctx` is the context of this column read.
     unsafe {
         let cursor = &*cursor.cast::<Cursor<D>>();
-        let value = cursor.page.get(cursor.at).and_then(|row| row.columns.get(usize::try_from(i).ok()?));
+        let value = cursor.pages.row().and_then(|row| row.columns.get(usize::try_from(i).ok()?));
         Context::of_call(ctx).set_result(value.unwrap_or(&Value::Null));
     }
     ffi::SQLITE_OK
@@ -515,7 +483,7 @@ unsafe extern "C" fn rowid<D>(cursor: *mut ffi::sqlite3_vtab_cursor, rowid: *mut
     // SAFETY: `cursor` is a live Cursor<D>; `rowid` is SQLite's out slot.
     unsafe {
         let cursor = &*cursor.cast::<Cursor<D>>();
-        *rowid = cursor.page.get(cursor.at).map_or(0, |row| row.rowid);
+        *rowid = cursor.pages.row().map_or(0, |row| row.rowid);
     }
     ffi::SQLITE_OK
 }

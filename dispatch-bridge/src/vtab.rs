@@ -53,7 +53,7 @@ impl<D: Dispatcher> ModuleData<D> {
         module.xClose = Some(close::<D>);
         module.xFilter = Some(filter::<D>);
         module.xNext = Some(next::<D>);
-        module.xEof = Some(eof::<D>);
+        module.xEof = Some(eof::<Cursor<D>>);
         module.xColumn = Some(column::<D>);
         module.xRowid = Some(rowid::<D>);
         Ok(Box::new(ModuleData {
@@ -90,7 +90,7 @@ struct Cursor<D> {
     open: Option<(u32, u64)>,
     /// The arguments, for the hidden columns.
     args: Vec<Value>,
-    pages: Pages<Value>,
+    pages: Pages<Vec<Value>>,
     rowid: i64,
 }
 
@@ -306,10 +306,25 @@ unsafe extern "C" fn next<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor) 
     })
 }
 
-unsafe extern "C" fn eof<D>(cursor: *mut ffi::sqlite3_vtab_cursor) -> c_int {
-    // SAFETY: `cursor` is a live Cursor<D>.
-    let cursor = unsafe { &*cursor.cast::<Cursor<D>>() };
-    c_int::from(cursor.pages.eof())
+/// A cursor whose rows cross a page at a time (a table function's here, a virtual table's in
+/// `module.rs`); its struct begins with SQLite's cursor.
+pub(crate) trait Paged {
+    type Row;
+    fn pages(&self) -> &Pages<Self::Row>;
+}
+
+impl<D> Paged for Cursor<D> {
+    type Row = Vec<Value>;
+    fn pages(&self) -> &Pages<Vec<Value>> {
+        &self.pages
+    }
+}
+
+/// xEof of a paged cursor.
+pub(crate) unsafe extern "C" fn eof<C: Paged>(cursor: *mut ffi::sqlite3_vtab_cursor) -> c_int {
+    // SAFETY: SQLite passes a live cursor of the module, a `C` (which begins with SQLite's).
+    let cursor = unsafe { &*cursor.cast::<C>() };
+    c_int::from(cursor.pages().eof())
 }
 
 unsafe extern "C" fn column<D>(cursor: *mut ffi::sqlite3_vtab_cursor, ctx: *mut ffi::sqlite3_context, i: c_int) -> c_int {

@@ -16,11 +16,23 @@ use sqlink_dispatch_bridge::{CallSql, ConflictMode, DefineFunctions, FunctionFla
 use wasmtime::component::{HasSelf, Linker, Resource};
 
 use crate::extension::ExtensionState;
+use crate::values::{contract_error as error, flags as function_flags, owned, result};
+
+/// The contract's types as the rest of this crate has them (`crate::bindings`, where the
+/// owned value is `ValueResult`), so that the values, errors and flags of an extension's SQL
+/// convert with the bridge's conversions (`crate::values`) as every other call's do.
+pub mod types {
+    pub use crate::bindings::sqlite::extension::types::ValueResult as Value;
+    pub use crate::bindings::sqlite::extension::types::*;
+}
 
 wasmtime::component::bindgen!({
     path: "../wit/extension/0.3.0",
     world: "sqlite:extension/extension",
-    with: { "sqlite:extension/connection.statement": Statement },
+    with: {
+        "sqlite:extension/types": types,
+        "sqlite:extension/connection.statement": Statement,
+    },
 });
 
 /// 0.4.0's `connection`: 0.3.0's functions (the same Rust types: the types interface did not
@@ -30,14 +42,14 @@ mod v4 {
         path: "../wit/extension/0.4.0",
         world: "sqlite:extension/extension",
         with: {
-            "sqlite:extension/types": super::sqlite::extension::types,
+            "sqlite:extension/types": super::types,
             "sqlite:extension/connection.statement": super::Statement,
         },
     });
 }
 
 use sqlite::extension::connection::{Host, HostStatement};
-use sqlite::extension::types::{Error, Value};
+use types::{Error, Value};
 use v4::sqlite::extension::connection as v4conn;
 
 /// The interface's name without its version: a component importing it needs the host to
@@ -92,32 +104,8 @@ fn no_call() -> Error {
     }
 }
 
-fn error(e: SqlError) -> Error {
-    Error { code: e.code, message: e.message }
-}
-
-fn to_bridge(value: Value) -> BridgeValue {
-    match value {
-        Value::Null => BridgeValue::Null,
-        Value::Integer(i) => BridgeValue::Integer(i),
-        Value::Real(r) => BridgeValue::Real(r),
-        Value::Text(t) => BridgeValue::Text(t),
-        Value::Blob(b) => BridgeValue::Blob(b),
-    }
-}
-
-fn from_bridge(value: BridgeValue) -> Value {
-    match value {
-        BridgeValue::Null => Value::Null,
-        BridgeValue::Integer(i) => Value::Integer(i),
-        BridgeValue::Real(r) => Value::Real(r),
-        BridgeValue::Text(t) => Value::Text(t),
-        BridgeValue::Blob(b) => Value::Blob(b),
-    }
-}
-
 fn row(values: Vec<BridgeValue>) -> Vec<Value> {
-    values.into_iter().map(from_bridge).collect()
+    values.into_iter().map(owned).collect()
 }
 
 impl ExtensionState {
@@ -143,7 +131,7 @@ impl Host for ExtensionState {
     }
 
     fn execute(&mut self, sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
-        let rows = self.sql()?.execute(&sql, params.into_iter().map(to_bridge).collect()).map_err(error)?;
+        let rows = self.sql()?.execute(&sql, params.into_iter().map(result).collect()).map_err(error)?;
         Ok(rows.into_iter().map(row).collect())
     }
 
@@ -174,20 +162,12 @@ impl v4conn::Host for ExtensionState {
     }
 
     fn on_conflict(&mut self) -> Result<v4conn::ConflictMode, Error> {
-        Ok(match self.sql()?.on_conflict().map_err(error)? {
-            ConflictMode::Rollback => v4conn::ConflictMode::Rollback,
-            ConflictMode::Abort => v4conn::ConflictMode::Abort,
-            ConflictMode::Fail => v4conn::ConflictMode::Fail,
-            ConflictMode::Ignore => v4conn::ConflictMode::Ignore,
-            ConflictMode::Replace => v4conn::ConflictMode::Replace,
-        })
+        let mode = self.sql()?.on_conflict().map_err(error)?;
+        Ok(sqlink_dispatch_bridge::conflict_mode!(mode => v4conn::ConflictMode))
     }
 
-    fn create_function(&mut self, name: String, arity: i32, flags: sqlite::extension::types::FunctionFlags, id: u32) -> Result<(), Error> {
-        use sqlite::extension::types::FunctionFlags as F;
-        let flags =
-            FunctionFlags::from_bools(flags.contains(F::DETERMINISTIC), flags.contains(F::DIRECT_ONLY), flags.contains(F::INNOCUOUS));
-        self.sql()?.create_function(&name, arity, flags, id).map_err(error)
+    fn create_function(&mut self, name: String, arity: i32, flags: types::FunctionFlags, id: u32) -> Result<(), Error> {
+        self.sql()?.create_function(&name, arity, function_flags(flags), id).map_err(error)
     }
 
     fn delete_function(&mut self, name: String, arity: i32) -> Result<(), Error> {
@@ -220,7 +200,7 @@ impl v4conn::HostStatement for ExtensionState {
 impl HostStatement for ExtensionState {
     fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
         let id = self.statement(&handle)?;
-        self.sql()?.bind(id, index, to_bridge(to)).map_err(error)
+        self.sql()?.bind(id, index, result(to)).map_err(error)
     }
 
     fn step(&mut self, handle: Resource<Statement>) -> Result<Option<Vec<Value>>, Error> {

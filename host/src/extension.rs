@@ -149,53 +149,42 @@ impl Extension {
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("it needs an import the sandbox does not provide: {}", root_message(&e.into())))?;
         let exports = Indices::find(&component, version, &interfaces.exports)?;
-        let empty = ExtensionInfo {
-            name: String::new(),
-            version: String::new(),
-            scalars: Vec::new(),
-            aggregates: Vec::new(),
-            collations: Vec::new(),
-            table_functions: Vec::new(),
-            modules: Vec::new(),
-            hooks: HookKinds::empty(),
-        };
-        let mut extension = Extension {
-            info: empty,
-            engine: engine.engine().clone(),
-            interrupts: engine.interrupts().clone(),
-            clock: engine.clock().clone(),
-            pre,
-            exports,
-            sandbox,
-            live: None,
-            imports_connection,
-            sql_source: None,
-            generation: 0,
-            cursors: HashMap::new(),
-            next_cursor: 1,
-            tables: HashMap::new(),
-            scans: HashMap::new(),
-        };
-        let mut live = extension.instantiate().context("instantiating the extension")?;
+        // The first instance is made before the extension exists: its metadata comes from it.
+        let mut live = Extension::new_instance(engine.engine(), engine.interrupts(), engine.clock(), &sandbox, &pre, &exports)
+            .context("instantiating the extension")?;
         let info = live.funcs.describe(&mut live.store).map_err(|trap| {
             let stderr = live.store.data().stderr.contents();
-            anyhow!(trap_error("extension", "describe", trap, &stderr, &extension.sandbox).message)
+            anyhow!(trap_error("extension", "describe", trap, &stderr, &sandbox).message)
         })?;
         validate(&info)?;
-        let (aggregates, collations, tables) = extension.exports.serves();
+        let (aggregates, collations, tables) = exports.serves();
         sqlink_rules::metadata::check_exports(
             &info.name,
             &[
                 (Kind::Aggregate, !info.aggregates.is_empty(), aggregates),
                 (Kind::Collation, !info.collations.is_empty(), collations),
                 (Kind::Table, !info.table_functions.is_empty(), tables),
-                (Kind::Module, !info.modules.is_empty(), extension.exports.contract().exports.iter().any(|e| e == "virtual-table")),
-                (Kind::Hooks, info.hooks != HookKinds::empty(), extension.exports.contract().exports.iter().any(|e| e == "hooks")),
+                (Kind::Module, !info.modules.is_empty(), exports.contract().exports.iter().any(|e| e == "virtual-table")),
+                (Kind::Hooks, info.hooks != HookKinds::empty(), exports.contract().exports.iter().any(|e| e == "hooks")),
             ],
         )?;
-        extension.info = info;
-        extension.live = Some(live);
-        Ok(extension)
+        Ok(Extension {
+            info,
+            engine: engine.engine().clone(),
+            interrupts: engine.interrupts().clone(),
+            clock: engine.clock().clone(),
+            pre,
+            exports,
+            sandbox,
+            live: Some(live),
+            imports_connection,
+            sql_source: None,
+            generation: 1,
+            cursors: HashMap::new(),
+            next_cursor: 1,
+            tables: HashMap::new(),
+            scans: HashMap::new(),
+        })
     }
 
     pub fn info(&self) -> &ExtensionInfo {
@@ -225,33 +214,33 @@ impl Extension {
 
     /// A call starting now ends by this time on the engine's coarse clock, which may be a
     /// tick behind: so a call is stopped up to a tick late, never early.
-    fn deadline_ms(&self) -> u64 {
-        let timeout = self.sandbox.call_timeout + TICK;
-        self.clock.now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
+    fn deadline_ms(clock: &CoarseClock, sandbox: &Sandbox) -> u64 {
+        let timeout = sandbox.call_timeout + TICK;
+        clock.now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
     }
 
-    fn new_store(&self) -> Result<Store<ExtensionState>> {
+    fn new_store(engine: &Engine, interrupts: &Interrupts, clock: &CoarseClock, sandbox: &Sandbox) -> Result<Store<ExtensionState>> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
-        let wasi = self.sandbox.wasi_ctx(stderr.clone())?;
-        let limits = StoreLimitsBuilder::new().memory_size(self.sandbox.memory_limit).trap_on_grow_failure(true).build();
+        let wasi = sandbox.wasi_ctx(stderr.clone())?;
+        let limits = StoreLimitsBuilder::new().memory_size(sandbox.memory_limit).trap_on_grow_failure(true).build();
         // Instantiation and `describe` get one call's time, as every later call does.
         let state = ExtensionState {
             wasi,
             table: ResourceTable::new(),
             limits,
             stderr,
-            deadline_ms: self.deadline_ms(),
+            deadline_ms: Extension::deadline_ms(clock, sandbox),
             sql: None,
             interrupted: false,
             withheld: Withheld::default(),
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_RESULT_BYTES);
         // Every tick of a running call looks at the interrupt requests and the time left.
         store.set_epoch_deadline(1);
-        let interrupts = self.interrupts.clone();
-        let clock = self.clock.clone();
+        let interrupts = interrupts.clone();
+        let clock = clock.clone();
         store.epoch_deadline_callback(move |mut store| {
             let state = store.data_mut();
             if interrupts.pending() {
@@ -266,12 +255,26 @@ impl Extension {
         Ok(store)
     }
 
+    /// One instance of an extension, with a store of its own under the sandbox's limits.
+    fn new_instance(
+        engine: &Engine,
+        interrupts: &Interrupts,
+        clock: &CoarseClock,
+        sandbox: &Sandbox,
+        pre: &InstancePre<ExtensionState>,
+        exports: &Indices,
+    ) -> Result<Live> {
+        let mut store = Extension::new_store(engine, interrupts, clock, sandbox)?;
+        let instance = pre.instantiate(&mut store)?;
+        let funcs = exports.load(&mut store, &instance)?;
+        Ok(Live { store, funcs })
+    }
+
+    /// A new instance after a trap dropped the last one: of the next generation, so that
+    /// the cursors of the old one are known as stale.
     fn instantiate(&mut self) -> Result<Live> {
         self.generation += 1;
-        let mut store = self.new_store()?;
-        let instance = self.pre.instantiate(&mut store)?;
-        let funcs = self.exports.load(&mut store, &instance)?;
-        Ok(Live { store, funcs })
+        Extension::new_instance(&self.engine, &self.interrupts, &self.clock, &self.sandbox, &self.pre, &self.exports)
     }
 
     fn function_name(&self, kind: Kind, id: u32) -> String {
@@ -298,7 +301,7 @@ impl Extension {
                 }
             }
         }
-        let deadline_ms = self.deadline_ms();
+        let deadline_ms = Extension::deadline_ms(&self.clock, &self.sandbox);
         let Some(live) = self.live.as_mut() else {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no instance", self.info.name) });
         };

@@ -103,24 +103,5 @@ pub struct Report {
 /// An extension's metadata as `.extensions` lists it: its name and version, then each
 /// function with its doc.
 fn listing(info: &ExtensionInfo) -> String {
-    use sqlink_rules::metadata::signature;
-    let mut entries: Vec<(&str, String, &str)> = Vec::new();
-    for f in &info.scalars {
-        entries.push(("scalar", signature(&f.name, f.arity), &f.doc));
-    }
-    for f in &info.aggregates {
-        entries.push((if f.window { "window" } else { "aggregate" }, signature(&f.name, f.arity), &f.doc));
-    }
-    for c in &info.collations {
-        entries.push(("collation", c.name.clone(), &c.doc));
-    }
-    for t in &info.table_functions {
-        entries.push(("table", format!("{}({}) -> ({})", t.name, t.parameters.join(", "), t.columns.join(", ")), &t.doc));
-    }
-    let width = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
-    let mut out = format!("{:<9} {} {}\n", "extension", info.name, info.version);
-    for (kind, sig, doc) in entries {
-        let _ = writeln!(out, "  {kind:<9} {sig:<width$}  {doc}");
-    }
-    out
+    format!("{:<9} {} {}\n{}", "extension", info.name, info.version, sqlink_rules::listing!(info).lines())
 }

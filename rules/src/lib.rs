@@ -33,6 +33,7 @@ mod flags;
 mod json;
 pub mod metadata;
 pub mod panic;
+mod records;
 pub mod table;
 pub mod withheld;
 

@@ -110,6 +110,63 @@ pub fn signature(name: &str, arity: i32) -> String {
     format!("{name}({params})")
 }
 
+/// An extension's functions as listings show them (the REPL's `.extensions`, `sqlink
+/// inspect`): a line each, with its kind, signature and doc, the signatures padded to one
+/// width. [`listing!`](crate::listing) fills one from the contract's `extension-info` in
+/// any binding of it.
+#[derive(Debug, Default)]
+pub struct Listing<'a> {
+    entries: Vec<(&'static str, String, &'a str)>,
+}
+
+impl<'a> Listing<'a> {
+    pub fn scalar(&mut self, name: &str, arity: i32, doc: &'a str) {
+        self.entries.push(("scalar", signature(name, arity), doc));
+    }
+
+    pub fn aggregate(&mut self, name: &str, arity: i32, window: bool, doc: &'a str) {
+        self.entries.push((if window { "window" } else { "aggregate" }, signature(name, arity), doc));
+    }
+
+    pub fn collation(&mut self, name: &str, doc: &'a str) {
+        self.entries.push(("collation", name.to_owned(), doc));
+    }
+
+    pub fn table(&mut self, name: &str, parameters: &[String], columns: &[String], doc: &'a str) {
+        self.entries.push(("table", format!("{name}({}) -> ({})", parameters.join(", "), columns.join(", ")), doc));
+    }
+
+    /// The lines, each indented by two spaces and ending in a newline.
+    pub fn lines(&self) -> String {
+        let width = self.entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0);
+        self.entries.iter().map(|(kind, sig, doc)| format!("  {kind:<9} {sig:<width$}  {doc}\n")).collect()
+    }
+}
+
+/// The [`Listing`] of an extension's metadata, from the contract's
+/// `extension-info` in whichever binding a host has of it (wit-bindgen's in the runtime,
+/// wasmtime's natively: distinct types with the same fields).
+#[macro_export]
+macro_rules! listing {
+    ($info:expr) => {{
+        let info = $info;
+        let mut listing = $crate::metadata::Listing::default();
+        for f in &info.scalars {
+            listing.scalar(&f.name, f.arity, &f.doc);
+        }
+        for f in &info.aggregates {
+            listing.aggregate(&f.name, f.arity, f.window, &f.doc);
+        }
+        for c in &info.collations {
+            listing.collation(&c.name, &c.doc);
+        }
+        for t in &info.table_functions {
+            listing.table(&t.name, &t.parameters, &t.columns, &t.doc);
+        }
+        listing
+    }};
+}
+
 /// A name SQLite takes unquoted: an ASCII letter or `_`, then letters, digits or `_`.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -193,5 +250,35 @@ pub fn check_exports(extension: &str, kinds: &[(Kind, bool, bool)]) -> Result<()
             Err(MetadataError(format!("{extension} declares {declared} but does not export {interface}")))
         }
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_from_arity() {
+        assert_eq!(signature("uuid", 0), "uuid()");
+        assert_eq!(signature("md5", 1), "md5(x)");
+        assert_eq!(signature("f", -1), "f(...)");
+        assert_eq!(signature("g", 4), "g(x1, x2, x3, x4)");
+    }
+
+    #[test]
+    fn a_listing_pads_the_signatures_to_the_widest() {
+        let mut listing = Listing::default();
+        listing.scalar("md5", 1, "a digest");
+        listing.aggregate("total", 1, true, "a sum");
+        listing.collation("nocase2", "");
+        listing.table("series", &["start".into(), "stop".into()], &["value".into()], "numbers");
+        assert_eq!(
+            listing.lines(),
+            "  scalar    md5(x)                          a digest\n\
+             \x20 window    total(x)                        a sum\n\
+             \x20 collation nocase2                         \n\
+             \x20 table     series(start, stop) -> (value)  numbers\n"
+        );
+        assert_eq!(Listing::default().lines(), "");
     }
 }

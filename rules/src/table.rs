@@ -1,6 +1,6 @@
 //! How a table function's rows cross from the extension, in every host: a page of up to
 //! [`PAGE_ROWS`] rows at a time, each exactly as wide as the table's columns, and a page
-//! shorter than that is the last. A host keeps a [`Pages`] per scan, asks the extension for
+//! shorter than that is the last (a virtual table's rows page the same way). A host keeps a [`Pages`] per scan, asks the extension for
 //! a page when [`Pages::wants_page`] says so, and closes the extension's cursor once
 //! [`Pages::is_last`].
 
@@ -27,35 +27,54 @@ impl fmt::Display for RowWidthError {
 
 impl std::error::Error for RowWidthError {}
 
-/// A cursor's rows of one table function: the page being read, the row it is at, and
+/// A scan's rows as they cross a page at a time: the page being read, the row it is at, and
 /// whether the extension has given its last page. A new one is at its end, as a cursor
-/// before its first scan is.
+/// before its first scan is. A table function's rows ([`Pages::new`]) are lists of values
+/// exactly as wide as its columns; a virtual table's ([`Pages::unchecked`]) are whatever
+/// its host makes of them (its schema is SQL the extension declared, so the host does not
+/// know its width: a column a row lacks reads as NULL).
 #[derive(Debug, Clone)]
-pub struct Pages<V> {
+pub struct Pages<R> {
     /// The table function's name, for errors.
     function: Box<str>,
-    columns: usize,
-    rows: Vec<Vec<V>>,
+    /// The width of every row, where the host knows it.
+    columns: Option<usize>,
+    rows: Vec<R>,
     index: usize,
     last: bool,
 }
 
-impl<V> Pages<V> {
+impl<V> Pages<Vec<V>> {
     /// Rows of table function `function`, whose rows have `columns` values.
     pub fn new(function: &str, columns: usize) -> Self {
-        Pages { function: function.into(), columns, rows: Vec::new(), index: 0, last: true }
+        Pages { function: function.into(), columns: Some(columns), rows: Vec::new(), index: 0, last: true }
     }
 
     /// Take the page the extension gave, which becomes the one read from its first row. A
     /// row of another width refuses the whole page and leaves the scan as it was.
     pub fn accept(&mut self, page: Vec<Vec<V>>) -> Result<(), RowWidthError> {
-        if let Some(row) = page.iter().find(|row| row.len() != self.columns) {
-            return Err(RowWidthError { function: self.function.to_string(), values: row.len(), columns: self.columns });
+        if let Some(columns) = self.columns
+            && let Some(row) = page.iter().find(|row| row.len() != columns)
+        {
+            return Err(RowWidthError { function: self.function.to_string(), values: row.len(), columns });
         }
+        self.take(page);
+        Ok(())
+    }
+}
+
+impl<R> Pages<R> {
+    /// Rows whose width is not checked (a virtual table's).
+    pub fn unchecked() -> Self {
+        Pages { function: Box::default(), columns: None, rows: Vec::new(), index: 0, last: true }
+    }
+
+    /// Take a page without looking into its rows: it becomes the one read from its first row,
+    /// and a short page is the last.
+    pub fn take(&mut self, page: Vec<R>) {
         self.last = page.len() < PAGE_ROWS as usize;
         self.rows = page;
         self.index = 0;
-        Ok(())
     }
 
     /// Drop the rows left, when there is no extension cursor to read more from.
@@ -69,8 +88,8 @@ impl<V> Pages<V> {
     }
 
     /// The row at the scan's position, None at its end.
-    pub fn row(&self) -> Option<&[V]> {
-        self.rows.get(self.index).map(Vec::as_slice)
+    pub fn row(&self) -> Option<&R> {
+        self.rows.get(self.index)
     }
 
     /// Move to the next row; then see [`Pages::wants_page`].
@@ -106,7 +125,7 @@ mod tests {
         let error = pages.accept(bad).unwrap_err();
         assert_eq!(error, RowWidthError { function: "series".into(), values: 3, columns: 2 });
         assert_eq!(error.to_string(), "series(): a row has 3 values for 2 columns");
-        assert_eq!(pages.row(), Some(&[1, 1][..]), "still at the second row of the page before");
+        assert_eq!(pages.row().map(Vec::as_slice), Some(&[1, 1][..]), "still at the second row of the page before");
         assert_eq!(pages.accept(page(1, 0)).unwrap_err().to_string(), "series(): a row has 0 values for 2 columns");
     }
 
@@ -121,12 +140,12 @@ mod tests {
             pages.advance();
             assert!(!pages.wants_page());
         }
-        assert_eq!(pages.row(), Some(&[full as u32 - 1][..]));
+        assert_eq!(pages.row().map(Vec::as_slice), Some(&[full as u32 - 1][..]));
         pages.advance();
         assert!(pages.eof() && pages.wants_page(), "a full page may not be the last");
         pages.accept(page(full - 1, 1)).unwrap();
         assert!(pages.is_last() && !pages.eof());
-        assert_eq!(pages.row(), Some(&[0][..]), "a new page is read from its first row");
+        assert_eq!(pages.row().map(Vec::as_slice), Some(&[0][..]), "a new page is read from its first row");
         for _ in 0..full - 1 {
             pages.advance();
         }
@@ -135,8 +154,19 @@ mod tests {
 
     #[test]
     fn an_empty_page_ends_the_scan() {
-        let mut pages: Pages<u32> = Pages::new("t", 3);
+        let mut pages: Pages<Vec<u32>> = Pages::new("t", 3);
         pages.accept(Vec::new()).unwrap();
         assert!(pages.eof() && pages.is_last() && !pages.wants_page());
+    }
+
+    #[test]
+    fn unchecked_rows_of_any_width_page_alike() {
+        let mut pages: Pages<Vec<u32>> = Pages::unchecked();
+        assert!(pages.eof() && pages.is_last());
+        pages.accept(vec![vec![1], vec![2, 3]]).unwrap();
+        assert_eq!(pages.row().map(Vec::as_slice), Some(&[1][..]));
+        assert!(pages.is_last(), "a short page is the last");
+        pages.take(page(PAGE_ROWS as usize, 0));
+        assert!(!pages.is_last());
     }
 }

@@ -137,10 +137,6 @@ impl Dispatcher for HostDispatcher {
     }
 }
 
-fn wit_error(e: bridge::SqlError) -> types::Error {
-    types::Error { code: e.code, message: e.message }
-}
-
 impl dispatch_bridge::Guest for SqliteLib {
     fn register_extension(
         ext: u32,
@@ -149,7 +145,7 @@ impl dispatch_bridge::Guest for SqliteLib {
         how_to_allow: String,
     ) -> Result<Vec<String>, types::Error> {
         let policy = bridge::OverridePolicy { allowed: allow_override, how_to_allow };
-        BRIDGE.with(|b| b.borrow_mut().register_extension(ext, &declarations(&info), policy)).map_err(wit_error)
+        BRIDGE.with(|b| b.borrow_mut().register_extension(ext, &declarations(&info), policy)).map_err(contract_error)
     }
 
     fn unregister_extension(ext: u32) {
@@ -161,6 +157,6 @@ impl dispatch_bridge::Guest for SqliteLib {
     }
 
     fn kept(ext: u32) -> Result<Vec<String>, types::Error> {
-        BRIDGE.with(|b| b.borrow().kept(ext)).map_err(wit_error)
+        BRIDGE.with(|b| b.borrow().kept(ext)).map_err(contract_error)
     }
 }

@@ -11,6 +11,7 @@ use sqlink_dispatch_bridge::{self as bridge, CallSql, SqlError};
 use crate::SqliteLib;
 use crate::bindings::exports::sqlink::wasm::extension_sql::{self, ConflictMode};
 use crate::bindings::sqlite::extension::types::{Error, FunctionFlags, ValueResult as Value};
+use crate::bridge::contract_error;
 
 thread_local! {
     /// The call `begin` framed (taken out while one of its functions runs).
@@ -21,10 +22,6 @@ thread_local! {
 
 fn refused(message: &str) -> Error {
     Error { code: ffi::SQLITE_ERROR, message: message.to_owned() }
-}
-
-fn wit_error(e: SqlError) -> Error {
-    Error { code: e.code, message: e.message }
 }
 
 fn no_call() -> Error {
@@ -38,7 +35,7 @@ fn with_call<T>(f: impl FnOnce(&mut CallSql) -> Result<T, SqlError>) -> Result<T
     let mut call = CALL.with(|c| c.borrow_mut().take()).ok_or_else(no_call)?;
     let result = f(&mut call);
     CALL.with(|c| *c.borrow_mut() = Some(call));
-    result.map_err(wit_error)
+    result.map_err(contract_error)
 }
 
 fn row(values: Vec<bridge::Value>) -> Vec<Value> {
@@ -108,14 +105,8 @@ impl extension_sql::Guest for SqliteLib {
         // The framed call's connection, checked as every other function checks it.
         with_call(|_| Ok(()))?;
         // SAFETY: `db` is open: `spi` is running a statement on it, whose call this is.
-        let mode = unsafe { bridge::on_conflict(db) }.map_err(wit_error)?;
-        Ok(match mode {
-            bridge::ConflictMode::Rollback => ConflictMode::Rollback,
-            bridge::ConflictMode::Abort => ConflictMode::Abort,
-            bridge::ConflictMode::Fail => ConflictMode::Fail,
-            bridge::ConflictMode::Ignore => ConflictMode::Ignore,
-            bridge::ConflictMode::Replace => ConflictMode::Replace,
-        })
+        let mode = unsafe { bridge::on_conflict(db) }.map_err(contract_error)?;
+        Ok(bridge::conflict_mode!(mode => ConflictMode))
     }
 
     fn create_function(name: String, arity: i32, flags: FunctionFlags, id: u32) -> Result<(), Error> {

@@ -393,15 +393,7 @@ mod convert {
     }
 
     pub fn index_plan(plan: import::IndexPlan) -> export::IndexPlan {
-        export::IndexPlan {
-            usage: plan.usage.into_iter().map(|u| export::ConstraintUsage { argument: u.argument, omit: u.omit }).collect(),
-            index_number: plan.index_number,
-            index_string: plan.index_string,
-            order_by_consumed: plan.order_by_consumed,
-            estimated_cost: plan.estimated_cost,
-            estimated_rows: plan.estimated_rows,
-            unique: plan.unique,
-        }
+        sqlink_rules::copy_plan!(plan => export::IndexPlan, export::ConstraintUsage)
     }
 
     fn row(row: import::Row) -> export::Row {
@@ -424,15 +416,7 @@ mod convert {
     }
 
     pub fn transaction_event(event: export::TransactionEvent) -> import::TransactionEvent {
-        match event {
-            export::TransactionEvent::Begin => import::TransactionEvent::Begin,
-            export::TransactionEvent::Sync => import::TransactionEvent::Sync,
-            export::TransactionEvent::Commit => import::TransactionEvent::Commit,
-            export::TransactionEvent::Rollback => import::TransactionEvent::Rollback,
-            export::TransactionEvent::Savepoint(n) => import::TransactionEvent::Savepoint(n),
-            export::TransactionEvent::Release(n) => import::TransactionEvent::Release(n),
-            export::TransactionEvent::RollbackTo(n) => import::TransactionEvent::RollbackTo(n),
-        }
+        sqlink_rules::copy_transaction_event!(event, export::TransactionEvent => import::TransactionEvent)
     }
 }
 
