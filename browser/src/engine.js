@@ -430,8 +430,8 @@ export class Session {
       vtabConnect: (ext, id, args, create) => this.#watched(ext, module, id, (e) => e.vtabConnect(id, args, create), true),
       vtabBestIndex: (ext, t, info) => vtab(ext, t, (e) => e.vtabBestIndex(t, info)),
       vtabOpen: (ext, t) => vtab(ext, t, (e) => e.vtabOpen(t)),
-      vtabFilter: (ext, scan, number, string, args, maxRows) =>
-        vtab(ext, scan, (e) => e.vtabFilter(scan, number, string, args, maxRows)),
+      vtabFilter: (ext, scan, { indexNumber, indexString, args, maxRows }) =>
+        vtab(ext, scan, (e) => e.vtabFilter(scan, indexNumber, indexString, args, maxRows)),
       vtabNext: (ext, scan, maxRows) => vtab(ext, scan, (e) => e.vtabNext(scan, maxRows)),
       vtabClose: (ext, scan) => ending(ext, scan, (e) => e.vtabClose(scan)),
       vtabUpdate: (ext, t, change) => vtab(ext, t, (e) => e.vtabUpdate(t, change)),

@@ -155,7 +155,7 @@ impl dispatch::Host for Harness {
         unreachable!("no modules were registered")
     }
 
-    fn vtab_filter(&mut self, _: u32, _: u64, _: i32, _: Option<String>, _: Vec<Value>, _: u32) -> Result<Vec<dispatch::Row>, Error> {
+    fn vtab_filter(&mut self, _: u32, _: u64, _: dispatch::ScanStart) -> Result<Vec<dispatch::Row>, Error> {
         unreachable!("no modules were registered")
     }
 

@@ -338,16 +338,9 @@ impl dispatch::Host for RuntimeState {
         self.call(ext, move |e| e.vtab_open(table))
     }
 
-    fn vtab_filter(
-        &mut self,
-        ext: u32,
-        cursor: u64,
-        index_number: i32,
-        index_string: Option<String>,
-        args: Vec<Value>,
-        max_rows: u32,
-    ) -> Result<Vec<dispatch::Row>, Error> {
-        self.call(ext, move |e| e.vtab_filter(cursor, index_number, index_string.as_deref(), &args, max_rows)).map(rows)
+    fn vtab_filter(&mut self, ext: u32, cursor: u64, start: dispatch::ScanStart) -> Result<Vec<dispatch::Row>, Error> {
+        self.call(ext, move |e| e.vtab_filter(cursor, start.index_number, start.index_string.as_deref(), &start.args, start.max_rows))
+            .map(rows)
     }
 
     fn vtab_next(&mut self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {

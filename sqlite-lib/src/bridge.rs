@@ -103,9 +103,9 @@ impl Dispatcher for HostDispatcher {
     }
 
     fn vtab_filter(&self, ext: u32, cursor: u64, f: &bridge::Filter<'_>) -> Result<Vec<bridge::Row>, SqlError> {
-        answered(ext, || dispatch::vtab_filter(ext, cursor, f.index_number, f.index_string, &params(f.args), f.max_rows))
-            .map(rows)
-            .map_err(sql_error)
+        let args = params(f.args);
+        let start = dispatch::ScanStart { index_number: f.index_number, index_string: f.index_string, args: &args, max_rows: f.max_rows };
+        answered(ext, || dispatch::vtab_filter(ext, cursor, start.clone())).map(rows).map_err(sql_error)
     }
 
     fn vtab_next(&self, ext: u32, cursor: u64, max_rows: u32) -> Result<Vec<bridge::Row>, SqlError> {

@@ -298,17 +298,11 @@ impl dispatch::Guest for Router {
             None => host_dispatch::vtab_open(ext, table),
         }
     }
-    fn vtab_filter(
-        ext: u32,
-        cursor: u64,
-        index_number: i32,
-        index_string: Option<String>,
-        args: Vec<Value>,
-        max_rows: u32,
-    ) -> Result<Vec<dispatch::Row>, Error> {
+    fn vtab_filter(ext: u32, cursor: u64, start: dispatch::ScanStart) -> Result<Vec<dispatch::Row>, Error> {
+        let dispatch::ScanStart { index_number, index_string, args, max_rows } = start;
         let rows = match slot(ext) {
             Some(slot) => (slot.tables.filter)(cursor, index_number, index_string.as_deref(), &args, max_rows),
-            None => host_dispatch::vtab_filter(ext, cursor, index_number, index_string.as_deref(), &args, max_rows),
+            None => host_dispatch::vtab_filter(ext, cursor, &host_dispatch::ScanStart { index_number, index_string, args, max_rows }),
         }?;
         Ok(convert::rows(rows))
     }

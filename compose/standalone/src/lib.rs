@@ -91,14 +91,7 @@ impl dispatch::Guest for Standalone {
     fn vtab_open(ext: u32, _table: u64) -> Result<u64, Error> {
         Err(no_such_extension(ext))
     }
-    fn vtab_filter(
-        ext: u32,
-        _cursor: u64,
-        _index_number: i32,
-        _index_string: Option<String>,
-        _args: Vec<Value>,
-        _max_rows: u32,
-    ) -> Result<Vec<dispatch::Row>, Error> {
+    fn vtab_filter(ext: u32, _cursor: u64, _start: dispatch::ScanStart) -> Result<Vec<dispatch::Row>, Error> {
         Err(no_such_extension(ext))
     }
     fn vtab_next(ext: u32, _cursor: u64, _max_rows: u32) -> Result<Vec<dispatch::Row>, Error> {
