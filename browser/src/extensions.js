@@ -331,6 +331,25 @@ class LoadedExtension {
 
   /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
   scalarCallAt(id, from, args, count, ret) {
+    // The per-row path, as #crossing's direct one but with no closure made per call.
+    const core = this.#instance?.core;
+    const entry = core?.call;
+    if (entry) {
+      this.#withheld.files = false;
+      this.#withheld.environment = false;
+      try {
+        const to = core.memory;
+        const at = entry.fn(id, copyValues(from, args, count, to), count) >>> 0;
+        try {
+          copyResult(to, at, from, ret, 'value');
+        } finally {
+          entry.post?.(at);
+        }
+      } catch (error) {
+        this.#failed(`s${id}`, error);
+      }
+      return undefined;
+    }
     return this.#crossing(`s${id}`, this.#interfaces.scalars, 'call', 'value', from, ret,
       (call, to) => call(id, copyValues(from, args, count, to), count),
       (f) => f.call(id, readValues(from, args, count)));
