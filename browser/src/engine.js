@@ -6,7 +6,7 @@ import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { instantiate as instantiateRuntime } from './runtime/sqlink-runtime.js';
 import { captureOutput, loadExtensionComponent } from './extensions.js';
 import { checkConflicts, compareUnloaded } from './rules.js';
-import { CoreMemory, errorPayload, writeErr } from './crossing.js';
+import { CoreMemory, errorPayload, leb, writeErr } from './crossing.js';
 import { RuntimeSql } from './sql.js';
 import { BUNDLED_EXTENSIONS, GRANTED_CLOCK, WATCH, asBytes } from './shared.js';
 import { FileLock, closeFiles, importFile, opfsFilesystem, sharedMemory } from './opfs.js';
@@ -514,16 +514,4 @@ function conditionalSuspending(params, fast, slow) {
   }
   const instance = new WebAssembly.Instance(conditionalModules.get(key), { '': { fast, slow: new WebAssembly.Suspending(slow) } });
   return instance.exports.run;
-}
-
-// An unsigned LEB128 number, as wasm's binary format writes sizes.
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
 }
