@@ -50,6 +50,11 @@ export class CoreMemory {
     return this.#bytes;
   }
 
+  /** The WebAssembly.Memory and the `cabi_realloc` function themselves (for scalarAdapter). */
+  get wasm() {
+    return { memory: this.#memory, realloc: this.#realloc };
+  }
+
   alloc(size, align) {
     return this.#realloc(0, 0, align, size) >>> 0;
   }
@@ -273,10 +278,176 @@ export function extensionCore(instances, version) {
   const main = instances.find((instance) => EXPORTS.call in instance.exports);
   const exports = main?.exports;
   if (!(exports?.memory instanceof WebAssembly.Memory) || typeof exports.cabi_realloc !== 'function') return null;
-  const core = { memory: new CoreMemory(exports.memory, exports.cabi_realloc) };
+  // `adapter`: the scalar call in wasm from the runtime's memory `adapterFrom` (scalarAdapter).
+  const core = { memory: new CoreMemory(exports.memory, exports.cabi_realloc), adapter: null, adapterFrom: null };
   for (const [name, exportName] of Object.entries(EXPORTS)) {
     const fn = exports[exportName];
     core[name] = typeof fn === 'function' ? { fn, post: exports[`cabi_post_${exportName}`] ?? null } : null;
   }
   return core;
+}
+
+// A scalar call made in wasm: a small module importing both memories (multi-memory), both
+// `cabi_realloc`s, the extension's `call` and its `cabi_post_` function, exporting
+// `run(id, args, count, ret) -> status`. It copies the arguments as copyValues does, calls
+// the function, and when the result is an `ok` with a known tag (and ASCII when it is text)
+// copies it to `ret` as copyResult does and calls the post-return function, answering 0;
+// otherwise it answers 1, leaving the result's address in its global `at` for copyResult,
+// which reports an `err`, checks non-ASCII text and refuses an unknown tag. The JS path costs
+// a JS-to-wasm transition per allocation, per call and per post-return, with JS in between;
+// here a row crosses from JS into wasm once. A trap still unwinds to the JS caller.
+const adapterModules = new Map();
+
+function adapterModule(withPost) {
+  if (adapterModules.has(withPost)) return adapterModules.get(withPost);
+  const I32 = 0x7f;
+  const vector = (items) => [...leb(items.length), ...items.flat()];
+  const section = (id, body) => [id, ...leb(body.length), ...body];
+  const name = (text) => vector([...encoder.encode(text)]);
+  // Locals: the parameters, then the body's.
+  const [id, args, count, ret, list, i, src, dst, tag, ptr, len, copy, at] = [...Array(13).keys()];
+  const RT = 0;
+  const EXT = 1;
+  const [rtRealloc, extRealloc, call, post, run] = [0, 1, 2, 3, withPost ? 4 : 3];
+  const get = (local) => [0x20, local];
+  const set = (local) => [0x21, local];
+  const constant = (value) => [0x41, ...sleb(value)];
+  // A load or store (opcode) in memory `memory` at `offset`, with the alignment `align` (log2).
+  const mem = (opcode, align, memory, offset) => (memory === 0 ? [opcode, align, ...leb(offset)] : [opcode, align | 0x40, memory, ...leb(offset)]);
+  const [load8, load32, load64, store8, store32, store64] = [
+    (m, o) => mem(0x2d, 0, m, o), (m, o) => mem(0x28, 2, m, o), (m, o) => mem(0x29, 3, m, o),
+    (m, o) => mem(0x3a, 0, m, o), (m, o) => mem(0x36, 2, m, o), (m, o) => mem(0x37, 3, m, o),
+  ];
+  const copyBytes = (to, from) => [0xfc, 0x0a, to, from];
+  const [IF, ELSE, END, BLOCK, LOOP, BR, BR_IF, RETURN, CALL] = [[0x04, 0x40], 0x05, 0x0b, [0x02, 0x40], [0x03, 0x40], 0x0c, 0x0d, 0x0f, 0x10];
+  const [ADD, SHL, EQ, GE_U, GT_U] = [0x6a, 0x74, 0x46, 0x4f, 0x4b];
+  // `length` bytes at `pointer` in memory `from` into a new allocation in `to` (by `realloc`),
+  // its address in `copy` (1 when empty, as copyIn).
+  const copyOut = (realloc, to, from) => [
+    ...constant(1), ...set(copy),
+    ...get(len), ...IF,
+    ...constant(0), ...constant(0), ...constant(1), ...get(len), CALL, realloc, ...set(copy),
+    ...get(copy), ...get(ptr), ...get(len), ...copyBytes(to, from),
+    END,
+  ];
+  // A value cell's payload at `source` + `at` in memory `from` to `dest` + `at` in `to`:
+  // text and blob (tags 3, 4) as a copy of their bytes, after `check`; the others, eight bytes.
+  const payload = ({ source, from, at: sourceAt }, { dest, to, at: destAt }, realloc, check = []) => [
+    ...get(tag), ...constant(3), GE_U, ...IF,
+    ...get(source), ...load32(from, sourceAt), ...set(ptr),
+    ...get(source), ...load32(from, sourceAt + 4), ...set(len),
+    ...check,
+    ...copyOut(realloc, to, from),
+    ...get(dest), ...get(copy), ...store32(to, destAt),
+    ...get(dest), ...get(len), ...store32(to, destAt + 4),
+    ELSE,
+    ...get(dest), ...get(source), ...load64(from, sourceAt), ...store64(to, destAt),
+    END,
+  ];
+  const body = [
+    // The arguments: list = count cells of 16 bytes in the extension (8 when empty).
+    ...constant(8), ...set(list),
+    ...get(count), ...IF,
+    ...constant(0), ...constant(0), ...constant(8), ...get(count), ...constant(4), SHL, CALL, extRealloc, ...set(list),
+    END,
+    ...constant(0), ...set(i),
+    ...BLOCK, ...LOOP,
+    ...get(i), ...get(count), GE_U, BR_IF, 1,
+    ...get(args), ...get(i), ...constant(4), SHL, ADD, ...set(src),
+    ...get(list), ...get(i), ...constant(4), SHL, ADD, ...set(dst),
+    ...get(src), ...load8(RT, 0), ...set(tag),
+    ...get(dst), ...get(tag), ...store8(EXT, 0),
+    ...payload({ source: src, from: RT, at: 8 }, { dest: dst, to: EXT, at: 8 }, extRealloc),
+    ...get(i), ...constant(1), ADD, ...set(i),
+    BR, 0,
+    END, END,
+    // The call; its result<value, error> at `at`.
+    ...get(id), ...get(list), ...get(count), CALL, call, 0x22, at, 0x24, 0,
+    ...get(at), ...load8(EXT, 0), ...IF, ...constant(1), RETURN, END,
+    ...get(at), ...load8(EXT, 8), ...set(tag),
+    // An unknown tag goes to copyResult; text passes when ASCII, else copyResult checks it.
+    ...payload({ source: at, from: EXT, at: 16 }, { dest: ret, to: RT, at: 16 }, rtRealloc, [
+      ...get(tag), ...constant(4), GT_U, ...IF, ...constant(1), RETURN, END,
+      ...get(tag), ...constant(3), EQ, ...IF,
+      ...get(ptr), ...set(i),
+      ...BLOCK, ...LOOP,
+      ...get(i), ...get(ptr), ...get(len), ADD, GE_U, BR_IF, 1,
+      ...get(i), ...load8(EXT, 0), ...constant(0x80), GE_U, ...IF, ...constant(1), RETURN, END,
+      ...get(i), ...constant(1), ADD, ...set(i),
+      BR, 0,
+      END, END,
+      END,
+    ]),
+    ...get(ret), ...get(tag), ...store8(RT, 8),
+    ...get(ret), ...constant(0), ...store8(RT, 0),
+    ...(withPost ? [...get(at), CALL, post] : []),
+    ...constant(0),
+    END,
+  ];
+  const memoryImport = (field) => [...name(''), ...name(field), 0x02, 0x00, 0];
+  const funcImport = (field, type) => [...name(''), ...name(field), 0x00, type];
+  const imports = [memoryImport('rt'), memoryImport('ext'), funcImport('rtRealloc', 0), funcImport('extRealloc', 0), funcImport('call', 1)];
+  if (withPost) imports.push(funcImport('post', 2));
+  // One group of locals: nine i32s.
+  const code = [1, at - list + 1, I32, ...body];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    // (i32 x4) -> i32: cabi_realloc and run; (i32 x3) -> i32: call; (i32) -> (): post
+    ...section(1, vector([[0x60, ...vector([I32, I32, I32, I32]), 1, I32], [0x60, ...vector([I32, I32, I32]), 1, I32], [0x60, ...vector([I32]), 0]])),
+    ...section(2, vector(imports)),
+    ...section(3, vector([[0]])),
+    ...section(6, vector([[I32, 0x01, ...constant(0), END]])),
+    ...section(7, vector([[...name('run'), 0x00, run], [...name('at'), 0x03, 0]])),
+    ...section(10, vector([[...leb(code.length), ...code]])),
+  ];
+  let module = null;
+  try {
+    module = new WebAssembly.Module(new Uint8Array(bytes));
+  } catch {
+    // No multi-memory in this engine: the JS path serves.
+  }
+  adapterModules.set(withPost, module);
+  return module;
+}
+
+/**
+ * The wasm scalar call (see adapterModule) from the runtime's memory `from` into the
+ * extension's core instance `core` with its `call` entry; null when the engine cannot
+ * compile it. `run(id, args, count, ret)` answers 0 when the result is written at `ret`,
+ * else 1 with the result at `at.value`, for copyResult and the post-return function.
+ */
+export function scalarAdapter(from, core, entry) {
+  const module = adapterModule(entry.post !== null);
+  if (module === null) return null;
+  const runtime = from.wasm;
+  const extension = core.memory.wasm;
+  const imports = { rt: runtime.memory, ext: extension.memory, rtRealloc: runtime.realloc, extRealloc: extension.realloc, call: entry.fn };
+  if (entry.post !== null) imports.post = entry.post;
+  const { exports } = new WebAssembly.Instance(module, { '': imports });
+  return { from, run: exports.run, at: exports.at };
+}
+
+// Unsigned and signed LEB128, as wasm's binary format writes numbers.
+export function leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+function sleb(value) {
+  const out = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
 }

@@ -6,7 +6,7 @@
 import { generate, $init } from './vendor/jco/js-component-bindgen-component.js';
 import { WASIShim } from './vendor/preview2-shim/instantiation.js';
 import { clocks } from './vendor/preview2-shim/index.js';
-import { copyResult, copyValues, extensionCore, readValues, writeOk } from './crossing.js';
+import { copyResult, copyValues, extensionCore, readValues, scalarAdapter, writeOk } from './crossing.js';
 import { checkExports, checkMetadata, contractInterfaces, contractVersion, panicMessage, withheldNote } from './rules.js';
 import { WAITING_IMPORTS } from './sql.js';
 
@@ -331,6 +331,36 @@ class LoadedExtension {
 
   /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
   scalarCallAt(id, from, args, count, ret) {
+    // The per-row path, as #crossing's direct one but with no closure made per call, and
+    // in wasm (scalarAdapter) unless the result needs JS: an `err`, non-ASCII text.
+    const core = this.#instance?.core;
+    const entry = core?.call;
+    if (entry) {
+      this.#withheld.files = false;
+      this.#withheld.environment = false;
+      try {
+        if (core.adapterFrom !== from) {
+          core.adapter = scalarAdapter(from, core, entry);
+          core.adapterFrom = from;
+        }
+        const adapter = core.adapter;
+        let at;
+        if (adapter === null) {
+          at = entry.fn(id, copyValues(from, args, count, core.memory), count) >>> 0;
+        } else {
+          if (adapter.run(id, args, count, ret) === 0) return undefined;
+          at = adapter.at.value >>> 0;
+        }
+        try {
+          copyResult(core.memory, at, from, ret, 'value');
+        } finally {
+          entry.post?.(at);
+        }
+      } catch (error) {
+        this.#failed(`s${id}`, error);
+      }
+      return undefined;
+    }
     return this.#crossing(`s${id}`, this.#interfaces.scalars, 'call', 'value', from, ret,
       (call, to) => call(id, copyValues(from, args, count, to), count),
       (f) => f.call(id, readValues(from, args, count)));

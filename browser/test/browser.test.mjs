@@ -363,7 +363,7 @@ describe('JS API', () => {
     const results = await inPage(
       page,
       `const { loadExtensionComponent } = await import('/extensions.js');
-       const { CoreMemory, errorPayload, readValues, writeValue } = await import('/crossing.js');
+       const { CoreMemory, errorPayload, readValues, scalarAdapter, writeValue } = await import('/crossing.js');
        // The runtime's side: a memory and a bump allocator standing in for its cabi_realloc.
        const memory = new WebAssembly.Memory({ initial: 1 });
        let top = 1024;
@@ -428,10 +428,14 @@ describe('JS API', () => {
          out.push(order('FooBar', 'foo_bar'), Math.sign(order('a', 'b')), Math.sign(order('b', 'a')));
          return out;
        };
-       return { direct: await script(true), glue: await script(false) };`,
+       // Whether this Chromium compiles the scalar call's wasm crossing, which the direct
+       // scalar calls above then took.
+       const adapter = scalarAdapter(runtime, { memory: runtime }, { fn: () => 0, post: null }) !== null;
+       return { direct: await script(true), glue: await script(false), adapter };`,
       testComponents('identity', 'hostile'),
     );
     assert.deepEqual(results.direct, results.glue);
+    assert.equal(results.adapter, true, "the scalar calls' crossing in wasm (multi-memory) does not compile here");
     const [nil, min, max, real, empty, unicode, long, emptyBlob, blob, md5, panic, readFile, giant, ...rest] = results.direct;
     assert.deepEqual([nil, min, max, real, empty, unicode], [
       { tag: 'null' }, { tag: 'integer', val: String(-(2n ** 63n)) }, { tag: 'integer', val: String(2n ** 63n - 1n) },
