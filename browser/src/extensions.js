@@ -220,6 +220,16 @@ const SQL_EXPORTS = [
 // `f` of `result`, after it when it is a promise (a call of an extension that may run SQL).
 const then = (result, f) => (result instanceof Promise ? result.then(f) : f(result));
 
+// A direct call's result at `at` in the extension's memory, copied into the runtime's memory
+// `from` at `ret`; then the extension frees it (its post-return), also when the copy fails.
+function releasedResult(core, entry, at, from, ret, shape) {
+  try {
+    copyResult(core.memory, at, from, ret, shape);
+  } finally {
+    entry.post?.(at);
+  }
+}
+
 class LoadedExtension {
   // The contract's interface names at the component's version: { metadata, scalars, aggregates, collation, tables, modules }.
   #interfaces;
@@ -272,8 +282,7 @@ class LoadedExtension {
   // in an unknown state, is replaced on the next call. `call` gets jco's bindings of
   // `interfaceName` and the instance's core functions (null when it has none).
   #call(key, interfaceName, call) {
-    this.#withheld.files = false;
-    this.#withheld.environment = false;
+    this.#forgetWithheld();
     try {
       if (this.#instance === null) {
         this.#instance = this.#instantiate();
@@ -320,13 +329,14 @@ class LoadedExtension {
     return this.#call(key, interfaceName, (bindings, core) => {
       const entry = core?.[name];
       if (!entry) return then(viaBindings(bindings), (value) => writeOk(from, ret, shape, value));
-      const at = direct(entry.fn, core.memory) >>> 0;
-      try {
-        copyResult(core.memory, at, from, ret, shape);
-      } finally {
-        entry.post?.(at);
-      }
+      releasedResult(core, entry, direct(entry.fn, core.memory) >>> 0, from, ret, shape);
     });
+  }
+
+  // Only what the call about to run asks for explains its failure.
+  #forgetWithheld() {
+    this.#withheld.files = false;
+    this.#withheld.environment = false;
   }
 
   /** scalar-call: the `list<value>` at (args, count) in `from`; the result written at `ret`. */
@@ -336,8 +346,7 @@ class LoadedExtension {
     const core = this.#instance?.core;
     const entry = core?.call;
     if (entry) {
-      this.#withheld.files = false;
-      this.#withheld.environment = false;
+      this.#forgetWithheld();
       try {
         if (core.adapterFrom !== from) {
           core.adapter = scalarAdapter(from, core, entry);
@@ -351,11 +360,7 @@ class LoadedExtension {
           if (adapter.run(id, args, count, ret) === 0) return undefined;
           at = adapter.at.value >>> 0;
         }
-        try {
-          copyResult(core.memory, at, from, ret, 'value');
-        } finally {
-          entry.post?.(at);
-        }
+        releasedResult(core, entry, at, from, ret, 'value');
       } catch (error) {
         this.#failed(`s${id}`, error);
       }
