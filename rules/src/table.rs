@@ -1,8 +1,8 @@
 //! How a table function's rows cross from the extension, in every host: a page of up to
 //! [`PAGE_ROWS`] rows at a time, each exactly as wide as the table's columns, and a page
-//! shorter than that is the last (a virtual table's rows page the same way). A host keeps a [`Pages`] per scan, asks the extension for
-//! a page when [`Pages::wants_page`] says so, and closes the extension's cursor once
-//! [`Pages::is_last`].
+//! shorter than that is the last (a virtual table's rows page the same way). A host keeps a
+//! [`Pages`] per scan, asks the extension for a page when [`Pages::wants_page`] says so, and
+//! closes the extension's cursor once [`Pages::is_last`].
 
 use std::fmt;
 
