@@ -27,10 +27,10 @@
 //! table as it starts closing a connection, before it checks for statements.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
 use libsqlite3_sys as ffi;
+use sqlink_rules::ids::{IdMap, id_map};
 
 use crate::trampolines::errmsg;
 use crate::{SqlError, Value};
@@ -232,7 +232,7 @@ fn refused(message: impl Into<String>) -> SqlError {
 /// The SQL of one extension call, on the connection that called it.
 pub struct CallSql {
     db: *mut ffi::sqlite3,
-    statements: HashMap<u64, Open>,
+    statements: IdMap<u64, Open>,
 }
 
 /// A statement of the call.
@@ -260,7 +260,7 @@ impl CallSql {
     /// `db` must be the open connection whose callback is running, and stay open until this
     /// value is dropped (the call ends first).
     pub unsafe fn new(db: *mut ffi::sqlite3) -> CallSql {
-        CallSql { db, statements: HashMap::new() }
+        CallSql { db, statements: id_map() }
     }
 
     /// The connection, e.g. to interrupt it from another thread past the call's deadline.

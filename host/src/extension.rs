@@ -5,10 +5,10 @@
 //! stopped by the deadline, memory over the cap) wasmtime refuses further calls into that
 //! instance, so it is dropped and the next call instantiates afresh.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
+use sqlink_rules::ids::{IdMap, id_map};
 use sqlink_rules::metadata::Kind;
 use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
@@ -96,12 +96,12 @@ pub struct Extension {
     /// Counts instantiations: a cursor belongs to the instance that opened it.
     generation: u64,
     /// Open table-function cursors, by the id the host hands out.
-    cursors: HashMap<u64, Cursor>,
+    cursors: IdMap<u64, Cursor>,
     next_cursor: u64,
     /// Virtual tables and their cursors, by the host's numbers, as table-function cursors:
     /// `function` is the module's id.
-    tables: HashMap<u64, Cursor>,
-    scans: HashMap<u64, Cursor>,
+    tables: IdMap<u64, Cursor>,
+    scans: IdMap<u64, Cursor>,
 }
 
 /// A table-function cursor: which function, which instance, and its id in that instance.
@@ -180,10 +180,10 @@ impl Extension {
             imports_connection,
             sql_source: None,
             generation: 1,
-            cursors: HashMap::new(),
+            cursors: id_map(),
             next_cursor: 1,
-            tables: HashMap::new(),
-            scans: HashMap::new(),
+            tables: id_map(),
+            scans: id_map(),
         })
     }
 
@@ -452,7 +452,7 @@ impl Extension {
 
     /// The module and the guest's number of a table or scan in `handles`, if made by the live
     /// instance.
-    fn guest(&self, handles: &HashMap<u64, Cursor>, handle: u64, what: &str) -> Result<(u32, u64), Error> {
+    fn guest(&self, handles: &IdMap<u64, Cursor>, handle: u64, what: &str) -> Result<(u32, u64), Error> {
         let Some(&Cursor { function, generation, guest }) = handles.get(&handle) else {
             return Err(Error { code: SQLITE_ERROR, message: format!("{}: no open {what} {handle}", self.info.name) });
         };

@@ -20,7 +20,8 @@
 //! one a component was built against ([`contract`]), an extension's metadata ([`metadata`]), what
 //! may be loaded together ([`conflicts`]), a
 //! trap's message ([`panic`]), how a collation of an extension gone compares ([`collation`]), a function's flags as SQLite's own bits ([`FunctionFlags`]),
-//! and how a table function's rows cross a page at a time ([`table`]).
+//! how a table function's rows cross a page at a time ([`table`]), and the maps keyed by
+//! handed-out numbers ([`ids`]).
 #![forbid(unsafe_code)]
 
 use std::collections::HashSet;
@@ -30,6 +31,7 @@ pub mod collation;
 pub mod conflicts;
 pub mod contract;
 mod flags;
+pub mod ids;
 mod json;
 pub mod metadata;
 pub mod panic;

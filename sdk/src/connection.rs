@@ -45,8 +45,9 @@
 //! mode (`INSERT OR IGNORE`, `OR REPLACE`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use sqlink_rules::ids::IdMap;
 
 use crate::bindings::sqlite::extension::connection as wit;
 use crate::{Error, FunctionFlags, Value};
@@ -122,8 +123,8 @@ type Body = Rc<dyn Fn(&[Value]) -> Result<Value, Error>>;
 /// each name (lower case) and arity.
 #[derive(Default)]
 struct Defined {
-    bodies: HashMap<u32, Body>,
-    ids: HashMap<(String, i32), u32>,
+    bodies: IdMap<u32, Body>,
+    ids: IdMap<(String, i32), u32>,
     next: u32,
 }
 

@@ -2,7 +2,8 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
+use sqlink_rules::ids::{IdMap, id_map};
 
 use crate::bindings::sqlite::extension::types;
 use crate::codes;
@@ -134,12 +135,12 @@ impl<E: Into<Error>> IntoStepResult for Result<(), E> {
 
 /// The live states of one aggregate, keyed by the host's aggregation context.
 pub struct AggregateStates<T> {
-    states: RefCell<HashMap<u64, T>>,
+    states: RefCell<IdMap<u64, T>>,
 }
 
 impl<T: Default> AggregateStates<T> {
     pub fn new() -> Self {
-        AggregateStates { states: RefCell::new(HashMap::new()) }
+        AggregateStates { states: RefCell::new(id_map()) }
     }
 
     /// Run `f` on the state of `context`, creating it on first use.

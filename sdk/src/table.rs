@@ -3,7 +3,8 @@
 //! drops it at `close`, so rows are made as SQLite reads them.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use sqlink_rules::ids::{IdMap, id_map};
 
 use crate::codes;
 use crate::error::Error;
@@ -89,7 +90,7 @@ where
 }
 
 thread_local! {
-    static CURSORS: RefCell<HashMap<u64, Rows>> = RefCell::new(HashMap::new());
+    static CURSORS: RefCell<IdMap<u64, Rows>> = RefCell::new(id_map());
     static NEXT_CURSOR: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
 }
 

@@ -6,7 +6,8 @@
 //! keeps each table and cursor between calls and drops them at `disconnect` / `close`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use sqlink_rules::ids::IdMap;
 
 use crate::bindings::exports::sqlite::extension::virtual_table as wit;
 use crate::codes;
@@ -335,8 +336,8 @@ struct OpenScan {
 
 #[derive(Default)]
 struct State {
-    tables: HashMap<u64, Box<dyn AnyTable>>,
-    scans: HashMap<u64, OpenScan>,
+    tables: IdMap<u64, Box<dyn AnyTable>>,
+    scans: IdMap<u64, OpenScan>,
     next: u64,
 }
 
