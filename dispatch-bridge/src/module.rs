@@ -6,7 +6,13 @@
 //! again, under a new handle) its tables stay in the schema but every use fails with an error
 //! naming the module, and disconnecting them calls nothing; a new connection, or one that
 //! reloads its schema, connects them to the module's current extension.
+//!
+//! A closed scan's extension cursor is kept for the table's next scan (up to [`IDLE_SCANS`]):
+//! the contract's `filter` starts or restarts a cursor's scan, as SQLite's xFilter may be
+//! called again on one cursor, so an xOpen that finds one kept costs no call into the
+//! extension and neither does its xClose. A point lookup is then one crossing, not three.
 
+use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +35,10 @@ pub struct ModuleShape {
     pub transactions: bool,
     pub shadow_names: Vec<String>,
 }
+
+/// How many closed scans a table keeps open in the extension for its next scans: one for a
+/// statement run again and again, two for a join of the table with itself.
+const IDLE_SCANS: usize = 2;
 
 /// xShadowName has no client data, so the suffixes of every module registered in this process
 /// are kept together: a name any module declares is protected as a shadow table.
@@ -115,6 +125,9 @@ struct Table<D> {
     /// The extension that made it, and its number for the table.
     ext: u32,
     table: u64,
+    /// The extension's cursors of closed scans, kept for the next scans (see the module's
+    /// comment). Only SQLite's thread of the connection reaches a table, one call at a time.
+    idle: RefCell<Vec<u64>>,
 }
 
 impl<D> Table<D> {
@@ -131,6 +144,16 @@ impl<D> Table<D> {
                 ffi::SQLITE_ERROR,
                 format!("{}: the extension of this virtual table is no longer loaded", self.data().name),
             )),
+        }
+    }
+}
+
+impl<D: Dispatcher> Table<D> {
+    /// Close the extension's kept cursors (before the table goes).
+    fn close_idle(&self, ext: u32) {
+        let idle = std::mem::take(&mut *self.idle.borrow_mut());
+        for cursor in idle {
+            self.data().dispatcher.vtab_close(ext, cursor);
         }
     }
 }
@@ -222,7 +245,7 @@ unsafe extern "C" fn make<D: Dispatcher, const CREATE: bool>(
             return refused(unsafe { crate::trampolines::errmsg(db) });
         }
         // SAFETY: all-zero is a valid sqlite3_vtab (SQLite fills it in).
-        let new = Box::new(Table { base: unsafe { std::mem::zeroed() }, data, db, ext, table: declared.table });
+        let new = Box::new(Table { base: unsafe { std::mem::zeroed() }, data, db, ext, table: declared.table, idle: RefCell::default() });
         crate::sql::module_table_connected(db);
         // SAFETY: `vtab` is SQLite's slot for the new table, which xDisconnect / xDestroy free.
         unsafe { *vtab = Box::into_raw(new).cast::<ffi::sqlite3_vtab>() };
@@ -249,6 +272,7 @@ unsafe extern "C" fn disconnect<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab) -> 
         unsafe {
             let table = table::<D>(vtab);
             if let Ok(ext) = table.live() {
+                table.close_idle(ext);
                 table.data().dispatcher.vtab_disconnect(ext, table.table);
             }
             free::<D>(vtab);
@@ -263,10 +287,11 @@ unsafe extern "C" fn destroy<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab) -> c_i
         unsafe {
             let table = table::<D>(vtab);
             // DROP TABLE of a table whose extension is gone removes it from the schema.
-            if let Ok(ext) = table.live()
-                && let Err(error) = table.data().dispatcher.vtab_destroy(ext, table.table)
-            {
-                return fail(vtab, &error);
+            if let Ok(ext) = table.live() {
+                table.close_idle(ext);
+                if let Err(error) = table.data().dispatcher.vtab_destroy(ext, table.table) {
+                    return fail(vtab, &error);
+                }
             }
             free::<D>(vtab);
         }
@@ -377,7 +402,11 @@ unsafe extern "C" fn open<D: Dispatcher>(vtab: *mut ffi::sqlite3_vtab, cursor: *
     // SAFETY: `vtab` is a live table; `cursor` is SQLite's slot, freed by `close`.
     unsafe {
         on_table::<D>(vtab, |table, ext| {
-            let opened = table.data().dispatcher.vtab_open(ext, table.table)?;
+            let kept = table.idle.borrow_mut().pop();
+            let opened = match kept {
+                Some(cursor) => cursor,
+                None => table.data().dispatcher.vtab_open(ext, table.table)?,
+            };
             let new = Box::new(Cursor::<D> { base: std::mem::zeroed(), table, cursor: opened, pages: Pages::unchecked() });
             *cursor = Box::into_raw(new).cast::<ffi::sqlite3_vtab_cursor>();
             Ok(())
@@ -405,7 +434,13 @@ unsafe extern "C" fn close<D: Dispatcher>(cursor: *mut ffi::sqlite3_vtab_cursor)
         let cursor = unsafe { Box::from_raw(cursor.cast::<Cursor<D>>()) };
         let table = cursor.table();
         if let Ok(ext) = table.live() {
-            table.data().dispatcher.vtab_close(ext, cursor.cursor);
+            let mut idle = table.idle.borrow_mut();
+            if idle.len() < IDLE_SCANS {
+                idle.push(cursor.cursor);
+            } else {
+                drop(idle);
+                table.data().dispatcher.vtab_close(ext, cursor.cursor);
+            }
         }
         ffi::SQLITE_OK
     })

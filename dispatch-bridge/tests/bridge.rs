@@ -26,6 +26,19 @@ struct TestDispatcher {
     next_cursor: Mutex<u64>,
     /// Rows handed out per `table_next` call, to see the pages.
     pages: Mutex<Vec<usize>>,
+    /// Open virtual-table scans: cursor → its table (the table's number is its row count).
+    scans: Mutex<HashMap<u64, u64>>,
+    /// How many scans the bridge opened and closed in the extension.
+    scans_opened: Mutex<usize>,
+    scans_closed: Mutex<usize>,
+}
+
+impl TestDispatcher {
+    fn new_cursor(&self) -> u64 {
+        let mut next = self.next_cursor.lock().unwrap();
+        *next += 1;
+        *next
+    }
 }
 
 impl Dispatcher for TestDispatcher {
@@ -91,11 +104,7 @@ impl Dispatcher for TestDispatcher {
             0 => (int(&args[0])?, int(&args[1])?, None),
             _ => (1, i64::MAX, Some(int(&args[0])?)),
         };
-        let cursor = {
-            let mut next = self.next_cursor.lock().unwrap();
-            *next += 1;
-            *next
-        };
+        let cursor = self.new_cursor();
         self.cursors.lock().unwrap().insert(cursor, state);
         Ok(cursor)
     }
@@ -119,8 +128,8 @@ impl Dispatcher for TestDispatcher {
         self.cursors.lock().unwrap().remove(&cursor);
     }
 
-    /// Module 0, `numbers(N)`: a read-only table of one column, 1 to N; table and cursor
-    /// numbers are N, and an equality on the column is planned as argument 1.
+    /// Module 0, `numbers(N)`: a read-only table of one column, 1 to N; the table's number is
+    /// N, and an equality on the column is planned as argument 1.
     fn vtab_connect(&self, _: u32, _: u32, args: &[String], _: bool) -> Result<sqlink_dispatch_bridge::DeclaredTable, SqlError> {
         let count = args.get(3).and_then(|n| n.trim().parse().ok()).ok_or_else(|| SqlError::new(1, "numbers(N) takes a count"))?;
         Ok(sqlink_dispatch_bridge::DeclaredTable { schema: String::from("CREATE TABLE x(n INTEGER)"), table: count })
@@ -149,7 +158,10 @@ impl Dispatcher for TestDispatcher {
     }
 
     fn vtab_open(&self, _: u32, table: u64) -> Result<u64, SqlError> {
-        Ok(table)
+        let cursor = self.new_cursor();
+        self.scans.lock().unwrap().insert(cursor, table);
+        *self.scans_opened.lock().unwrap() += 1;
+        Ok(cursor)
     }
 
     fn vtab_filter(
@@ -159,9 +171,10 @@ impl Dispatcher for TestDispatcher {
         filter: &sqlink_dispatch_bridge::Filter<'_>,
     ) -> Result<Vec<sqlink_dispatch_bridge::Row>, SqlError> {
         let max_rows = filter.max_rows;
+        let count = *self.scans.lock().unwrap().get(&cursor).expect("an open scan") as i64;
         let (first, last) = match (filter.index_number, filter.args) {
-            (1, [ValueParam::Integer(n)]) => (*n, *n),
-            _ => (1, cursor as i64),
+            (1, [ValueParam::Integer(n)]) => (*n, (*n).min(count)),
+            _ => (1, count),
         };
         self.cursors.lock().unwrap().insert(cursor, (first, last, None));
         self.vtab_next(0, cursor, max_rows)
@@ -174,6 +187,8 @@ impl Dispatcher for TestDispatcher {
 
     fn vtab_close(&self, _: u32, cursor: u64) {
         self.cursors.lock().unwrap().remove(&cursor);
+        self.scans.lock().unwrap().remove(&cursor).expect("a scan closed once");
+        *self.scans_closed.lock().unwrap() += 1;
     }
 
     fn vtab_update(&self, _: u32, _: u64, _: &sqlink_dispatch_bridge::Change<'_>) -> Result<i64, SqlError> {
@@ -214,6 +229,41 @@ fn a_module_makes_tables_planned_and_read_a_page_at_a_time() {
     bridge.unregister_extension(EXT);
     let gone = conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0)).unwrap_err().to_string();
     assert!(gone.contains("no such module: numbers") || gone.contains("no longer loaded"), "{gone}");
+}
+
+#[test]
+fn a_closed_scan_is_kept_for_the_next_and_closed_with_its_table() {
+    let (conn, mut bridge) = setup();
+    let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
+    bridge.register_module(EXT, "numbers", 0, shape).unwrap();
+    conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
+    let counts = |bridge: &Bridge<TestDispatcher>| {
+        let dispatcher = bridge.dispatcher();
+        (*dispatcher.scans_opened.lock().unwrap(), *dispatcher.scans_closed.lock().unwrap())
+    };
+    // A statement run again and again: each run's xOpen takes the scan the last run closed.
+    let mut lookup = conn.prepare("SELECT n FROM t WHERE n = ?").unwrap();
+    for n in 1..=50_i64 {
+        assert_eq!(lookup.query_row([n], |row| row.get::<_, i64>(0)).unwrap(), n);
+    }
+    drop(lookup);
+    assert_eq!(counts(&bridge), (1, 0));
+    // A kept scan stopped early (LIMIT) starts afresh at its next filter.
+    assert_eq!(ints(&conn, "SELECT n FROM t LIMIT 3"), [1, 2, 3]);
+    assert_eq!(one(&conn, "SELECT count(*) FROM t"), SqlValue::Integer(600));
+    // Two scans at once (a join of the table with itself) each get their own.
+    let pairs = one(&conn, "SELECT count(*) FROM t a JOIN t b ON a.n = b.n + 1 WHERE a.n <= 300");
+    assert_eq!(pairs, SqlValue::Integer(299));
+    assert_eq!(one(&conn, "SELECT count(*) FROM t a, t b WHERE a.n < 4 AND b.n < 4"), SqlValue::Integer(9));
+    let (opened, closed) = counts(&bridge);
+    assert_eq!((opened, closed), (2, 0), "at most two scans are kept, and none was needed beyond them");
+    // Three at once: the third is closed when its scan ends, the two kept stay open.
+    assert_eq!(one(&conn, "SELECT count(*) FROM t a, t b, t c WHERE a.n < 3 AND b.n < 3 AND c.n < 3"), SqlValue::Integer(8));
+    assert_eq!(counts(&bridge), (3, 1));
+    // The table goes: its kept scans are closed in the extension first.
+    conn.execute_batch("DROP TABLE t").unwrap();
+    assert_eq!(counts(&bridge), (3, 3));
+    assert!(bridge.dispatcher().scans.lock().unwrap().is_empty());
 }
 
 fn setup() -> (Connection, Bridge<TestDispatcher>) {

@@ -414,6 +414,15 @@ fn page(rows: &mut TableRows, max_rows: u32) -> Result<Vec<wit::Row>, Error> {
     Ok(page)
 }
 
+/// A scan that answered its last page (or failed) lets its rows go now, with whatever they
+/// hold (a file, a statement's values): the host may keep the cursor for a later scan, which
+/// starts with `filter`, rather than close it.
+fn finish_if_done(scan: &mut OpenScan, result: &Result<Vec<wit::Row>, Error>, max_rows: u32) {
+    if result.as_ref().map_or(true, |page| page.len() < max_rows as usize) {
+        scan.rows = None;
+    }
+}
+
 pub fn vtab_filter(
     cursor: u64,
     index_number: i32,
@@ -429,6 +438,7 @@ pub fn vtab_filter(
         scan.rows = Some(rows);
         first
     });
+    finish_if_done(&mut scan, &result, max_rows);
     STATE.with(|s| s.borrow_mut().scans.insert(cursor, scan));
     result
 }
@@ -439,6 +449,7 @@ pub fn vtab_next(cursor: u64, max_rows: u32) -> Result<Vec<wit::Row>, Error> {
         Some(rows) => page(rows, max_rows),
         None => Ok(Vec::new()),
     };
+    finish_if_done(&mut scan, &result, max_rows);
     STATE.with(|s| s.borrow_mut().scans.insert(cursor, scan));
     result
 }
@@ -495,6 +506,89 @@ pub fn describe_modules(ext: &ExtensionDef) -> Vec<crate::bindings::sqlite::exte
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    thread_local! {
+        /// Rows iterators of `Counted` alive now.
+        static LIVE_ROWS: Rc<Cell<usize>> = Rc::new(Cell::new(0));
+    }
+
+    /// A table of `n` rows whose rows iterator counts itself alive (as a file or a statement a
+    /// real scan holds would be).
+    struct Counted(i64);
+    struct CountedCursor;
+    struct Alive(Rc<Cell<usize>>);
+
+    impl Drop for Alive {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() - 1);
+        }
+    }
+
+    impl VirtualTable for Counted {
+        const NAME: &'static str = "counted";
+        type Cursor = CountedCursor;
+        fn connect(args: &ModuleArgs, _: bool) -> Result<(String, Self), Error> {
+            let rows = args.args.first().and_then(|n| n.parse().ok()).unwrap_or(0);
+            Ok((String::from("CREATE TABLE x(n)"), Counted(rows)))
+        }
+        fn open(&self) -> Result<CountedCursor, Error> {
+            Ok(CountedCursor)
+        }
+    }
+
+    impl VirtualCursor<Counted> for CountedCursor {
+        fn filter(&mut self, table: &Counted, _: Filter) -> Result<TableRows, Error> {
+            let live = LIVE_ROWS.with(Rc::clone);
+            live.set(live.get() + 1);
+            let alive = Alive(live);
+            Ok(Box::new((1..=table.0).map(move |n| {
+                let _held = &alive;
+                Ok(TableRow { rowid: n, columns: vec![Value::Integer(n)] })
+            })))
+        }
+    }
+
+    static COUNTED: [ModuleDef; 1] = [module::<Counted>()];
+    static EXTENSION: ExtensionDef = ExtensionDef {
+        name: "counted",
+        version: "1",
+        scalars: &[],
+        aggregates: &[],
+        collations: &[],
+        table_functions: &[],
+        modules: &COUNTED,
+        hooks: crate::HooksDef::NONE,
+    };
+
+    fn live_rows() -> usize {
+        LIVE_ROWS.with(|live| live.get())
+    }
+
+    #[test]
+    fn a_scan_lets_its_rows_go_with_its_last_page_and_starts_again_at_filter() {
+        let args = ["counted", "main", "t", "5"].map(String::from).to_vec();
+        let table = vtab_create(&EXTENSION, 0, args).unwrap().table;
+        let cursor = vtab_open(table).unwrap();
+        // Two full pages of two, then a short one: the rows go with the short page.
+        assert_eq!(vtab_filter(cursor, 0, None, Vec::new(), 2).unwrap().len(), 2);
+        assert_eq!(live_rows(), 1, "the scan is under way");
+        assert_eq!(vtab_next(cursor, 2).unwrap().len(), 2);
+        assert_eq!(live_rows(), 1);
+        assert_eq!(vtab_next(cursor, 2).unwrap().len(), 1);
+        assert_eq!(live_rows(), 0, "the last page let the rows go, though the cursor stays open");
+        assert_eq!(vtab_next(cursor, 2).unwrap().len(), 0, "a finished scan answers no more rows");
+        // The same cursor scans again from the start.
+        let again = vtab_filter(cursor, 0, None, Vec::new(), 10).unwrap();
+        assert_eq!(again.iter().map(|row| row.rowid).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        assert_eq!(live_rows(), 0);
+        // A scan stopped early keeps its rows until the cursor closes.
+        assert_eq!(vtab_filter(cursor, 0, None, Vec::new(), 1).unwrap().len(), 1);
+        assert_eq!(live_rows(), 1);
+        vtab_close(cursor);
+        assert_eq!(live_rows(), 0);
+    }
 
     #[test]
     fn module_arguments_are_split_and_unquoted() {
