@@ -10,9 +10,9 @@
 //! come here: their calls stay on the runtime's thread, as before.
 
 use std::any::Any;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlink_dispatch_bridge::{ConflictMode, FunctionFlags, SqlError, Value as BridgeValue};
 use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction, SqlExecute, SqlReply, SqlRequest};
@@ -37,6 +37,37 @@ pub enum Told {
     Done(Outcome, Box<Extension>),
 }
 
+/// How long a thread that waits for the other one's next word keeps looking before it
+/// sleeps. A call that runs SQL passes the turn between the two threads four times or more
+/// (the call, each request, its reply, the outcome), each within microseconds; waking a
+/// sleeping thread costs tens of microseconds on a virtual machine, which made a `kv` point
+/// lookup in the REPL about 100 us. Past this, the waiter sleeps as before (an idle REPL
+/// costs nothing).
+const LOOK_BEFORE_SLEEPING: Duration = Duration::from_micros(200);
+
+/// The next message on `channel`: looked for without sleeping for a while, then waited for.
+fn next_soon<T>(channel: &Receiver<T>) -> Result<T, RecvError> {
+    let started = Instant::now();
+    let mut looks = 0_u32;
+    loop {
+        match channel.try_recv() {
+            Ok(message) => return Ok(message),
+            Err(TryRecvError::Disconnected) => return Err(RecvError),
+            Err(TryRecvError::Empty) => {}
+        }
+        looks += 1;
+        if looks < 64 {
+            std::hint::spin_loop();
+            continue;
+        }
+        // The other thread may need this core (two threads on one CPU): give it up each time.
+        std::thread::yield_now();
+        if looks.is_multiple_of(16) && started.elapsed() >= LOOK_BEFORE_SLEEPING {
+            return channel.recv();
+        }
+    }
+}
+
 /// The thread that runs the calls of extensions that may run SQL, one at a time.
 pub struct Worker {
     jobs: Sender<(Box<Extension>, Run)>,
@@ -55,7 +86,7 @@ impl Worker {
         let (replies, replied) = mpsc::channel();
         let done = tell.clone();
         std::thread::Builder::new().name(String::from("sqlink-sql-calls")).stack_size(STACK).spawn(move || {
-            for (mut extension, run) in queued {
+            while let Ok((mut extension, run)) = next_soon(&queued) {
                 let outcome = run(&mut extension);
                 if done.send(Told::Done(outcome, extension)).is_err() {
                     break;
@@ -80,7 +111,7 @@ impl Worker {
 
     /// The running call's next word; none if the worker has ended.
     pub fn next(&self) -> Option<Told> {
-        self.told.recv().ok()
+        next_soon(&self.told).ok()
     }
 
     /// Hand the reply to the running call's request.
@@ -131,7 +162,7 @@ impl Waiting {
             return Err(past_deadline());
         }
         self.tell.send(Told::Request(Request::Sql(request), self.deadline)).map_err(|_| gone())?;
-        let reply = self.replied.lock().unwrap_or_else(|p| p.into_inner()).recv().map_err(|_| gone())?;
+        let reply = next_soon(&self.replied.lock().unwrap_or_else(|p| p.into_inner())).map_err(|_| gone())?;
         let Reply::Sql(reply) = reply;
         match reply {
             SqlReply::Failed(e) if e.code == SQLITE_INTERRUPT && Instant::now() >= self.deadline => Err(past_deadline()),
