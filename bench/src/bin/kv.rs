@@ -9,6 +9,8 @@
 //!
 //! The native table is `n(key TEXT PRIMARY KEY, value)`. Times are this thread's CPU time (the
 //! machine is shared), ns per row.
+//!
+//! `--profile-lookups N` only fills kv and runs N rounds of its lookups, for `perf record`.
 #![forbid(unsafe_code)]
 
 #[path = "../cpu.rs"]
@@ -43,6 +45,15 @@ fn main() -> Result<()> {
     for i in (1..lookups.len()).rev() {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         lookups.swap(i, (state >> 33) as usize % (i + 1));
+    }
+
+    if let Some(rounds) = profile_rounds()? {
+        conn.execute_batch("CREATE VIRTUAL TABLE x USING kv")?;
+        insert_all(&conn, &keys)?;
+        for _ in 0..rounds {
+            look_up_all(&conn, &lookups)?;
+        }
+        return Ok(());
     }
 
     let tables = [("native", "CREATE TABLE x(key TEXT PRIMARY KEY, value)"), ("kv", "CREATE VIRTUAL TABLE x USING kv")];
@@ -81,6 +92,16 @@ fn main() -> Result<()> {
     println!("  the rest: xOpen / xFilter / xClose into the extension, the row back   {:>7.0}", kv - native - cached);
     println!("  (a native table's lookup: {native:.0})");
     Ok(())
+}
+
+/// N of `--profile-lookups N`.
+fn profile_rounds() -> Result<Option<usize>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(None),
+        [flag, rounds] if flag == "--profile-lookups" => Ok(Some(rounds.parse().context("--profile-lookups takes a number of rounds")?)),
+        _ => bail!("usage: kv [--profile-lookups ROUNDS]"),
+    }
 }
 
 fn look_up_shadow(conn: &Connection, keys: &[String], prepare_each: bool) -> Result<Duration> {
