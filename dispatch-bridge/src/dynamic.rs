@@ -10,16 +10,24 @@
 //! Its calls go to [`Dispatcher::dynamic_call`] through the same [`Target`] the declared
 //! functions use, so an unload (or a delete SQLite cannot carry out while a statement runs)
 //! leaves it answering as a function SQLite does not know.
+//!
+//! A function whose body is SQL (0.5.0's `create-sql-function`, [`DefineFunctions::define_sql`])
+//! follows the same rules, but its calls never reach the extension: the bridge runs the body
+//! on the calling connection itself ([`sql_body`]), as the extension's SQL (its sandbox), so
+//! such functions may call one another while a call of the extension is impossible (the
+//! extension's instance is busy in the outer call, or not called at all).
 
 use std::cell::Cell;
 use std::ffi::{CString, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
 use libsqlite3_sys as ffi;
 
+use crate::sql::CallSql;
 use crate::target::Target;
-use crate::trampolines::{self, FunctionData};
-use crate::{Dispatcher, FunctionFlags, SqlError};
+use crate::trampolines::{self, Args, Context, FunctionData};
+use crate::{Dispatcher, FunctionFlags, SqlError, Value};
 
 /// A virtual table's write's conflict mode, as `sqlite3_vtab_on_conflict` answers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +92,24 @@ pub trait DefineFunctions: Send + Sync {
     unsafe fn define(&self, db: *mut ffi::sqlite3, ext: u32, name: &str, arity: i32, flags: FunctionFlags, id: u32)
     -> Result<(), SqlError>;
 
-    /// Delete what `define` made of `name` and `arity` on `db` for `ext`.
+    /// Define `name` with `arity` arguments on `db` for extension `ext`, whose calls run
+    /// `body` (one SQL statement) on the calling connection with the arguments bound to its
+    /// parameters in order, answering the first column of its first row (NULL for none): the
+    /// contract's `create-sql-function`. The body must compile now.
+    ///
+    /// # Safety
+    /// As for `define`.
+    unsafe fn define_sql(
+        &self,
+        db: *mut ffi::sqlite3,
+        ext: u32,
+        name: &str,
+        arity: i32,
+        flags: FunctionFlags,
+        body: &str,
+    ) -> Result<(), SqlError>;
+
+    /// Delete what `define` or `define_sql` made of `name` and `arity` on `db` for `ext`.
     ///
     /// # Safety
     /// As for `define`.
@@ -99,6 +124,28 @@ struct Defined {
     name: String,
     arity: c_int,
     target: Arc<Target>,
+    /// The body, for a function whose body is SQL.
+    body: Option<Arc<SqlBody>>,
+}
+
+/// What SQLite keeps with a function whose body is SQL: the body may be replaced (a
+/// redefinition while a statement runs, when SQLite refuses to replace the function).
+struct SqlBody {
+    name: Box<str>,
+    /// Empty once deleted or unloaded: the function then answers as one SQLite does not know.
+    target: Arc<Target>,
+    sql: Mutex<String>,
+}
+
+/// How deep calls of functions whose body is SQL may nest on one thread (each level is a
+/// statement running inside the one that called it, on the same stack): deeper, a call
+/// fails, where the stack would otherwise run out (a function calling itself without end).
+/// The contract promises at least 16.
+pub const SQL_BODY_DEPTH: u32 = 24;
+
+thread_local! {
+    /// Calls of functions whose body is SQL running on this thread.
+    static SQL_BODIES_RUNNING: Cell<u32> = const { Cell::new(0) };
 }
 
 /// The run-time functions of a bridge's extensions, on every connection.
@@ -171,6 +218,47 @@ impl<D: Dispatcher + 'static> RuntimeFunctions<D> {
     }
 }
 
+/// The rules every run-time function's name and arity follow: `name` as SQLite is to get it.
+fn checked_name(name: &str, arity: i32, ext: u32, id: u32) -> Result<CString, SqlError> {
+    let c_name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL character")))?;
+    if name.is_empty() {
+        return Err(misuse(String::from("a function needs a name")));
+    }
+    if !sqlink_rules::metadata::ARITIES.contains(&arity) {
+        return Err(misuse(format!("{name}: arity {arity} is outside {:?}", sqlink_rules::metadata::ARITIES)));
+    }
+    if !Target::representable(ext, id) {
+        return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));
+    }
+    Ok(c_name)
+}
+
+impl<D: Dispatcher> RuntimeFunctions<D> {
+    /// Refuse `name` when another extension defined it on `db`, or when the connection has it
+    /// from elsewhere (unless it is `ext`'s own run-time function).
+    ///
+    /// # Safety
+    /// `db` must be an open connection.
+    unsafe fn check_free(defined: &[Defined], db: *mut ffi::sqlite3, ext: u32, name: &str) -> Result<(), SqlError> {
+        let same = |d: &&Defined| d.db == db as usize && d.name.eq_ignore_ascii_case(name);
+        if let Some(other) = defined.iter().find(|d| same(d) && d.ext != ext) {
+            return Err(SqlError::new(
+                ffi::SQLITE_ERROR,
+                format!("cannot define {name}(): another extension defined {}() on this connection", other.name),
+            ));
+        }
+        // What the connection has of that name that is not this extension's run-time own.
+        // SAFETY: `db` is open (the contract).
+        if !defined.iter().any(|d| same(&d)) && unsafe { has_function(db, name) }? {
+            return Err(SqlError::new(
+                ffi::SQLITE_ERROR,
+                format!("cannot define {name}(): the connection has a function of that name (SQLite's, the program's or an extension's)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl<D: Dispatcher + Send + Sync + 'static> DefineFunctions for RuntimeFunctions<D> {
     unsafe fn define(
         &self,
@@ -181,42 +269,17 @@ impl<D: Dispatcher + Send + Sync + 'static> DefineFunctions for RuntimeFunctions
         flags: FunctionFlags,
         id: u32,
     ) -> Result<(), SqlError> {
-        let c_name = CString::new(name).map_err(|_| misuse(format!("function name {name:?} contains a NUL character")))?;
-        if name.is_empty() {
-            return Err(misuse(String::from("a function needs a name")));
-        }
-        if !sqlink_rules::metadata::ARITIES.contains(&arity) {
-            return Err(misuse(format!("{name}: arity {arity} is outside {:?}", sqlink_rules::metadata::ARITIES)));
-        }
-        if !Target::representable(ext, id) {
-            return Err(misuse(format!("{name}: extension handle and function id cannot both be {}", u32::MAX)));
-        }
+        let c_name = checked_name(name, arity, ext, id)?;
         let mut defined = self.lock();
+        // SAFETY: `db` is open (the contract).
+        unsafe { Self::check_free(&defined, db, ext, name) }?;
         let same = |d: &Defined| d.db == db as usize && d.name.eq_ignore_ascii_case(name);
-        if let Some(other) = defined.iter().find(|d| same(d) && d.ext != ext) {
-            return Err(SqlError::new(
-                ffi::SQLITE_ERROR,
-                format!("cannot define {name}(): another extension defined {}() on this connection", other.name),
-            ));
-        }
-        // What the connection has of that name that is not this extension's run-time own.
-        if !defined.iter().any(same) {
-            // SAFETY: `db` is open (the contract).
-            if unsafe { has_function(db, name) }? {
-                return Err(SqlError::new(
-                    ffi::SQLITE_ERROR,
-                    format!(
-                        "cannot define {name}(): the connection has a function of that name (SQLite's, the program's or an extension's)"
-                    ),
-                ));
-            }
-        }
         let target = Arc::new(Target::new(ext, id));
         // SAFETY: `db` is open (the contract).
         let rc = unsafe { self.install(db, &c_name, arity, flags, &target) };
         if rc != ffi::SQLITE_OK {
             // A deleted one SQLite still holds (a statement was running): take it again.
-            if let Some(kept) = defined.iter().find(|d| same(d) && d.arity == arity && d.target.get().is_none()) {
+            if let Some(kept) = defined.iter().find(|d| same(d) && d.arity == arity && d.body.is_none() && d.target.get().is_none()) {
                 kept.target.set(ext, id);
                 return Ok(());
             }
@@ -226,8 +289,84 @@ impl<D: Dispatcher + Send + Sync + 'static> DefineFunctions for RuntimeFunctions
         }
         // SQLite replaced any function of that name and arity.
         defined.retain(|d| !(same(d) && d.arity == arity));
-        defined.push(Defined { db: db as usize, ext, name: name.to_owned(), arity, target });
+        defined.push(Defined { db: db as usize, ext, name: name.to_owned(), arity, target, body: None });
         Ok(())
+    }
+
+    unsafe fn define_sql(
+        &self,
+        db: *mut ffi::sqlite3,
+        ext: u32,
+        name: &str,
+        arity: i32,
+        flags: FunctionFlags,
+        body: &str,
+    ) -> Result<(), SqlError> {
+        let c_name = checked_name(name, arity, ext, 0)?;
+        let same = |d: &Defined| d.db == db as usize && d.name.eq_ignore_ascii_case(name) && d.arity == arity;
+        let replaced = {
+            let mut defined = self.lock();
+            // SAFETY: `db` is open (the contract).
+            unsafe { Self::check_free(&defined, db, ext, name) }?;
+            match defined.iter().find(|d| same(d) && d.ext == ext).and_then(|d| d.body.clone()) {
+                // Its own body function of that name and arity, kept or live: the new body
+                // replaces the old one in place (below, once it compiles), so a redefinition
+                // works while a statement runs.
+                Some(old) => Some(old),
+                None => {
+                    let target = Arc::new(Target::new(ext, 0));
+                    let data = Arc::new(SqlBody { name: name.into(), target: Arc::clone(&target), sql: Mutex::new(body.to_owned()) });
+                    // SAFETY: `db` is open (the contract) and `c_name` NUL-terminated; the data
+                    // pointer is a leaked Arc<SqlBody> that SQLite hands to `sql_body` and
+                    // releases through `forget_sql_body` once, also when creating fails.
+                    let rc = unsafe {
+                        ffi::sqlite3_create_function_v2(
+                            db,
+                            c_name.as_ptr(),
+                            arity,
+                            ffi::SQLITE_UTF8 | flags.bits(),
+                            Arc::into_raw(Arc::clone(&data)).cast_mut().cast::<c_void>(),
+                            Some(sql_body),
+                            None,
+                            None,
+                            Some(forget_sql_body),
+                        )
+                    };
+                    if rc != ffi::SQLITE_OK {
+                        // SAFETY: `db` is open (the contract).
+                        let why = unsafe { trampolines::errmsg(db) };
+                        return Err(SqlError::new(rc, format!("cannot define {name}(): {why}")));
+                    }
+                    defined.retain(|d| !same(d));
+                    defined.push(Defined { db: db as usize, ext, name: name.to_owned(), arity, target, body: Some(data) });
+                    None
+                }
+            }
+        };
+        // The body compiles, as the extension's SQL (its sandbox), with the function defined
+        // (so that it may call itself); outside the lock, as compiling may connect a virtual
+        // table, which calls an extension.
+        let compiled = {
+            // SAFETY: `db` is open and is the connection whose call of `ext` is running (the
+            // contract); the CallSql is dropped at the end of this block.
+            let mut sql = unsafe { CallSql::new(db) };
+            sql.prepare(body).map(|statement| sql.finalize(statement))
+        };
+        match (compiled, replaced) {
+            (Ok(()), Some(old)) => {
+                *old.sql.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = body.to_owned();
+                old.target.set(ext, 0);
+                Ok(())
+            }
+            (Ok(()), None) => Ok(()),
+            // A redefinition that does not compile leaves the function as it was.
+            (Err(error), Some(_)) => Err(SqlError::new(error.code, format!("cannot define {name}(): {}", error.message))),
+            (Err(error), None) => {
+                // SAFETY: `db` is open (the contract).
+                let _ = unsafe { self.delete(db, ext, name, arity) };
+                Err(SqlError::new(error.code, format!("cannot define {name}(): {}", error.message)))
+            }
+        }
     }
 
     unsafe fn delete(&self, db: *mut ffi::sqlite3, ext: u32, name: &str, arity: i32) -> Result<(), SqlError> {
@@ -289,6 +428,74 @@ unsafe fn remove(db: *mut ffi::sqlite3, name: &str, arity: c_int) -> c_int {
 
 fn misuse(message: String) -> SqlError {
     SqlError::new(ffi::SQLITE_MISUSE, message)
+}
+
+/// xDestroy of a function whose body is SQL.
+///
+/// # Safety
+/// `data` must be null or come from `Arc::into_raw(Arc<SqlBody>)`, released once here.
+unsafe extern "C" fn forget_sql_body(data: *mut c_void) {
+    if !data.is_null() {
+        // SAFETY: per the contract.
+        drop(unsafe { Arc::from_raw(data.cast_const().cast::<SqlBody>()) });
+    }
+}
+
+/// Counts a call of a function whose body is SQL as running on this thread until dropped.
+struct Nested(());
+
+impl Nested {
+    fn enter() -> Option<Nested> {
+        SQL_BODIES_RUNNING.with(|running| {
+            let depth = running.get();
+            (depth < SQL_BODY_DEPTH).then(|| {
+                running.set(depth + 1);
+                Nested(())
+            })
+        })
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        SQL_BODIES_RUNNING.with(|running| running.set(running.get().saturating_sub(1)));
+    }
+}
+
+/// xFunc of a function whose body is SQL: the body's first row's first column.
+unsafe extern "C" fn sql_body(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+    // SAFETY: SQLite calls xFunc with the context of this call, whose user data is the live
+    // Arc<SqlBody> `define_sql` registered (released only by `forget_sql_body`, after the last
+    // call), and `argc` values valid until it returns.
+    let (call, data, args, db) = unsafe {
+        let data = &*ffi::sqlite3_user_data(ctx).cast::<SqlBody>();
+        (Context::of_call(ctx), data, Args::new(argc, argv), ffi::sqlite3_context_db_handle(ctx))
+    };
+    let run = || -> Result<Value, SqlError> {
+        if data.target.get().is_none() {
+            return Err(SqlError::new(ffi::SQLITE_ERROR, format!("no such function: {}", data.name)));
+        }
+        let Some(_nested) = Nested::enter() else {
+            let message = format!("{}(): functions whose body is SQL are nested more than {SQL_BODY_DEPTH} deep", data.name);
+            return Err(SqlError::new(ffi::SQLITE_ERROR, message));
+        };
+        let body = data.sql.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        // SAFETY: `db` is the connection running this callback, open until it returns, and the
+        // CallSql is dropped (finalizing what is left) before that.
+        let mut sql = unsafe { CallSql::new(db) };
+        let statement = sql.prepare(&body)?;
+        for (index, value) in (1..).zip(args.read()) {
+            sql.bind(statement, index, &Value::from(&value))?;
+        }
+        let row = sql.step(statement)?;
+        sql.finalize(statement);
+        Ok(row.and_then(|values| values.into_iter().next()).unwrap_or(Value::Null))
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(Ok(value)) => call.set_result(&value),
+        Ok(Err(error)) => call.set_error(&error),
+        Err(_) => call.set_error(&SqlError::new(ffi::SQLITE_ERROR, format!("{}(): the bridge panicked", data.name))),
+    }
 }
 
 /// xFunc of a run-time function.

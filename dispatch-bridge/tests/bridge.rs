@@ -652,3 +652,78 @@ fn an_extension_of_only_the_connections_names_is_refused() {
     assert_eq!(bridge.overridden(EXT), ["upper()"]);
     assert_eq!(one(&conn, "SELECT upper('a')"), SqlValue::Text("a".into()), "the extension's echo, as upper");
 }
+
+/// `text` of the first column of `sql`'s first row, or the error's message.
+fn answer(conn: &Connection, sql: &str) -> String {
+    match conn.query_row(sql, [], |row| row.get::<_, SqlValue>(0)) {
+        Ok(SqlValue::Integer(i)) => i.to_string(),
+        Ok(SqlValue::Text(t)) => t,
+        Ok(SqlValue::Null) => String::from("NULL"),
+        Ok(other) => format!("{other:?}"),
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+#[test]
+fn functions_whose_body_is_sql_call_one_another_and_run_in_the_sandbox() {
+    let (conn, bridge) = setup();
+    let functions = bridge.runtime_functions();
+    // SAFETY: `conn` is open and attached for the whole test.
+    let db = unsafe { conn.handle() };
+    // SAFETY: as above.
+    unsafe { sqlink_dispatch_bridge::install_authorizer(db) }.unwrap();
+    let define = |name: &str, arity: i32, body: &str| {
+        // SAFETY: as above.
+        unsafe { functions.define_sql(db, EXT, name, arity, FunctionFlags::empty(), body) }
+    };
+    define("plus_one", 1, "SELECT ?1 + 1").unwrap();
+    define("twice_plus_one", 1, "SELECT plus_one(?1) * 2").unwrap();
+    define("fact", 1, "SELECT CASE WHEN ?1 <= 1 THEN 1 ELSE ?1 * fact(?1 - 1) END").unwrap();
+    define("first_word", 1, "SELECT value FROM json_each(?1)").unwrap();
+    define("no_row", 0, "SELECT 1 WHERE 0").unwrap();
+    assert_eq!(answer(&conn, "SELECT twice_plus_one(3)"), "8");
+    assert_eq!(answer(&conn, "SELECT fact(10)"), "3628800");
+    assert_eq!(answer(&conn, "SELECT first_word('[\"a\", \"b\"]')"), "a", "the first row's first column");
+    assert_eq!(answer(&conn, "SELECT no_row()"), "NULL", "no row: NULL");
+    assert_eq!(
+        answer(&conn, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT sum(plus_one(x)) FROM c"),
+        "5150"
+    );
+    // An extension's declared function, from a body.
+    define("echoed", 1, "SELECT echo(?1) || '!'").unwrap();
+    assert_eq!(answer(&conn, "SELECT echoed('hi')"), "hi!");
+
+    // Too deep: one error, and the connection goes on.
+    let deep = answer(&conn, "SELECT fact(100)");
+    assert!(deep.contains("nested more than"), "{deep}");
+    assert_eq!(answer(&conn, "SELECT fact(5)"), "120");
+    // A body's error is the call's.
+    define("divide", 2, "SELECT ?1 / ?2 + abs(-9223372036854775808)").unwrap();
+    assert!(answer(&conn, "SELECT divide(1, 2)").contains("integer overflow"));
+    // The sandbox holds inside a body.
+    let refused = define("attach_it", 0, "ATTACH ':memory:' AS other").unwrap_err();
+    assert!(refused.message.starts_with("cannot define attach_it(): "), "{}", refused.message);
+    // A body that does not compile, a name the connection has, a bad arity: refused.
+    assert!(define("broken", 0, "SELECT FROM").unwrap_err().message.contains("syntax error"));
+    assert!(define("upper", 1, "SELECT 1").unwrap_err().message.contains("the connection has a function of that name"));
+    assert!(define("wide", 200, "SELECT 1").is_err());
+
+    // Redefined while a statement runs: SQLite keeps the function, the body changes.
+    let mut running = conn.prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) SELECT x FROM c").unwrap();
+    let mut rows = running.query([]).unwrap();
+    rows.next().unwrap();
+    define("plus_one", 1, "SELECT ?1 + 100").unwrap();
+    drop(rows);
+    drop(running);
+    assert_eq!(answer(&conn, "SELECT twice_plus_one(3)"), "206");
+
+    // Deleted: unknown, as any function SQLite does not have.
+    // SAFETY: as above.
+    unsafe { functions.delete(db, EXT, "plus_one", 1) }.unwrap();
+    assert!(answer(&conn, "SELECT plus_one(1)").contains("no such function: plus_one"));
+    assert!(answer(&conn, "SELECT twice_plus_one(1)").contains("no such function: plus_one"));
+    // Unloaded: every one of the extension's goes.
+    let mut bridge = bridge;
+    bridge.unregister_extension(EXT);
+    assert!(answer(&conn, "SELECT fact(3)").contains("no such function: fact"));
+}
