@@ -139,7 +139,7 @@ export function withheldNote({ files, environment }, grants) {
  * The released versions of sqlite:extension, oldest first (rules/src/contract.rs): every host
  * loads each; the last is the newest. A released version never changes.
  */
-export const CONTRACT_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.4.0'];
+export const CONTRACT_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.4.0', '0.5.0'];
 
 const CONTRACT = 'sqlite:extension';
 const METADATA = `${CONTRACT}/metadata`;

@@ -21,7 +21,7 @@ mod trace;
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../wit/extension/0.4.0", "../wit/runtime"],
+        path: ["../wit/extension/0.5.0", "../wit/runtime"],
         world: "sqlink:wasm/cli",
         generate_all,
     });

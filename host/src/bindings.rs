@@ -7,7 +7,7 @@
 //! `contract` finds them at whichever version a component was built against.
 
 wasmtime::component::bindgen!({
-    path: ["../wit/extension/0.4.0", "../wit/runtime"],
+    path: ["../wit/extension/0.5.0", "../wit/runtime"],
     world: "sqlink:wasm/host",
     additional_derives: [PartialEq],
     ownership: Borrowing { duplicate_if_necessary: true },

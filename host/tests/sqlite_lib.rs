@@ -10,7 +10,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 mod lib_bindings {
     wasmtime::component::bindgen!({
-        path: ["../wit/extension/0.4.0", "../wit/runtime"],
+        path: ["../wit/extension/0.5.0", "../wit/runtime"],
         world: "sqlink:wasm/sqlite-lib",
         additional_derives: [PartialEq],
     });

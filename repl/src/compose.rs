@@ -20,13 +20,13 @@ use crate::parts;
 /// The router's slots (wit/compose/compose.wit).
 pub const SLOTS: usize = 16;
 
-/// The extension interfaces a slot takes, as `sqlite:extension/NAME@0.4.0`.
+/// The extension interfaces a slot takes, as `sqlite:extension/NAME@0.5.0`.
 const SLOT_INTERFACES: [&str; 7] =
     ["metadata", "scalar-function", "aggregate-function", "collation", "table-function", "hooks", "virtual-table"];
 
 /// The only contract version compose plugs in: the router's slots are its shapes.
-const CONTRACT: &str = "0.4.0";
-const TYPES: &str = "sqlite:extension/types@0.4.0";
+const CONTRACT: &str = "0.5.0";
+const TYPES: &str = "sqlite:extension/types@0.5.0";
 /// What a host serves the runtime, all filled by the standalone component.
 const HOST_INTERFACES: [&str; 7] = ["spi-loader", "dispatch", "file-locks", "shared-memory", "interrupt", "cpu-time", "process"];
 

@@ -126,7 +126,7 @@ fn compose_refuses_what_the_router_cannot_take() {
     let old = test_extension("rust-0.1.0").to_string_lossy().into_owned();
     let run = sqlink_in(dir.path(), &["compose", "--with", &old, "-o", &out], "");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("built against sqlite:extension@0.1.0; compose takes 0.4.0 extensions only"), "{}", run.stderr);
+    assert!(run.stderr.contains("built against sqlite:extension@0.1.0; compose takes 0.5.0 extensions only"), "{}", run.stderr);
     let older = test_extension("rust-0.2.0").to_string_lossy().into_owned();
     let run = sqlink_in(dir.path(), &["compose", "--with", &format!("md5,{older}"), "-o", &out], "");
     assert_eq!(run.code, 1);
@@ -136,7 +136,7 @@ fn compose_refuses_what_the_router_cannot_take() {
         "one message for the one refused extension:\n{}",
         run.stderr
     );
-    assert!(run.stderr.contains("built against sqlite:extension@0.2.0; compose takes 0.4.0 extensions only"), "{}", run.stderr);
+    assert!(run.stderr.contains("built against sqlite:extension@0.2.0; compose takes 0.5.0 extensions only"), "{}", run.stderr);
     let connection = test_extension("connection").to_string_lossy().into_owned();
     let run = sqlink_in(dir.path(), &["compose", "--with", &connection, "-o", &out], "");
     assert_eq!(run.code, 1);

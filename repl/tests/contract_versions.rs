@@ -36,6 +36,9 @@ const RELEASED: &[(&str, &str)] = &[
     // Functions defined at run time and a write's conflict mode on `connection`, and the
     // `dynamic-function` export (4 December 2026).
     ("0.4.0", "f70c58ca5a36b4baaf687c3237ccbe0859af942d64cbfdbc0f1082127276029a"),
+    // Functions whose body is SQL, run by the host (`connection.create-sql-function`; 5
+    // December 2026).
+    ("0.5.0", "2f1877b90c512736837a9d12ec0ab7545e6dcc05c5735d9daf371c7df5c28567"),
 ];
 
 fn root() -> PathBuf {
@@ -261,7 +264,7 @@ fn a_version_the_host_does_not_know_or_a_shape_its_version_never_had_is_refused(
     let future = Extension::load(&engine, &renamed(&newest, "0.2.0", "0.9.0"), Sandbox::default()).err().unwrap();
     assert_eq!(
         future.to_string(),
-        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0, 0.3.0, 0.4.0); a newer sqlink may"
+        "it was built against sqlite:extension@0.9.0, which this host does not load (it loads sqlite:extension 0.1.0, 0.2.0, 0.3.0, 0.4.0, 0.5.0); a newer sqlink may"
     );
     // 0.2.0's metadata has table functions: the first 0.1.0's shape under its name is no
     // component built against 0.2.0.

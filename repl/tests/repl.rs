@@ -203,7 +203,7 @@ fn extensions_and_unload() {
         run.stdout,
         "no extensions loaded; try .load uuid
 md5 0.1.0 (bundled)
-  contract  sqlite:extension@0.4.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)
+  contract  sqlite:extension@0.5.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)
   scalar    md5(x)      The MD5 digest of text or a blob as 32 lowercase hex digits; NULL gives NULL.
   aggregate md5_agg(x)  The MD5 digest (lowercase hex) of the concatenation of the non-NULL text or blob values, in the order they are aggregated; NULL if there are none.
 no extensions loaded; try .load uuid

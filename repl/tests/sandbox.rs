@@ -309,7 +309,7 @@ fn sqlites_own_functions_are_replaced_only_when_asked() {
         run.stdout,
         format!(
             "ABC\nshadowed abc|1\nshadow 0.1.0 ({})\n  replaces SQLite's upper(), collation nocase (loaded with --override)\n\
-             \x20 contract  sqlite:extension@0.4.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)\n\
+             \x20 contract  sqlite:extension@0.5.0 (metadata, scalar-function, scalar-by-arity, aggregate-function, collation, table-function, virtual-table, hooks, dynamic-function)\n\
              \x20 scalar    upper(x)  Not upper case at all: shows whose `upper` ran.\n\
              \x20 collation nocase    Orders by length, then bytes: shows whose `nocase` ran.\nshadowed x\n",
             shadow.display()

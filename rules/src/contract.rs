@@ -20,7 +20,7 @@ pub const PACKAGE: &str = "sqlite:extension";
 
 /// The released versions, oldest first. The last is the newest, which the SDK and
 /// `sqlink new` target.
-pub const VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0", "0.4.0"];
+pub const VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"];
 
 /// The newest released version.
 pub const NEWEST: &str = VERSIONS[VERSIONS.len() - 1];
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_newest_is_the_last() {
-        assert_eq!(NEWEST, "0.4.0");
+        assert_eq!(NEWEST, "0.5.0");
         assert!(VERSIONS.windows(2).all(|pair| pair[0] < pair[1]), "oldest first");
     }
 

@@ -18,7 +18,7 @@ mod vfs;
 
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../wit/extension/0.4.0", "../wit/runtime"],
+        path: ["../wit/extension/0.5.0", "../wit/runtime"],
         world: "sqlink:wasm/sqlite-lib",
         // Import arguments borrow SQLite's own buffers: no copy per call.
         ownership: Borrowing { duplicate_if_necessary: true },

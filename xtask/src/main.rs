@@ -57,6 +57,7 @@ const TEST_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("contract-0-1-0-interim-test-ext", "contract_0_1_0_interim_test_ext.wasm", "rust-0.1.0-interim"),
     ("contract-0-2-0-test-ext", "contract_0_2_0_test_ext.wasm", "rust-0.2.0"),
     ("contract-0-3-0-test-ext", "contract_0_3_0_test_ext.wasm", "rust-0.3.0"),
+    ("contract-0-4-0-test-ext", "contract_0_4_0_test_ext.wasm", "rust-0.4.0"),
 ];
 
 /// The contract's fixtures built by other languages' tools from the frozen WIT of a released

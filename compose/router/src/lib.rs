@@ -8,7 +8,7 @@
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/extension/0.4.0", "../../wit/runtime", "../../wit/compose"],
+        path: ["../../wit/extension/0.5.0", "../../wit/runtime", "../../wit/compose"],
         world: "sqlink:compose/router",
         generate_all,
     });
@@ -149,7 +149,7 @@ fn describe(k: u32, info: &ExtensionInfo) -> spi_loader::LoadedExtension {
         handle: SLOT_HANDLES + k,
         source: String::from("composed"),
         info: info.clone(),
-        contract: spi_loader::Contract { version: String::from("0.4.0"), exports: EXPORTS.iter().map(|name| (*name).to_owned()).collect() },
+        contract: spi_loader::Contract { version: String::from("0.5.0"), exports: EXPORTS.iter().map(|name| (*name).to_owned()).collect() },
     }
 }
 

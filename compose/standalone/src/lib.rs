@@ -10,7 +10,7 @@
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/extension/0.4.0", "../../wit/runtime", "../../wit/compose"],
+        path: ["../../wit/extension/0.5.0", "../../wit/runtime", "../../wit/compose"],
         world: "sqlink:compose/standalone",
         generate_all,
     });
