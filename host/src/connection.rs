@@ -1,6 +1,7 @@
 //! The `sqlite:extension/connection` import (contract 0.3.0 and later): SQL an extension runs
 //! on the connection that is calling it; from 0.4.0 also the functions it defines while it
-//! runs, and the conflict mode of a virtual table's write.
+//! runs, and the conflict mode of a virtual table's write; from 0.5.0 functions whose body is
+//! SQL.
 //!
 //! Each call of an extension that imports it gets a [`SqlAccess`] for its duration from the
 //! host that makes the call (`embed`: the bridge's `CallSql` on the native connection); the
@@ -48,9 +49,22 @@ mod v4 {
     });
 }
 
+/// 0.5.0's `connection`: 0.4.0's and `create-sql-function`.
+mod v5 {
+    wasmtime::component::bindgen!({
+        path: "../wit/extension/0.5.0",
+        world: "sqlite:extension/extension",
+        with: {
+            "sqlite:extension/types": super::types,
+            "sqlite:extension/connection.statement": super::Statement,
+        },
+    });
+}
+
 use sqlite::extension::connection::{Host, HostStatement};
 use types::{Error, Value};
 use v4::sqlite::extension::connection as v4conn;
+use v5::sqlite::extension::connection as v5conn;
 
 /// The interface's name without its version: a component importing it needs the host to
 /// provide it.
@@ -84,6 +98,11 @@ pub trait SqlAccess: Send {
         let _ = (name, arity);
         Err(SqlError::new(1, "this host does not define functions at run time yet"))
     }
+    /// Define a function on the calling connection whose body is SQL (contract 0.5.0).
+    fn create_sql_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, body: &str) -> Result<(), SqlError> {
+        let _ = (name, arity, flags, body);
+        Err(SqlError::new(1, "this host does not define functions at run time yet"))
+    }
 }
 
 /// Makes the [`SqlAccess`] of each call, given the call's deadline.
@@ -92,7 +111,8 @@ pub type SqlSource = Arc<dyn Fn(Instant) -> Box<dyn SqlAccess> + Send + Sync>;
 /// Add the import to an extension's linker.
 pub fn add_to_linker(linker: &mut Linker<ExtensionState>) -> anyhow::Result<()> {
     sqlite::extension::connection::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state)?;
-    v4conn::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state).map_err(anyhow::Error::from)
+    v4conn::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state)?;
+    v5conn::add_to_linker::<ExtensionState, HasSelf<ExtensionState>>(linker, |state| state).map_err(anyhow::Error::from)
 }
 
 fn no_call() -> Error {
@@ -144,58 +164,74 @@ impl Host for ExtensionState {
     }
 }
 
-impl v4conn::Host for ExtensionState {
-    fn prepare(&mut self, sql: String) -> Result<Resource<Statement>, Error> {
-        Host::prepare(self, sql)
-    }
+/// The `connection` of a version after 0.3.0: 0.3.0's functions, the ones 0.4.0 added, and
+/// `$newer`, the version's own (the bindings of each version are types of their own).
+macro_rules! later_connection {
+    ($conn:ident { $($newer:tt)* }) => {
+        impl $conn::Host for ExtensionState {
+            fn prepare(&mut self, sql: String) -> Result<Resource<Statement>, Error> {
+                Host::prepare(self, sql)
+            }
 
-    fn execute(&mut self, sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
-        Host::execute(self, sql, params)
-    }
+            fn execute(&mut self, sql: String, params: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
+                Host::execute(self, sql, params)
+            }
 
-    fn changes(&mut self) -> i64 {
-        Host::changes(self)
-    }
+            fn changes(&mut self) -> i64 {
+                Host::changes(self)
+            }
 
-    fn last_insert_rowid(&mut self) -> i64 {
-        Host::last_insert_rowid(self)
-    }
+            fn last_insert_rowid(&mut self) -> i64 {
+                Host::last_insert_rowid(self)
+            }
 
-    fn on_conflict(&mut self) -> Result<v4conn::ConflictMode, Error> {
-        let mode = self.sql()?.on_conflict().map_err(error)?;
-        Ok(sqlink_dispatch_bridge::conflict_mode!(mode => v4conn::ConflictMode))
-    }
+            fn on_conflict(&mut self) -> Result<$conn::ConflictMode, Error> {
+                let mode = self.sql()?.on_conflict().map_err(error)?;
+                Ok(sqlink_dispatch_bridge::conflict_mode!(mode => $conn::ConflictMode))
+            }
 
-    fn create_function(&mut self, name: String, arity: i32, flags: types::FunctionFlags, id: u32) -> Result<(), Error> {
-        self.sql()?.create_function(&name, arity, function_flags(flags), id).map_err(error)
-    }
+            fn create_function(&mut self, name: String, arity: i32, flags: types::FunctionFlags, id: u32) -> Result<(), Error> {
+                self.sql()?.create_function(&name, arity, function_flags(flags), id).map_err(error)
+            }
 
-    fn delete_function(&mut self, name: String, arity: i32) -> Result<(), Error> {
-        self.sql()?.delete_function(&name, arity).map_err(error)
-    }
+            fn delete_function(&mut self, name: String, arity: i32) -> Result<(), Error> {
+                self.sql()?.delete_function(&name, arity).map_err(error)
+            }
+
+            $($newer)*
+        }
+
+        impl $conn::HostStatement for ExtensionState {
+            fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
+                HostStatement::bind(self, handle, index, to)
+            }
+
+            fn step(&mut self, handle: Resource<Statement>) -> Result<Option<Vec<Value>>, Error> {
+                HostStatement::step(self, handle)
+            }
+
+            fn reset(&mut self, handle: Resource<Statement>) -> Result<(), Error> {
+                HostStatement::reset(self, handle)
+            }
+
+            fn column_names(&mut self, handle: Resource<Statement>) -> Vec<String> {
+                HostStatement::column_names(self, handle)
+            }
+
+            fn drop(&mut self, handle: Resource<Statement>) -> wasmtime::Result<()> {
+                HostStatement::drop(self, handle)
+            }
+        }
+    };
 }
 
-impl v4conn::HostStatement for ExtensionState {
-    fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
-        HostStatement::bind(self, handle, index, to)
-    }
+later_connection!(v4conn {});
 
-    fn step(&mut self, handle: Resource<Statement>) -> Result<Option<Vec<Value>>, Error> {
-        HostStatement::step(self, handle)
+later_connection!(v5conn {
+    fn create_sql_function(&mut self, name: String, arity: i32, flags: types::FunctionFlags, body: String) -> Result<(), Error> {
+        self.sql()?.create_sql_function(&name, arity, function_flags(flags), &body).map_err(error)
     }
-
-    fn reset(&mut self, handle: Resource<Statement>) -> Result<(), Error> {
-        HostStatement::reset(self, handle)
-    }
-
-    fn column_names(&mut self, handle: Resource<Statement>) -> Vec<String> {
-        HostStatement::column_names(self, handle)
-    }
-
-    fn drop(&mut self, handle: Resource<Statement>) -> wasmtime::Result<()> {
-        HostStatement::drop(self, handle)
-    }
-}
+});
 
 impl HostStatement for ExtensionState {
     fn bind(&mut self, handle: Resource<Statement>, index: u32, to: Value) -> Result<(), Error> {
@@ -371,6 +407,12 @@ impl SqlAccess for NativeSql {
         // SAFETY: as above.
         unsafe { functions.delete(self.sql.db(), ext, name, arity) }
     }
+
+    fn create_sql_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, body: &str) -> Result<(), SqlError> {
+        let (functions, ext) = self.functions()?;
+        // SAFETY: as above.
+        unsafe { functions.define_sql(self.sql.db(), ext, name, arity, flags, body) }
+    }
 }
 
 /// A host that cannot run an extension's SQL (yet): every function fails with `why`.
@@ -431,6 +473,10 @@ impl SqlAccess for Unavailable {
     }
 
     fn delete_function(&mut self, _: &str, _: i32) -> Result<(), SqlError> {
+        self.refuse()
+    }
+
+    fn create_sql_function(&mut self, _: &str, _: i32, _: FunctionFlags, _: &str) -> Result<(), SqlError> {
         self.refuse()
     }
 }

@@ -77,6 +77,34 @@ class Define(unittest.TestCase):
         stored = "SELECT name, type, body FROM sqlean_define ORDER BY name"
         self.assertEqual(mine.execute(stored).fetchall(), reference.execute(stored).fetchall())
 
+    def test_generated_functions_calling_defined_functions_answer_as_sqleans(self):
+        """Bodies that call functions defined before them (sqlean's define allows it; since
+        contract 0.5.0 sqlink's does too: the host runs each body, not the extension)."""
+        rng = random.Random(34)
+        mine, reference = ours(), theirs()
+        arities = {}
+        for n in range(40):
+            name = f"g{n}"
+            body = expression(rng)
+            for _ in range(rng.randrange(1, 3)):
+                if not arities:
+                    break
+                callee = rng.choice(sorted(arities))
+                args = ", ".join(rng.choice(PARAMETERS + LITERALS) for _ in range(arities[callee]))
+                body = f"({body} {rng.choice(['+', '||', '=', 'AND'])} {callee}({args}))"
+            defined = [answer(conn, "SELECT define(?, ?)", (name, body)) for conn in (mine, reference)]
+            self.assertEqual(defined[0][0], defined[1][0], f"{name}: {body}")
+            if defined[0][0] == "error":
+                continue
+            arities[name] = mine.execute("SELECT narg FROM pragma_function_list WHERE name = ?", (name,)).fetchone()[0]
+            for _ in range(6):
+                args = [rng.choice(ARGUMENTS) for _ in range(arities[name])]
+                call = f"SELECT {name}({', '.join('?' * arities[name])})"
+                self.assertEqual(answer(mine, call, args), answer(reference, call, args), f"{name}: {body} with {args}")
+        self.assertGreater(len(arities), 30, "most definitions are functions both define")
+        nested = [name for name in arities if any(f"g{k}(" in mine.execute("SELECT body FROM sqlean_define WHERE name = ?", (name,)).fetchone()[0] for k in range(40))]
+        self.assertGreater(len(nested), 20, "most bodies call another defined function")
+
     def test_generated_table_functions_answer_as_sqleans(self):
         rng = random.Random(33)
         mine, reference = ours(), theirs()

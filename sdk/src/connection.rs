@@ -163,8 +163,39 @@ pub fn create_function(
     Ok(())
 }
 
-/// Remove function `name` of `arity` that [`create_function`] defined; an error if there is
-/// none. While a statement of the connection runs SQLite keeps it, answering as a function it
+/// Define scalar function `name` of `arity` arguments (-1: any number) on the connection that
+/// is calling the extension, whose body is SQL (contract 0.5.0): each call runs `body`, one
+/// statement, with the call's arguments bound to its parameters in order, and answers the
+/// first column of its first row (NULL when there is none). The host runs the body itself,
+/// without calling the extension, so such functions may call one another and themselves,
+/// which functions of [`create_function`] cannot. The body must compile now; otherwise the
+/// rules of [`create_function`] apply, and [`delete_function`] removes it. Redefining a name
+/// and arity this extension defined with a body replaces the body, also while a statement
+/// runs.
+///
+/// ```no_run
+/// use sqlink_sdk::{Error, FunctionFlags, connection, sqlite_scalar};
+///
+/// /// Defines `sumn(n)`, 1 + 2 + ... + n, once the extension is called.
+/// #[sqlite_scalar]
+/// fn define_sumn() -> Result<(), Error> {
+///     connection::create_sql_function("sumn", 1, FunctionFlags::default(), "SELECT ?1 * (?1 + 1) / 2")
+/// }
+/// ```
+pub fn create_sql_function(name: &str, arity: i32, flags: FunctionFlags, body: &str) -> Result<(), Error> {
+    wit::create_sql_function(name, arity, flags.to_wit(), body)?;
+    // A body of `create_function` under that name and arity is replaced.
+    DEFINED.with(|defined| {
+        let mut defined = defined.borrow_mut();
+        if let Some(id) = defined.ids.remove(&(name.to_ascii_lowercase(), arity)) {
+            defined.bodies.remove(&id);
+        }
+    });
+    Ok(())
+}
+
+/// Remove function `name` of `arity` that [`create_function`] or [`create_sql_function`]
+/// defined; an error if there is none. While a statement of the connection runs SQLite keeps it, answering as a function it
 /// does not know, until it can go.
 pub fn delete_function(name: &str, arity: i32) -> Result<(), Error> {
     wit::delete_function(name, arity)?;

@@ -93,12 +93,11 @@ fn compile_scalar(body: &str) -> Result<(String, i32), Error> {
     Ok((sql, arity as i32))
 }
 
-/// Define `name` on the connection with the compiled `sql` of `arity` parameters.
+/// Define `name` on the connection with the compiled `sql` of `arity` parameters. The host
+/// runs the body itself (a function whose body is SQL), so a body may call other defined
+/// functions, as in sqlean.
 fn create(name: &str, sql: String, arity: i32) -> Result<(), Error> {
-    connection::create_function(name, arity, FunctionFlags::default(), move |args: &[Value]| {
-        let rows = connection::execute(&sql, args)?;
-        Ok(rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null))
-    })?;
+    connection::create_sql_function(name, arity, FunctionFlags::default(), &sql)?;
     ARITIES.with(|arities| arities.borrow_mut().insert(name.to_ascii_lowercase(), arity));
     Ok(())
 }
