@@ -13,15 +13,16 @@ import { readValues, sqlError, writeValue } from './crossing.js';
 const INTERFACE = 'sqlink:wasm/extension-sql@0.1.0';
 const FUNCTIONS = [
   'begin', 'end', 'prepare', 'bind', 'step', 'reset', 'column-names', 'finalize', 'execute', 'changes', 'last-insert-rowid', 'on-conflict',
-  'create-function', 'delete-function',
+  'create-function', 'delete-function', 'create-sql-function',
 ];
 // `connection.conflict-mode`'s cases, in the WIT's order (jco passes an enum as its name).
 const CONFLICT_MODES = ['rollback', 'abort', 'fail', 'ignore', 'replace'];
 // `function-flags`' bits, in the WIT's order (jco passes flags as an object of booleans).
 const FUNCTION_FLAGS = ['deterministic', 'directOnly', 'innocuous'];
+const flagBits = (flags) => FUNCTION_FLAGS.reduce((sum, flag, bit) => sum | (flags?.[flag] ? 1 << bit : 0), 0);
 // The functions that run SQL, and so may wait (defining a function reads the connection's
-// list of functions).
-const WAITING = ['prepare', 'step', 'execute', 'create-function', 'delete-function'];
+// list of functions; one with a SQL body compiles it).
+const WAITING = ['prepare', 'step', 'execute', 'create-function', 'delete-function', 'create-sql-function'];
 const CELL = 16;
 
 /** The extension functions of the contract's `connection` import that may wait (for jco's JSPI mode). */
@@ -31,6 +32,7 @@ export const WAITING_IMPORTS = [
   'sqlite:extension/connection#[method]statement.step',
   'sqlite:extension/connection#create-function',
   'sqlite:extension/connection#delete-function',
+  'sqlite:extension/connection#create-sql-function',
 ];
 
 const NO_CALL =
@@ -228,10 +230,18 @@ export class RuntimeSql {
       async createFunction(name, arity, flags, id) {
         sql.#check();
         const [at, length] = sql.#text(name);
-        const bits = FUNCTION_FLAGS.reduce((sum, flag, bit) => sum | (flags?.[flag] ? 1 << bit : 0), 0);
-        const error = sql.#unit(await sql.#fn['create-function'](at, length, arity, bits, id), 'create-function');
+        const error = sql.#unit(await sql.#fn['create-function'](at, length, arity, flagBits(flags), id), 'create-function');
         if (error) throw error;
         defined.set(id >>> 0, String(name));
+      },
+      // Contract 0.5.0: the runtime runs `body` for each call itself, so nothing of it is
+      // kept here and its calls never come back to the page.
+      async createSqlFunction(name, arity, flags, body) {
+        sql.#check();
+        const [at, length] = sql.#text(name);
+        const [bodyAt, bodyLength] = sql.#text(body);
+        const error = sql.#unit(await sql.#fn['create-sql-function'](at, length, arity, flagBits(flags), bodyAt, bodyLength), 'create-sql-function');
+        if (error) throw error;
       },
       async deleteFunction(name, arity) {
         sql.#check();

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlink_dispatch_bridge::{ConflictMode, FunctionFlags, SqlError, Value as BridgeValue};
-use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction, SqlExecute, SqlReply, SqlRequest};
+use sqlink_host::bindings::dispatch::{Reply, Request, SqlBind, SqlCreateFunction, SqlCreateSqlFunction, SqlExecute, SqlReply, SqlRequest};
 use sqlink_host::bindings::{FunctionFlags as WitFlags, Value};
 use sqlink_host::connection::{SqlAccess, SqlSource, past_deadline};
 use sqlink_host::extension::Extension;
@@ -248,5 +248,11 @@ impl SqlAccess for Waiting {
 
     fn delete_function(&mut self, name: &str, arity: i32) -> Result<(), SqlError> {
         self.ask(SqlRequest::DeleteFunction((name.to_owned(), arity))).map(drop)
+    }
+
+    fn create_sql_function(&mut self, name: &str, arity: i32, flags: FunctionFlags, body: &str) -> Result<(), SqlError> {
+        let flags = wit_flags(flags);
+        let request = SqlCreateSqlFunction { name: name.to_owned(), arity, flags, body: body.to_owned() };
+        self.ask(SqlRequest::CreateSqlFunction(request)).map(drop)
     }
 }

@@ -119,6 +119,11 @@ impl extension_sql::Guest for SqliteLib {
         with_call(|call| crate::requests::delete_function(call, ext, &name, arity))
     }
 
+    fn create_sql_function(name: String, arity: i32, flags: FunctionFlags, body: String) -> Result<(), Error> {
+        let ext = FRAMED.with(Cell::get).ok_or_else(no_call)?;
+        with_call(|call| crate::requests::create_sql_function(call, ext, &name, arity, crate::bridge::flags(flags), &body))
+    }
+
     fn last_insert_rowid() -> i64 {
         with_call(|call| Ok(call.last_insert_rowid())).unwrap_or(0)
     }

@@ -139,6 +139,7 @@ fn run(sql: &mut CallSql, ext: u32, asked: SqlRequest) -> Answer {
         },
         SqlRequest::CreateFunction(c) => done(create_function(sql, ext, &c.name, c.arity, flags(c.flags), c.id)),
         SqlRequest::DeleteFunction((name, arity)) => done(delete_function(sql, ext, &name, arity)),
+        SqlRequest::CreateSqlFunction(c) => done(create_sql_function(sql, ext, &c.name, c.arity, flags(c.flags), &c.body)),
     }
 }
 
@@ -156,6 +157,14 @@ pub fn create_function(sql: &CallSql, ext: u32, name: &str, arity: i32, flags: F
     let functions = runtime_functions()?;
     // SAFETY: `sql.db()` is the open connection whose callback is running `ext`'s call.
     unsafe { functions.define(sql.db(), ext, name, arity, flags, id) }
+}
+
+/// `connection.create-sql-function` of extension `ext` (contract 0.5.0), as
+/// [`create_function`]; the bridge runs `body` for each call, so its calls never reach a host.
+pub fn create_sql_function(sql: &CallSql, ext: u32, name: &str, arity: i32, flags: FunctionFlags, body: &str) -> Result<(), SqlError> {
+    let functions = runtime_functions()?;
+    // SAFETY: as in `create_function`.
+    unsafe { functions.define_sql(sql.db(), ext, name, arity, flags, body) }
 }
 
 /// `connection.delete-function` of extension `ext`, as [`create_function`].

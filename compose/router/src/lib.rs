@@ -433,6 +433,9 @@ fn sql_request(r: host_dispatch::SqlRequest) -> dispatch::SqlRequest {
             To::CreateFunction(dispatch::SqlCreateFunction { name: c.name, arity: c.arity, flags: c.flags, id: c.id })
         }
         From::DeleteFunction(d) => To::DeleteFunction(d),
+        From::CreateSqlFunction(c) => {
+            To::CreateSqlFunction(dispatch::SqlCreateSqlFunction { name: c.name, arity: c.arity, flags: c.flags, body: c.body })
+        }
     }
 }
 
