@@ -1135,14 +1135,25 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
         "SELECT define('bad', 'selec 1 +')",
         'SELECT sumn(1, 2)',
         "SELECT undefine('nope')",
-        // A defined function calling another is refused in every host (README).
+        // A defined function calls another (contract 0.5.0: the runtime runs its body).
         "SELECT define('nested', 'sumn(:y) + 1')",
         'SELECT nested(2)',
         'SELECT name, type, body FROM sqlean_define ORDER BY name',
+        "SELECT define('f1', ':x + 1')",
+        "SELECT define('f2', 'f1(:x) * 2')",
+        'SELECT f2(3)',
+        // chainN(x) calls chainN-1(x): nested deeper than the host gives is one error, and the
+        // session goes on.
+        "SELECT define('chain0', ':x')",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) SELECT sum(define('chain' || i, 'chain' || (i - 1) || '(:x) + 1') IS NULL) FROM n",
+        'SELECT chain30(0)',
+        'SELECT f2(0), chain3(0)',
       ],
       [
         'SELECT define_free()',
         "SELECT sumn(3), joined('a', 'b'), scaled(1)",
+        // Reopened, the nested ones come back in an order that compiles.
+        'SELECT f2(3), chain10(1), nested(2)',
         'SELECT v FROM upto(3)',
         "SELECT undefine('sumn')",
         'SELECT sumn(3)',
@@ -1187,10 +1198,15 @@ describe('SQL from an extension (sqlite:extension/connection)', () => {
     assert.deepEqual(native[0][1], { rows: [[15, 5050, null]] });
     assert.deepEqual(native[0][11], { rows: [[1, 2, 5], [2, 3, 14]] });
     assert.match(native[0][13].error, /define\(sumn\): a function of that name is defined already/);
-    assert.match(native[0][19].error, /cannot call extension functions/);
+    assert.deepEqual(native[0][19], { rows: [[4]] });
+    assert.deepEqual(native[0][23], { rows: [[8]] });
+    assert.deepEqual(native[0][25], { rows: [[30]] });
+    assert.equal(native[0][26].error?.match(/nested more than/g)?.length, 1, native[0][26].error);
+    assert.deepEqual(native[0][27], { rows: [[2, 3]] });
     assert.deepEqual(native[1][1], { rows: [[6, 'a-b-a', 3]] });
-    assert.match(native[1][4].error, /no such function: sumn/);
-    assert.match(native[1][10].error, /no such function: scaled/);
+    assert.deepEqual(native[1][2], { rows: [[8, 11, 4]] });
+    assert.match(native[1][5].error, /no such function: sumn/);
+    assert.match(native[1][11].error, /no such function: scaled/);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

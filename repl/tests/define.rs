@@ -1,6 +1,7 @@
 //! The `define` example (extensions/define) in a native SQLite through `embed`: functions and
-//! table-valued functions written in SQL, defined at run time (contract 0.4.0's
-//! `connection.create-function`) and kept in the database's `sqlean_define` table.
+//! table-valued functions written in SQL, defined at run time (contract 0.5.0's
+//! `connection.create-sql-function`, so that they may call one another) and kept in the
+//! database's `sqlean_define` table.
 
 mod common;
 
@@ -86,6 +87,37 @@ fn bad_input_is_one_clear_error() {
     assert_eq!(rows(&conn, "SELECT f(1), (SELECT group_concat(name) FROM sqlean_define)"), ["2|f"]);
 }
 
+/// A function calling another.
+const NESTED: &str = "SELECT define('f1', ':x + 1');\nSELECT define('f2', 'f1(:x) * 2');";
+
+/// `depth` functions each calling the one before: `chain{depth}(0)` nests `depth` + 1 calls.
+fn chain(depth: usize) -> String {
+    let mut sql = String::from("SELECT define('chain0', ':x');\n");
+    for level in 1..=depth {
+        sql += &format!("SELECT define('chain{level}', 'chain{}(:x) + 1');\n", level - 1);
+    }
+    sql
+}
+
+/// Deeper than any host need give (the contract promises 16 levels; the bridge gives 24).
+const TOO_DEEP: usize = 40;
+
+/// Defined functions call one another (contract 0.5.0: their bodies are SQL the host runs, not
+/// calls into the extension); nesting too deep is one error.
+#[test]
+fn nested_definitions() {
+    let conn = Connection::open_in_memory().unwrap();
+    let _extensions = load_define(&conn);
+    conn.execute_batch(NESTED).unwrap();
+    assert_eq!(rows(&conn, "SELECT f2(3)"), ["8"]);
+    conn.execute_batch(&chain(TOO_DEEP)).unwrap();
+    assert_eq!(rows(&conn, "SELECT chain10(1)"), ["11"]);
+    let deep = error(&conn, &format!("SELECT chain{TOO_DEEP}(0)"));
+    assert_eq!(deep.matches("nested more than").count(), 1, "{deep}");
+    // The connection goes on.
+    assert_eq!(rows(&conn, "SELECT f2(0), chain3(0)"), ["2|3"]);
+}
+
 #[test]
 fn table_valued_functions_take_their_parameters_as_arguments() {
     let dir = tempfile::tempdir().unwrap();
@@ -164,6 +196,24 @@ mod repl {
             common::rows(&conn, "SELECT name, body FROM sqlean_define WHERE type = 'scalar' ORDER BY name"),
             ["scaled|(SELECT sum(x) * :k FROM t)", "sumn|:a + :b"]
         );
+    }
+
+    /// Defined functions call one another in the REPL too, where the runtime
+    /// runs their bodies (on its wasm stack); too deep is one error, and the session goes on.
+    /// Reopened, the definitions come back in an order that compiles.
+    #[test]
+    fn nested_definitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("nested.db");
+        let deep = super::TOO_DEEP;
+        let sql = format!("{}\nSELECT f2(3);\n{}SELECT chain{deep}(0);\nSELECT f2(0), chain3(0);\n", super::NESTED, super::chain(deep));
+        let run = script(&db, &sql);
+        assert_eq!(run.stdout, format!("\n\n8\n{}2|3\n", "\n".repeat(deep + 1)));
+        let errors: Vec<&str> = run.stderr.lines().filter(|line| line.contains(" near line ")).collect();
+        assert!(errors.len() == 1 && errors[0].matches("nested more than").count() == 1, "{}", run.stderr);
+        let run = script(&db, "SELECT define_free();\nSELECT f2(3), chain10(1);\n");
+        assert_eq!(run.stderr, "");
+        assert_eq!(run.stdout, "\n8|11\n");
     }
 
     /// Each misuse is one clear error, and the session goes on with what was defined.
