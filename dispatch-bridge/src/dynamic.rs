@@ -21,6 +21,7 @@ use std::cell::Cell;
 use std::ffi::{CString, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
+use std::thread::LocalKey;
 
 use libsqlite3_sys as ffi;
 
@@ -45,20 +46,31 @@ thread_local! {
     static UPDATING: Cell<u32> = const { Cell::new(0) };
 }
 
-/// Marks an xUpdate call as running until dropped.
-pub(crate) struct Updating(());
+/// A call counted as running on this thread, in a thread-local depth, until dropped.
+pub(crate) struct Running(&'static LocalKey<Cell<u32>>);
 
-impl Updating {
-    pub(crate) fn start() -> Updating {
-        UPDATING.with(|depth| depth.set(depth.get() + 1));
-        Updating(())
+impl Running {
+    /// Count one more call on `depth`.
+    fn count(depth: &'static LocalKey<Cell<u32>>) -> Running {
+        depth.with(|running| running.set(running.get() + 1));
+        Running(depth)
+    }
+
+    /// Count one more call on `depth`, unless `limit` are running already.
+    fn within(depth: &'static LocalKey<Cell<u32>>, limit: u32) -> Option<Running> {
+        (depth.with(Cell::get) < limit).then(|| Running::count(depth))
     }
 }
 
-impl Drop for Updating {
+impl Drop for Running {
     fn drop(&mut self) {
-        UPDATING.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        self.0.with(|running| running.set(running.get().saturating_sub(1)));
     }
+}
+
+/// Marks an xUpdate call as running until dropped.
+pub(crate) fn updating() -> Running {
+    Running::count(&UPDATING)
 }
 
 /// The conflict mode of the virtual-table write SQLite is applying on `db`; an error outside
@@ -441,27 +453,6 @@ unsafe extern "C" fn forget_sql_body(data: *mut c_void) {
     }
 }
 
-/// Counts a call of a function whose body is SQL as running on this thread until dropped.
-struct Nested(());
-
-impl Nested {
-    fn enter() -> Option<Nested> {
-        SQL_BODIES_RUNNING.with(|running| {
-            let depth = running.get();
-            (depth < SQL_BODY_DEPTH).then(|| {
-                running.set(depth + 1);
-                Nested(())
-            })
-        })
-    }
-}
-
-impl Drop for Nested {
-    fn drop(&mut self) {
-        SQL_BODIES_RUNNING.with(|running| running.set(running.get().saturating_sub(1)));
-    }
-}
-
 /// xFunc of a function whose body is SQL: the body's first row's first column.
 unsafe extern "C" fn sql_body(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     // SAFETY: SQLite calls xFunc with the context of this call, whose user data is the live
@@ -475,7 +466,7 @@ unsafe extern "C" fn sql_body(ctx: *mut ffi::sqlite3_context, argc: c_int, argv:
         if data.target.get().is_none() {
             return Err(SqlError::new(ffi::SQLITE_ERROR, format!("no such function: {}", data.name)));
         }
-        let Some(_nested) = Nested::enter() else {
+        let Some(_nested) = Running::within(&SQL_BODIES_RUNNING, SQL_BODY_DEPTH) else {
             let message = format!("{}(): functions whose body is SQL are nested more than {SQL_BODY_DEPTH} deep", data.name);
             return Err(SqlError::new(ffi::SQLITE_ERROR, message));
         };
@@ -491,11 +482,9 @@ unsafe extern "C" fn sql_body(ctx: *mut ffi::sqlite3_context, argc: c_int, argv:
         sql.finalize(statement);
         Ok(row.and_then(|values| values.into_iter().next()).unwrap_or(Value::Null))
     };
-    match catch_unwind(AssertUnwindSafe(run)) {
-        Ok(Ok(value)) => call.set_result(&value),
-        Ok(Err(error)) => call.set_error(&error),
-        Err(_) => call.set_error(&SqlError::new(ffi::SQLITE_ERROR, format!("{}(): the bridge panicked", data.name))),
-    }
+    let result = catch_unwind(AssertUnwindSafe(run))
+        .unwrap_or_else(|_| Err(SqlError::new(ffi::SQLITE_ERROR, format!("{}(): the bridge panicked", data.name))));
+    call.finish(result);
 }
 
 /// xFunc of a run-time function.

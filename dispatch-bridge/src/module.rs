@@ -555,7 +555,7 @@ unsafe extern "C" fn update<D: Dispatcher>(
                 [] => return Err(SqlError::new(ffi::SQLITE_MISUSE, "xUpdate without arguments")),
             };
             // The extension may ask for the write's conflict mode (`on_conflict`) meanwhile.
-            let _updating = crate::dynamic::Updating::start();
+            let _updating = crate::dynamic::updating();
             let rowid = table.data().dispatcher.vtab_update(ext, table.table, &change)?;
             if matches!(change, Change::Insert { .. }) {
                 *new_rowid = rowid;

@@ -119,7 +119,7 @@ impl Context {
         unsafe { ffi::sqlite3_result_error_nomem(self.0) }
     }
 
-    fn finish(self, result: Result<Value, SqlError>) {
+    pub(crate) fn finish(self, result: Result<Value, SqlError>) {
         match result {
             Ok(value) => self.set_result(&value),
             Err(error) => self.set_error(&error),
