@@ -212,10 +212,7 @@ impl Dispatcher for TestDispatcher {
 
 #[test]
 fn a_module_makes_tables_planned_and_read_a_page_at_a_time() {
-    let (conn, mut bridge) = setup();
-    let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
-    bridge.register_module(EXT, "numbers", 0, shape).unwrap();
-    conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
+    let (conn, mut bridge) = with_numbers_600();
     bridge.dispatcher().pages.lock().unwrap().clear();
     let total: i64 = conn.query_row("SELECT sum(n) FROM t", [], |row| row.get(0)).unwrap();
     assert_eq!(total, 600 * 601 / 2);
@@ -233,10 +230,7 @@ fn a_module_makes_tables_planned_and_read_a_page_at_a_time() {
 
 #[test]
 fn a_closed_scan_is_kept_for_the_next_and_closed_with_its_table() {
-    let (conn, mut bridge) = setup();
-    let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
-    bridge.register_module(EXT, "numbers", 0, shape).unwrap();
-    conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
+    let (conn, bridge) = with_numbers_600();
     let counts = |bridge: &Bridge<TestDispatcher>| {
         let dispatcher = bridge.dispatcher();
         (*dispatcher.scans_opened.lock().unwrap(), *dispatcher.scans_closed.lock().unwrap())
@@ -264,6 +258,15 @@ fn a_closed_scan_is_kept_for_the_next_and_closed_with_its_table() {
     conn.execute_batch("DROP TABLE t").unwrap();
     assert_eq!(counts(&bridge), (3, 3));
     assert!(bridge.dispatcher().scans.lock().unwrap().is_empty());
+}
+
+/// [`setup`], with module `numbers` registered and table `t` of it holding 1 to 600.
+fn with_numbers_600() -> (Connection, Bridge<TestDispatcher>) {
+    let (conn, mut bridge) = setup();
+    let shape = sqlink_dispatch_bridge::ModuleShape { writable: false, transactions: false, shadow_names: Vec::new() };
+    bridge.register_module(EXT, "numbers", 0, shape).unwrap();
+    conn.execute_batch("CREATE VIRTUAL TABLE t USING numbers(600)").unwrap();
+    (conn, bridge)
 }
 
 fn setup() -> (Connection, Bridge<TestDispatcher>) {

@@ -414,13 +414,16 @@ fn page(rows: &mut TableRows, max_rows: u32) -> Result<Vec<wit::Row>, Error> {
     Ok(page)
 }
 
-/// A scan that answered its last page (or failed) lets its rows go now, with whatever they
-/// hold (a file, a statement's values): the host may keep the cursor for a later scan, which
-/// starts with `filter`, rather than close it.
-fn finish_if_done(scan: &mut OpenScan, result: &Result<Vec<wit::Row>, Error>, max_rows: u32) {
+/// Up to `max_rows` more rows of a scan. A page shorter than that (or an error) ends the scan,
+/// whose rows go at once with whatever they hold (a file, a statement's values): the host may
+/// keep the cursor for a later scan, which starts with `filter`, rather than close it.
+fn next_page(rows: &mut Option<TableRows>, max_rows: u32) -> Result<Vec<wit::Row>, Error> {
+    let Some(scan) = rows.as_mut() else { return Ok(Vec::new()) };
+    let result = page(scan, max_rows);
     if result.as_ref().map_or(true, |page| page.len() < max_rows as usize) {
-        scan.rows = None;
+        *rows = None;
     }
+    result
 }
 
 pub fn vtab_filter(
@@ -432,24 +435,20 @@ pub fn vtab_filter(
 ) -> Result<Vec<wit::Row>, Error> {
     let mut scan = STATE.with(|s| s.borrow_mut().scans.remove(&cursor)).ok_or_else(|| no_scan(cursor))?;
     let filter = Filter { index_number, index_string, args };
+    // The scan before, if any, ends here, whether or not the new one starts.
+    scan.rows = None;
     let started = with_table(scan.table, |t| t.filter(scan.cursor.as_mut(), filter));
-    let result = started.and_then(|mut rows| {
-        let first = page(&mut rows, max_rows);
+    let result = started.and_then(|rows| {
         scan.rows = Some(rows);
-        first
+        next_page(&mut scan.rows, max_rows)
     });
-    finish_if_done(&mut scan, &result, max_rows);
     STATE.with(|s| s.borrow_mut().scans.insert(cursor, scan));
     result
 }
 
 pub fn vtab_next(cursor: u64, max_rows: u32) -> Result<Vec<wit::Row>, Error> {
     let mut scan = STATE.with(|s| s.borrow_mut().scans.remove(&cursor)).ok_or_else(|| no_scan(cursor))?;
-    let result = match scan.rows.as_mut() {
-        Some(rows) => page(rows, max_rows),
-        None => Ok(Vec::new()),
-    };
-    finish_if_done(&mut scan, &result, max_rows);
+    let result = next_page(&mut scan.rows, max_rows);
     STATE.with(|s| s.borrow_mut().scans.insert(cursor, scan));
     result
 }
